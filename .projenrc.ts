@@ -1,0 +1,79 @@
+import { cdk, javascript } from 'projen';
+
+// microseg: network microsegmentation as code. One options object, a few explicit tweaks, synth last.
+const project = new cdk.JsiiProject({
+  name: 'microseg',
+  description: 'Network microsegmentation as code: declare zones, workloads and allowed flows once; render AWS security groups and NACLs, Azure NSGs/ASGs and GCP firewall rules; prove and audit them.',
+  author: 'microseg maintainers',
+  authorAddress: 'maintainers@microseg.dev',
+  repositoryUrl: 'https://github.com/microseg/microseg.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['microsegmentation', 'zero-trust', 'security-groups', 'nacl', 'nsg', 'firewall', 'cdk', 'cdktf'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~5.9.0',
+  minNodeVersion: '20.0.0',
+
+  // AWS-only users install `microseg aws-cdk-lib constructs`. cdktf and the providers are optional peers.
+  peerDeps: [
+    'aws-cdk-lib@^2.276.0',
+    'constructs@^10.5.1',
+    'cdktf@^0.21.0',
+    '@cdktf/provider-azurerm@^14.23.1',
+    '@cdktf/provider-google@^16.12.1',
+  ],
+  peerDependencyOptions: { pinnedDevDependency: true },
+  // Non-jsii runtime helpers are bundled (jsii rule); none of them appears in the public API.
+  bundledDeps: ['commander@^14.0.0', 'cli-table3@^0.6.5', 'ip-num@^1.6.2', 'cli-progress@^3.12.0', 'picocolors@^1.1.1'],
+  devDeps: [
+    'vitest@^4',
+    'fast-check@^4',
+    'cdk-nag@^3',
+    'aws-cdk@2.1148.1',
+    'cdktf-cli@0.21.0',
+    'tsx@^4',
+    '@types/sarif@^2.1.7',
+    '@types/cli-progress@^3',
+    '@aws-sdk/client-ec2@^3',
+    '@azure/arm-network@~36',
+    '@azure/identity@~4.13.0',
+    '@google-cloud/compute@^6.14.0',
+  ],
+
+  // Publishing targets are configured; packaging (jsii-pacmak) stays out of the test command and CI.
+  publishToPypi: { distName: 'microseg', module: 'microseg' },
+  publishToMaven: { javaPackage: 'dev.microseg', mavenGroupId: 'dev.microseg', mavenArtifactId: 'microseg' },
+  publishToNuget: { dotNetNamespace: 'Microseg', packageId: 'Microseg' },
+  publishToGo: { moduleName: 'github.com/microseg/microseg-go' },
+
+  // Tests run with vitest (projen has no vitest component: jest off, test task reset below).
+  jest: false,
+  eslint: false,
+  github: false,
+  release: false,
+  docgen: true,
+  gitignore: ['cdk.out', 'cdktf.out', '*.microseg.json', 'bench/out', '.tmp', 'test/.work'],
+  npmignoreEnabled: true,
+  tsconfigDev: { compilerOptions: { skipLibCheck: true } },
+});
+
+project.package.addField('peerDependenciesMeta', {
+  'cdktf': { optional: true },
+  '@cdktf/provider-azurerm': { optional: true },
+  '@cdktf/provider-google': { optional: true },
+});
+project.package.addBin({ microseg: 'bin/microseg' });
+project.npmignore?.exclude('/examples/', '/bench/', '/test/', '/.ci/');
+
+// Test: vitest, never updating snapshots in the normal run.
+const test = project.tasks.tryFind('test')!;
+test.reset('vitest run --passWithNoTests=false');
+project.addTask('test:update-snapshots', { exec: 'vitest run -u' });
+project.addTask('test:watch:vitest', { exec: 'vitest' });
+
+// Main job: synthesize every example and print the segmentation summary.
+project.addTask('examples', { exec: 'tsx scripts/run-examples.ts' });
+project.addTask('bench', { exec: 'node --expose-gc --max-old-space-size=16384 ./node_modules/.bin/tsx bench/run.ts' });
+
+project.synth();

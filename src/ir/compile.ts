@@ -1,0 +1,430 @@
+/**
+ * The compiler: model -> IR. Validates the whole model first (every problem is reported with a
+ * code, the construct path, the value and a hint, before anything is rendered), then resolves
+ * zones and selectors to workloads, subtracts denies, merges ports into ranges, dedupes and sorts
+ * canonically, so the same model in any declaration order gives the same IR.
+ */
+import { IConstruct } from 'constructs';
+import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
+import { AllowFlow, DenyFlow } from '../model/flow';
+import { validateLabels, validateName } from '../model/names';
+import { Peer } from '../model/peer';
+import { Port, Protocol } from '../model/port';
+import { Segmentation } from '../model/segmentation';
+import { Selector } from '../model/selector';
+import { isUnresolved } from '../model/tokens';
+import { Workload } from '../model/workload';
+import { Zone } from '../model/zone';
+import { Cidr, cidrContains, cidrSubtract, isCidr, parseCidr } from './cidr';
+import { compareServices, IrService, mergeServices, serviceKey, subtractAll } from './services';
+import { atomKey, IrAtom, IrDeny, IrEndpointRef, IrFlow, IrPolicy, IrRule, IrWorkload, IrZone } from './types';
+
+/** Options of {@link compile}. */
+export interface CompileOptions {
+  /** The current time, for flow expiry. Default: now. */
+  readonly now?: Date;
+}
+
+const EXPIRY_WARNING_DAYS = 14;
+
+/** Compiles a segmentation model into the policy IR, or throws a `MicrosegError` listing every problem. */
+export function compile(seg: Segmentation, options: CompileOptions = {}): IrPolicy {
+  return new Compiler(seg, options.now ?? new Date()).run();
+}
+
+interface Piece { atom: IrAtom; cidr?: Cidr; services: IrService[] }
+
+class Compiler {
+  private readonly problems: MicrosegProblem[] = [];
+  private readonly warnings: MicrosegWarning[] = [];
+  private readonly cidrCache = new Map<string, Cidr>();
+
+  constructor(private readonly seg: Segmentation, private readonly now: Date) {}
+
+  run(): IrPolicy {
+    const seg = this.seg;
+    this.check(() => validateName('segmentation', seg.name, seg.node.path));
+
+    const zones = this.validateZones();
+    const workloads = this.validateWorkloads();
+    const flows: { flow: AllowFlow; ir: IrFlow }[] = [];
+    for (const f of seg.allowFlows) {
+      const ir = this.resolveFlow(f);
+      if (ir) flows.push({ flow: f, ir });
+    }
+    const denies: IrDeny[] = [];
+    for (const d of seg.denyFlows) {
+      const ir = this.resolveDeny(d);
+      if (ir) denies.push(ir);
+    }
+    this.throwIfProblems();
+
+    const rules = this.buildRules(flows.map(f => f.ir), denies, workloads);
+    this.throwIfProblems();
+
+    const ack = seg.acknowledgedWarnings;
+    return {
+      segmentation: { name: seg.name, path: seg.node.path, mode: seg.mode },
+      zones,
+      workloads,
+      flows: flows.map(f => f.ir).sort((a, b) => cmp(a.path, b.path)),
+      denies: denies.sort((a, b) => cmp(a.path, b.path)),
+      rules,
+      warnings: this.warnings.filter(w => !(w.id in ack)).sort((a, b) => cmp(a.id + a.path, b.id + b.path)),
+      acknowledged: Object.entries(ack).map(([id, reason]) => ({ id, reason })),
+    };
+  }
+
+  // ---- validation ---------------------------------------------------------------------------
+
+  private check(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof MicrosegError) this.problems.push(...e.problems);
+      else throw e;
+    }
+  }
+
+  private problem(code: MicrosegProblem['code'], path: string, value: unknown, message: string, hint?: string): void {
+    this.problems.push({ code, path, value, message, hint });
+  }
+
+  private throwIfProblems(): void {
+    if (this.problems.length > 0) throw MicrosegError.fromProblems(this.problems);
+  }
+
+  private validateCidrs(cidrs: string[], path: string): string[] {
+    const out: string[] = [];
+    for (const c of cidrs) {
+      if (isUnresolved(c)) { out.push(c); continue; }
+      const parsed = parseCidr(c);
+      if (isCidr(parsed)) out.push(parsed.text);
+      else this.problem('InvalidCidr', path, c, parsed.message, parsed.hint);
+    }
+    return [...new Set(out)].sort();
+  }
+
+  private validateZones(): IrZone[] {
+    const byName = new Map<string, Zone>();
+    const out: IrZone[] = [];
+    for (const z of this.seg.zones) {
+      const path = z.node.path;
+      this.check(() => validateName('zone', z.name, path));
+      this.check(() => validateLabels(z.labels, path));
+      const prev = byName.get(z.name);
+      if (prev) {
+        this.problem('DuplicateName', path, z.name, `zone name is already used by ${prev.node.path}.`, 'Give one of them a different `name`.');
+        continue;
+      }
+      byName.set(z.name, z);
+      out.push({
+        name: z.name,
+        path,
+        labels: sortRecord(z.labels),
+        cidrs: this.validateCidrs(z.cidrs, path),
+        mode: z.mode,
+        workloads: z.workloads.map(w => w.name).sort(),
+      });
+    }
+    return out;
+  }
+
+  private validateWorkloads(): IrWorkload[] {
+    const byName = new Map<string, Workload>();
+    const out: IrWorkload[] = [];
+    for (const w of this.seg.workloads) {
+      const path = w.node.path;
+      this.check(() => validateName('workload', w.name, path));
+      this.check(() => validateLabels(w.ownLabels, path));
+      const prev = byName.get(w.name);
+      if (prev) {
+        this.problem('DuplicateName', path, w.name, `workload name is already used by ${prev.node.path}.`, 'Workload names are unique across the whole segmentation: give one of them a different `name`.');
+        continue;
+      }
+      byName.set(w.name, w);
+      out.push({ name: w.name, path, zone: w.zone.name, labels: sortRecord(w.labels), cidrs: this.validateCidrs(w.cidrs, path) });
+    }
+    return out;
+  }
+
+  private resolveEndpoint(ep: unknown, path: string, role: string): IrEndpointRef | undefined {
+    if (Workload.isWorkload(ep)) {
+      if (ep.zone.segmentation !== this.seg) {
+        this.problem('UnsupportedEndpoint', path, ep.endpointKey, `the ${role} belongs to another segmentation (${ep.zone.segmentation.node.path}).`, 'Flows connect endpoints of one segmentation; use Peer.ipv4() for addresses outside it.');
+        return undefined;
+      }
+      return { key: ep.endpointKey, kind: 'workload', workloads: [ep.name], zones: [ep.zone.name] };
+    }
+    if (Zone.isZone(ep)) {
+      if (ep.segmentation !== this.seg) {
+        this.problem('UnsupportedEndpoint', path, ep.endpointKey, `the ${role} belongs to another segmentation (${ep.segmentation.node.path}).`, 'Flows connect endpoints of one segmentation.');
+        return undefined;
+      }
+      const ws = ep.workloads.map(w => w.name).sort();
+      if (ws.length === 0) {
+        this.problem('EmptyEndpoint', path, ep.endpointKey, `the ${role} zone "${ep.name}" has no workloads, so the flow resolves to nothing.`, `Add a workload to zone "${ep.name}" or remove the flow.`);
+        return undefined;
+      }
+      return { key: ep.endpointKey, kind: 'zone', workloads: ws, zones: [ep.name] };
+    }
+    if (Selector.isSelector(ep)) {
+      const matched = this.seg.workloads.filter(w => ep.matches(w.labels));
+      if (matched.length === 0) {
+        const known = [...new Set(this.seg.workloads.flatMap(w => Object.entries(w.labels).map(([k, v]) => `${k}=${v}`)))].sort().slice(0, 10);
+        this.problem('EmptyEndpoint', path, ep.endpointKey, `the ${role} selector matches no workload.`, known.length ? `Labels in the model include: ${known.join(', ')}.` : 'No workload has labels yet.');
+        return undefined;
+      }
+      return {
+        key: ep.endpointKey, kind: 'selector',
+        workloads: matched.map(w => w.name).sort(),
+        zones: [...new Set(matched.map(w => w.zone.name))].sort(),
+      };
+    }
+    if (Peer.isPeer(ep)) {
+      if (isUnresolved(ep.cidr)) {
+        return { key: ep.endpointKey, kind: 'cidr', workloads: [], zones: [], cidr: ep.cidr, family: ep.family as 'ipv4' | 'ipv6' };
+      }
+      const parsed = parseCidr(ep.cidr, ep.family as 'ipv4' | 'ipv6');
+      if (!isCidr(parsed)) {
+        this.problem('InvalidCidr', path, ep.cidr, parsed.message, parsed.hint);
+        return undefined;
+      }
+      return { key: `${parsed.family}:${parsed.text}`, kind: 'cidr', workloads: [], zones: [], cidr: parsed.text, family: parsed.family };
+    }
+    const key = (ep as { endpointKey?: string } | undefined)?.endpointKey;
+    this.problem('UnsupportedEndpoint', path, key ?? String(ep), `the ${role} is not a Workload, Zone, Selector or Peer.`, 'Use one of the microseg endpoint classes.');
+    return undefined;
+  }
+
+  private portsToServices(ports: Port[], path: string): IrService[] {
+    const out: IrService[] = [];
+    for (const p of ports) {
+      if (!p || typeof p !== 'object' || !('protocol' in p)) {
+        this.problem('InvalidPort', path, String(p), 'is not a Port.', 'Use Port.tcp(443), Port.udp(53), Port.icmp(), Port.allTraffic() ...');
+        continue;
+      }
+      if (isUnresolved(p.fromPort) || isUnresolved(p.toPort)) {
+        this.problem('InvalidPort', path, p.key, 'ports must be known at synth (a token cannot be compiled into rules).', 'Pass a literal number.');
+        continue;
+      }
+      switch (p.protocol) {
+        case Protocol.ALL:
+          out.push({ protocol: 'all', from: -1, to: -1 });
+          break;
+        case Protocol.ICMP: {
+          const t = p.fromPort; const c = p.toPort;
+          const ok = (n: number) => Number.isInteger(n) && n >= -1 && n <= 255;
+          if (!ok(t) || !ok(c)) {
+            this.problem('InvalidIcmp', path, p.key, 'ICMP type and code must be integers from 0 to 255.', 'Omit them to allow every type or code: Port.icmp().');
+          } else if (t === -1 && c !== -1) {
+            this.problem('InvalidIcmp', path, p.key, 'an ICMP code needs a type.', 'Use Port.icmp(type, code).');
+          } else {
+            out.push({ protocol: 'icmp', from: t, to: c });
+          }
+          break;
+        }
+        default: {
+          const a = p.fromPort; const b = p.toPort;
+          const ok = (n: number) => Number.isInteger(n) && n >= 0 && n <= 65535;
+          if (!ok(a) || !ok(b)) {
+            const bad = !ok(a) ? a : b;
+            this.problem('InvalidPort', path, bad, `is not a valid ${p.protocol.toUpperCase()} port: ports are integers from 0 to 65535.`, bad > 65535 ? 'Did you mean a port below 65536?' : undefined);
+          } else if (a > b) {
+            this.problem('InvalidPort', path, `${a}-${b}`, 'the range starts after it ends.', `Did you mean ${p.protocol}Range(${b}, ${a})?`);
+          } else {
+            out.push({ protocol: p.protocol as 'tcp' | 'udp', from: a, to: b });
+          }
+        }
+      }
+    }
+    return mergeServices(out);
+  }
+
+  private resolveFlow(f: AllowFlow): IrFlow | undefined {
+    const path = f.node.path;
+    const before = this.problems.length;
+    if (!f.ports || f.ports.length === 0) {
+      this.problem('EmptyPorts', path, f.flowKey, 'the flow allows no ports.', 'Pass at least one Port, e.g. Port.tcp(443).');
+    }
+    const services = this.portsToServices(f.ports ?? [], path);
+    const from = this.resolveEndpoint(f.from, path, 'source');
+    const to = this.resolveEndpoint(f.to, path, 'destination');
+    if (from && to && from.kind === 'cidr' && to.kind === 'cidr') {
+      this.problem('UnsupportedEndpoint', path, f.flowKey, 'both ends are Peers outside the model: there is nothing to render.', 'One end of a flow must be a Workload, Zone or Selector.');
+    }
+    this.checkExpiry(f, path);
+    if (this.problems.length > before || !from || !to) return undefined;
+    return {
+      path, from, to, services,
+      description: f.description ?? `${f.from.endpointKey} to ${f.to.endpointKey} on ${services.map(serviceKey).join(',')}`,
+      owner: f.owner,
+      expires: f.expires,
+    };
+  }
+
+  private resolveDeny(d: DenyFlow): IrDeny | undefined {
+    const path = d.node.path;
+    const before = this.problems.length;
+    const services = this.portsToServices(d.ports, path);
+    const from = this.resolveEndpoint(d.from, path, 'source');
+    const to = this.resolveEndpoint(d.to, path, 'destination');
+    if (this.problems.length > before || !from || !to) return undefined;
+    return { path, from, to, services, description: d.description ?? `deny ${d.from.endpointKey} to ${d.to.endpointKey}` };
+  }
+
+  private checkExpiry(f: AllowFlow, path: string): void {
+    if (f.expires === undefined) return;
+    const t = Date.parse(f.expires);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(f.expires) || Number.isNaN(t)) {
+      this.problem('InvalidDate', path, f.expires, 'is not an ISO 8601 date.', 'Use YYYY-MM-DD, e.g. "2027-03-31".');
+      return;
+    }
+    // A date without a time expires at the end of that day (UTC).
+    const end = /^\d{4}-\d{2}-\d{2}$/.test(f.expires) ? t + 86_400_000 - 1 : t;
+    if (end < this.now.getTime()) {
+      this.problem('ExpiredFlow', path, f.expires, `the flow ${f.flowKey} expired${f.owner ? ` (owner: ${f.owner})` : ''}.`, 'Remove the flow, or renew it with a later `expires` date.');
+    } else if (end - this.now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
+      this.warnings.push({ id: 'microseg:FlowExpiresSoon', path, message: `The flow ${f.flowKey} expires on ${f.expires}${f.owner ? ` (owner: ${f.owner})` : ''}.` });
+    }
+  }
+
+  // ---- rules --------------------------------------------------------------------------------
+
+  private cidrOf(text: string): Cidr | undefined {
+    if (isUnresolved(text)) return undefined;
+    let c = this.cidrCache.get(text);
+    if (!c) {
+      const p = parseCidr(text);
+      if (!isCidr(p)) return undefined;
+      c = p;
+      this.cidrCache.set(text, c);
+    }
+    return c;
+  }
+
+  private atoms(ref: IrEndpointRef, zoneOf: Map<string, string>): IrAtom[] {
+    if (ref.kind === 'cidr') return [{ kind: 'cidr', cidr: ref.cidr!, family: ref.family! }];
+    return ref.workloads.map(w => ({ kind: 'workload', workload: w, zone: zoneOf.get(w)! }));
+  }
+
+  private buildRules(flows: IrFlow[], denies: IrDeny[], workloads: IrWorkload[]): IrRule[] {
+    const zoneOf = new Map(workloads.map(w => [w.name, w.zone]));
+    const acc = new Map<string, { source: IrAtom; destination: IrAtom; services: IrService[]; flows: Set<string> }>();
+    const denyAtoms = denies.map(d => ({
+      deny: d,
+      from: this.atoms(d.from, zoneOf),
+      to: this.atoms(d.to, zoneOf),
+      fromSet: new Set(d.from.workloads),
+      toSet: new Set(d.to.workloads),
+    }));
+
+    for (const flow of flows) {
+      const srcs = this.atoms(flow.from, zoneOf);
+      const dsts = this.atoms(flow.to, zoneOf);
+      let total = 0; let kept = 0; let narrowed = false;
+      const removedPairs: string[] = [];
+      for (const s of srcs) {
+        for (const d of dsts) {
+          total++;
+          // Pieces: the pair, split where a deny's CIDR lies strictly inside a peer CIDR.
+          let pieces: { src: Piece; dst: Piece; services: IrService[] }[] = [{
+            src: { atom: s, cidr: s.kind === 'cidr' ? this.cidrOf(s.cidr) : undefined, services: [] },
+            dst: { atom: d, cidr: d.kind === 'cidr' ? this.cidrOf(d.cidr) : undefined, services: [] },
+            services: flow.services,
+          }];
+          for (const da of denyAtoms) {
+            const next: typeof pieces = [];
+            for (const p of pieces) {
+              const srcParts = this.matchSide(p.src, da.from, da.fromSet);
+              const dstParts = this.matchSide(p.dst, da.to, da.toSet);
+              for (const sp of srcParts) {
+                for (const dp of dstParts) {
+                  if (sp.denied && dp.denied) {
+                    const r = subtractAll(p.services, da.deny.services);
+                    narrowed = narrowed || r.narrowed;
+                    if (r.services.length) next.push({ src: sp.piece, dst: dp.piece, services: r.services });
+                  } else {
+                    next.push({ src: sp.piece, dst: dp.piece, services: p.services });
+                  }
+                }
+              }
+            }
+            pieces = next;
+          }
+          const survived = pieces.some(p => p.services.length > 0);
+          const exact = pieces.length === 1 && sameServices(pieces[0].services, flow.services) && pieces[0].src.atom === s && pieces[0].dst.atom === d;
+          if (survived) kept++;
+          if (!exact) removedPairs.push(`${atomKey(s)} -> ${atomKey(d)}`);
+          for (const p of pieces) {
+            const key = `${atomKey(p.src.atom)}|${atomKey(p.dst.atom)}`;
+            let e = acc.get(key);
+            if (!e) { e = { source: p.src.atom, destination: p.dst.atom, services: [], flows: new Set() }; acc.set(key, e); }
+            e.services.push(...p.services);
+            e.flows.add(flow.path);
+          }
+        }
+      }
+      if (kept === 0 && total > 0) {
+        this.problem('ShadowedFlow', flow.path, `${flow.from.key} -> ${flow.to.key}`, 'every pair of this allow is removed by DenyFlow guardrails, so it allows nothing.', 'Remove the allow, or narrow the DenyFlow that covers it.');
+      } else if (removedPairs.length > 0) {
+        const shown = removedPairs.slice(0, 5).join('; ') + (removedPairs.length > 5 ? `; and ${removedPairs.length - 5} more` : '');
+        this.warnings.push({ id: 'microseg:PartialShadow', path: flow.path, message: `DenyFlow guardrails remove part of this allow (${removedPairs.length} of ${total} pairs affected): ${shown}.` });
+      }
+      if (narrowed) {
+        this.warnings.push({ id: 'microseg:DenyNarrowed', path: flow.path, message: 'A DenyFlow covers part of an all-traffic or ICMP allow; no cloud can express the exact difference, so more was removed (all traffic keeps TCP, UDP and ICMP only; ICMP partly denied is dropped).' });
+      }
+    }
+
+    const rules: IrRule[] = [];
+    for (const e of acc.values()) {
+      for (const service of mergeServices(e.services)) {
+        rules.push({ source: e.source, destination: e.destination, service, flows: [...e.flows].sort() });
+      }
+    }
+    return rules.sort(compareRules);
+  }
+
+  /**
+   * Splits one side of a pair against one deny side. Returns the pieces with whether each is
+   * covered by the deny.
+   */
+  private matchSide(piece: Piece, denyAtoms: IrAtom[], denyWorkloads: Set<string>): { piece: Piece; denied: boolean }[] {
+    const a = piece.atom;
+    if (a.kind === 'workload') return [{ piece, denied: denyWorkloads.has(a.workload) }];
+    const denyCidrs = denyAtoms.filter((x): x is Extract<IrAtom, { kind: 'cidr' }> => x.kind === 'cidr');
+    if (denyCidrs.length === 0) return [{ piece, denied: false }];
+    const dc = denyCidrs[0];
+    const own = piece.cidr;
+    const other = this.cidrOf(dc.cidr);
+    if (!own || !other) return [{ piece, denied: a.cidr === dc.cidr }];
+    if (cidrContains(other, own)) return [{ piece, denied: true }];
+    if (cidrContains(own, other)) {
+      const rest = cidrSubtract(own, other).map(c => ({ piece: { atom: { kind: 'cidr', cidr: c.text, family: c.family } as IrAtom, cidr: c, services: [] }, denied: false }));
+      return [...rest, { piece: { atom: { kind: 'cidr', cidr: other.text, family: other.family }, cidr: other, services: [] }, denied: true }];
+    }
+    return [{ piece, denied: false }];
+  }
+}
+
+function sameServices(a: IrService[], b: IrService[]): boolean {
+  return a.length === b.length && a.every((s, i) => compareServices(s, b[i]) === 0);
+}
+
+/** Canonical order of rules: source, destination, service. */
+export function compareRules(a: IrRule, b: IrRule): number {
+  return cmp(atomKey(a.source), atomKey(b.source)) || cmp(atomKey(a.destination), atomKey(b.destination)) || compareServices(a.service, b.service);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(r).sort().map(k => [k, r[k]]));
+}
+
+/** The construct path of anything in the model (helper for backends' messages). */
+export function pathOf(c: IConstruct): string {
+  return c.node.path;
+}

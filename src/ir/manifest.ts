@@ -1,0 +1,103 @@
+/**
+ * The manifest `<segmentation>.microseg.json`, written by every backend at synth into its
+ * assembly's output folder: the model, each cloud's identities and expected canonical rules.
+ * It is the input of `microseg audit` and of later analyses.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CanonicalRule, Cloud, sortCanonical } from './canonical';
+import { serviceKey } from './services';
+import { atomKey, IrPolicy } from './types';
+
+/** The manifest schema version. Bump on incompatible change; readers check it. */
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+/** What one backend adds to the manifest. */
+export interface ManifestCloudSection {
+  /** Construct path of the backend. */
+  readonly backendPath: string;
+  /** Zones placed on this cloud. */
+  readonly zones: string[];
+  /** Cloud settings the audit needs (region, VPC logical id, resource group, network, project...). */
+  readonly settings: Record<string, string>;
+  /** Per workload: its cloud identity (e.g. `securityGroupLogicalId`, `securityGroupName`, `asgName`, `networkTag`, `serviceAccount`). */
+  readonly identities: Record<string, Record<string, string>>;
+  /** Per container (e.g. `sg:<name>`, `nsg:<name>`): identity fields (logical id, tags). */
+  readonly containers: Record<string, Record<string, string>>;
+  /** The rules the backend rendered, canonical. */
+  readonly expected: CanonicalRule[];
+}
+
+/** The whole manifest. */
+export interface Manifest {
+  readonly schemaVersion: number;
+  readonly generator: string;
+  readonly segmentation: { readonly name: string; readonly path: string; readonly mode: string };
+  readonly model: {
+    readonly zones: IrPolicy['zones'];
+    readonly workloads: IrPolicy['workloads'];
+    readonly flows: IrPolicy['flows'];
+    readonly denies: IrPolicy['denies'];
+  };
+  /** The IR rules: `source`/`destination` atom keys (`w:<workload>`, `c:<cidr>`) and service keys. */
+  readonly rules: { readonly source: string; readonly destination: string; readonly service: string; readonly flows: string[] }[];
+  readonly warnings: IrPolicy['warnings'];
+  readonly acknowledged: IrPolicy['acknowledged'];
+  readonly clouds: Partial<Record<Cloud, ManifestCloudSection>>;
+}
+
+/** The manifest file name for a segmentation. */
+export function manifestFileName(segmentation: string): string {
+  return `${segmentation}.microseg.json`;
+}
+
+/** Builds the cloud-independent part of the manifest. */
+export function buildManifest(policy: IrPolicy): Manifest {
+  return {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    generator: 'microseg',
+    segmentation: policy.segmentation,
+    model: { zones: policy.zones, workloads: policy.workloads, flows: policy.flows, denies: policy.denies },
+    rules: policy.rules.map(r => ({ source: atomKey(r.source), destination: atomKey(r.destination), service: serviceKey(r.service), flows: r.flows })),
+    warnings: policy.warnings,
+    acknowledged: policy.acknowledged,
+    clouds: {},
+  };
+}
+
+/** Adds (or replaces) one cloud's section; sorts rules canonically. */
+export function withCloud(manifest: Manifest, cloud: Cloud, section: ManifestCloudSection): Manifest {
+  const clouds: Partial<Record<Cloud, ManifestCloudSection>> = { ...manifest.clouds, [cloud]: { ...section, expected: sortCanonical(section.expected) } };
+  const sorted = Object.fromEntries(Object.keys(clouds).sort().map(k => [k, clouds[k as Cloud]]));
+  return { ...manifest, clouds: sorted };
+}
+
+/** Serialises a manifest deterministically. */
+export function serializeManifest(manifest: Manifest): string {
+  return JSON.stringify(manifest, null, 2) + '\n';
+}
+
+/**
+ * Writes the manifest into `outdir`, merging the cloud sections of a manifest another backend of
+ * the same segmentation already wrote there.
+ */
+export function writeManifest(outdir: string, policy: IrPolicy, cloud: Cloud, section: ManifestCloudSection): string {
+  const file = path.join(outdir, manifestFileName(policy.segmentation.name));
+  let manifest = buildManifest(policy);
+  if (fs.existsSync(file)) {
+    try {
+      const existing = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+      if (existing.schemaVersion === MANIFEST_SCHEMA_VERSION && existing.segmentation?.name === policy.segmentation.name) {
+        for (const [c, s] of Object.entries(existing.clouds ?? {})) {
+          if (c !== cloud && s) manifest = withCloud(manifest, c as Cloud, s);
+        }
+      }
+    } catch {
+      // an unreadable previous manifest is replaced
+    }
+  }
+  manifest = withCloud(manifest, cloud, section);
+  fs.mkdirSync(outdir, { recursive: true });
+  fs.writeFileSync(file, serializeManifest(manifest));
+  return file;
+}
