@@ -1,0 +1,177 @@
+/**
+ * Random microseg models and packets for property tests (fast-check), shared by the IR tests and
+ * every backend's evaluator tests. A model is generated as plain data (`ModelSpec`) and built
+ * into a real `Segmentation` by `buildModel`, optionally in a shuffled declaration order.
+ */
+import * as fc from 'fast-check';
+import { AllowFlow, DenyFlow, IFlowEndpoint, Peer, Port, Segmentation, Selector, Workload, Zone } from '../../src';
+import { Packet, PacketEnd, parseAddress } from '../../src/ir';
+
+export type PortSpec =
+  | { kind: 'tcp' | 'udp'; from: number; to: number }
+  | { kind: 'icmp'; type?: number }
+  | { kind: 'all' };
+
+export type EndpointSpec =
+  | { kind: 'workload'; zone: number; workload: number }
+  | { kind: 'zone'; zone: number }
+  | { kind: 'selector'; label: string }
+  | { kind: 'peer'; cidr: string };
+
+export interface FlowSpec { from: EndpointSpec; to: EndpointSpec; ports: PortSpec[] }
+export interface ZoneSpec { workloads: { labels: Record<string, string> }[] }
+export interface ModelSpec {
+  zones: ZoneSpec[];
+  flows: FlowSpec[];
+  denies: FlowSpec[];
+}
+
+/** Zone i gets 10.<i+1>.0.0/16; its workload j gets 10.<i+1>.<j>.0/24 as known addresses. */
+export const zoneCidr = (i: number) => `10.${i + 1}.0.0/16`;
+export const workloadCidr = (i: number, j: number) => `10.${i + 1}.${j}.0/24`;
+export const zoneName = (i: number) => `z${i}`;
+export const workloadName = (i: number, j: number) => `w${i}-${j}`;
+
+/** External peers used by random models (outside every zone range). */
+export const PEER_CIDRS = ['0.0.0.0/0', '203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/25'];
+/** Ports used by random models: a small set so flows, denies and packets collide often. */
+export const INTERESTING_PORTS = [22, 53, 80, 443, 5432, 8080, 8443];
+export const LABELS = ['app=web', 'app=api', 'tier=data', 'team=ops'];
+
+const portArb: fc.Arbitrary<PortSpec> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom('tcp' as const, 'udp' as const), from: fc.constantFrom(...INTERESTING_PORTS) }).map(r => ({ ...r, to: r.from })) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('tcp' as const, 'udp' as const), from: fc.constantFrom(...INTERESTING_PORTS), len: fc.integer({ min: 1, max: 400 }) }).map(r => ({ kind: r.kind, from: r.from, to: Math.min(65535, r.from + r.len) })) },
+  { weight: 1, arbitrary: fc.constantFrom<PortSpec>({ kind: 'icmp' }, { kind: 'icmp', type: 8 }, { kind: 'all' }) },
+);
+
+/** A random model: 1-4 zones of 1-4 workloads, up to 12 flows and 3 denies. */
+export function modelArb(opts: { maxZones?: number; maxWorkloads?: number; maxFlows?: number; maxDenies?: number; peers?: boolean } = {}): fc.Arbitrary<ModelSpec> {
+  const maxZones = opts.maxZones ?? 4;
+  const maxWorkloads = opts.maxWorkloads ?? 4;
+  const peers = opts.peers ?? true;
+  return fc.array(fc.array(fc.record({ labels: fc.subarray(LABELS, { maxLength: 2 }) }), { minLength: 1, maxLength: maxWorkloads }), { minLength: 1, maxLength: maxZones })
+    .chain(zoneShapes => {
+      const zones: ZoneSpec[] = zoneShapes.map(ws => ({
+        workloads: ws.map(w => ({ labels: Object.fromEntries(w.labels.map(l => l.split('=')).filter((kv, i, all) => all.findIndex(o => o[0] === kv[0]) === i)) })),
+      }));
+      const usedLabels = [...new Set(zones.flatMap(z => z.workloads.flatMap(w => Object.entries(w.labels).map(([k, v]) => `${k}=${v}`))))];
+      const wl = fc.integer({ min: 0, max: zones.length - 1 }).chain(z => fc.integer({ min: 0, max: zones[z].workloads.length - 1 }).map(w => ({ kind: 'workload' as const, zone: z, workload: w })));
+      const endpoint = (allowPeer: boolean): fc.Arbitrary<EndpointSpec> => fc.oneof(
+        { weight: 5, arbitrary: wl as fc.Arbitrary<EndpointSpec> },
+        { weight: 2, arbitrary: fc.integer({ min: 0, max: zones.length - 1 }).map(z => ({ kind: 'zone' as const, zone: z })) },
+        ...(usedLabels.length ? [{ weight: 1, arbitrary: fc.constantFrom(...usedLabels).map(label => ({ kind: 'selector' as const, label })) as fc.Arbitrary<EndpointSpec> }] : []),
+        ...(allowPeer && peers ? [{ weight: 2, arbitrary: fc.constantFrom(...PEER_CIDRS).map(cidr => ({ kind: 'peer' as const, cidr })) as fc.Arbitrary<EndpointSpec> }] : []),
+      );
+      const flow = fc.boolean().chain(peerIsSource => fc.record({
+        from: endpoint(peerIsSource),
+        to: endpoint(!peerIsSource),
+        ports: fc.array(portArb, { minLength: 1, maxLength: 3 }),
+      })).filter(f => !(f.from.kind === 'peer' && f.to.kind === 'peer'));
+      const deny = fc.record({
+        from: endpoint(true),
+        to: endpoint(true),
+        ports: fc.oneof(fc.constant([{ kind: 'all' } as PortSpec]), fc.array(portArb.filter(p => !(p.kind === 'icmp' && p.type !== undefined)), { minLength: 1, maxLength: 2 })),
+      }).filter(f => !(f.from.kind === 'peer' && f.to.kind === 'peer'));
+      return fc.record({
+        zones: fc.constant(zones),
+        flows: fc.array(flow, { minLength: 1, maxLength: opts.maxFlows ?? 12 }),
+        denies: fc.array(deny, { maxLength: opts.maxDenies ?? 3 }),
+      });
+    });
+}
+
+function toPort(p: PortSpec): Port {
+  switch (p.kind) {
+    case 'tcp': return p.from === p.to ? Port.tcp(p.from) : Port.tcpRange(p.from, p.to);
+    case 'udp': return p.from === p.to ? Port.udp(p.from) : Port.udpRange(p.from, p.to);
+    case 'icmp': return Port.icmp(p.type);
+    case 'all': return Port.allTraffic();
+  }
+}
+
+/** Deterministic shuffle (mulberry32) so "any declaration order" can be tested reproducibly. */
+export function shuffled<T>(items: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+export interface BuildOptions {
+  /** Parent scope (e.g. a CDK App or Stack); default: the segmentation is a root. */
+  scope?: import('constructs').Construct;
+  /** Declaration order seed: 0 keeps the spec order. */
+  shuffleSeed?: number;
+  /** Segmentation name/id. */
+  name?: string;
+  /** Give zones CIDRs (default true). */
+  zoneCidrs?: boolean;
+}
+
+export interface BuiltModel {
+  seg: Segmentation;
+  zones: Zone[];
+  workloads: Workload[][];
+}
+
+/** Builds a real Segmentation from a spec. Flow construct ids derive from the spec index, so order does not change paths. */
+export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): BuiltModel {
+  const id = opts.name ?? 'Seg';
+  const seg = opts.scope ? new Segmentation(opts.scope, id, { name: id.toLowerCase() }) : Segmentation.root(id, { name: id.toLowerCase() });
+  const seed = opts.shuffleSeed ?? 0;
+  const zoneOrder = seed ? shuffled(spec.zones.map((_, i) => i), seed) : spec.zones.map((_, i) => i);
+  const zones: Zone[] = [];
+  const workloads: Workload[][] = [];
+  for (const i of zoneOrder) {
+    zones[i] = new Zone(seg, `Z${i}`, { name: zoneName(i), cidrs: opts.zoneCidrs === false ? [] : [zoneCidr(i)] });
+    workloads[i] = [];
+    const wOrder = seed ? shuffled(spec.zones[i].workloads.map((_, j) => j), seed + i + 1) : spec.zones[i].workloads.map((_, j) => j);
+    for (const j of wOrder) {
+      workloads[i][j] = new Workload(zones[i], `W${j}`, { name: workloadName(i, j), labels: spec.zones[i].workloads[j].labels, cidrs: [workloadCidr(i, j)] });
+    }
+  }
+  const ep = (e: EndpointSpec): IFlowEndpoint => {
+    switch (e.kind) {
+      case 'workload': return workloads[e.zone][e.workload];
+      case 'zone': return zones[e.zone];
+      case 'selector': { const [k, v] = e.label.split('='); return Selector.labels({ [k]: v }); }
+      case 'peer': return Peer.ipv4(e.cidr);
+    }
+  };
+  const items: (() => void)[] = [];
+  spec.flows.forEach((f, n) => items.push(() => new AllowFlow(seg, `Flow${n}`, { from: ep(f.from), to: ep(f.to), ports: f.ports.map(toPort) })));
+  spec.denies.forEach((d, n) => items.push(() => new DenyFlow(seg, `Deny${n}`, { from: ep(d.from), to: ep(d.to), ports: d.ports.map(toPort) })));
+  for (const make of seed ? shuffled(items, seed) : items) make();
+  return { seg, zones, workloads };
+}
+
+/** An address inside workload (i, j)'s known range (used by evaluators that match on CIDRs). */
+export function workloadAddress(i: number, j: number, host = 10): bigint {
+  return parseAddress(`10.${i + 1}.${j}.${host}`).value;
+}
+
+/** A random packet over a spec: ends are workloads or external addresses; ports from the interesting set. */
+export function packetArb(spec: ModelSpec): fc.Arbitrary<Packet> {
+  const wl: fc.Arbitrary<PacketEnd> = fc.integer({ min: 0, max: spec.zones.length - 1 })
+    .chain(z => fc.integer({ min: 0, max: spec.zones[z].workloads.length - 1 }).map(w => ({ workload: workloadName(z, w) })));
+  const external: fc.Arbitrary<PacketEnd> = fc.constantFrom('203.0.113.7', '198.51.100.200', '192.0.2.5', '192.0.2.200', '8.8.8.8')
+    .map(a => ({ address: parseAddress(a).value, family: 'ipv4' as const }));
+  const end = fc.oneof({ weight: 4, arbitrary: wl }, { weight: 1, arbitrary: external });
+  return fc.record({
+    source: end,
+    destination: end,
+    protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'icmp' as const),
+    port: fc.oneof(fc.constantFrom(...INTERESTING_PORTS, 0, 21, 23, 444, 8081, 65535), fc.integer({ min: 0, max: 65535 })),
+  }).filter(p => 'workload' in p.source || 'workload' in p.destination)
+    .map(p => (p.protocol === 'icmp' ? { ...p, port: [0, 3, 8, 11][p.port % 4], code: 0 } : p));
+}
