@@ -53,7 +53,7 @@ const project = new cdk.JsiiProject({
   github: false,
   release: false,
   docgen: true,
-  gitignore: ['cdk.out', 'cdktf.out', '*.microseg.json', 'bench/out', '.tmp', 'test/.work'],
+  gitignore: ['cdk.out', 'cdktf.out', 'bench/out', '.tmp', 'test/.work'],
   npmignoreEnabled: true,
   tsconfigDev: { compilerOptions: { skipLibCheck: true } },
 });
