@@ -1,7 +1,9 @@
 import { Construct, IConstruct } from 'constructs';
+import { fail } from './errors';
 import type { AllowFlow, DenyFlow } from './flow';
 import type { Workload } from './workload';
-import type { Zone, ZoneProps } from './zone';
+// A value import in a cycle (zone.ts imports this file): only used at run time, inside methods.
+import { Zone, ZoneProps } from './zone';
 
 const SEGMENTATION_SYMBOL = Symbol.for('microseg.Segmentation');
 /** @internal */
@@ -79,7 +81,6 @@ export class Segmentation extends Construct {
   public static of(construct: IConstruct): Segmentation {
     const found = construct.node.scopes.slice().reverse().find(s => Segmentation.isSegmentation(s));
     if (!found) {
-      const { fail } = require('./errors');
       fail('InvalidScope', construct.node.path, undefined, 'is not inside a microseg Segmentation.', 'Create zones and flows as children of a Segmentation (or of its zones and workloads).');
     }
     return found as Segmentation;
@@ -103,8 +104,7 @@ export class Segmentation extends Construct {
    * Adds a zone to this segmentation (same as `new Zone(segmentation, id, props)`).
    */
   public addZone(id: string, props: ZoneProps = {}): Zone {
-    const { Zone: ZoneClass } = require('./zone');
-    return new ZoneClass(this, id, props);
+    return new Zone(this, id, props);
   }
 
   /** The zones, sorted by name. */

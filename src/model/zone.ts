@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { IFlowEndpoint } from './endpoint';
 import { fail } from './errors';
 import { EnforcementMode, Segmentation, WORKLOAD_SYMBOL, ZONE_SYMBOL } from './segmentation';
-import type { Workload, WorkloadProps } from './workload';
+// A value import in a cycle (workload.ts imports this file): only used at run time, inside methods.
+import { Workload, WorkloadProps } from './workload';
 
 /**
  * Properties of a {@link Zone}.
@@ -87,8 +88,7 @@ export class Zone extends Construct implements IFlowEndpoint {
    * Adds a workload to this zone (same as `new Workload(zone, id, props)`).
    */
   public addWorkload(id: string, props: WorkloadProps = {}): Workload {
-    const { Workload: WorkloadClass } = require('./workload');
-    return new WorkloadClass(this, id, props);
+    return new Workload(this, id, props);
   }
 
   /** The zone's workloads, sorted by name. */
