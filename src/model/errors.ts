@@ -12,7 +12,7 @@ export const ERROR_CODES = [
   'InvalidName', 'DuplicateName', 'InvalidLabel', 'InvalidCidr', 'InvalidPort', 'InvalidIcmp',
   'EmptyPorts', 'EmptyEndpoint', 'UnsupportedEndpoint', 'InvalidScope', 'ExpiredFlow', 'InvalidDate',
   'ShadowedFlow', 'SelfFlow', 'MissingCidrs', 'UnknownZone', 'UnknownWorkload', 'QuotaExceeded',
-  'InvalidProp', 'ManifestInvalid', 'PriorityExhausted',
+  'InvalidProp', 'ManifestInvalid', 'PriorityExhausted', 'MissingSdk',
 ] as const;
 
 export type ErrorCode = typeof ERROR_CODES[number];
