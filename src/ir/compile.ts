@@ -338,6 +338,14 @@ class Compiler {
             for (const p of pieces) {
               const srcParts = this.matchSide(p.src, da.from, da.fromSet);
               const dstParts = this.matchSide(p.dst, da.to, da.toSet);
+              // Split a peer CIDR only where the deny removes traffic: a deny that misses the other
+              // side, or only other ports, leaves the piece whole (one rule, no PartialShadow).
+              const hit = srcParts.some(x => x.denied) && dstParts.some(x => x.denied);
+              const cut = hit ? subtractAll(p.services, da.deny.services) : undefined;
+              if (!cut || (!cut.narrowed && sameServices(cut.services, p.services))) {
+                next.push(p);
+                continue;
+              }
               for (const sp of srcParts) {
                 for (const dp of dstParts) {
                   if (sp.denied && dp.denied) {
