@@ -1,0 +1,654 @@
+/**
+ * The AWS rendering plan: every decision of the AWS backend (which groups exist, which rules
+ * they carry, which rules are inline and which are separate resources, network ACL entries and
+ * their rule numbers, quota checks, the manifest's canonical rules), as plain data computed by
+ * pure functions. No constructs here: the construct layer (`segmentation.ts`) only emits what
+ * the plan says, so other emitters (e.g. nested-stack sharding) can reuse the same plan.
+ *
+ * @internal (not exported from the submodule index)
+ */
+import { createHash } from 'crypto';
+import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
+import {
+  CanonicalRule, Cidr, cidrOverlaps, cidrSubtract, IrEndpointRef, IrPolicy, IrService, isCidr,
+  mergeServices, parseCidr, PlacedRule, portsText, sortCanonical,
+} from '../ir';
+
+/** Warning ids of the AWS backend (stable: users acknowledge them). */
+export const AWS_WARNINGS = {
+  /** Egress to in-model destinations uses the VPC range because the destination zone has no cidrs. */
+  EGRESS_TO_VPC_RANGE: 'microseg:EgressToVpcRange',
+  /** A Peer range lies entirely inside zone ranges, so no ingress rule can be rendered for it. */
+  PEER_INSIDE_ZONES: 'microseg:PeerInsideZones',
+} as const;
+
+/** The match-nothing egress rule (same as aws-cdk-lib's `allowAllOutbound: false`). */
+export const MATCH_NOTHING = { cidr: '255.255.255.255/32', type: 252, code: 86, description: 'Disallow all traffic' } as const;
+
+/** Quotas the plan checks. */
+export interface AwsQuotas {
+  readonly rulesPerSecurityGroup: number;
+  readonly securityGroupsPerInterface: number;
+  readonly naclEntriesPerDirection: number;
+  readonly resourcesPerStack: number;
+}
+
+/** AWS default quotas. */
+export const DEFAULT_QUOTAS: AwsQuotas = {
+  rulesPerSecurityGroup: 60,
+  securityGroupsPerInterface: 5,
+  naclEntriesPerDirection: 20,
+  resourcesPerStack: 500,
+};
+
+/** Input of {@link planAws} besides the policy. */
+export interface AwsPlanOptions {
+  /** Construct path of the backend (for messages). */
+  readonly backendPath: string;
+  /** Zones placed on this backend (default: all). */
+  readonly zones?: string[];
+  /** Zones that get a network ACL, with stable keys of their subnets (e.g. construct paths). */
+  readonly naclSubnets?: Record<string, string[]>;
+  /** The VPC's primary CIDR when known at synth. */
+  readonly vpcCidr?: string;
+  /** Ephemeral port range for stateless return traffic. */
+  readonly ephemeral?: { readonly from: number; readonly to: number };
+  readonly quotas?: AwsQuotas;
+  /** Carve zone ranges out of Peer ranges in ingress rules (default true). */
+  readonly excludeZoneRangesFromPeers?: boolean;
+  /** Resources already in the stack that the backend did not create. */
+  readonly otherResources?: number;
+}
+
+/** The other side of a security group rule. */
+export type SgPeer =
+  | { readonly kind: 'sg'; readonly group: string }
+  | { readonly kind: 'cidr'; readonly cidr: string; readonly family: 'ipv4' | 'ipv6' }
+  /** The VPC's primary IPv4 range, unknown at synth (a token). */
+  | { readonly kind: 'vpc' };
+
+/** One security group rule. */
+export interface SgRulePlan {
+  readonly direction: 'ingress' | 'egress';
+  /** Canonical protocol: `tcp`, `udp`, `icmp`, `icmpv6`, `all`. */
+  readonly protocol: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'all';
+  /** TCP/UDP first port, ICMP type (-1 every); -1 for `all`. */
+  readonly from: number;
+  /** TCP/UDP last port, ICMP code (-1 every); -1 for `all`. */
+  readonly to: number;
+  readonly peer: SgPeer;
+  readonly description: string;
+  /** Construct paths of the flows the rule comes from. */
+  readonly origins: string[];
+  /** Rendered as a separate `AWS::EC2::SecurityGroupIngress` (to break a dependency cycle). */
+  readonly separate: boolean;
+  /** Logical id of the separate resource. */
+  readonly logicalId?: string;
+  readonly kind: 'flow' | 'catchall' | 'matchnothing';
+}
+
+/** One security group. */
+export interface SgGroupPlan {
+  /** The group name (value of the `microseg:group` tag): the workload name for a workload group. */
+  readonly name: string;
+  readonly workload: string;
+  readonly zone: string;
+  readonly workloadPath: string;
+  readonly logicalId: string;
+  readonly monitor: boolean;
+  readonly description: string;
+  readonly tags: Record<string, string>;
+  readonly ingress: SgRulePlan[];
+  readonly egress: SgRulePlan[];
+}
+
+/** One network ACL entry. */
+export interface NaclEntryPlan {
+  readonly egress: boolean;
+  readonly action: 'allow' | 'deny';
+  /** Canonical protocol. */
+  readonly protocol: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'all';
+  /** IP protocol number (-1 all). */
+  readonly protocolNumber: number;
+  readonly from: number;
+  readonly to: number;
+  readonly cidr: string;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly ruleNumber: number;
+  readonly band: 'return' | 'deny' | 'allow' | 'monitor';
+  readonly logicalId: string;
+  readonly origins: string[];
+}
+
+/** One network ACL (per zone with subnets). */
+export interface NaclPlan {
+  readonly zone: string;
+  readonly logicalId: string;
+  readonly monitor: boolean;
+  readonly tags: Record<string, string>;
+  readonly entries: NaclEntryPlan[];
+  /** Subnet keys with the logical id of their association. */
+  readonly associations: { readonly subnet: string; readonly logicalId: string }[];
+}
+
+/** The whole plan. */
+export interface AwsPlan {
+  readonly segmentation: string;
+  readonly groups: SgGroupPlan[];
+  readonly nacls: NaclPlan[];
+  readonly warnings: MicrosegWarning[];
+  /** Resources the backend renders. */
+  readonly resourceCount: number;
+  readonly expected: CanonicalRule[];
+  /** Security groups each workload carries (group names). */
+  readonly groupsOf: Record<string, string[]>;
+}
+
+/** NACL rule number bands (inclusive). */
+export const NACL_BANDS = {
+  return: { from: 100, to: 9999 },
+  deny: { from: 10000, to: 19999 },
+  allow: { from: 20000, to: 29999 },
+} as const;
+/** Rule numbers of the MONITOR allow-all entries (just before the implicit deny). */
+export const NACL_MONITOR_NUMBERS = { ipv4: 32766, ipv6: 32765 } as const;
+
+// ---- names and ids ---------------------------------------------------------------------------
+
+/** Short stable content hash (8 hex characters, upper case). */
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8).toUpperCase();
+}
+
+/** `web-front` -> `WebFront`. */
+export function pascal(name: string): string {
+  return name.split(/[^A-Za-z0-9]+/).filter(Boolean).map(p => p[0].toUpperCase() + p.slice(1)).join('');
+}
+
+/** Logical id of a workload's security group: from the segmentation and workload names only. */
+export function groupLogicalId(segmentation: string, group: string): string {
+  return `${pascal(segmentation)}${pascal(group)}Sg${shortHash(`${segmentation}|sg|${group}`)}`;
+}
+
+/** Logical id of a zone's network ACL. */
+export function naclLogicalId(segmentation: string, zone: string): string {
+  return `${pascal(segmentation)}${pascal(zone)}Nacl${shortHash(`${segmentation}|nacl|${zone}`)}`;
+}
+
+const DESCRIPTION_OK = /[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g;
+
+/** Makes text a valid EC2 rule description (allowed characters, at most 255). */
+export function ruleDescription(text: string): string {
+  const clean = text.replace(DESCRIPTION_OK, '_');
+  return clean.length > 255 ? clean.slice(0, 252) + '...' : clean;
+}
+
+/** Canonical ports text of a rule. */
+export function canonicalPorts(protocol: string, from: number, to: number): string {
+  if (protocol === 'all') return '*';
+  if (protocol === 'icmp' || protocol === 'icmpv6') {
+    if (from === -1) return '*';
+    return to === -1 ? `${from}` : `${from}/${to}`;
+  }
+  return portsText(from, to);
+}
+
+/** Canonical peer text. */
+export function canonicalPeer(p: SgPeer): string {
+  switch (p.kind) {
+    case 'sg': return `sg:${p.group}`;
+    case 'cidr': return `cidr:${p.cidr}`;
+    case 'vpc': return 'vpc-cidr';
+  }
+}
+
+function peerKey(p: SgPeer): string {
+  return canonicalPeer(p);
+}
+
+function familyOf(c: string): 'ipv4' | 'ipv6' {
+  return c.includes(':') ? 'ipv6' : 'ipv4';
+}
+
+function isToken(text: string): boolean {
+  return /\$\{Token\[/.test(text);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The SG/NACL protocol of an IR service towards a peer of a family. */
+function protocolFor(s: IrService, family: 'ipv4' | 'ipv6'): SgRulePlan['protocol'] {
+  if (s.protocol === 'icmp') return family === 'ipv6' ? 'icmpv6' : 'icmp';
+  return s.protocol;
+}
+
+function portsOf(s: IrService): { from: number; to: number } {
+  return s.protocol === 'all' ? { from: -1, to: -1 } : { from: s.from, to: s.to };
+}
+
+// ---- planning -------------------------------------------------------------------------------
+
+interface RuleAcc { peer: SgPeer; services: IrService[]; origins: Set<string> }
+
+/**
+ * Plans the AWS rendering of a compiled policy. Throws a `MicrosegError` listing every problem
+ * (missing CIDRs, quotas) before anything is emitted.
+ */
+export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOptions): AwsPlan {
+  const seg = policy.segmentation.name;
+  const quotas = opts.quotas ?? DEFAULT_QUOTAS;
+  const eph = opts.ephemeral ?? { from: 1024, to: 65535 };
+  const exclude = opts.excludeZoneRangesFromPeers ?? true;
+  const problems: MicrosegProblem[] = [];
+  const warnings: MicrosegWarning[] = [];
+  const acknowledged = new Set(policy.acknowledged.map(a => a.id));
+  const warn = (w: MicrosegWarning) => { if (!acknowledged.has(w.id)) warnings.push(w); };
+
+  const localZones = new Set(opts.zones ?? policy.zones.map(z => z.name));
+  const zoneByName = new Map(policy.zones.map(z => [z.name, z]));
+  const workloadByName = new Map(policy.workloads.map(w => [w.name, w]));
+  const flowByPath = new Map(policy.flows.map(f => [f.path, f]));
+  const localWorkloads = policy.workloads.filter(w => localZones.has(w.zone));
+
+  // Known zone ranges (tokens skipped), parsed.
+  const zoneRanges: Cidr[] = [];
+  const remoteZoneCidrs = new Set<string>();
+  for (const z of policy.zones) {
+    for (const c of z.cidrs) {
+      if (isToken(c)) continue;
+      const p = parseCidr(c);
+      if (isCidr(p)) zoneRanges.push(p);
+      if (!localZones.has(z.name)) remoteZoneCidrs.add(c);
+    }
+  }
+  const vpcCidr = opts.vpcCidr && !isToken(opts.vpcCidr) ? opts.vpcCidr : undefined;
+
+  const describe = (origins: Iterable<string>): string => {
+    const list = [...origins].sort();
+    const first = flowByPath.get(list[0])?.description ?? list[0] ?? '';
+    return ruleDescription(list.length > 1 ? `${first} (+${list.length - 1} more flows)` : first);
+  };
+
+  // Peer ranges in ingress rules, with zone ranges carved out so a Peer never matches a workload.
+  const carve = (text: string, flows: string[]): string[] => {
+    if (!exclude || isToken(text) || remoteZoneCidrs.has(text)) return [text];
+    const p = parseCidr(text);
+    if (!isCidr(p)) return [text];
+    let pieces: Cidr[] = [p];
+    for (const z of zoneRanges) {
+      if (z.family !== p.family) continue;
+      pieces = pieces.flatMap(x => cidrSubtract(x, z));
+    }
+    if (pieces.length === 0) {
+      warn({ id: AWS_WARNINGS.PEER_INSIDE_ZONES, path: flows[0] ?? opts.backendPath, message: `The Peer range ${text} lies inside zone ranges: a Peer stands for addresses outside the model, so no ingress rule is rendered for it (flows: ${flows.join(', ')}).` });
+    }
+    return pieces.map(x => x.text);
+  };
+
+  // ---- security group rules ----
+  const ingressAcc = new Map<string, Map<string, RuleAcc>>();
+  const egressAcc = new Map<string, Map<string, RuleAcc>>();
+  const vpcRangeUse = new Map<string, Set<string>>(); // zone -> flows
+  const add = (acc: Map<string, Map<string, RuleAcc>>, group: string, peer: SgPeer, s: IrService, flows: string[]) => {
+    let m = acc.get(group);
+    if (!m) { m = new Map(); acc.set(group, m); }
+    const k = peerKey(peer);
+    let e = m.get(k);
+    if (!e) { e = { peer, services: [], origins: new Set() }; m.set(k, e); }
+    e.services.push(s);
+    flows.forEach(f => e!.origins.add(f));
+  };
+
+  for (const r of placed) {
+    // Ingress at the destination: exact.
+    if (r.destinationLocal && r.destination.kind === 'workload') {
+      const dst = r.destination.workload;
+      if (r.source.kind === 'workload') {
+        add(ingressAcc, dst, { kind: 'sg', group: r.source.workload }, r.service, r.flows);
+      } else {
+        for (const c of carve(r.source.cidr, r.flows)) add(ingressAcc, dst, { kind: 'cidr', cidr: c, family: familyOf(c) }, r.service, r.flows);
+      }
+    }
+    // Egress at the source: address ranges towards the model, exact towards Peers.
+    if (r.sourceLocal && r.source.kind === 'workload') {
+      const src = r.source.workload;
+      if (r.destination.kind === 'workload') {
+        const z = zoneByName.get(r.destination.zone)!;
+        const known = z.cidrs;
+        if (known.length > 0) {
+          for (const c of known) add(egressAcc, src, { kind: 'cidr', cidr: c, family: familyOf(c) }, r.service, r.flows);
+        } else {
+          let set = vpcRangeUse.get(z.name);
+          if (!set) { set = new Set(); vpcRangeUse.set(z.name, set); }
+          r.flows.forEach(f => set!.add(f));
+          add(egressAcc, src, vpcCidr ? { kind: 'cidr', cidr: vpcCidr, family: 'ipv4' } : { kind: 'vpc' }, r.service, r.flows);
+        }
+      } else {
+        add(egressAcc, src, { kind: 'cidr', cidr: r.destination.cidr, family: r.destination.family }, r.service, r.flows);
+      }
+    }
+  }
+  for (const [zone, flows] of [...vpcRangeUse.entries()].sort(([a], [b]) => cmp(a, b))) {
+    const list = [...flows].sort();
+    warn({
+      id: AWS_WARNINGS.EGRESS_TO_VPC_RANGE, path: list[0],
+      message: `Zone "${zone}" has no cidrs, so egress towards its workloads uses the VPC range${vpcCidr ? ` ${vpcCidr}` : ''}: it also opens those ports towards unsegmented hosts in the VPC (flows: ${list.join(', ')}). Give zone "${zone}" its cidrs to narrow it.`,
+    });
+  }
+
+  const ipv6Used = policy.zones.some(z => z.cidrs.some(c => familyOf(c) === 'ipv6'))
+    || placed.some(r => (r.source.kind === 'cidr' && r.source.family === 'ipv6') || (r.destination.kind === 'cidr' && r.destination.family === 'ipv6'));
+
+  const groups: SgGroupPlan[] = [];
+  const groupsOf: Record<string, string[]> = {};
+  for (const w of localWorkloads) {
+    const name = w.name;
+    const logicalId = groupLogicalId(seg, name);
+    const zone = zoneByName.get(w.zone)!;
+    const monitor = zone.mode === 'MONITOR';
+    const toRules = (direction: 'ingress' | 'egress', acc: Map<string, RuleAcc> | undefined): SgRulePlan[] => {
+      const out: SgRulePlan[] = [];
+      for (const e of acc?.values() ?? []) {
+        const family = e.peer.kind === 'cidr' ? e.peer.family : 'ipv4';
+        for (const s of mergeServices(e.services)) {
+          const { from, to } = portsOf(s);
+          const protocol = protocolFor(s, family);
+          // Self references and references to a later group (canonical name order) are separate
+          // resources, so inline references only ever point to earlier groups: no cycle.
+          const separate = direction === 'ingress' && e.peer.kind === 'sg' && !(e.peer.group < name);
+          const content = `${canonicalPeer(e.peer)}|${name}|${protocol}|${canonicalPorts(protocol, from, to)}`;
+          out.push({
+            direction, protocol, from, to, peer: e.peer,
+            description: describe(e.origins), origins: [...e.origins].sort(), separate,
+            logicalId: separate ? `${logicalId}In${shortHash(content)}` : undefined,
+            kind: 'flow',
+          });
+        }
+      }
+      return out;
+    };
+    const ingress = toRules('ingress', ingressAcc.get(name));
+    const egress = toRules('egress', egressAcc.get(name));
+    if (monitor) {
+      const catchall = (direction: 'ingress' | 'egress', list: SgRulePlan[]) => {
+        for (const c of ipv6Used ? ['0.0.0.0/0', '::/0'] : ['0.0.0.0/0']) {
+          const peer: SgPeer = { kind: 'cidr', cidr: c, family: familyOf(c) };
+          if (list.some(r => r.protocol === 'all' && canonicalPeer(r.peer) === canonicalPeer(peer))) continue;
+          list.push({ direction, protocol: 'all', from: -1, to: -1, peer, description: `${seg}-monitor-catchall`, origins: [], separate: false, kind: 'catchall' });
+        }
+      };
+      catchall('ingress', ingress);
+      catchall('egress', egress);
+    }
+    if (egress.length === 0) {
+      egress.push({
+        direction: 'egress', protocol: 'icmp', from: MATCH_NOTHING.type, to: MATCH_NOTHING.code,
+        peer: { kind: 'cidr', cidr: MATCH_NOTHING.cidr, family: 'ipv4' }, description: MATCH_NOTHING.description,
+        origins: [], separate: false, kind: 'matchnothing',
+      });
+    }
+    const sortRules = (list: SgRulePlan[]) => list.sort((a, b) => cmp(ruleSortKey(a), ruleSortKey(b)));
+    sortRules(ingress); sortRules(egress);
+    const tags: Record<string, string> = {
+      'microseg:group': name,
+      'microseg:segmentation': seg,
+      'microseg:workload': name,
+      'microseg:zone': w.zone,
+      ...(monitor ? { 'microseg:monitor': 'catchall' } : {}),
+    };
+    groups.push({ name, workload: name, zone: w.zone, workloadPath: w.path, logicalId, monitor, description: `microseg ${seg} workload ${name}`, tags, ingress, egress });
+    groupsOf[name] = [name];
+
+    // Quotas per direction, IPv4 and IPv6 counted separately (an SG reference counts for both).
+    for (const [dir, list] of [['ingress', ingress], ['egress', egress]] as const) {
+      const v4 = list.filter(r => r.peer.kind !== 'cidr' || r.peer.family === 'ipv4').length;
+      const v6 = list.filter(r => r.peer.kind !== 'cidr' || r.peer.family === 'ipv6').length;
+      for (const [fam, n] of [['IPv4', v4], ['IPv6', v6]] as const) {
+        if (n > quotas.rulesPerSecurityGroup) {
+          problems.push({
+            code: 'QuotaExceeded', path: w.path, value: n,
+            message: `the security group of workload "${name}" needs ${n} ${dir} ${fam} rules, more than the limit of ${quotas.rulesPerSecurityGroup} rules per security group per direction.`,
+            hint: dir === 'egress'
+              ? 'Give the destination zones `cidrs` (egress then uses one rule per zone range), merge ports into ranges, or raise `maxRulesPerSecurityGroup` to your account\'s raised quota.'
+              : 'Merge ports into ranges, use fewer distinct Peer ranges (or set excludeZoneRangesFromPeers: false), or raise `maxRulesPerSecurityGroup` to your account\'s raised quota.',
+          });
+        }
+      }
+    }
+    if (groupsOf[name].length > quotas.securityGroupsPerInterface) {
+      problems.push({
+        code: 'QuotaExceeded', path: w.path, value: groupsOf[name].length,
+        message: `workload "${name}" must carry ${groupsOf[name].length} security groups, more than the limit of ${quotas.securityGroupsPerInterface} per network interface.`,
+        hint: 'Raise `maxSecurityGroupsPerInterface` (AWS allows up to 16) to your account\'s raised quota.',
+      });
+    }
+  }
+
+  // ---- network ACLs ----
+  const nacls: NaclPlan[] = [];
+  const naclSubnets = opts.naclSubnets ?? {};
+  for (const zoneName of Object.keys(naclSubnets).sort()) {
+    const zone = zoneByName.get(zoneName);
+    if (!zone) {
+      problems.push({ code: 'UnknownZone', path: opts.backendPath, value: zoneName, message: 'has subnets but is not a zone of the segmentation.', hint: `Zones are: ${policy.zones.map(z => z.name).join(', ')}.` });
+      continue;
+    }
+    if (!localZones.has(zoneName)) {
+      problems.push({ code: 'InvalidProp', path: opts.backendPath, value: zoneName, message: 'has subnets but is not placed on this backend (`zones`).', hint: `Add "${zoneName}" to \`zones\` or remove its subnets.` });
+      continue;
+    }
+    if (zone.cidrs.length === 0) {
+      problems.push({ code: 'MissingCidrs', path: zone.path, value: zoneName, message: `zone "${zoneName}" has subnets, so it gets a network ACL, but it has no cidrs: a network ACL can only name address ranges.`, hint: `Give zone "${zoneName}" its address ranges: { cidrs: ['10.0.1.0/24'] }.` });
+      continue;
+    }
+    nacls.push(planNacl(policy, zoneName, naclSubnets[zoneName], { seg, eph, quotas, problems, warn, zoneRanges, ipv6Used }));
+  }
+
+  const resourceCount = groups.length
+    + groups.reduce((n, g) => n + g.ingress.filter(r => r.separate).length, 0)
+    + nacls.reduce((n, a) => n + 1 + a.entries.length + a.associations.length, 0);
+  const total = resourceCount + (opts.otherResources ?? 0);
+  if (total > quotas.resourcesPerStack) {
+    problems.push({
+      code: 'QuotaExceeded', path: opts.backendPath, value: total,
+      message: `the stack would hold ${total} resources (${resourceCount} from microseg), more than the limit of ${quotas.resourcesPerStack} resources per CloudFormation stack.`,
+      hint: 'Move other resources to another stack, reduce separate rule resources (mutual flows), or raise `maxResourcesPerStack` if CloudFormation raised your limit.',
+    });
+  }
+
+  if (problems.length > 0) throw MicrosegError.fromProblems(problems);
+
+  return { segmentation: seg, groups, nacls, warnings, resourceCount, expected: expectedRules(groups, nacls), groupsOf };
+}
+
+function ruleSortKey(r: SgRulePlan): string {
+  return `${canonicalPeer(r.peer)}|${r.protocol}|${String(r.from + 1).padStart(6, '0')}|${String(r.to + 1).padStart(6, '0')}`;
+}
+
+interface NaclCtx {
+  seg: string;
+  eph: { from: number; to: number };
+  quotas: AwsQuotas;
+  problems: MicrosegProblem[];
+  warn: (w: MicrosegWarning) => void;
+  zoneRanges: Cidr[];
+  ipv6Used: boolean;
+}
+
+interface EntryAcc { egress: boolean; action: 'allow' | 'deny'; band: NaclEntryPlan['band']; cidr: string; services: IrService[]; origins: Set<string> }
+
+function planNacl(policy: IrPolicy, zoneName: string, subnets: string[], ctx: NaclCtx): NaclPlan {
+  const zoneByName = new Map(policy.zones.map(z => [z.name, z]));
+  const zone = zoneByName.get(zoneName)!;
+  const acc = new Map<string, EntryAcc>();
+  const missing = new Map<string, string>();
+  const put = (egress: boolean, action: 'allow' | 'deny', band: EntryAcc['band'], cidr: string, services: IrService[], origin: string) => {
+    const k = `${band}|${egress ? 'e' : 'i'}|${cidr}`;
+    let e = acc.get(k);
+    if (!e) { e = { egress, action, band, cidr, services: [], origins: new Set() }; acc.set(k, e); }
+    e.services.push(...services);
+    e.origins.add(origin);
+  };
+  const ranges = (ref: IrEndpointRef, origin: string): string[] => {
+    if (ref.kind === 'cidr') return [ref.cidr!];
+    const out: string[] = [];
+    for (const zn of ref.zones) {
+      const z = zoneByName.get(zn)!;
+      if (z.cidrs.length === 0) { if (!missing.has(zn)) missing.set(zn, origin); continue; }
+      out.push(...z.cidrs);
+    }
+    return out;
+  };
+  const returnOf = (s: IrService): IrService => {
+    if (s.protocol === 'tcp' || s.protocol === 'udp') return { protocol: s.protocol, from: ctx.eph.from, to: ctx.eph.to };
+    if (s.protocol === 'icmp') return { protocol: 'icmp', from: -1, to: -1 };
+    return s;
+  };
+
+  // Allows (requests) and their stateless return traffic, at zone granularity (a superset of the
+  // model: the security groups keep it exact).
+  for (const f of policy.flows) {
+    const fromHere = f.from.kind !== 'cidr' && f.from.zones.includes(zoneName);
+    const toHere = f.to.kind !== 'cidr' && f.to.zones.includes(zoneName);
+    if (fromHere) {
+      for (const c of ranges(f.to, f.path)) {
+        put(true, 'allow', 'allow', c, f.services, f.path);
+        put(false, 'allow', 'return', c, f.services.map(returnOf), f.path);
+      }
+    }
+    if (toHere) {
+      for (const c of ranges(f.from, f.path)) {
+        put(false, 'allow', 'allow', c, f.services, f.path);
+        put(true, 'allow', 'return', c, f.services.map(returnOf), f.path);
+      }
+    }
+  }
+
+  // Guardrails: where a DenyFlow covers this whole zone on one side and whole zones (with
+  // cidrs) or a Peer range outside every zone on the other.
+  const covers = (ref: IrEndpointRef, zn: string) => {
+    if (ref.kind === 'cidr') return false;
+    const z = zoneByName.get(zn)!;
+    return z.workloads.length > 0 && z.workloads.every(w => ref.workloads.includes(w));
+  };
+  const denyRanges = (ref: IrEndpointRef): string[] => {
+    if (ref.kind === 'cidr') {
+      const c = ref.cidr!;
+      if (isToken(c)) return [];
+      const p = parseCidr(c);
+      if (!isCidr(p) || ctx.zoneRanges.some(z => cidrOverlaps(z, p))) return [];
+      return [c];
+    }
+    return policy.zones.filter(z => covers(ref, z.name) && z.cidrs.length > 0).flatMap(z => z.cidrs);
+  };
+  for (const d of policy.denies) {
+    if (covers(d.from, zoneName)) {
+      for (const c of denyRanges(d.to)) put(true, 'deny', 'deny', c, d.services, d.path);
+    }
+    if (covers(d.to, zoneName)) {
+      for (const c of denyRanges(d.from)) put(false, 'deny', 'deny', c, d.services, d.path);
+    }
+  }
+
+  if (missing.size > 0) {
+    for (const [zn, origin] of [...missing.entries()].sort()) {
+      ctx.problems.push({
+        code: 'MissingCidrs', path: origin, value: zn,
+        message: `zone "${zoneName}" gets a network ACL, and this flow connects it with zone "${zn}", which has no cidrs: a network ACL can only name address ranges.`,
+        hint: `Give zone "${zn}" its address ranges: { cidrs: ['10.0.2.0/24'] }.`,
+      });
+    }
+  }
+
+  // Entries, then rule numbers: a hash slot in the band, probing upwards (wrapping) in canonical
+  // order, so adding an entry leaves the others where they are unless it takes their slot.
+  const naclId = naclLogicalId(ctx.seg, zoneName);
+  const raw: Omit<NaclEntryPlan, 'ruleNumber' | 'logicalId'>[] = [];
+  for (const e of acc.values()) {
+    const family = familyOf(e.cidr);
+    for (const s of mergeServices(e.services)) {
+      const protocol = protocolFor(s, family);
+      const { from, to } = portsOf(s);
+      raw.push({ egress: e.egress, action: e.action, protocol, protocolNumber: PROTOCOL_NUMBERS[protocol], from, to, cidr: e.cidr, family, band: e.band, origins: [...e.origins].sort() });
+    }
+  }
+  const keyOf = (e: Omit<NaclEntryPlan, 'ruleNumber' | 'logicalId'>) => `${e.egress ? 'egress' : 'ingress'}|${e.action}|${e.band}|${e.protocol}|${canonicalPorts(e.protocol, e.from, e.to)}|${e.cidr}`;
+  raw.sort((a, b) => cmp(keyOf(a), keyOf(b)));
+  const used = { true: new Set<number>(), false: new Set<number>() } as Record<string, Set<number>>;
+  const entries: NaclEntryPlan[] = [];
+  for (const e of raw) {
+    if (e.band === 'monitor') continue;
+    const band = NACL_BANDS[e.band];
+    const size = band.to - band.from + 1;
+    const key = keyOf(e);
+    let slot = parseInt(shortHash(key), 16) % size;
+    const taken = used[String(e.egress)];
+    while (taken.has(band.from + slot)) slot = (slot + 1) % size;
+    const ruleNumber = band.from + slot;
+    taken.add(ruleNumber);
+    entries.push({ ...e, ruleNumber, logicalId: `${naclId}${e.egress ? 'E' : 'I'}${shortHash(key)}` });
+  }
+  const monitor = zone.mode === 'MONITOR';
+  if (monitor) {
+    for (const egress of [false, true]) {
+      for (const [family, cidr] of ctx.ipv6Used ? [['ipv4', '0.0.0.0/0'], ['ipv6', '::/0']] as const : [['ipv4', '0.0.0.0/0']] as const) {
+        const ruleNumber = NACL_MONITOR_NUMBERS[family];
+        entries.push({
+          egress, action: 'allow', protocol: 'all', protocolNumber: -1, from: -1, to: -1, cidr, family, band: 'monitor', ruleNumber,
+          logicalId: `${naclId}${egress ? 'E' : 'I'}Monitor${family === 'ipv4' ? '4' : '6'}`, origins: [],
+        });
+      }
+    }
+  }
+  entries.sort((a, b) => Number(a.egress) - Number(b.egress) || a.ruleNumber - b.ruleNumber);
+
+  for (const egress of [false, true]) {
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const n = entries.filter(e => e.egress === egress && e.family === family).length;
+      if (n > ctx.quotas.naclEntriesPerDirection) {
+        ctx.problems.push({
+          code: 'QuotaExceeded', path: zone.path, value: n,
+          message: `the network ACL of zone "${zoneName}" needs ${n} ${egress ? 'outbound' : 'inbound'} ${family === 'ipv4' ? 'IPv4' : 'IPv6'} entries, more than the limit of ${ctx.quotas.naclEntriesPerDirection} per direction.`,
+          hint: 'Raise `maxNaclEntriesPerDirection` (AWS allows up to 40) to your account\'s raised quota, merge ports into ranges, give fewer distinct peer ranges, or leave this zone\'s subnets out (security groups still enforce the model).',
+        });
+      }
+    }
+  }
+
+  return {
+    zone: zoneName,
+    logicalId: naclId,
+    monitor,
+    tags: { 'microseg:segmentation': ctx.seg, 'microseg:zone': zoneName, ...(monitor ? { 'microseg:monitor': 'catchall' } : {}) },
+    entries,
+    associations: [...new Set(subnets)].sort().map(s => ({ subnet: s, logicalId: `${naclId}Assoc${shortHash(s)}` })),
+  };
+}
+
+const PROTOCOL_NUMBERS: Record<NaclEntryPlan['protocol'], number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, all: -1 };
+
+/** The canonical rules of a plan (what the manifest records and the audit compares). */
+export function expectedRules(groups: SgGroupPlan[], nacls: NaclPlan[]): CanonicalRule[] {
+  const out: CanonicalRule[] = [];
+  for (const g of groups) {
+    for (const r of [...g.ingress, ...g.egress]) {
+      out.push({
+        container: `sg:${g.name}`, direction: r.direction, action: 'allow', protocol: r.protocol,
+        ports: canonicalPorts(r.protocol, r.from, r.to), peer: canonicalPeer(r.peer),
+        ...(r.origins.length ? { origin: r.origins[0] } : {}),
+      });
+    }
+  }
+  for (const n of nacls) {
+    for (const e of n.entries) {
+      out.push({
+        container: `nacl:${n.zone}`, direction: e.egress ? 'egress' : 'ingress', action: e.action, protocol: e.protocol,
+        ports: canonicalPorts(e.protocol, e.from, e.to), peer: `cidr:${e.cidr}`, priority: e.ruleNumber,
+        ...(e.origins.length ? { origin: e.origins[0] } : {}),
+      });
+    }
+  }
+  return sortCanonical(out);
+}

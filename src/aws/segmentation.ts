@@ -1,0 +1,415 @@
+import { Annotations, AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct, IConstruct } from 'constructs';
+import { compile, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
+import { fail, MicrosegProblem, MicrosegError, Segmentation, Workload } from '../model';
+import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, groupLogicalId, NaclPlan, planAws, SgGroupPlan, SgRulePlan } from './plan';
+
+/**
+ * A range of ports (inclusive).
+ */
+export interface EphemeralPortRange {
+  /** First port of the range. */
+  readonly startPort: number;
+  /** Last port of the range. */
+  readonly endPort: number;
+}
+
+/**
+ * Properties of an {@link AwsSegmentation}.
+ */
+export interface AwsSegmentationProps {
+  /** The model to render. */
+  readonly segmentation: Segmentation;
+
+  /** The VPC the workloads live in: security groups and network ACLs are created in it. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Names of the zones placed on AWS. Flows between these zones and others (another cloud,
+   * on-premises) are rendered with the other zones' `cidrs`.
+   *
+   * @default - every zone of the segmentation
+   */
+  readonly zones?: string[];
+
+  /**
+   * Subnets of zones, by zone name. Each zone given here gets a network ACL associated with
+   * those subnets (the zone needs `cidrs`, and so does every zone it exchanges traffic with).
+   *
+   * @default - no network ACLs
+   */
+  readonly subnets?: { [zoneName: string]: ec2.SubnetSelection };
+
+  /**
+   * Rules per security group per direction (IPv4 and IPv6 counted separately).
+   *
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
+   * @default 60
+   */
+  readonly maxRulesPerSecurityGroup?: number;
+
+  /**
+   * Security groups per network interface (at most 16; rules per group times groups per
+   * interface may not exceed 1,000).
+   *
+   * @default 5
+   */
+  readonly maxSecurityGroupsPerInterface?: number;
+
+  /**
+   * Network ACL entries per direction (at most 40).
+   *
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-nacls
+   * @default 20
+   */
+  readonly maxNaclEntriesPerDirection?: number;
+
+  /**
+   * Resources per CloudFormation stack (the backend's own plus what the stack already holds).
+   *
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+   * @default 500
+   */
+  readonly maxResourcesPerStack?: number;
+
+  /**
+   * Ports clients use as source ports; network ACLs are stateless, so return traffic of every
+   * allowed flow is allowed back on these ports.
+   *
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html
+   * @default - 1024-65535 (what AWS advises: it covers Linux, Windows, ELB, NAT gateways and Lambda)
+   */
+  readonly ephemeralPortRange?: EphemeralPortRange;
+
+  /**
+   * Carve the zones' ranges out of Peer ranges in ingress rules. A `Peer` stands for addresses
+   * outside the model; without the carve, `Peer.anyIpv4()` in an ingress rule also matches the
+   * workloads of the model, and any workload whose egress reaches the destination's range
+   * could then pass. With it, in-model traffic passes only by the security group references the
+   * model declares (more rules: `0.0.0.0/0` minus three zone ranges is about 20 ranges).
+   *
+   * @default true
+   */
+  readonly excludeZoneRangesFromPeers?: boolean;
+}
+
+/**
+ * Warning ids of the AWS backend, for `segmentation.acknowledgeWarning(id, reason)`.
+ */
+export class AwsWarnings {
+  /**
+   * A destination zone has no `cidrs`, so egress towards its workloads uses the VPC range, which
+   * also opens those ports towards unsegmented hosts in the VPC.
+   */
+  public static readonly EGRESS_TO_VPC_RANGE = 'microseg:EgressToVpcRange';
+  /** A Peer range lies entirely inside zone ranges, so no ingress rule is rendered for it. */
+  public static readonly PEER_INSIDE_ZONES = 'microseg:PeerInsideZones';
+
+  private constructor() {}
+}
+
+class RenderAspect implements IAspect {
+  constructor(private readonly backend: AwsSegmentation) {}
+  public visit(node: IConstruct): void {
+    if (node === this.backend) this.backend._render();
+  }
+}
+
+/**
+ * Renders a microseg model into AWS: one security group per workload (no default egress), an
+ * ingress rule on the destination and an egress rule on the source for every allowed flow, and
+ * a network ACL for every zone given `subnets`.
+ *
+ * Rendering is lazy: it happens once at synth from the complete model, so flows declared after
+ * the backend was created count. Every model error (invalid input, missing CIDRs, quotas) is
+ * thrown before anything is rendered. At synth the backend writes
+ * `<segmentation>.microseg.json` (the manifest `microseg audit` reads) into the cloud assembly.
+ *
+ * Semantics: a packet passes when the source's egress and the destination's ingress allow it.
+ * Ingress is exact (security group references for workloads, Peer ranges minus the zones'
+ * ranges); egress towards workloads of the model uses the destination zone's `cidrs` (or the
+ * VPC range), egress towards Peers is exact.
+ */
+export class AwsSegmentation extends Construct {
+  /** The rendered model. */
+  public readonly segmentation: Segmentation;
+  /** The VPC. */
+  public readonly vpc: ec2.IVpc;
+
+  private readonly props: AwsSegmentationProps;
+  private readonly quotas: AwsQuotas;
+  private readonly cfnGroups = new Map<string, ec2.CfnSecurityGroup>();
+  private readonly groupRefs = new Map<string, ec2.ISecurityGroup>();
+  private rendered = false;
+  private renderedPlan?: AwsPlan;
+  private renderedPolicy?: IrPolicy;
+
+  constructor(scope: Construct, id: string, props: AwsSegmentationProps) {
+    super(scope, id);
+    this.props = props;
+    this.segmentation = props.segmentation;
+    this.vpc = props.vpc;
+    this.quotas = {
+      rulesPerSecurityGroup: props.maxRulesPerSecurityGroup ?? DEFAULT_QUOTAS.rulesPerSecurityGroup,
+      securityGroupsPerInterface: props.maxSecurityGroupsPerInterface ?? DEFAULT_QUOTAS.securityGroupsPerInterface,
+      naclEntriesPerDirection: props.maxNaclEntriesPerDirection ?? DEFAULT_QUOTAS.naclEntriesPerDirection,
+      resourcesPerStack: props.maxResourcesPerStack ?? DEFAULT_QUOTAS.resourcesPerStack,
+    };
+    this.validateProps();
+    Aspects.of(this).add(new RenderAspect(this), { priority: AspectPriority.MUTATING });
+  }
+
+  /**
+   * Every security group a member of `workload` must carry (attach them to its instances,
+   * functions, tasks or endpoints). The workload's own group is created on demand; its rules are
+   * rendered at synth.
+   *
+   * The returned groups are immutable: rules added through `connections` are ignored, because
+   * microseg owns every rule of them (declare flows on the model instead).
+   */
+  public securityGroupsFor(workload: Workload): ec2.ISecurityGroup[] {
+    if (!Workload.isWorkload(workload) || workload.zone.segmentation !== this.segmentation) {
+      fail('UnknownWorkload', this.node.path, (workload as Workload | undefined)?.node?.path, `is not a workload of segmentation "${this.segmentation.name}".`, 'Pass a Workload of the segmentation given to this backend.');
+    }
+    if (this.props.zones && !this.props.zones.includes(workload.zone.name)) {
+      fail('UnknownWorkload', this.node.path, workload.name, `is in zone "${workload.zone.name}", which is not placed on this backend (zones: ${this.props.zones.join(', ')}).`, `Add "${workload.zone.name}" to \`zones\`.`);
+    }
+    return [this.groupRef(workload.name)];
+  }
+
+  /** @internal The plan rendered at synth (for tests and tools). */
+  public get _plan(): AwsPlan | undefined {
+    return this.renderedPlan;
+  }
+
+  /** @internal The compiled policy rendered at synth. */
+  public get _policy(): IrPolicy | undefined {
+    return this.renderedPolicy;
+  }
+
+  /** @internal Renders everything (once); called by the backend's aspect at synth. */
+  public _render(): void {
+    if (this.rendered) return;
+    this.rendered = true;
+    const stack = Stack.of(this);
+    const policy = compile(this.segmentation);
+    const placed = placeRules(policy, this.props.zones, this.node.path);
+
+    const subnetObjects = new Map<string, Map<string, ec2.ISubnet>>();
+    const naclSubnets: Record<string, string[]> = {};
+    for (const zone of Object.keys(this.props.subnets ?? {}).sort()) {
+      const selected = this.vpc.selectSubnets(this.props.subnets![zone]).subnets;
+      const m = new Map<string, ec2.ISubnet>();
+      for (const s of selected) m.set(subnetKey(stack, s), s);
+      subnetObjects.set(zone, m);
+      naclSubnets[zone] = [...m.keys()];
+    }
+
+    const mine = new Set<IConstruct>(this.node.findAll());
+    const otherResources = stack.node.findAll().filter(c => CfnResource.isCfnResource(c) && Stack.of(c) === stack && !mine.has(c)).length;
+    const vpcCidr = this.vpcCidr();
+
+    const plan = planAws(policy, placed, {
+      backendPath: this.node.path,
+      zones: this.props.zones,
+      naclSubnets,
+      vpcCidr,
+      ephemeral: this.props.ephemeralPortRange ? { from: this.props.ephemeralPortRange.startPort, to: this.props.ephemeralPortRange.endPort } : undefined,
+      quotas: this.quotas,
+      excludeZoneRangesFromPeers: this.props.excludeZoneRangesFromPeers,
+      otherResources,
+    });
+    this.renderedPlan = plan;
+    this.renderedPolicy = policy;
+
+    for (const g of plan.groups) this.emitGroup(g);
+    for (const n of plan.nacls) this.emitNacl(n, subnetObjects.get(n.zone)!);
+
+    for (const w of [...policy.warnings, ...plan.warnings]) {
+      Annotations.of(this).addWarningV2(w.id, `${w.message} [${w.path}]`);
+    }
+    this.writeManifest(stack, policy, plan, subnetObjects);
+  }
+
+  // ---- emission ---------------------------------------------------------------------------
+
+  private cfnGroup(name: string): ec2.CfnSecurityGroup {
+    let g = this.cfnGroups.get(name);
+    if (!g) {
+      const seg = this.segmentation.name;
+      g = new ec2.CfnSecurityGroup(this, `sg-${name}`, {
+        groupDescription: `microseg ${seg} workload ${name}`,
+        vpcId: this.vpc.vpcId,
+      });
+      g.overrideLogicalId(groupLogicalId(seg, name));
+      this.cfnGroups.set(name, g);
+    }
+    return g;
+  }
+
+  private groupRef(name: string): ec2.ISecurityGroup {
+    let ref = this.groupRefs.get(name);
+    if (!ref) {
+      ref = ec2.SecurityGroup.fromSecurityGroupId(this, `sg-${name}-ref`, this.cfnGroup(name).attrGroupId, { mutable: false, allowAllOutbound: false });
+      this.groupRefs.set(name, ref);
+    }
+    return ref;
+  }
+
+  private emitGroup(g: SgGroupPlan): void {
+    const cfn = this.cfnGroup(g.name);
+    for (const [k, v] of Object.entries(g.tags)) cfn.tags.setTag(k, v);
+    const ingress = g.ingress.filter(r => !r.separate).map(r => this.inlineRule(r));
+    cfn.securityGroupIngress = ingress.length ? ingress : undefined;
+    cfn.securityGroupEgress = g.egress.map(r => this.inlineRule(r));
+    for (const r of g.ingress.filter(x => x.separate)) {
+      const res = new ec2.CfnSecurityGroupIngress(this, r.logicalId!, {
+        groupId: cfn.attrGroupId,
+        ...protocolProps(r),
+        sourceSecurityGroupId: this.cfnGroup((r.peer as { group: string }).group).attrGroupId,
+        description: r.description,
+      });
+      res.overrideLogicalId(r.logicalId!);
+    }
+    // Internet-facing flows are declared on purpose: suppress cdk-nag's finding with the flow's reason.
+    const open = g.ingress.filter(r => r.kind === 'flow' && r.peer.kind === 'cidr' && (r.peer.cidr === '0.0.0.0/0' || r.peer.cidr === '::/0'));
+    if (open.length > 0) {
+      cfn.addMetadata('cdk_nag', {
+        rules_to_suppress: [{ id: 'AwsSolutions-EC23', reason: nagReason(open.map(r => r.description)) }],
+      });
+    }
+  }
+
+  private inlineRule(r: SgRulePlan): ec2.CfnSecurityGroup.IngressProperty & ec2.CfnSecurityGroup.EgressProperty {
+    const peer = r.peer.kind === 'sg'
+      ? { sourceSecurityGroupId: this.cfnGroup(r.peer.group).attrGroupId }
+      : r.peer.kind === 'vpc'
+        ? { cidrIp: this.vpc.vpcCidrBlock }
+        : r.peer.family === 'ipv6' ? { cidrIpv6: r.peer.cidr } : { cidrIp: r.peer.cidr };
+    return { ...protocolProps(r), ...peer, description: r.description };
+  }
+
+  private emitNacl(n: NaclPlan, subnets: Map<string, ec2.ISubnet>): void {
+    const nacl = new ec2.CfnNetworkAcl(this, `nacl-${n.zone}`, {
+      vpcId: this.vpc.vpcId,
+      tags: Object.entries(n.tags).map(([key, value]) => ({ key, value })),
+    });
+    nacl.overrideLogicalId(n.logicalId);
+    for (const e of n.entries) {
+      const icmp = e.protocol === 'icmp' || e.protocol === 'icmpv6';
+      const entry = new ec2.CfnNetworkAclEntry(this, e.logicalId, {
+        networkAclId: nacl.ref,
+        ruleNumber: e.ruleNumber,
+        ruleAction: e.action,
+        egress: e.egress,
+        protocol: e.protocolNumber,
+        ...(e.family === 'ipv6' ? { ipv6CidrBlock: e.cidr } : { cidrBlock: e.cidr }),
+        ...(e.protocol === 'tcp' || e.protocol === 'udp' ? { portRange: { from: e.from, to: e.to } } : {}),
+        ...(icmp ? { icmp: { type: e.from, code: e.to } } : {}),
+      });
+      entry.overrideLogicalId(e.logicalId);
+    }
+    for (const a of n.associations) {
+      const assoc = new ec2.CfnSubnetNetworkAclAssociation(this, a.logicalId, {
+        networkAclId: nacl.ref,
+        subnetId: subnets.get(a.subnet)!.subnetId,
+      });
+      assoc.overrideLogicalId(a.logicalId);
+    }
+  }
+
+  private writeManifest(stack: Stack, policy: IrPolicy, plan: AwsPlan, subnets: Map<string, Map<string, ec2.ISubnet>>): void {
+    const outdir = Stage.of(this)?.outdir;
+    if (!outdir) return;
+    const concrete = (v: string) => (Token.isUnresolved(v) ? '' : v);
+    const refId = (v: string): string => {
+      if (!Token.isUnresolved(v)) return '';
+      const r = stack.resolve(v) as { Ref?: string; 'Fn::GetAtt'?: string[] };
+      return r?.Ref ?? r?.['Fn::GetAtt']?.[0] ?? '';
+    };
+    const tagFields = (tags: Record<string, string>) => Object.fromEntries(Object.entries(tags).map(([k, v]) => [`tag:${k}`, v]));
+    const settings: Record<string, string> = {
+      stackName: concrete(stack.stackName),
+      region: concrete(stack.region),
+      account: concrete(stack.account),
+      vpcId: concrete(this.vpc.vpcId),
+      vpcLogicalId: refId(this.vpc.vpcId),
+      vpcCidr: this.vpcCidr() ?? '',
+      ephemeralPorts: `${this.props.ephemeralPortRange?.startPort ?? 1024}-${this.props.ephemeralPortRange?.endPort ?? 65535}`,
+    };
+    const identities: Record<string, Record<string, string>> = {};
+    const containers: Record<string, Record<string, string>> = {};
+    for (const g of plan.groups) {
+      identities[g.workload] = { securityGroupLogicalId: g.logicalId, securityGroupName: g.name, zone: g.zone, stackName: settings.stackName, ...tagFields(g.tags) };
+      containers[`sg:${g.name}`] = { kind: 'securityGroup', logicalId: g.logicalId, stackName: settings.stackName, ...tagFields(g.tags) };
+    }
+    for (const n of plan.nacls) {
+      const subs = [...subnets.get(n.zone)!.values()];
+      containers[`nacl:${n.zone}`] = {
+        kind: 'networkAcl', logicalId: n.logicalId, stackName: settings.stackName,
+        subnetIds: subs.map(s => concrete(s.subnetId)).filter(Boolean).join(','),
+        subnetLogicalIds: subs.map(s => refId(s.subnetId)).filter(Boolean).join(','),
+        ...tagFields(n.tags),
+      };
+    }
+    const section: ManifestCloudSection = {
+      backendPath: this.node.path,
+      zones: this.props.zones ?? policy.zones.map(z => z.name),
+      settings,
+      identities,
+      containers,
+      expected: plan.expected,
+    };
+    writeManifest(outdir, policy, 'aws', section);
+  }
+
+  private vpcCidr(): string | undefined {
+    if (!Token.isUnresolved(this.vpc.vpcCidrBlock)) return this.vpc.vpcCidrBlock;
+    const child = this.vpc.node.defaultChild;
+    if (child instanceof ec2.CfnVPC && typeof child.cidrBlock === 'string' && !Token.isUnresolved(child.cidrBlock)) return child.cidrBlock;
+    return undefined;
+  }
+
+  private validateProps(): void {
+    const problems: MicrosegProblem[] = [];
+    const path = this.node.path;
+    const intIn = (name: string, v: number, lo: number, hi: number, hint: string) => {
+      if (!Number.isInteger(v) || v < lo || v > hi) problems.push({ code: 'InvalidProp', path, value: v, message: `${name} must be an integer from ${lo} to ${hi}.`, hint });
+    };
+    const q = this.quotas;
+    intIn('maxRulesPerSecurityGroup', q.rulesPerSecurityGroup, 1, 1000, 'AWS allows up to 1,000 (rules per group times groups per interface may not exceed 1,000).');
+    intIn('maxSecurityGroupsPerInterface', q.securityGroupsPerInterface, 1, 16, 'AWS allows up to 16 security groups per network interface.');
+    intIn('maxNaclEntriesPerDirection', q.naclEntriesPerDirection, 1, 40, 'AWS allows up to 40 network ACL entries per direction.');
+    intIn('maxResourcesPerStack', q.resourcesPerStack, 1, 100_000, 'CloudFormation allows 500 resources per stack by default.');
+    if (q.rulesPerSecurityGroup * q.securityGroupsPerInterface > 1000) {
+      problems.push({ code: 'InvalidProp', path, value: `${q.rulesPerSecurityGroup} x ${q.securityGroupsPerInterface}`, message: 'rules per security group times security groups per interface may not exceed 1,000 (an AWS hard limit).', hint: 'Lower maxRulesPerSecurityGroup or maxSecurityGroupsPerInterface.' });
+    }
+    const e = this.props.ephemeralPortRange;
+    if (e) {
+      intIn('ephemeralPortRange.startPort', e.startPort, 0, 65535, 'Use a port from 0 to 65535, e.g. 1024.');
+      intIn('ephemeralPortRange.endPort', e.endPort, 0, 65535, 'Use a port from 0 to 65535, e.g. 65535.');
+      if (e.startPort > e.endPort) problems.push({ code: 'InvalidProp', path, value: `${e.startPort}-${e.endPort}`, message: 'the ephemeral port range starts after it ends.', hint: `Did you mean ${e.endPort}-${e.startPort}?` });
+    }
+    if (problems.length) throw MicrosegError.fromProblems(problems);
+  }
+}
+
+function protocolProps(r: SgRulePlan): { ipProtocol: string; fromPort?: number; toPort?: number } {
+  switch (r.protocol) {
+    case 'all': return { ipProtocol: '-1' };
+    case 'icmpv6': return { ipProtocol: '58', fromPort: r.from, toPort: r.to };
+    default: return { ipProtocol: r.protocol, fromPort: r.from, toPort: r.to };
+  }
+}
+
+function nagReason(descriptions: string[]): string {
+  const text = [...new Set(descriptions)].sort().join('; ');
+  return text.length >= 10 ? text : `Declared internet-facing flow: ${text}`;
+}
+
+function subnetKey(stack: Stack, s: ec2.ISubnet): string {
+  if (!Token.isUnresolved(s.subnetId)) return s.subnetId;
+  const base = stack.node.path;
+  return s.node.path.startsWith(base + '/') ? s.node.path.slice(base.length + 1) : s.node.path;
+}
