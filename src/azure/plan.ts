@@ -1,0 +1,387 @@
+/**
+ * Azure planning: IR -> plain Terraform resource specs (azurerm) and the manifest section.
+ * Pure: no cdktf import. Both the cdktf construct and the plain Terraform JSON writer render
+ * exactly these specs.
+ *
+ * - one application security group (ASG) per workload on this cloud, one network security
+ *   group (NSG) per zone on this cloud, associated with the zone's subnet when given;
+ * - an allow becomes an inbound rule on the destination zone's NSG and an outbound rule on the
+ *   source zone's NSG, one ASG per side; peers and remote zones are address prefixes;
+ * - a guardrail (DenyFlow) becomes deny rules in the deny band (priorities 100-599), allows use
+ *   the allow band (600-4094); MONITOR adds a catch-all allow at 4095; deny-all at 4096;
+ * - priorities: each rule's home slot is a hash of its content inside its band; collisions
+ *   probe forward in a deterministic order (see `assignPriorities`).
+ */
+import { CanonicalRule, portsText } from '../ir/canonical';
+import { ManifestCloudSection } from '../ir/manifest';
+import { IrService } from '../ir/services';
+import { IrPolicy } from '../ir/types';
+import { MicrosegProblem, MicrosegWarning } from '../model/errors';
+import { placeForTerraform, RangesSide, Side, throwProblems } from '../terraform/sides';
+import { clip, cmp, hash32, shortHash, TfResourceSpec, tfIdentifier, tfRef } from '../terraform/util';
+
+/** Terraform resource types rendered by the Azure backend. */
+export const AZURE_TYPES = {
+  asg: 'azurerm_application_security_group',
+  nsg: 'azurerm_network_security_group',
+  rule: 'azurerm_network_security_rule',
+  association: 'azurerm_subnet_network_security_group_association',
+} as const;
+
+/** Priority bands (inclusive). */
+export const AZURE_PRIORITIES = {
+  denyBand: [100, 599] as const,
+  allowBand: [600, 4094] as const,
+  monitorCatchAll: 4095,
+  denyAll: 4096,
+};
+
+/** Azure's hard limits checked at synth. */
+export const AZURE_LIMITS = {
+  rulesPerNsg: 1000,
+  asgsPerNsg: 100,
+  ruleNameLength: 80,
+  descriptionLength: 140,
+};
+
+/** Input of {@link planAzure}. */
+export interface AzurePlanOptions {
+  readonly backendPath: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly zones?: string[];
+  readonly subnetIds?: Record<string, string>;
+  readonly tags?: Record<string, string>;
+}
+
+/** The result of planning. */
+export interface AzurePlan {
+  /** Resources, sorted by type and name. */
+  readonly resources: TfResourceSpec[];
+  readonly section: ManifestCloudSection;
+  readonly warnings: MicrosegWarning[];
+}
+
+/** The ASG name of a workload. */
+export function azureAsgName(segmentation: string, workload: string): string {
+  return `${segmentation}-${workload}`;
+}
+
+/** The NSG name of a zone. */
+export function azureNsgName(segmentation: string, zone: string): string {
+  return `${segmentation}-${zone}`;
+}
+
+/** The Terraform name of a workload's ASG. */
+export function azureAsgTfName(segmentation: string, workload: string): string {
+  return tfIdentifier(`${segmentation}_${workload}`);
+}
+
+/** The Terraform name of a zone's NSG (and of its subnet association). */
+export function azureNsgTfName(segmentation: string, zone: string): string {
+  return tfIdentifier(`${segmentation}_${zone}`);
+}
+
+type Direction = 'Inbound' | 'Outbound';
+type Access = 'Allow' | 'Deny';
+
+interface RuleAcc {
+  zone: string;
+  direction: Direction;
+  access: Access;
+  source: Side | '*';
+  destination: Side | '*';
+  protocol: string;
+  ports: Set<string>;
+  origins: Set<string>;
+  what: string;
+  fixedPriority?: number;
+  fixedName?: string;
+}
+
+const PROTOCOL: Record<IrService['protocol'], string> = { tcp: 'Tcp', udp: 'Udp', icmp: 'Icmp', all: '*' };
+
+/** Azure port text of a service (ICMP types cannot be expressed: every ICMP). */
+function azurePorts(s: IrService): string {
+  if (s.protocol === 'tcp' || s.protocol === 'udp') return s.from === 0 && s.to === 65535 ? '*' : s.from === s.to ? `${s.from}` : `${s.from}-${s.to}`;
+  return '*';
+}
+
+function sideLabel(s: Side | '*'): string {
+  if (s === '*') return 'any';
+  if (s.kind === 'workload') return s.workload;
+  const v6 = s.family === 'ipv6' ? '.v6' : '';
+  if (s.origin === 'zone') return `zone.${s.label}${v6}`;
+  if (s.origin === 'workload') return `addr.${s.label}${v6}`;
+  return `cidr.${s.label.replace(/\//g, '_').replace(/:/g, '-')}`;
+}
+
+function ruleName(a: RuleAcc): string {
+  if (a.fixedName) return a.fixedName;
+  const proto = a.protocol === '*' ? 'all' : a.protocol.toLowerCase();
+  const full = `${a.access.toLowerCase()}-${a.direction === 'Inbound' ? 'in' : 'out'}-${sideLabel(a.source)}-to-${sideLabel(a.destination)}-${proto}`;
+  if (full.length <= AZURE_LIMITS.ruleNameLength) return full;
+  return `${full.slice(0, AZURE_LIMITS.ruleNameLength - 9).replace(/[-.]+$/, '')}-${shortHash(full)}`;
+}
+
+function portSort(a: string, b: string): number {
+  const n = (x: string) => (x === '*' ? -1 : Number(x.split('-')[0]));
+  return n(a) - n(b) || cmp(a, b);
+}
+
+/**
+ * Assigns priorities in `[lo, hi]` to keys: home slot = lo + hash(key) mod size; keys are placed
+ * in (home, key) order and probe forward (wrapping) to the next free slot. A rule keeps its
+ * priority when others are added or removed unless one of them lands in its probe run.
+ * Returns undefined when the band is too small.
+ */
+export function assignPriorities(keys: string[], lo: number, hi: number): Map<string, number> | undefined {
+  const size = hi - lo + 1;
+  if (keys.length > size) return undefined;
+  const items = keys.map(k => ({ k, home: hash32(k) % size })).sort((a, b) => a.home - b.home || cmp(a.k, b.k));
+  const used = new Uint8Array(size);
+  const out = new Map<string, number>();
+  for (const it of items) {
+    let p = it.home;
+    while (used[p]) p = (p + 1) % size;
+    used[p] = 1;
+    out.set(it.k, lo + p);
+  }
+  return out;
+}
+
+/** Plans the Azure resources of a compiled policy. Throws `MicrosegError` before anything is rendered. */
+export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
+  const seg = policy.segmentation.name;
+  const problems: MicrosegProblem[] = [];
+  const placement = placeForTerraform(policy, opts.zones, opts.backendPath);
+  const localZones = new Set(placement.zones);
+  for (const z of Object.keys(opts.subnetIds ?? {}).sort()) {
+    if (!localZones.has(z)) {
+      problems.push({ code: 'UnknownZone', path: opts.backendPath, value: z, message: 'subnetIds names a zone that is not placed on Azure by this backend.', hint: `Zones on this backend: ${placement.zones.join(', ') || '(none)'}.` });
+    }
+  }
+  throwProblems(problems);
+
+  const acknowledged = new Set(policy.acknowledged.map(a => a.id));
+  const warnings: MicrosegWarning[] = [];
+  const warn = (id: string, path: string, message: string) => { if (!acknowledged.has(id)) warnings.push({ id, path, message }); };
+  for (const p of placement.trimmedPeers) {
+    warn('microseg:PeerOverlapsZones', opts.backendPath, `Peer ${p} overlaps zone cidrs of the model; it is rendered without them (peers are addresses outside the model).`);
+  }
+  for (const s of placement.skippedDenyEnds) {
+    warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on Azure and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
+  }
+
+  const accs = new Map<string, RuleAcc>();
+  const add = (zone: string, direction: Direction, access: Access, source: Side, destination: Side, s: IrService, origin: string, what: string) => {
+    const protocol = PROTOCOL[s.protocol];
+    const key = `${zone}|${direction}|${access}|${source.key}|${destination.key}|${protocol}`;
+    let a = accs.get(key);
+    if (!a) { a = { zone, direction, access, source, destination, protocol, ports: new Set(), origins: new Set(), what }; accs.set(key, a); }
+    a.ports.add(azurePorts(s));
+    a.origins.add(origin);
+  };
+  const widened = new Set<string>();
+  for (const r of placement.rules) {
+    if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
+    const what = `allow ${sideText(r.source)} -> ${sideText(r.destination)}`;
+    if (r.destination.kind === 'workload') add(r.destination.zone, 'Inbound', 'Allow', r.source, r.destination, r.service, r.flows[0], what);
+    if (r.source.kind === 'workload') add(r.source.zone, 'Outbound', 'Allow', r.source, r.destination, r.service, r.flows[0], what);
+  }
+  for (const d of placement.denies) {
+    const what = `deny ${sideText(d.source)} -> ${sideText(d.destination)}`;
+    for (const s of d.services) {
+      if (d.destination.kind === 'workload') add(d.destination.zone, 'Inbound', 'Deny', d.source, d.destination, s, d.deny.path, what);
+      if (d.source.kind === 'workload') add(d.source.zone, 'Outbound', 'Deny', d.source, d.destination, s, d.deny.path, what);
+    }
+  }
+  for (const f of [...widened].sort()) {
+    warn('microseg:IcmpTypeWidened', f, 'Azure NSG rules cannot match ICMP types or codes: the flow is rendered as every ICMP type.');
+  }
+
+  // fixed rules per NSG
+  const zoneInfo = new Map(policy.zones.map(z => [z.name, z]));
+  for (const z of placement.zones) {
+    for (const direction of ['Inbound', 'Outbound'] as Direction[]) {
+      const short = direction === 'Inbound' ? 'in' : 'out';
+      accs.set(`${z}|${direction}|fixed|deny-all`, {
+        zone: z, direction, access: 'Deny', source: '*', destination: '*', protocol: '*', ports: new Set(['*']), origins: new Set([policy.segmentation.path]),
+        what: 'default deny', fixedPriority: AZURE_PRIORITIES.denyAll, fixedName: `${seg}-${short}-deny-all`,
+      });
+      if (zoneInfo.get(z)!.mode === 'MONITOR') {
+        accs.set(`${z}|${direction}|fixed|monitor`, {
+          zone: z, direction, access: 'Allow', source: '*', destination: '*', protocol: '*', ports: new Set(['*']), origins: new Set([zoneInfo.get(z)!.path]),
+          what: 'MONITOR mode catch-all (traffic enforcement would block)', fixedPriority: AZURE_PRIORITIES.monitorCatchAll, fixedName: `${seg}-${short}-monitor-catchall`,
+        });
+      }
+    }
+  }
+
+  // group per NSG, check quotas, assign priorities
+  const byNsg = new Map<string, RuleAcc[]>();
+  for (const a of accs.values()) {
+    const l = byNsg.get(a.zone) ?? [];
+    l.push(a);
+    byNsg.set(a.zone, l);
+  }
+  const priorities = new Map<RuleAcc, number>();
+  for (const zone of placement.zones) {
+    const list = byNsg.get(zone) ?? [];
+    const nsg = azureNsgName(seg, zone);
+    if (list.length > AZURE_LIMITS.rulesPerNsg) {
+      problems.push({
+        code: 'QuotaExceeded', path: zoneInfo.get(zone)!.path, value: nsg,
+        message: `NSG "${nsg}" of zone "${zone}" would hold ${list.length} rules; Azure allows at most ${AZURE_LIMITS.rulesPerNsg} per NSG.`,
+        hint: 'Split the zone into smaller zones, or declare flows between zones or selectors with shared ports so fewer workload pairs need rules.',
+      });
+      continue;
+    }
+    const asgs = new Set<string>();
+    for (const a of list) for (const s of [a.source, a.destination]) if (s !== '*' && s.kind === 'workload') asgs.add(s.workload);
+    if (asgs.size > AZURE_LIMITS.asgsPerNsg) {
+      problems.push({
+        code: 'QuotaExceeded', path: zoneInfo.get(zone)!.path, value: nsg,
+        message: `the rules of NSG "${nsg}" of zone "${zone}" reference ${asgs.size} application security groups; Azure allows at most ${AZURE_LIMITS.asgsPerNsg} per NSG.`,
+        hint: 'Split the zone, or have fewer distinct workloads talk to it (use zone cidrs on another backend for remote peers).',
+      });
+      continue;
+    }
+    for (const direction of ['Inbound', 'Outbound'] as Direction[]) {
+      for (const access of ['Deny', 'Allow'] as Access[]) {
+        const band = access === 'Deny' ? AZURE_PRIORITIES.denyBand : AZURE_PRIORITIES.allowBand;
+        const items = list.filter(a => a.direction === direction && a.access === access && a.fixedPriority === undefined);
+        const keyed = new Map(items.map(a => [`${a.access}|${sideKey(a.source)}|${sideKey(a.destination)}|${a.protocol}`, a]));
+        const assigned = assignPriorities([...keyed.keys()], band[0], band[1]);
+        if (!assigned) {
+          problems.push({
+            code: 'PriorityExhausted', path: zoneInfo.get(zone)!.path, value: nsg,
+            message: `NSG "${nsg}" needs ${items.length} ${access.toLowerCase()} ${direction.toLowerCase()} rules but the ${access.toLowerCase()} band (priorities ${band[0]}-${band[1]}) has ${band[1] - band[0] + 1} slots.`,
+            hint: access === 'Deny' ? 'Merge DenyFlow guardrails (deny between zones rather than workloads) so fewer deny rules are needed.' : 'Split the zone into smaller zones.',
+          });
+          continue;
+        }
+        for (const [k, a] of keyed) priorities.set(a, assigned.get(k)!);
+      }
+      for (const a of list) if (a.fixedPriority !== undefined) priorities.set(a, a.fixedPriority);
+    }
+  }
+  throwProblems(problems);
+
+  // resources
+  const resources: TfResourceSpec[] = [];
+  const baseTags = (extra: Record<string, string>) => ({ ...(opts.tags ?? {}), 'microseg:segmentation': seg, ...extra });
+  const identities: Record<string, Record<string, string>> = {};
+  const containers: Record<string, Record<string, string>> = {};
+  const localWorkloads = policy.workloads.filter(w => localZones.has(w.zone));
+  for (const w of localWorkloads) {
+    const tf = azureAsgTfName(seg, w.name);
+    const name = azureAsgName(seg, w.name);
+    resources.push({
+      type: AZURE_TYPES.asg, name: tf,
+      attributes: { name, location: opts.location, resource_group_name: opts.resourceGroupName, tags: baseTags({ 'microseg:workload': w.name, 'microseg:zone': w.zone }) },
+    });
+    identities[w.name] = { asgName: name, asgTerraformAddress: `${AZURE_TYPES.asg}.${tf}`, nsgName: azureNsgName(seg, w.zone), zone: w.zone };
+  }
+  for (const zone of placement.zones) {
+    const tf = azureNsgTfName(seg, zone);
+    const name = azureNsgName(seg, zone);
+    resources.push({
+      type: AZURE_TYPES.nsg, name: tf,
+      attributes: { name, location: opts.location, resource_group_name: opts.resourceGroupName, tags: baseTags({ 'microseg:zone': zone, 'microseg:mode': zoneInfo.get(zone)!.mode }) },
+    });
+    const subnet = opts.subnetIds?.[zone];
+    containers[`nsg:${name}`] = { zone, terraformAddress: `${AZURE_TYPES.nsg}.${tf}`, ...(subnet ? { subnetId: subnet } : {}) };
+    if (subnet) {
+      resources.push({
+        type: AZURE_TYPES.association, name: tf,
+        attributes: { subnet_id: subnet, network_security_group_id: tfRef(AZURE_TYPES.nsg, tf, 'id') },
+      });
+    }
+  }
+
+  const expected: CanonicalRule[] = [];
+  const ruleNames = new Map<string, string>();
+  for (const a of accs.values()) {
+    const name = ruleName(a);
+    const nsgTf = azureNsgTfName(seg, a.zone);
+    const nsgName = azureNsgName(seg, a.zone);
+    const tf = tfIdentifier(`${nsgTf}_${name}`);
+    const dup = ruleNames.get(`${a.zone}|${name}`);
+    if (dup) throw new Error(`internal: duplicate Azure rule name ${name} in ${nsgName} (${dup})`);
+    ruleNames.set(`${a.zone}|${name}`, tf);
+    const priority = priorities.get(a)!;
+    const ports = [...a.ports].sort(portSort);
+    const portList = ports.includes('*') ? ['*'] : ports;
+    const origins = [...a.origins].sort();
+    const attributes: Record<string, unknown> = {
+      name,
+      priority,
+      direction: a.direction,
+      access: a.access,
+      protocol: a.protocol,
+      resource_group_name: opts.resourceGroupName,
+      network_security_group_name: tfRef(AZURE_TYPES.nsg, nsgTf, 'name'),
+      source_port_range: '*',
+      description: clip(`microseg ${seg}: ${a.what} (${origins[0]}${origins.length > 1 ? ` +${origins.length - 1}` : ''})`, AZURE_LIMITS.descriptionLength),
+      ...(portList.length === 1 ? { destination_port_range: portList[0] } : { destination_port_ranges: portList }),
+      ...endAttributes('source', a.source, seg),
+      ...endAttributes('destination', a.destination, seg),
+    };
+    resources.push({ type: AZURE_TYPES.rule, name: tf, attributes });
+
+    const peerSide = a.direction === 'Inbound' ? a.source : a.destination;
+    const targetSide = a.direction === 'Inbound' ? a.destination : a.source;
+    const proto = a.protocol === '*' ? 'all' : a.protocol.toLowerCase();
+    for (const peer of canonicalEnds(peerSide, seg)) {
+      for (const target of canonicalEnds(targetSide, seg)) {
+        for (const p of portList) {
+          expected.push({
+            container: `nsg:${nsgName}`, direction: a.direction === 'Inbound' ? 'ingress' : 'egress', action: a.access === 'Allow' ? 'allow' : 'deny',
+            protocol: proto, ports: canonicalPorts(p), peer, target, priority, name, origin: origins[0],
+          });
+        }
+      }
+    }
+  }
+  resources.sort((x, y) => cmp(x.type, y.type) || cmp(x.name, y.name));
+  return {
+    resources,
+    section: {
+      backendPath: opts.backendPath,
+      zones: placement.zones,
+      settings: { resourceGroupName: opts.resourceGroupName, location: opts.location },
+      identities,
+      containers,
+      expected,
+    },
+    warnings,
+  };
+}
+
+function sideKey(s: Side | '*'): string {
+  return s === '*' ? '*' : s.key;
+}
+
+function sideText(s: Side): string {
+  if (s.kind === 'workload') return s.workload;
+  return s.origin === 'peer' ? s.label : `${s.origin} ${s.label} (${s.family})`;
+}
+
+function endAttributes(end: 'source' | 'destination', s: Side | '*', seg: string): Record<string, unknown> {
+  if (s === '*') return { [`${end}_address_prefix`]: '*' };
+  if (s.kind === 'workload') return { [`${end}_application_security_group_ids`]: [tfRef(AZURE_TYPES.asg, azureAsgTfName(seg, s.workload), 'id')] };
+  return { [`${end}_address_prefixes`]: (s as RangesSide).prefixes };
+}
+
+function canonicalEnds(s: Side | '*', seg: string): string[] {
+  if (s === '*') return ['*'];
+  if (s.kind === 'workload') return [`asg:${azureAsgName(seg, s.workload)}`];
+  return s.prefixes.map(p => `cidr:${p}`);
+}
+
+function canonicalPorts(p: string): string {
+  if (p === '*') return '*';
+  const [a, b] = p.split('-').map(Number);
+  return portsText(a, b ?? a);
+}

@@ -1,0 +1,56 @@
+import type { Segmentation } from '../model/segmentation';
+
+/**
+ * Properties of an {@link AzureSegmentation} (and of {@link AzureTerraform}, which renders the
+ * same resources as plain Terraform JSON).
+ */
+export interface AzureSegmentationProps {
+  /** The model to render. */
+  readonly segmentation: Segmentation;
+
+  /**
+   * The resource group that holds the NSGs and ASGs (a name, or a Terraform reference such as
+   * `${azurerm_resource_group.rg.name}` or a cdktf token).
+   */
+  readonly resourceGroupName: string;
+
+  /** The Azure region of the NSGs and ASGs (e.g. `westeurope`). */
+  readonly location: string;
+
+  /**
+   * The zones placed on Azure. Flows between these zones and zones elsewhere are rendered with
+   * the other side's `cidrs` (synth fails with `microseg:MissingCidrs` when they are missing).
+   *
+   * @default - every zone of the segmentation
+   */
+  readonly zones?: string[];
+
+  /**
+   * Per zone name, the id of the subnet its NSG is associated with
+   * (`azurerm_subnet_network_security_group_association`). Zones without an entry get an NSG
+   * that you associate yourself (e.g. with network interfaces, via `networkSecurityGroupFor`).
+   *
+   * @default - no subnet associations
+   */
+  readonly subnetIds?: { [zoneName: string]: string };
+
+  /**
+   * Extra tags for every NSG and ASG (microseg's own `microseg:*` tags always win).
+   *
+   * @default - only microseg's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/**
+ * A reference to an Azure resource rendered by microseg: plain strings that work in cdktf and in
+ * plain Terraform JSON (Terraform interpolations), in the same configuration (stack).
+ */
+export interface AzureResourceReference {
+  /** The resource id, as a Terraform interpolation (`${azurerm_application_security_group.<name>.id}`). */
+  readonly id: string;
+  /** The Azure resource name (known at synth). */
+  readonly name: string;
+  /** The Terraform address (`azurerm_application_security_group.<name>`). */
+  readonly terraformAddress: string;
+}

@@ -1,0 +1,129 @@
+import type { ISynthesisSession } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { IrPolicy } from '../ir';
+import { writeManifest } from '../ir/manifest';
+import { fail } from '../model/errors';
+import { Segmentation } from '../model/segmentation';
+import type { Workload } from '../model/workload';
+import type { Zone } from '../model/zone';
+import { renderSpecs } from './cdktf-render';
+import { AzurePlan, AZURE_TYPES, azureAsgName, azureAsgTfName, azureNsgName, azureNsgTfName } from './plan';
+import { AzureResourceReference, AzureSegmentationProps } from './props';
+import { planFromProps } from './terraform';
+
+/**
+ * Renders a microseg model into Azure network security through CDK for Terraform (azurerm):
+ * one application security group (ASG) per workload, one network security group (NSG) per zone
+ * (associated with the zone's subnet when `subnetIds` gives one), and `azurerm_network_security_rule`
+ * resources:
+ *
+ * - an allowed flow becomes an inbound rule on the destination zone's NSG and an outbound rule
+ *   on the source zone's NSG, with one ASG on each side (a packet passes only if both allow);
+ *   `Peer`s and zones on other clouds are address prefixes (peers minus the model's zone ranges);
+ * - Azure's default rules allow the whole virtual network (AllowVnetInBound, 65000), so every
+ *   NSG gets explicit deny-all rules at 4096, inbound and outbound;
+ * - `DenyFlow` guardrails are deny rules in priorities 100-599, allows use 600-4094, and a zone
+ *   in MONITOR mode gets a catch-all allow `<seg>-in|out-monitor-catchall` at 4095;
+ * - priorities are unique per direction per NSG and derive from rule content (a hash into the
+ *   band, probing forward on collision), so adding a flow does not renumber other rules.
+ *
+ * Rendering is lazy: it happens once at synth, from the complete model. Errors (quota, missing
+ * cidrs, priorities) are thrown at synth as `[microseg:Code]` messages. The manifest
+ * `<segmentation>.microseg.json` is written into the app's output folder.
+ *
+ * cdktf and `@cdktf/provider-azurerm` are loaded only when this construct is created.
+ *
+ * @see https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+ * @see https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits
+ */
+export class AzureSegmentation extends Construct {
+  /** The rendered model. */
+  public readonly segmentation: Segmentation;
+
+  private readonly props: AzureSegmentationProps;
+  private planned?: { plan: AzurePlan; policy: IrPolicy };
+  private rendered = false;
+
+  constructor(scope: Construct, id: string, props: AzureSegmentationProps) {
+    super(scope, id);
+    if (!props || !Segmentation.isSegmentation(props.segmentation)) {
+      fail('InvalidProp', this.node.path, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
+    }
+    this.segmentation = props.segmentation;
+    this.props = props;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cdktf = require('cdktf') as typeof import('cdktf');
+    cdktf.Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) this.render(); } });
+    Object.defineProperty(this, Symbol.for('cdktf/customSynthesis'), {
+      value: { onSynthesize: (session: ISynthesisSession) => this.writeManifestTo(session.outdir) },
+      enumerable: false,
+    });
+  }
+
+  /**
+   * The application security group of a workload placed on Azure, to attach network interfaces
+   * (e.g. `NetworkInterfaceApplicationSecurityGroupAssociation`). The id is a Terraform
+   * interpolation valid in the same stack.
+   *
+   * @throws `microseg:UnknownWorkload` when the workload is not in this segmentation or not placed on Azure
+   */
+  public applicationSecurityGroupFor(workload: Workload): AzureResourceReference {
+    this.checkPlaced(workload.zone, workload.node.path, 'UnknownWorkload', `workload "${workload.name}"`);
+    const seg = this.segmentation.name;
+    const tf = azureAsgTfName(seg, workload.name);
+    return { id: `\${${AZURE_TYPES.asg}.${tf}.id}`, name: azureAsgName(seg, workload.name), terraformAddress: `${AZURE_TYPES.asg}.${tf}` };
+  }
+
+  /**
+   * The network security group of a zone placed on Azure, to associate with subnets or
+   * network interfaces yourself.
+   *
+   * @throws `microseg:UnknownZone` when the zone is not in this segmentation or not placed on Azure
+   */
+  public networkSecurityGroupFor(zone: Zone): AzureResourceReference {
+    this.checkPlaced(zone, zone.node.path, 'UnknownZone', `zone "${zone.name}"`);
+    const seg = this.segmentation.name;
+    const tf = azureNsgTfName(seg, zone.name);
+    return { id: `\${${AZURE_TYPES.nsg}.${tf}.id}`, name: azureNsgName(seg, zone.name), terraformAddress: `${AZURE_TYPES.nsg}.${tf}` };
+  }
+
+  private checkPlaced(zone: Zone, path: string, code: 'UnknownWorkload' | 'UnknownZone', what: string): void {
+    if (zone.segmentation !== this.segmentation) {
+      fail(code, path, what, `is not part of segmentation "${this.segmentation.name}" rendered by ${this.node.path}.`);
+    }
+    if (this.props.zones && !this.props.zones.includes(zone.name)) {
+      fail(code, path, what, `is in zone "${zone.name}", which is not placed on Azure by ${this.node.path}.`, `Add "${zone.name}" to the backend's zones, or use the backend of the cloud it is placed on.`);
+    }
+  }
+
+  private plan(): { plan: AzurePlan; policy: IrPolicy } {
+    if (!this.planned) this.planned = planFromProps(this.props, this.node.path);
+    return this.planned;
+  }
+
+  private render(): void {
+    if (this.rendered) return;
+    this.rendered = true;
+    const { plan } = this.plan();
+    renderSpecs(this, plan.resources);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Annotations } = require('cdktf') as typeof import('cdktf');
+    for (const w of plan.warnings) Annotations.of(this).addWarning(`[${w.id}] at ${w.path}: ${w.message}`);
+  }
+
+  private writeManifestTo(outdir: string): void {
+    this.render();
+    const { plan, policy } = this.plan();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cdktf = require('cdktf') as typeof import('cdktf');
+    const resolver = new cdktf.DefaultTokenResolver(new cdktf.StringConcat());
+    const resolveOne = (v: string) => (cdktf.Token.isUnresolved(v) ? String(cdktf.Tokenization.resolve(v, { scope: this, resolver })) : v);
+    const resolve = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, resolveOne(v)]));
+    const section = {
+      ...plan.section,
+      settings: resolve(plan.section.settings),
+      containers: Object.fromEntries(Object.entries(plan.section.containers).map(([k, v]) => [k, resolve(v)])),
+    };
+    writeManifest(outdir, policy, 'azure', section);
+  }
+}

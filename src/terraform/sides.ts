@@ -1,0 +1,202 @@
+/**
+ * Placement for the Terraform backends: the IR rules (and guardrails) one cloud renders, with
+ * each end as a "side": a local workload (an identity of this cloud), or address ranges (a
+ * remote zone's `cidrs`, a remote workload's own `cidrs`, or a `Peer`).
+ *
+ * Peers are addresses outside the model, so their ranges are rendered minus every zone's
+ * `cidrs` (of the same family): an internet allow such as `Peer.anyIpv4() -> api` must not let
+ * other workloads of the model reach `api`, which the model forbids. Pure functions.
+ */
+import { MicrosegError, MicrosegProblem } from '../model/errors';
+import { Cidr, cidr, cidrContains, cidrOverlaps, cidrSubtract } from '../ir/cidr';
+import { placeRules } from '../ir/placement';
+import { IrService } from '../ir/services';
+import { IrDeny, IrEndpointRef, IrPolicy, IrRule } from '../ir/types';
+import { isUnresolved } from '../model/tokens';
+
+/** A workload rendered on this cloud (by its identity). */
+export interface WorkloadSide {
+  readonly kind: 'workload';
+  /** `w:<workload>`. */
+  readonly key: string;
+  readonly workload: string;
+  readonly zone: string;
+}
+
+/** Address ranges of one family. */
+export interface RangesSide {
+  readonly kind: 'ranges';
+  /** `z:<zone>:<family>` (remote zone), `a:<workload>:<family>` (remote workload's cidrs), `c:<cidr>` (peer). */
+  readonly key: string;
+  readonly origin: 'zone' | 'workload' | 'peer';
+  /** The zone or workload name, or the peer's CIDR. */
+  readonly label: string;
+  readonly family: 'ipv4' | 'ipv6';
+  /** Canonical CIDRs, sorted, never empty. */
+  readonly prefixes: string[];
+}
+
+export type Side = WorkloadSide | RangesSide;
+
+/** An allow rule as this cloud renders it. */
+export interface SideRule {
+  readonly source: Side;
+  readonly destination: Side;
+  readonly service: IrService;
+  readonly flows: string[];
+}
+
+/** A guardrail as this cloud renders it. */
+export interface SideDeny {
+  readonly source: Side;
+  readonly destination: Side;
+  readonly services: IrService[];
+  readonly deny: IrDeny;
+}
+
+/** The result of placement for one Terraform backend. */
+export interface Placement {
+  /** Zones placed on this cloud (sorted). */
+  readonly zones: string[];
+  readonly rules: SideRule[];
+  readonly denies: SideDeny[];
+  /** Peer CIDRs that overlap the model's zones and were trimmed (sorted). */
+  readonly trimmedPeers: string[];
+  /** Guardrail ends that could not be expressed as ranges (remote workloads without cidrs), by deny path. */
+  readonly skippedDenyEnds: { readonly deny: string; readonly workload: string }[];
+}
+
+/** Orders CIDRs by address, then prefix length. */
+export function cidrOrder(a: Cidr, b: Cidr): number {
+  return a.first < b.first ? -1 : a.first > b.first ? 1 : a.prefix - b.prefix;
+}
+
+/** A workload side. */
+function workloadSide(workload: string, zone: string): WorkloadSide {
+  return { kind: 'workload', key: `w:${workload}`, workload, zone };
+}
+
+function byFamily(prefixes: string[]): Map<'ipv4' | 'ipv6', string[]> {
+  const m = new Map<'ipv4' | 'ipv6', string[]>();
+  for (const p of prefixes) {
+    const f = p.includes(':') ? 'ipv6' : 'ipv4';
+    const l = m.get(f) ?? [];
+    l.push(p);
+    m.set(f, l);
+  }
+  for (const l of m.values()) l.sort((a, b) => (isUnresolved(a) || isUnresolved(b) ? (a < b ? -1 : 1) : cidrOrder(cidr(a), cidr(b))));
+  return new Map([...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/**
+ * Places the policy on one cloud. Throws `UnknownZone` and `MissingCidrs` (through the IR's
+ * `placeRules`) before anything is rendered.
+ */
+export function placeForTerraform(policy: IrPolicy, zones: string[] | undefined, backendPath: string): Placement {
+  // Validation (unknown zones, missing cidrs of remote zones) is the IR's.
+  placeRules(policy, zones, backendPath);
+  const local = new Set(zones ?? policy.zones.map(z => z.name));
+  const zoneByName = new Map(policy.zones.map(z => [z.name, z]));
+  const workloadByName = new Map(policy.workloads.map(w => [w.name, w]));
+
+  const internal: Cidr[] = [];
+  for (const z of policy.zones) for (const c of z.cidrs) if (!isUnresolved(c)) internal.push(cidr(c));
+  const trimmed = new Set<string>();
+  const peerCache = new Map<string, RangesSide | undefined>();
+  const peerSide = (text: string, family: 'ipv4' | 'ipv6'): RangesSide | undefined => {
+    if (peerCache.has(text)) return peerCache.get(text);
+    let parts: string[];
+    if (isUnresolved(text)) {
+      parts = [text];
+    } else {
+      let list = [cidr(text)];
+      for (const inner of internal) {
+        if (inner.family !== family) continue;
+        if (!list.some(c => cidrOverlaps(c, inner))) continue;
+        trimmed.add(text);
+        list = list.flatMap(c => (cidrContains(inner, c) ? [] : cidrSubtract(c, inner)));
+      }
+      parts = list.sort(cidrOrder).map(c => c.text);
+    }
+    const side: RangesSide | undefined = parts.length === 0 ? undefined : { kind: 'ranges', key: `c:${text}`, origin: 'peer', label: text, family, prefixes: parts };
+    peerCache.set(text, side);
+    return side;
+  };
+  const zoneSides = new Map<string, RangesSide[]>();
+  const remoteZone = (zone: string): RangesSide[] => {
+    let s = zoneSides.get(zone);
+    if (!s) {
+      s = [...byFamily(zoneByName.get(zone)?.cidrs ?? []).entries()].map(([family, prefixes]) => ({
+        kind: 'ranges' as const, key: `z:${zone}:${family}`, origin: 'zone' as const, label: zone, family, prefixes,
+      }));
+      zoneSides.set(zone, s);
+    }
+    return s;
+  };
+  const sidesOf = (a: IrRule['source']): Side[] => {
+    if (a.kind === 'cidr') {
+      const p = peerSide(a.cidr, a.family);
+      return p ? [p] : [];
+    }
+    return local.has(a.zone) ? [workloadSide(a.workload, a.zone)] : remoteZone(a.zone);
+  };
+
+  const rules: SideRule[] = [];
+  for (const r of policy.rules) {
+    const sl = r.source.kind === 'workload' && local.has(r.source.zone);
+    const dl = r.destination.kind === 'workload' && local.has(r.destination.zone);
+    if (!sl && !dl) continue;
+    for (const s of sidesOf(r.source)) {
+      for (const d of sidesOf(r.destination)) {
+        if (s.kind === 'ranges' && d.kind === 'ranges') continue;
+        rules.push({ source: s, destination: d, service: r.service, flows: r.flows });
+      }
+    }
+  }
+
+  // Guardrails: remote workloads are expressed by their zone's ranges when the guardrail covers
+  // the whole zone, else by their own cidrs, else skipped (the IR already removed them from allows).
+  const skipped: { deny: string; workload: string }[] = [];
+  const denySides = (ref: IrEndpointRef, deny: IrDeny): Side[] => {
+    if (ref.kind === 'cidr') {
+      const p = peerSide(ref.cidr!, ref.family!);
+      return p ? [p] : [];
+    }
+    const out: Side[] = [];
+    const covered = new Set(ref.workloads);
+    const doneZones = new Set<string>();
+    for (const w of ref.workloads) {
+      const wl = workloadByName.get(w)!;
+      if (local.has(wl.zone)) { out.push(workloadSide(w, wl.zone)); continue; }
+      const z = zoneByName.get(wl.zone)!;
+      if (z.cidrs.length > 0 && z.workloads.every(x => covered.has(x))) {
+        if (!doneZones.has(z.name)) { doneZones.add(z.name); out.push(...remoteZone(z.name)); }
+      } else if (wl.cidrs.length > 0) {
+        for (const [family, prefixes] of byFamily(wl.cidrs)) out.push({ kind: 'ranges', key: `a:${w}:${family}`, origin: 'workload', label: w, family, prefixes });
+      } else {
+        skipped.push({ deny: deny.path, workload: w });
+      }
+    }
+    return out;
+  };
+  const denies: SideDeny[] = [];
+  for (const d of policy.denies) {
+    const froms = denySides(d.from, d);
+    const tos = denySides(d.to, d);
+    for (const s of froms) {
+      for (const t of tos) {
+        if (s.kind === 'ranges' && t.kind === 'ranges') continue;
+        denies.push({ source: s, destination: t, services: d.services, deny: d });
+      }
+    }
+  }
+  return { zones: [...local].sort(), rules, denies, trimmedPeers: [...trimmed].sort(), skippedDenyEnds: skipped };
+}
+
+/** Throws the problems, if any, as one error. */
+export function throwProblems(problems: MicrosegProblem[]): void {
+  if (problems.length > 0) throw MicrosegError.fromProblems(problems);
+}
+
+/** Whether a text is an unresolved token (re-exported for the backends). */
+export { isUnresolved };

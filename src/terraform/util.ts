@@ -1,0 +1,91 @@
+/**
+ * Shared internals of the Terraform backends (`azure`, `gcp`): hashing, Terraform JSON
+ * documents, and the conversion of Terraform attribute objects to cdktf provider configs.
+ * Pure: imports neither cdktf nor any provider package. Not part of the public API.
+ */
+import { createHash } from 'crypto';
+
+/** A short, stable hex hash of a text. */
+export function shortHash(text: string, length = 8): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** A stable 32-bit number from a text (for priority slots). */
+export function hash32(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0);
+}
+
+/** One Terraform resource: type, name (the Terraform address label) and attributes as Terraform JSON wants them. */
+export interface TfResourceSpec {
+  readonly type: string;
+  readonly name: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+/** A reference `${type.name.attribute}` to another resource of the same configuration. */
+export function tfRef(type: string, name: string, attribute: string): string {
+  return `\${${type}.${name}.${attribute}}`;
+}
+
+/** A valid Terraform identifier from any text (letters, digits, `_` and `-`, not starting with a digit or `-`). */
+export function tfIdentifier(text: string): string {
+  const s = text.replace(/[^A-Za-z0-9_-]/g, '_');
+  return /^[A-Za-z_]/.test(s) ? s : `_${s}`;
+}
+
+/** Deep copy with object keys sorted (arrays keep their order), for byte-stable JSON. */
+export function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeys) as unknown as T;
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(o).sort().filter(k => o[k] !== undefined).map(k => [k, sortKeys(o[k])])) as T;
+  }
+  return value;
+}
+
+/** A Terraform JSON document (`*.tf.json`) holding the given resources, keys sorted. */
+export function terraformJson(resources: TfResourceSpec[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const resource: Record<string, Record<string, unknown>> = {};
+  for (const r of resources) {
+    const byType = resource[r.type] ?? (resource[r.type] = {});
+    if (r.name in byType) throw new Error(`internal: duplicate Terraform resource ${r.type}.${r.name}`);
+    byType[r.name] = r.attributes;
+  }
+  return sortKeys({ ...extra, resource });
+}
+
+/**
+ * Converts a Terraform JSON attribute object (snake_case) to the camelCase config a cdktf
+ * provider class takes. Keys inside the objects named in `opaque` (tags, labels) are kept.
+ */
+export function toCdktfConfig(attributes: Record<string, unknown>, opaque: string[] = ['tags', 'labels']): Record<string, unknown> {
+  const conv = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(conv);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [camel(k), opaque.includes(k) ? x : conv(x)]));
+    }
+    return v;
+  };
+  return conv(attributes) as Record<string, unknown>;
+}
+
+function camel(k: string): string {
+  return k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Splits a list into chunks of at most `size`. */
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out.length ? out : [[]];
+}
+
+/** Compares texts (code unit order). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Truncates a description to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max - 3) + '...';
+}
