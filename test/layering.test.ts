@@ -1,0 +1,112 @@
+/**
+ * The architecture rules of design.md section 2, enforced on the import statements of src/:
+ * - model, ir and analysis (the cloud-agnostic core) import no cloud package, and only each
+ *   other in one direction (model <- ir <- analysis);
+ * - nothing imports a backend folder (aws, azure, gcp) except that backend itself and src/index.ts.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = path.resolve(__dirname, '..', 'src');
+const CORE = ['model', 'ir', 'analysis'];
+const BACKENDS = ['aws', 'azure', 'gcp'];
+const CLOUD_PACKAGE = /^(aws-cdk-lib|cdktf|@cdktf\/|@aws-sdk\/|@azure\/|@google-cloud\/)/;
+/** What each core folder may import from src/ (relative imports). */
+const CORE_MAY_IMPORT: Record<string, string[]> = { model: ['model'], ir: ['model', 'ir'], analysis: ['model', 'ir', 'analysis'] };
+
+interface Import { file: string; spec: string; target?: string }
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return walk(p);
+    return /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** Module specifiers of every import/export-from/require/import() with a literal argument. */
+export function importsOf(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const specs: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const re of patterns) for (const m of code.matchAll(re)) specs.push(m[1]);
+  return specs;
+}
+
+function topFolder(file: string): string {
+  const rel = path.relative(SRC, file).split(path.sep);
+  return rel.length > 1 ? rel[0] : '';
+}
+
+function allImports(): Import[] {
+  return walk(SRC).flatMap(file => importsOf(fs.readFileSync(file, 'utf8')).map(spec => ({
+    file,
+    spec,
+    target: spec.startsWith('.') ? path.resolve(path.dirname(file), spec) : undefined,
+  })));
+}
+
+const rel = (f: string) => path.relative(SRC, f);
+
+describe('layering', () => {
+  const imports = allImports();
+
+  it('the scanner sees every import form', () => {
+    expect(importsOf([
+      "import { a } from 'x1';",
+      "import type { b } from 'x2';",
+      "export * from 'x3';",
+      "import 'x4';",
+      "const c = require('x5');",
+      "type T = typeof import('x6');",
+      "import {\n  d,\n  e,\n} from 'x7';",
+      "// import { f } from 'commented';",
+      "/** require('doc') */",
+    ].join('\n'))).toEqual(['x1', 'x2', 'x3', 'x7', 'x4', 'x5', 'x6']);
+    expect(imports.filter(i => CORE.includes(topFolder(i.file))).length).toBeGreaterThan(30);
+  });
+
+  it('model, ir and analysis import no cloud package', () => {
+    const bad = imports.filter(i => CORE.includes(topFolder(i.file)) && CLOUD_PACKAGE.test(i.spec));
+    expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+  });
+
+  it('model, ir and analysis depend on each other in one direction only', () => {
+    const bad = imports.filter(i => {
+      const from = topFolder(i.file);
+      if (!CORE.includes(from) || !i.target) return false;
+      return !CORE_MAY_IMPORT[from].includes(topFolder(i.target));
+    });
+    expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+  });
+
+  it('each cloud package is imported only where the house rules allow it', () => {
+    // cdktf only in the cdktf backends (and their shared helpers), aws-cdk-lib only in aws,
+    // cloud SDKs only in audit (and the AWS SDK in aws).
+    const allowed: [RegExp, string[]][] = [
+      [/^(cdktf|@cdktf\/)/, ['azure', 'gcp', 'terraform']],
+      [/^aws-cdk-lib/, ['aws']],
+      [/^@aws-sdk\//, ['aws', 'audit']],
+      [/^(@azure|@google-cloud)\//, ['audit']],
+    ];
+    const bad = imports.filter(i => allowed.some(([re, folders]) => re.test(i.spec) && !folders.includes(topFolder(i.file))));
+    expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+  });
+
+  it('nothing imports a backend folder except that backend itself and src/index.ts', () => {
+    const bad = imports.filter(i => {
+      if (!i.target) return false;
+      const to = topFolder(i.target);
+      if (!BACKENDS.includes(to) && !BACKENDS.includes(path.relative(SRC, i.target))) return false;
+      const from = topFolder(i.file);
+      return from !== to && rel(i.file) !== 'index.ts';
+    });
+    expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+  });
+});
