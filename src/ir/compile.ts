@@ -276,7 +276,10 @@ class Compiler {
   private checkExpiry(f: AllowFlow, path: string): void {
     if (f.expires === undefined) return;
     const t = Date.parse(f.expires);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(f.expires) || Number.isNaN(t)) {
+    // Date.parse rolls impossible days over ("2027-02-30" is March 2), so check the day, too.
+    const ymd = /^(\d{4})-(\d{2})-(\d{2})/.exec(f.expires);
+    const dayOk = ymd !== null && Number(ymd[3]) <= new Date(Date.UTC(Number(ymd[1]), Number(ymd[2]), 0)).getUTCDate();
+    if (!ymd || !dayOk || Number.isNaN(t)) {
       this.problem('InvalidDate', path, f.expires, 'is not an ISO 8601 date.', 'Use YYYY-MM-DD, e.g. "2027-03-31".');
       return;
     }

@@ -259,10 +259,18 @@ describe('model validation: expiry', () => {
     expect(() => compile(seg, { now: new Date('2027-03-02T00:00:00Z') })).toThrow(/microseg:ExpiredFlow/);
   });
 
-  it.each(['next week', '01/03/2027', '2027-13-45'])('rejects the invalid date %j', expires => {
+  it.each(['next week', '01/03/2027', '2027-13-45', '2027-02-30', '2027-04-31', '2027-02-29'])('rejects the invalid date %j', expires => {
     const { seg, front, pg } = base();
     new AllowFlow(seg, 'Temp', { from: front, to: pg, ports: [Port.tcp(5432)], expires });
     expect(() => compile(seg, { now })).toThrow(/microseg:InvalidDate\] at Shop\/Temp: .*is not an ISO 8601 date\. Use YYYY-MM-DD/);
+  });
+
+  it('accepts a leap day and a full timestamp', () => {
+    for (const expires of ['2028-02-29', '2027-03-05T18:00:00Z']) {
+      const { seg, front, pg } = base();
+      new AllowFlow(seg, 'Temp', { from: front, to: pg, ports: [Port.tcp(5432)], expires });
+      expect(() => compile(seg, { now })).not.toThrow();
+    }
   });
 
   it('warns FlowExpiresSoon within 14 days, not before', () => {
