@@ -1,0 +1,220 @@
+/**
+ * The drift engine: live canonical rules against the manifest's expected rules. Pure functions.
+ *
+ * Both sides are normalised first (ports merged per container/direction/action/protocol/peer/
+ * target/priority), so equivalent rules written differently are not drift; then drift is a set
+ * difference. Leftovers that share container, direction, peer and target (and the rule name or
+ * protocol) are paired as `modified`; the rest are `unexpected` (live, not declared) or `missing`
+ * (declared, not live). Attachments of foreign groups to segmented workloads are `unmanaged`.
+ */
+import { createHash } from 'crypto';
+import { CanonicalRule, Cloud } from '../ir/canonical';
+import { Manifest } from '../ir/manifest';
+import { Finding, SEVERITY_RANK, SeverityText, UnmanagedAttachment } from './findings';
+import { cmp, isPortProtocol, NormalRule, normalizeRules, parsePortRange, ruleKey } from './normalize';
+
+/** Ports whose exposure to the whole internet is critical (remote administration and databases). */
+export const SENSITIVE_PORTS: readonly number[] = [
+  22, 23, 135, 139, 445, 3389, 5985, 5986, // remote administration
+  1433, 1521, 2375, 2376, 3306, 5432, 5984, 6379, 7000, 7001, 9042, 9200, 9300, 11211, 27017, 27018, // databases, caches, docker
+];
+
+/** Where the findings come from, for their locations. */
+export interface DriftContext {
+  readonly cloud: Cloud;
+  /** The manifest, used to point findings at construct paths and manifest entries. */
+  readonly manifest?: Manifest;
+  /** True when `expected` is the manifest's `clouds.<cloud>.expected` list itself (entries are then located by index). */
+  readonly expectedFromManifest?: boolean;
+}
+
+/** True when a peer means "any address" (the whole internet). */
+export function isInternetWide(peer: string): boolean {
+  return peer === '*' || peer === 'cidr:0.0.0.0/0' || peer === 'cidr:::/0' || peer === 'tag:Internet' || peer === 'tag:*';
+}
+
+/** True when the rule's service covers one of the sensitive ports. */
+export function coversSensitivePort(r: CanonicalRule): boolean {
+  const p = r.protocol.toLowerCase();
+  if (p === 'all' || p === '-1') return true;
+  if (!isPortProtocol(p)) return false;
+  const range = parsePortRange(r.ports);
+  if (!range) return false;
+  return SENSITIVE_PORTS.some(x => x >= range[0] && x <= range[1]);
+}
+
+/** Severity of a live rule that is not declared. */
+export function unexpectedSeverity(r: CanonicalRule): SeverityText {
+  if (r.action === 'deny') return 'low';
+  if (r.direction === 'ingress' && isInternetWide(r.peer)) return coversSensitivePort(r) ? 'critical' : 'high';
+  return 'medium';
+}
+
+/** Severity of a declared rule that is not live: a missing deny opens what it guarded. */
+export function missingSeverity(r: CanonicalRule): SeverityText {
+  return r.action === 'deny' ? 'high' : 'low';
+}
+
+/** Severity of a declared rule that is live in another form. */
+export function modifiedSeverity(expected: CanonicalRule, live: CanonicalRule): SeverityText {
+  if (expected.action === 'deny' && live.action === 'allow') return 'high';
+  const asNew = unexpectedSeverity(live);
+  const asOld = live.action === 'allow' ? unexpectedSeverity(expected) : 'low';
+  if (live.action === 'allow' && SEVERITY_RANK[asNew] < SEVERITY_RANK[asOld]) return asNew;
+  return live.action === 'allow' ? 'medium' : 'low';
+}
+
+/** One line describing a rule: `ingress allow tcp 22 from cidr:0.0.0.0/0 to sg:web`. */
+export function describeRule(r: CanonicalRule): string {
+  const ports = r.protocol === 'all' ? 'all traffic' : `${r.protocol} ${r.ports}`;
+  const target = r.target && r.target !== '*' ? r.target : r.container;
+  const prio = r.priority !== undefined ? ` (priority ${r.priority})` : '';
+  const name = r.name ? ` [${r.name}]` : '';
+  return r.direction === 'ingress'
+    ? `ingress ${r.action} ${ports} from ${r.peer} to ${target}${prio}${name}`
+    : `egress ${r.action} ${ports} from ${target} to ${r.peer}${prio}${name}`;
+}
+
+/** A stable fingerprint (16 hex digits) of a finding key. */
+export function fingerprint(cloud: Cloud, key: string): string {
+  return createHash('sha256').update(`${cloud} ${key}`).digest('hex').slice(0, 16);
+}
+
+/**
+ * Compares expected with live rules (and lists foreign attachments) and returns the findings,
+ * sorted by severity, kind and key.
+ */
+export function computeDrift(expected: readonly CanonicalRule[], live: readonly CanonicalRule[], unmanaged: readonly UnmanagedAttachment[], ctx: DriftContext): Finding[] {
+  const exp = normalizeRules(expected);
+  const liv = normalizeRules(live);
+  const liveKeys = new Set(liv.map(ruleKey));
+  const expKeys = new Set(exp.map(ruleKey));
+  const missing = exp.filter(r => !liveKeys.has(ruleKey(r)));
+  const extra = liv.filter(r => !expKeys.has(ruleKey(r)));
+  const locate = new Locator(ctx);
+  const findings: Finding[] = [];
+
+  // Pair leftovers that are the same rule changed: same container, direction, peer and target,
+  // and the same name (clouds with named rules) or the same protocol.
+  const bucket = (r: CanonicalRule) => [r.container, r.direction, r.peer, r.target ?? '*'].join('|');
+  const extraByBucket = new Map<string, NormalRule[]>();
+  for (const r of extra) {
+    const k = bucket(r);
+    extraByBucket.set(k, [...(extraByBucket.get(k) ?? []), r]);
+  }
+  const paired = new Set<NormalRule>();
+  const unpairedMissing: NormalRule[] = [];
+  for (const e of missing) {
+    const candidates = (extraByBucket.get(bucket(e)) ?? []).filter(l => !paired.has(l));
+    let best: NormalRule | undefined; let bestScore = 0;
+    for (const l of candidates) {
+      const sameName = e.names.length > 0 && e.names.some(n => l.names.includes(n));
+      const sameProtocol = e.protocol === l.protocol;
+      if (!sameName && !sameProtocol) continue;
+      const score = (sameName ? 4 : 0) + (sameProtocol ? 2 : 0) + (e.action === l.action ? 1 : 0);
+      if (score > bestScore) { best = l; bestScore = score; }
+    }
+    if (!best) { unpairedMissing.push(e); continue; }
+    paired.add(best);
+    const key = `modified ${ruleKey(e)} -> ${ruleKey(best)}`;
+    findings.push({
+      kind: 'modified', severity: modifiedSeverity(e, best), cloud: ctx.cloud, container: e.container,
+      expected: strip(e), live: strip(best),
+      message: `declared ${describeRule(e)}, but live is ${describeRule(best)}.`,
+      ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
+    });
+  }
+  for (const e of unpairedMissing) {
+    const key = `missing ${ruleKey(e)}`;
+    findings.push({
+      kind: 'missing', severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
+      message: `declared ${describeRule(e)} is not live.`,
+      ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
+    });
+  }
+  for (const l of extra) {
+    if (paired.has(l)) continue;
+    const key = `unexpected ${ruleKey(l)}`;
+    findings.push({
+      kind: 'unexpected', severity: unexpectedSeverity(l), cloud: ctx.cloud, container: l.container, live: strip(l),
+      message: `live ${describeRule(l)} is not declared.`,
+      ...locate.container(l.container, l.target), key, fingerprint: fingerprint(ctx.cloud, key),
+    });
+  }
+  for (const u of unmanaged) {
+    const key = `unmanaged ${u.container} on ${u.attachedTo}`;
+    const where = u.workloads.length ? ` together with ${u.workloads.join(', ')}` : '';
+    const loc = u.workloads.length ? locate.workload(u.workloads[0]) : locate.container(u.container);
+    findings.push({
+      kind: 'unmanaged', severity: 'high', cloud: ctx.cloud, container: u.container, unmanaged: u,
+      message: `${u.name} (${u.container}) is attached to ${u.attachedTo}${where}, but microseg did not create it: its rules are not part of the model.`,
+      ...loc, key, fingerprint: fingerprint(ctx.cloud, key),
+    });
+  }
+  return sortFindings(findings);
+}
+
+/** Sorts findings by severity, kind, key. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  const kindOrder = { unexpected: 0, unmanaged: 1, modified: 2, missing: 3 };
+  return findings.slice().sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || kindOrder[a.kind] - kindOrder[b.kind] || cmp(a.key, b.key));
+}
+
+function strip(r: NormalRule): CanonicalRule {
+  const { names: _n, origins: _o, sources: _s, ...rest } = r;
+  return rest;
+}
+
+/** Maps rules and containers to construct paths and manifest entries. */
+class Locator {
+  private readonly workloadPaths = new Map<string, string>();
+  private readonly zonePaths = new Map<string, string>();
+  private readonly segPath: string;
+  /** Identity value (SG name, ASG name, tag, service account) -> workload. */
+  private readonly identityToWorkload = new Map<string, string>();
+  private readonly expectedIndex = new Map<string, number>();
+
+  constructor(private readonly ctx: DriftContext) {
+    const m = ctx.manifest;
+    this.segPath = m?.segmentation?.path ?? '';
+    for (const w of m?.model?.workloads ?? []) this.workloadPaths.set(w.name, w.path);
+    for (const z of m?.model?.zones ?? []) this.zonePaths.set(z.name, z.path);
+    const section = m?.clouds?.[ctx.cloud];
+    for (const [w, ids] of Object.entries(section?.identities ?? {})) {
+      for (const v of Object.values(ids ?? {})) if (typeof v === 'string') this.identityToWorkload.set(v, w);
+    }
+    (section?.expected ?? []).forEach((r, i) => {
+      const k = ruleKey(r);
+      if (!this.expectedIndex.has(k)) this.expectedIndex.set(k, i);
+    });
+  }
+
+  expected(r: NormalRule): { constructPath: string; manifestEntry: string } {
+    const section = `clouds.${this.ctx.cloud}`;
+    const index = this.ctx.expectedFromManifest ? r.sources[0] : this.expectedIndex.get(ruleKey(r));
+    const entry = index !== undefined ? `${section}.expected[${index}]` : section;
+    const path = r.origins.length ? r.origins.join(', ') : this.container(r.container, r.target).constructPath;
+    return { constructPath: path, manifestEntry: entry };
+  }
+
+  container(container: string, target?: string): { constructPath: string; manifestEntry: string } {
+    const section = this.ctx.manifest?.clouds?.[this.ctx.cloud];
+    const entry = section?.containers && container in section.containers
+      ? `clouds.${this.ctx.cloud}.containers["${container}"]` : `clouds.${this.ctx.cloud}`;
+    const name = container.slice(container.indexOf(':') + 1);
+    const targetName = target && target !== '*' ? target.slice(target.indexOf(':') + 1) : undefined;
+    const fromTarget = targetName ? this.identityToWorkload.get(targetName) ?? (this.workloadPaths.has(targetName) ? targetName : undefined) : undefined;
+    const declared = section?.containers?.[container] ?? {};
+    const path = (fromTarget && this.workloadPaths.get(fromTarget))
+      ?? declared.path ?? declared.constructPath
+      ?? this.workloadPaths.get(name) ?? this.workloadPaths.get(this.identityToWorkload.get(name) ?? '')
+      ?? this.zonePaths.get(name) ?? (declared.zone ? this.zonePaths.get(declared.zone) : undefined)
+      ?? this.segPath;
+    return { constructPath: path, manifestEntry: entry };
+  }
+
+  workload(name: string): { constructPath: string; manifestEntry: string } {
+    const w = this.identityToWorkload.get(name) ?? name;
+    return { constructPath: this.workloadPaths.get(w) ?? this.segPath, manifestEntry: `clouds.${this.ctx.cloud}.identities["${w}"]` };
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Semantic normalisation of canonical rules before comparison: equivalent rule sets written
+ * differently (port order, split or adjacent ranges, duplicates, `0-65535` vs `*`, a type/code
+ * ICMP rule next to the whole type) normalise to the same set. Pure functions.
+ */
+import { CanonicalRule } from '../ir/canonical';
+
+/** A canonical rule after normalisation, remembering where its pieces came from. */
+export interface NormalRule extends CanonicalRule {
+  /** Names of the cloud rules merged into this one (sorted, unique). */
+  readonly names: string[];
+  /** Construct paths of the rules merged into this one (sorted, unique). */
+  readonly origins: string[];
+  /** Indexes (in the input list) of the rules merged into this one. */
+  readonly sources: number[];
+}
+
+const PROTOCOL_NUMBERS: Record<string, string> = { '-1': 'all', '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6' };
+
+/** Canonical protocol text: lower case, IANA numbers of the named protocols replaced by names. */
+export function canonicalProtocol(p: string | number): string {
+  const text = String(p).trim().toLowerCase();
+  if (text === '*' || text === 'any') return 'all';
+  return PROTOCOL_NUMBERS[text] ?? text;
+}
+
+/** True for protocols whose `ports` are port ranges. */
+export function isPortProtocol(protocol: string): boolean {
+  return protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp' || protocol === '132';
+}
+
+/** True for ICMP protocols, whose `ports` are type/code. */
+export function isIcmpProtocol(protocol: string): boolean {
+  return protocol === 'icmp' || protocol === 'icmpv6';
+}
+
+/** Parses the port text of a port protocol into an inclusive range, or undefined when not a range. */
+export function parsePortRange(ports: string): [number, number] | undefined {
+  const t = ports.trim();
+  if (t === '*' || t === '') return [0, 65535];
+  const m = /^(\d+)(?:-(\d+))?$/.exec(t);
+  if (!m) return undefined;
+  const a = Number(m[1]); const b = m[2] === undefined ? a : Number(m[2]);
+  return a <= b ? [a, b] : [b, a];
+}
+
+/** Formats an inclusive port range canonically (`*` for every port). */
+export function formatPortRange(a: number, b: number): string {
+  if (a <= 0 && b >= 65535) return '*';
+  return a === b ? `${a}` : `${a}-${b}`;
+}
+
+/** Merges overlapping and adjacent ranges. */
+export function mergeRanges(ranges: [number, number][]): [number, number][] {
+  const sorted = ranges.slice().sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const out: [number, number][] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+/** Normalises a set of ICMP type/code texts: `*` absorbs all, a type absorbs its codes. */
+function mergeIcmp(tokens: string[]): string[] {
+  const norm = tokens.map(raw => {
+    const t = raw.trim();
+    if (t === '' || t === '*' || t === '-1') return '*';
+    const [type, code] = t.split('/');
+    if (type === '-1' || type === '*') return '*';
+    return code === undefined || code === '-1' || code === '*' ? type : `${type}/${code}`;
+  });
+  if (norm.includes('*')) return ['*'];
+  const types = new Set(norm.filter(t => !t.includes('/')));
+  return [...new Set(norm.filter(t => !t.includes('/') || !types.has(t.split('/')[0])))].sort(compareIcmp);
+}
+
+function compareIcmp(a: string, b: string): number {
+  const [ta, ca] = a.split('/').map(Number); const [tb, cb] = b.split('/').map(Number);
+  return ta - tb || (ca ?? -1) - (cb ?? -1);
+}
+
+/** The grouping key inside which ports are merged. Priority is part of it: rules at different priorities are different rules. */
+export function mergeGroupKey(r: CanonicalRule): string {
+  return [r.container, r.direction, r.action, canonicalProtocol(r.protocol), r.peer, r.target ?? '*', r.priority ?? ''].join('|');
+}
+
+/**
+ * Normalises rules: canonical protocol names, ports merged per (container, direction, action,
+ * protocol, peer, target, priority) into disjoint maximal ranges, one rule per range.
+ * The output is sorted by key and has no duplicates.
+ */
+export function normalizeRules(rules: readonly CanonicalRule[]): NormalRule[] {
+  const groups = new Map<string, { base: CanonicalRule; protocol: string; ports: string[]; names: Set<string>; origins: Set<string>; sources: number[] }>();
+  rules.forEach((r, i) => {
+    const protocol = canonicalProtocol(r.protocol);
+    const key = mergeGroupKey(r);
+    let g = groups.get(key);
+    if (!g) { g = { base: r, protocol, ports: [], names: new Set(), origins: new Set(), sources: [] }; groups.set(key, g); }
+    g.ports.push(r.ports ?? '*');
+    if (r.name) g.names.add(r.name);
+    if (r.origin) for (const o of r.origin.split(',')) if (o.trim()) g.origins.add(o.trim());
+    g.sources.push(i);
+  });
+  const out: NormalRule[] = [];
+  for (const g of groups.values()) {
+    let ports: string[];
+    if (g.protocol === 'all') {
+      ports = ['*'];
+    } else if (isPortProtocol(g.protocol)) {
+      const ranges: [number, number][] = [];
+      const odd: string[] = [];
+      for (const p of g.ports) {
+        const r = parsePortRange(p);
+        if (r) ranges.push(r); else odd.push(p);
+      }
+      ports = [...mergeRanges(ranges).map(([a, b]) => formatPortRange(a, b)), ...[...new Set(odd)].sort()];
+    } else if (isIcmpProtocol(g.protocol)) {
+      ports = mergeIcmp(g.ports);
+    } else {
+      ports = [...new Set(g.ports.map(p => p === '' ? '*' : p))].sort();
+      if (ports.includes('*')) ports = ['*'];
+    }
+    const names = [...g.names].sort();
+    const origins = [...g.origins].sort();
+    const { name: _n, origin: _o, ...base } = g.base;
+    for (const p of ports) {
+      out.push({
+        ...base,
+        protocol: g.protocol,
+        ports: p,
+        ...(names.length ? { name: names.join(',') } : {}),
+        ...(origins.length ? { origin: origins.join(',') } : {}),
+        names, origins, sources: g.sources.slice().sort((a, b) => a - b),
+      });
+    }
+  }
+  return out.sort((a, b) => cmp(ruleKey(a), ruleKey(b)));
+}
+
+/** The semantic identity of a normalised rule (names, origins and ids excluded). */
+export function ruleKey(r: CanonicalRule): string {
+  return [r.container, r.direction, r.action, canonicalProtocol(r.protocol), r.ports, r.peer, r.target ?? '*', r.priority ?? ''].join('|');
+}
+
+/** Plain string comparison for sorting. */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,136 @@
+/**
+ * Azure reader: the segmentation's NSGs with their rules, its ASGs, and the NICs of segmented
+ * workloads, through `@azure/arm-network` (loaded on demand) with `DefaultAzureCredential`.
+ * Read-only: GET requests only, `nextLink` paging, the SDK's retry policy (429/503 honour
+ * `Retry-After`). `endpoint` points at a sovereign cloud (or, on loopback only, a local emulator
+ * over plain HTTP).
+ */
+import { CanonicalRule } from '../../ir/canonical';
+import { LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
+import { loadSdk } from '../sdk';
+import { describeError } from './aws';
+import { armName, AzureNsg, fromNsg } from './azure-convert';
+import { ReadProgress } from './progress';
+
+/** Options of the Azure reader. */
+export interface AzureReaderOptions {
+  readonly segmentation: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  /** NSG names microseg manages (from the manifest); tagged NSGs count too. */
+  readonly nsgNames: ReadonlySet<string>;
+  /** ASG names microseg manages (from the manifest). */
+  readonly asgNames: ReadonlySet<string>;
+  /** ARM endpoint (default https://management.azure.com). */
+  readonly endpoint?: string;
+  /** A `TokenCredential` (default: a static token from MICROSEG_AZURE_ACCESS_TOKEN, else DefaultAzureCredential). */
+  readonly credential?: unknown;
+  /** Retries after throttling or transient errors (default 5). */
+  readonly maxRetries?: number;
+  readonly progress?: ReadProgress;
+}
+
+/** Tag keys the Azure backend may write on NSGs/ASGs (Azure allows `:` in tag names). */
+const SEG_TAGS = ['microseg:segmentation', 'microseg-segmentation'];
+
+/** A credential that returns a fixed bearer token (CI with a pre-fetched token, tests). */
+export function staticTokenCredential(token: string): { getToken(): Promise<{ token: string; expiresOnTimestamp: number }> } {
+  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) };
+}
+
+/** True for http:// URLs on the loopback interface. */
+export function isLoopbackHttp(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  try {
+    const u = new URL(endpoint);
+    return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the resource group; API errors land in `errors` (the view is then incomplete). */
+export async function readAzure(options: AzureReaderOptions): Promise<LiveState> {
+  const network = loadSdk<any>('@azure/arm-network', 'azure');
+  let credential = options.credential;
+  if (!credential && process.env.MICROSEG_AZURE_ACCESS_TOKEN) credential = staticTokenCredential(process.env.MICROSEG_AZURE_ACCESS_TOKEN);
+  if (!credential) credential = new (loadSdk<any>('@azure/identity', 'azure').DefaultAzureCredential)();
+  const endpoint = options.endpoint?.replace(/\/+$/, '');
+  const client = new network.NetworkManagementClient(credential, options.subscriptionId, {
+    ...(endpoint ? { endpoint, credentialScopes: [`${endpoint}/.default`] } : {}),
+    retryOptions: { maxRetries: options.maxRetries ?? 5 },
+  });
+  let requests = 0;
+  client.pipeline.addPolicy({ name: 'microsegRequestCounter', sendRequest: (req: any, next: any) => { requests++; return next(req); } }, { afterPhase: 'Retry' });
+  if (isLoopbackHttp(endpoint)) {
+    // Bearer tokens are only sent over TLS by the SDK; a loopback emulator speaks plain HTTP.
+    client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+    const cred = credential as { getToken(scopes: string[]): Promise<{ token: string } | null> };
+    client.pipeline.addPolicy({
+      name: 'microsegLoopbackBearer',
+      sendRequest: async (req: any, next: any) => {
+        const t = await cred.getToken(['https://management.azure.com/.default']);
+        if (t) req.headers.set('authorization', `Bearer ${t.token}`);
+        req.allowInsecureConnection = true;
+        return next(req);
+      },
+    }, { phase: 'Sign' });
+  }
+
+  const errors: string[] = [];
+  const notes: string[] = [];
+  let pages = 0;
+  const rg = options.resourceGroup;
+  async function all<T>(operation: string, iterator: () => any, sink: T[]): Promise<boolean> {
+    try {
+      for await (const page of iterator().byPage()) {
+        pages++;
+        sink.push(...(page as T[]));
+        options.progress?.page('azure', operation, (page as T[]).length);
+      }
+      return true;
+    } catch (e) {
+      errors.push(`azure ${operation} (resource group ${rg}): ${describeError(e)}`);
+      return false;
+    }
+  }
+  const nsgs: AzureNsg[] = [];
+  const asgs: { id?: string; name?: string; tags?: Record<string, string> }[] = [];
+  const nics: any[] = [];
+  await Promise.all([
+    all('networkSecurityGroups.list', () => client.networkSecurityGroups.list(rg), nsgs),
+    all('applicationSecurityGroups.list', () => client.applicationSecurityGroups.list(rg), asgs),
+    all('networkInterfaces.list', () => client.networkInterfaces.list(rg), nics),
+  ]);
+
+  const tagged = (tags?: Record<string, string>) => SEG_TAGS.some(k => tags?.[k] === options.segmentation);
+  const ours = nsgs.filter(n => options.nsgNames.has(n.name ?? '') || tagged(n.tags));
+  const ourNsgIds = new Set(ours.map(n => (n.id ?? '').toLowerCase()));
+  const asgNames = new Set([...options.asgNames, ...asgs.filter(a => tagged(a.tags)).map(a => a.name ?? '')]);
+  const rules: CanonicalRule[] = [];
+  const containers: LiveContainer[] = [];
+  for (const n of ours) {
+    const r = fromNsg(n);
+    rules.push(...r.rules);
+    notes.push(...r.notes);
+    containers.push({ container: `nsg:${n.name}`, id: n.id ?? '' });
+  }
+  const liveAsgs = new Set(asgs.map(a => a.name ?? ''));
+  for (const a of [...options.asgNames].sort()) if (!liveAsgs.has(a) && asgs.length) notes.push(`azure: application security group ${a} of the manifest was not found in ${rg}.`);
+
+  const unmanaged: UnmanagedAttachment[] = [];
+  for (const nic of nics) {
+    const configs: any[] = nic.ipConfigurations ?? [];
+    const nicAsgs: string[] = configs.flatMap(c => (c.applicationSecurityGroups ?? []).map((a: any) => armName(a.id)));
+    const workloads = [...new Set(nicAsgs.filter(a => asgNames.has(a)))].sort();
+    if (workloads.length === 0) continue;
+    for (const a of [...new Set(nicAsgs.filter(x => !asgNames.has(x)))].sort()) {
+      unmanaged.push({ container: `asg:${a}`, name: `application security group ${a}`, attachedTo: nic.name ?? nic.id, workloads });
+    }
+    const nsgId: string | undefined = nic.networkSecurityGroup?.id;
+    if (nsgId && !ourNsgIds.has(nsgId.toLowerCase())) {
+      unmanaged.push({ container: `nsg-id:${armName(nsgId)}`, name: `network security group ${armName(nsgId)}`, attachedTo: nic.name ?? nic.id, workloads });
+    }
+  }
+  return { cloud: 'azure', rules, containers, unmanaged, errors, notes, requests, pages };
+}

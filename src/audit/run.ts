@@ -1,0 +1,180 @@
+/**
+ * One audit: load and check the manifest, read the live rules (or saved files), compute drift,
+ * apply accepted drift, and decide the exit code (0 no drift, 1 drift, 2 incomplete). Fails
+ * closed: any read error makes the outcome incomplete, whatever was found.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Cloud } from '../ir/canonical';
+import { Manifest, MANIFEST_SCHEMA_VERSION, ManifestCloudSection } from '../ir/manifest';
+import { MicrosegError } from '../model/errors';
+import { computeDrift } from './drift';
+import { Acceptance, AuditOutcome, LiveState } from './findings';
+import { applyAcceptances, parseAcceptance, readIgnoreFile } from './ignore';
+import { readAws } from './readers/aws';
+import { readAzure } from './readers/azure';
+import { readFromFiles } from './readers/from-file';
+import { readGcp } from './readers/gcp';
+import { ReadProgress } from './readers/progress';
+
+/** Options of {@link runAudit}. */
+export interface RunOptions {
+  /** The manifest file (or a folder holding exactly one `*.microseg.json`). */
+  readonly manifestFile: string;
+  readonly cloud: Cloud;
+  /** AWS regions (default: the manifest's `settings.region`, else AWS_REGION / AWS_DEFAULT_REGION). */
+  readonly regions?: string[];
+  /** Saved CLI outputs instead of live calls. */
+  readonly fromFiles?: string[];
+  readonly azureEndpoint?: string;
+  readonly gcpEndpoint?: string;
+  readonly subscriptionId?: string;
+  readonly resourceGroup?: string;
+  readonly project?: string;
+  readonly network?: string;
+  /** Ignore file (default: `.microsegignore` in the working directory, when present). */
+  readonly ignoreFile?: string;
+  /** Acceptances given on the command line (`<selector> ; <YYYY-MM-DD> ; <reason>`). */
+  readonly accept?: string[];
+  readonly now?: Date;
+  readonly progress?: ReadProgress;
+  /** Tests: extra EC2Client configuration, an Azure TokenCredential, a GCP auth client. */
+  readonly awsClientConfig?: Record<string, unknown>;
+  readonly awsMaxAttempts?: number;
+  readonly azureCredential?: unknown;
+  readonly gcpAuthClient?: unknown;
+}
+
+/** Finds the manifest file when given a folder (e.g. `cdk.out`). */
+export function resolveManifestFile(file: string): string {
+  let stat: fs.Stats;
+  try { stat = fs.statSync(file); } catch (e) {
+    throw new MicrosegError({ code: 'ManifestInvalid', path: file, message: `cannot be read: ${(e as Error).message}`, hint: 'Pass the <segmentation>.microseg.json file written at synth (cdk.out/ or cdktf.out/stacks/<stack>/).' });
+  }
+  if (!stat.isDirectory()) return file;
+  const found = fs.readdirSync(file).filter(f => f.endsWith('.microseg.json')).sort();
+  if (found.length !== 1) {
+    throw new MicrosegError({ code: 'ManifestInvalid', path: file, value: found, message: found.length ? 'holds several manifests.' : 'holds no *.microseg.json manifest.', hint: 'Pass the manifest file itself.' });
+  }
+  return path.join(file, found[0]);
+}
+
+/** Reads and checks a manifest (schema version, cloud section). */
+export function loadManifest(file: string, cloud?: Cloud): Manifest {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new MicrosegError({ code: 'ManifestInvalid', path: file, message: `cannot be read as JSON: ${(e as Error).message}`, hint: 'Re-run synth to write it again.' });
+  }
+  if (manifest?.schemaVersion !== MANIFEST_SCHEMA_VERSION || manifest?.generator !== 'microseg') {
+    throw new MicrosegError({
+      code: 'ManifestInvalid', path: file, value: manifest?.schemaVersion,
+      message: `is not a microseg manifest of schema version ${MANIFEST_SCHEMA_VERSION}.`,
+      hint: 'Synthesize again with the microseg version that runs the audit.',
+    });
+  }
+  if (cloud) {
+    const section = manifest.clouds?.[cloud];
+    if (!section || !Array.isArray(section.expected)) {
+      throw new MicrosegError({
+        code: 'ManifestInvalid', path: file, value: cloud,
+        message: `has no ${cloud} section (clouds in it: ${Object.keys(manifest.clouds ?? {}).join(', ') || 'none'}).`,
+        hint: `Synthesize the ${cloud} backend of this segmentation, or pass --cloud ${Object.keys(manifest.clouds ?? {})[0] ?? '<cloud>'}.`,
+      });
+    }
+  }
+  return manifest;
+}
+
+function setting(section: ManifestCloudSection, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = section.settings?.[k];
+    if (typeof v === 'string' && v && !v.includes('${Token[')) return v;
+  }
+  return undefined;
+}
+
+function missingSetting(file: string, what: string, flag: string): never {
+  throw new MicrosegError({ code: 'ManifestInvalid', path: file, value: what, message: `does not say the ${what} to audit.`, hint: `Pass ${flag}.` });
+}
+
+/** Reads the live side for one cloud. */
+export async function readLive(manifest: Manifest, file: string, options: RunOptions): Promise<LiveState> {
+  const cloud = options.cloud;
+  const section = manifest.clouds[cloud]!;
+  const seg = manifest.segmentation.name;
+  const prefixed = (p: string) => new Set([
+    ...Object.keys(section.containers ?? {}), ...section.expected.flatMap(r => [r.container, r.peer, r.target ?? '']),
+  ].filter(c => c.startsWith(p)).map(c => c.slice(p.length)));
+  if (options.fromFiles && options.fromFiles.length) {
+    return readFromFiles(options.fromFiles, { cloud, segmentation: seg, nsgNames: prefixed('nsg:'), network: options.network ?? setting(section, 'network', 'networkName') });
+  }
+  if (cloud === 'aws') {
+    const regions = options.regions?.length ? options.regions
+      : [setting(section, 'region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? missingSetting(file, 'AWS region', '--region <region>[,<region>...]')];
+    return readAws({ segmentation: seg, regions, progress: options.progress, clientConfig: options.awsClientConfig, maxAttempts: options.awsMaxAttempts });
+  }
+  if (cloud === 'azure') {
+    const asgNames = new Set([...prefixed('asg:'), ...Object.values(section.identities ?? {}).map(i => i.asgName).filter((x): x is string => !!x)]);
+    return readAzure({
+      segmentation: seg,
+      subscriptionId: options.subscriptionId ?? setting(section, 'subscriptionId', 'subscription') ?? process.env.AZURE_SUBSCRIPTION_ID ?? missingSetting(file, 'Azure subscription', '--subscription <id>'),
+      resourceGroup: options.resourceGroup ?? setting(section, 'resourceGroupName', 'resourceGroup') ?? missingSetting(file, 'Azure resource group', '--resource-group <name>'),
+      nsgNames: prefixed('nsg:'), asgNames, endpoint: options.azureEndpoint, credential: options.azureCredential, progress: options.progress,
+    });
+  }
+  return readGcp({
+    project: options.project ?? setting(section, 'project', 'projectId') ?? process.env.GOOGLE_CLOUD_PROJECT ?? missingSetting(file, 'GCP project', '--project <id>'),
+    network: options.network ?? setting(section, 'network', 'networkName') ?? missingSetting(file, 'GCP network', '--network <name>'),
+    endpoint: options.gcpEndpoint, authClient: options.gcpAuthClient, progress: options.progress,
+  });
+}
+
+/** Loads the acceptances of the ignore file and the command line. */
+export function loadAcceptances(options: RunOptions): Acceptance[] {
+  const out: Acceptance[] = [];
+  const file = options.ignoreFile ?? (fs.existsSync('.microsegignore') ? '.microsegignore' : undefined);
+  if (file) out.push(...readIgnoreFile(file));
+  for (const a of options.accept ?? []) {
+    const r = parseAcceptance(a, '--accept');
+    if ('code' in r) throw new MicrosegError(r);
+    out.push(r);
+  }
+  return out;
+}
+
+/**
+ * Runs an audit. Throws `MicrosegError` for unusable input (manifest, ignore file, missing SDK);
+ * read failures do not throw: they make the outcome incomplete (exit code 2).
+ */
+export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
+  const started = Date.now();
+  const file = resolveManifestFile(options.manifestFile);
+  const manifest = loadManifest(file, options.cloud);
+  const acceptances = loadAcceptances(options);
+  const live = await readLive(manifest, file, options);
+  const section = manifest.clouds[options.cloud]!;
+  const all = computeDrift(section.expected, live.rules, live.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true });
+  const applied = applyAcceptances(all, acceptances, options.now ?? new Date());
+  const complete = live.errors.length === 0;
+  return {
+    segmentation: manifest.segmentation.name,
+    cloud: options.cloud,
+    manifestFile: file,
+    complete,
+    errors: live.errors,
+    notes: live.notes,
+    findings: applied.findings,
+    accepted: applied.accepted,
+    expiredAcceptances: applied.expired,
+    unusedAcceptances: applied.unused,
+    expectedRules: section.expected.length,
+    liveRules: live.rules.length,
+    containers: live.containers,
+    requests: live.requests,
+    pages: live.pages,
+    durationMs: Date.now() - started,
+    exitCode: !complete ? 2 : applied.findings.length > 0 ? 1 : 0,
+  };
+}
