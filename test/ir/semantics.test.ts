@@ -45,6 +45,16 @@ describe('compiler against the model semantics', () => {
     expect(agree(modelArb(), 100, { zoneCidrs: false })).toBeGreaterThan(1000);
   });
 
+  it('agrees when denies cut single ICMP types out of ICMP and all-traffic allows (DenyNarrowed)', () => {
+    const withIcmpDeny = modelArb({ maxDenies: 2 }).chain(spec => {
+      const wl = fc.integer({ min: 0, max: spec.zones.length - 1 }).chain(z => fc.integer({ min: 0, max: spec.zones[z].workloads.length - 1 }).map(w => ({ kind: 'workload' as const, zone: z, workload: w })));
+      const end = fc.oneof(wl, fc.integer({ min: 0, max: spec.zones.length - 1 }).map(z => ({ kind: 'zone' as const, zone: z })));
+      return fc.record({ from: end, to: end, type: fc.constantFrom(0, 8) })
+        .map(d => ({ ...spec, denies: [...spec.denies, { from: d.from, to: d.to, ports: [{ kind: 'icmp' as const, type: d.type }] }] }));
+    });
+    expect(agree(withIcmpDeny, 100)).toBeGreaterThan(1000);
+  });
+
   it('a peer deny punches an exact hole into a wider peer allow', () => {
     const seg = Segmentation.root('Shop');
     const web = seg.addZone('Web').addWorkload('Front');
