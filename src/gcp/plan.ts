@@ -1,0 +1,364 @@
+/**
+ * GCP planning: IR -> `google_compute_firewall` resource specs and the manifest section.
+ * Pure: no cdktf import.
+ *
+ * - identity per workload: a network tag (default) or a service account;
+ * - an allow becomes an ingress rule targeting the destination's identity, with the source's
+ *   identity (or ranges for peers and remote zones), and an egress rule targeting the source's
+ *   identity with destination ranges (the destination zone's `cidrs`, a peer's ranges);
+ * - guardrails are deny rules (logged) at `denyPriority`, stronger than every allow;
+ * - per zone: deny-all ingress and egress (IPv4 and IPv6) at `defaultDenyPriority`, logged,
+ *   targeting the zone's workloads; MONITOR zones get a logged catch-all allow one step before.
+ */
+import { CanonicalRule, portsText } from '../ir/canonical';
+import { ManifestCloudSection } from '../ir/manifest';
+import { IrService } from '../ir/services';
+import { IrPolicy } from '../ir/types';
+import { MicrosegProblem, MicrosegWarning } from '../model/errors';
+import { isUnresolved, placeForTerraform, RangesSide, Side, throwProblems } from '../terraform/sides';
+import { chunks, clip, cmp, shortHash, TfResourceSpec, tfIdentifier } from '../terraform/util';
+
+/** The Terraform resource type rendered by the GCP backend. */
+export const GCP_FIREWALL = 'google_compute_firewall';
+
+/** GCP limits applied at synth. */
+export const GCP_LIMITS = {
+  nameLength: 63,
+  sourceTagsPerRule: 30,
+  targetTagsPerRule: 70,
+  serviceAccountsPerRule: 10,
+  /** Conservative: ranges per rule are split into rules of at most this many. */
+  rangesPerRule: 256,
+  descriptionLength: 2048,
+};
+
+/** Input of {@link planGcp}. */
+export interface GcpPlanOptions {
+  readonly backendPath: string;
+  readonly network: string;
+  /** The network as recorded in canonical containers (default: from `network`). */
+  readonly networkName?: string;
+  readonly project?: string;
+  readonly identity: 'NETWORK_TAG' | 'SERVICE_ACCOUNT';
+  readonly serviceAccounts?: Record<string, string>;
+  readonly zones?: string[];
+  readonly allowPriority?: number;
+  readonly denyPriority?: number;
+  readonly defaultDenyPriority?: number;
+}
+
+/** The result of planning. */
+export interface GcpPlan {
+  readonly resources: TfResourceSpec[];
+  readonly section: ManifestCloudSection;
+  readonly warnings: MicrosegWarning[];
+}
+
+/** Shortens a name to GCP's 63 characters with a hash of the full name. */
+export function gcpName(full: string): string {
+  const clean = full.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (clean.length <= GCP_LIMITS.nameLength && clean === full) return full;
+  return `${clean.slice(0, GCP_LIMITS.nameLength - 9).replace(/-+$/, '')}-${shortHash(full)}`;
+}
+
+/** The network tag of a workload. */
+export function gcpNetworkTag(segmentation: string, workload: string): string {
+  return gcpName(`${segmentation}-${workload}`);
+}
+
+/** The network name as used in canonical containers: the last segment of a self link. */
+export function gcpNetworkName(network: string): string {
+  return network.replace(/\/+$/, '').split('/').pop() ?? network;
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const LOG = { metadata: 'INCLUDE_ALL_METADATA' };
+
+interface Acc {
+  direction: 'INGRESS' | 'EGRESS';
+  action: 'allow' | 'deny';
+  /** The identity side (target). */
+  target: string;
+  /** The other side: a workload (ingress source) or ranges. */
+  peer: Side;
+  services: IrService[];
+  origins: Set<string>;
+  what: string;
+}
+
+/** Plans the GCP firewall rules of a compiled policy. Throws `MicrosegError` before anything is rendered. */
+export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
+  const seg = policy.segmentation.name;
+  const problems: MicrosegProblem[] = [];
+  const allowPriority = opts.allowPriority ?? 1000;
+  const denyPriority = opts.denyPriority ?? 900;
+  const defaultDeny = opts.defaultDenyPriority ?? 65000;
+  const monitorPriority = defaultDeny - 1;
+  const prio = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 0 || v > 65534) problems.push({ code: 'InvalidProp', path: opts.backendPath, value: v, message: `${name} must be an integer from 0 to 65534.` });
+  };
+  prio('allowPriority', allowPriority); prio('denyPriority', denyPriority); prio('defaultDenyPriority', defaultDeny);
+  if (!(denyPriority < allowPriority)) problems.push({ code: 'InvalidProp', path: opts.backendPath, value: denyPriority, message: `denyPriority (${denyPriority}) must be lower (stronger) than allowPriority (${allowPriority}) so guardrails win.` });
+  if (!(allowPriority < monitorPriority)) problems.push({ code: 'InvalidProp', path: opts.backendPath, value: defaultDeny, message: `defaultDenyPriority (${defaultDeny}) must be higher than allowPriority + 1 (${allowPriority + 1}).` });
+  throwProblems(problems);
+
+  const placement = placeForTerraform(policy, opts.zones, opts.backendPath);
+  const localZones = new Set(placement.zones);
+  const zoneInfo = new Map(policy.zones.map(z => [z.name, z]));
+  const workloadInfo = new Map(policy.workloads.map(w => [w.name, w]));
+  const localWorkloads = policy.workloads.filter(w => localZones.has(w.zone));
+  const useSa = opts.identity === 'SERVICE_ACCOUNT';
+  const sas = opts.serviceAccounts ?? {};
+  for (const w of Object.keys(sas).sort()) {
+    const wl = workloadInfo.get(w);
+    if (!wl || !localZones.has(wl.zone)) {
+      problems.push({ code: 'UnknownWorkload', path: opts.backendPath, value: w, message: 'serviceAccounts names a workload that is not placed on GCP by this backend.', hint: `Workloads on this backend: ${localWorkloads.map(x => x.name).slice(0, 10).join(', ') || '(none)'}.` });
+    } else if (!isUnresolved(sas[w]) && !EMAIL.test(sas[w])) {
+      problems.push({ code: 'InvalidProp', path: opts.backendPath, value: sas[w], message: `is not a service account email (workload "${w}").`, hint: 'E.g. "api@my-project.iam.gserviceaccount.com".' });
+    }
+  }
+  if (useSa) {
+    const missing = localWorkloads.filter(w => !sas[w.name]).map(w => w.name);
+    if (missing.length) {
+      problems.push({ code: 'InvalidProp', path: opts.backendPath, value: missing.join(', '), message: 'identity is SERVICE_ACCOUNT but these workloads have no service account in serviceAccounts.', hint: `Add serviceAccounts: { '${missing[0]}': '${missing[0]}@PROJECT.iam.gserviceaccount.com', ... }.` });
+    }
+  }
+  throwProblems(problems);
+
+  const identityOf = (w: string) => (useSa ? `sa:${sas[w]}` : `tag:${gcpNetworkTag(seg, w)}`);
+  const acknowledged = new Set(policy.acknowledged.map(a => a.id));
+  const warnings: MicrosegWarning[] = [];
+  const warn = (id: string, path: string, message: string) => { if (!acknowledged.has(id)) warnings.push({ id, path, message }); };
+  for (const p of placement.trimmedPeers) {
+    warn('microseg:PeerOverlapsZones', opts.backendPath, `Peer ${p} overlaps zone cidrs of the model; it is rendered without them (peers are addresses outside the model).`);
+  }
+  for (const s of placement.skippedDenyEnds) {
+    warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on GCP and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
+  }
+
+  // destination ranges of a local workload for egress: its zone's cidrs (else its own)
+  const localRanges = new Map<string, RangesSide[]>();
+  const missingRanges = new Map<string, string>();
+  const rangesOfLocal = (workload: string, zone: string, origin: string): RangesSide[] => {
+    const key = `${zone}|${workload}`;
+    let r = localRanges.get(key);
+    if (!r) {
+      const z = zoneInfo.get(zone)!;
+      const w = workloadInfo.get(workload)!;
+      const [kind, label, list] = z.cidrs.length ? ['zone', zone, z.cidrs] as const : ['workload', workload, w.cidrs] as const;
+      r = ['ipv4', 'ipv6'].map(family => ({ family, prefixes: list.filter(c => (c.includes(':') ? 'ipv6' : 'ipv4') === family) }))
+        .filter(x => x.prefixes.length > 0)
+        .map(x => ({ kind: 'ranges' as const, key: `${kind === 'zone' ? 'z' : 'a'}:${label}:${x.family}`, origin: kind, label, family: x.family as 'ipv4' | 'ipv6', prefixes: x.prefixes }));
+      if (r.length === 0 && !missingRanges.has(zone)) missingRanges.set(zone, origin);
+      localRanges.set(key, r);
+    }
+    return r;
+  };
+
+  const accs = new Map<string, Acc>();
+  const add = (direction: Acc['direction'], action: Acc['action'], target: string, peer: Side, services: IrService[], origin: string, what: string) => {
+    const key = `${direction}|${action}|${target}|${peer.key}`;
+    let a = accs.get(key);
+    if (!a) { a = { direction, action, target, peer, services: [], origins: new Set(), what }; accs.set(key, a); }
+    a.services.push(...services);
+    a.origins.add(origin);
+  };
+  const widened = new Set<string>();
+  for (const r of placement.rules) {
+    if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
+    const what = `allow ${sideText(r.source)} -> ${sideText(r.destination)}`;
+    if (r.destination.kind === 'workload') add('INGRESS', 'allow', r.destination.workload, r.source, [r.service], r.flows[0], what);
+    if (r.source.kind === 'workload') {
+      const dests = r.destination.kind === 'workload' ? rangesOfLocal(r.destination.workload, r.destination.zone, r.flows[0]) : [r.destination];
+      for (const d of dests) add('EGRESS', 'allow', r.source.workload, d, [r.service], r.flows[0], what);
+    }
+  }
+  for (const d of placement.denies) {
+    const what = `deny ${sideText(d.source)} -> ${sideText(d.destination)}`;
+    if (d.destination.kind === 'workload') add('INGRESS', 'deny', d.destination.workload, d.source, d.services, d.deny.path, what);
+    if (d.source.kind === 'workload') {
+      let dests: RangesSide[] = [];
+      if (d.destination.kind === 'ranges') {
+        dests = [d.destination];
+      } else {
+        // a local destination is guarded exactly by the ingress deny; egress only where ranges are exact
+        const w = workloadInfo.get(d.destination.workload)!;
+        const z = zoneInfo.get(w.zone)!;
+        const covers = z.cidrs.length > 0 && z.workloads.every(x => d.deny.to.workloads.includes(x));
+        const list = covers ? z.cidrs : w.cidrs;
+        const kind = covers ? 'z' : 'a';
+        for (const family of ['ipv4', 'ipv6'] as const) {
+          const prefixes = list.filter(c => (c.includes(':') ? 'ipv6' : 'ipv4') === family);
+          if (prefixes.length) dests.push({ kind: 'ranges', key: `${kind}:${covers ? z.name : w.name}:${family}`, origin: covers ? 'zone' : 'workload', label: covers ? z.name : w.name, family, prefixes });
+        }
+      }
+      for (const t of dests) add('EGRESS', 'deny', d.source.workload, t, d.services, d.deny.path, what);
+    }
+  }
+  if (missingRanges.size) {
+    throwProblems([...missingRanges.entries()].sort().map(([zone, flow]) => ({
+      code: 'MissingCidrs' as const, path: flow, value: zone,
+      message: `GCP egress rules can only name destination ranges, and zone "${zone}" (and its workloads) has no cidrs.`,
+      hint: `Give zone "${zone}" its address ranges: new Zone(seg, '...', { cidrs: ['10.1.0.0/16'] }).`,
+    })));
+  }
+  for (const f of [...widened].sort()) {
+    warn('microseg:IcmpTypeWidened', f, 'GCP firewall rules cannot match ICMP types or codes: the flow is rendered as every ICMP type.');
+  }
+
+  const networkName = gcpNetworkName(opts.networkName ?? opts.network);
+  const container = `network:${networkName}`;
+  const resources: TfResourceSpec[] = [];
+  const expected: CanonicalRule[] = [];
+  const names = new Map<string, string>();
+  const emit = (name: string, attrs: Record<string, unknown>, origin: string) => {
+    const prev = names.get(name);
+    if (prev !== undefined) throw new Error(`internal: duplicate GCP firewall name ${name}`);
+    names.set(name, origin);
+    const attributes = { name, network: opts.network, ...(opts.project ? { project: opts.project } : {}), ...attrs };
+    resources.push({ type: GCP_FIREWALL, name: tfIdentifier(name), attributes });
+    // canonical
+    const blocks = (attrs.allow ?? attrs.deny) as { protocol: string; ports?: string[] }[];
+    const ingress = attrs.direction === 'INGRESS';
+    const peers = ingress
+      ? [...((attrs.source_tags as string[]) ?? []).map(t => `tag:${t}`), ...((attrs.source_service_accounts as string[]) ?? []).map(s => `sa:${s}`), ...((attrs.source_ranges as string[]) ?? []).map(c => `cidr:${c}`)]
+      : ((attrs.destination_ranges as string[]) ?? []).map(c => `cidr:${c}`);
+    const targets = [...((attrs.target_tags as string[]) ?? []).map(t => `tag:${t}`), ...((attrs.target_service_accounts as string[]) ?? []).map(s => `sa:${s}`)];
+    for (const b of blocks) {
+      const protocol = b.protocol === '58' ? 'icmpv6' : b.protocol;
+      for (const ports of b.ports ?? ['*']) {
+        for (const peer of peers) {
+          for (const target of targets.length ? targets : ['*']) {
+            expected.push({ container, direction: ingress ? 'ingress' : 'egress', action: attrs.allow ? 'allow' : 'deny', protocol, ports: canonicalPorts(ports), peer, target, priority: attrs.priority as number, name, origin });
+          }
+        }
+      }
+    }
+  };
+  const identityAttrs = (prefix: 'source' | 'target', ids: string[]): Record<string, string[]> => {
+    const tags = ids.filter(i => i.startsWith('tag:')).map(i => i.slice(4));
+    const accounts = ids.filter(i => i.startsWith('sa:')).map(i => i.slice(3));
+    return { ...(tags.length ? { [`${prefix}_tags`]: tags } : {}), ...(accounts.length ? { [`${prefix}_service_accounts`]: accounts } : {}) };
+  };
+
+  for (const a of [...accs.values()].sort((x, y) => cmp(accKey(x), accKey(y)))) {
+    const family = a.peer.kind === 'ranges' ? a.peer.family : 'ipv4';
+    const blocks = protocolBlocks(a.services, family);
+    const dir = a.direction === 'INGRESS' ? 'in' : 'out';
+    const base = a.direction === 'INGRESS'
+      ? `${seg}-${a.action}-${dir}-${a.target}-from-${peerLabel(a.peer)}`
+      : `${seg}-${a.action}-${dir}-${a.target}-to-${peerLabel(a.peer)}`;
+    const origins = [...a.origins].sort();
+    const description = clip(`microseg ${seg}: ${a.what} (${origins.join(', ')})`, GCP_LIMITS.descriptionLength);
+    const target = identityAttrs('target', [identityOf(a.target)]);
+    const common = {
+      direction: a.direction, priority: a.action === 'allow' ? allowPriority : denyPriority, description,
+      [a.action]: blocks, ...target, ...(a.action === 'deny' ? { log_config: LOG } : {}),
+    };
+    if (a.peer.kind === 'workload') {
+      emit(gcpName(base), { ...common, ...identityAttrs('source', [identityOf(a.peer.workload)]) }, origins[0]);
+    } else {
+      const parts = chunks(a.peer.prefixes, GCP_LIMITS.rangesPerRule);
+      parts.forEach((prefixes, i) => {
+        const ranges = a.direction === 'INGRESS' ? { source_ranges: prefixes } : { destination_ranges: prefixes };
+        emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...ranges }, origins[0]);
+      });
+    }
+  }
+
+  // per zone: deny-all (and MONITOR catch-all), targeting the zone's workloads
+  for (const zone of placement.zones) {
+    const z = zoneInfo.get(zone)!;
+    const ids = z.workloads.map(identityOf);
+    if (ids.length === 0) continue;
+    const per = useSa ? GCP_LIMITS.serviceAccountsPerRule : GCP_LIMITS.targetTagsPerRule;
+    const groups = chunks(ids, per);
+    for (const direction of ['INGRESS', 'EGRESS'] as const) {
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        const any = family === 'ipv4' ? ['0.0.0.0/0'] : ['::/0'];
+        const ranges = direction === 'INGRESS' ? { source_ranges: any } : { destination_ranges: any };
+        const stem = `${seg}-${zone}-${direction === 'INGRESS' ? 'in' : 'out'}-${family === 'ipv4' ? 'v4' : 'v6'}`;
+        groups.forEach((g, i) => {
+          const suffix = i === 0 ? '' : `-${i + 1}`;
+          const targets = identityAttrs('target', g);
+          emit(gcpName(`${stem}-deny-all${suffix}`), {
+            direction, priority: defaultDeny, description: `microseg ${seg}: default deny for zone ${zone}`,
+            deny: [{ protocol: 'all' }], ...ranges, ...targets, log_config: LOG,
+          }, z.path);
+          if (z.mode === 'MONITOR') {
+            emit(gcpName(`${stem}-monitor-catchall${suffix}`), {
+              direction, priority: monitorPriority, description: `microseg ${seg}: MONITOR mode catch-all for zone ${zone}: logs the traffic enforcement would block`,
+              allow: [{ protocol: 'all' }], ...ranges, ...targets, log_config: LOG,
+            }, z.path);
+          }
+        });
+      }
+    }
+  }
+
+  const identities: Record<string, Record<string, string>> = {};
+  for (const w of localWorkloads) {
+    identities[w.name] = useSa ? { serviceAccount: sas[w.name], zone: w.zone } : { networkTag: gcpNetworkTag(seg, w.name), zone: w.zone };
+  }
+  resources.sort((x, y) => cmp(x.name, y.name));
+  return {
+    resources,
+    section: {
+      backendPath: opts.backendPath,
+      zones: placement.zones,
+      settings: { network: opts.network, ...(opts.project ? { project: opts.project } : {}), identity: opts.identity },
+      identities,
+      containers: { [container]: { network: opts.network, ...(opts.project ? { project: opts.project } : {}) } },
+      expected,
+    },
+    warnings,
+  };
+}
+
+function accKey(a: Acc): string {
+  return `${a.direction}|${a.action}|${a.target}|${a.peer.key}`;
+}
+
+function peerLabel(s: Side): string {
+  if (s.kind === 'workload') return s.workload;
+  const v6 = s.family === 'ipv6' ? '-v6' : '';
+  if (s.origin === 'zone') return `z-${s.label}${v6}`;
+  if (s.origin === 'workload') return `a-${s.label}${v6}`;
+  return `c-${s.label.replace(/[./:]/g, '-')}`;
+}
+
+function sideText(s: Side): string {
+  if (s.kind === 'workload') return s.workload;
+  return s.origin === 'peer' ? s.label : `${s.origin} ${s.label} (${s.family})`;
+}
+
+/** The allow/deny blocks of a service list: `all` alone, else tcp/udp port lists and ICMP. */
+function protocolBlocks(services: IrService[], family: 'ipv4' | 'ipv6'): { protocol: string; ports?: string[] }[] {
+  if (services.some(s => s.protocol === 'all')) return [{ protocol: 'all' }];
+  const out: { protocol: string; ports?: string[] }[] = [];
+  for (const proto of ['tcp', 'udp'] as const) {
+    const ranges = mergeRanges(services.filter(s => s.protocol === proto));
+    if (ranges.length === 0) continue;
+    if (ranges.some(r => r[0] === 0 && r[1] === 65535)) out.push({ protocol: proto });
+    else out.push({ protocol: proto, ports: ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)) });
+  }
+  if (services.some(s => s.protocol === 'icmp')) out.push({ protocol: family === 'ipv6' ? '58' : 'icmp' });
+  return out;
+}
+
+function mergeRanges(services: IrService[]): [number, number][] {
+  const sorted = services.map(s => [s.from, s.to] as [number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: [number, number][] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+function canonicalPorts(p: string): string {
+  if (p === '*') return '*';
+  const [a, b] = p.split('-').map(Number);
+  return portsText(a, b ?? a);
+}

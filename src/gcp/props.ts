@@ -1,0 +1,84 @@
+import type { Segmentation } from '../model/segmentation';
+
+/**
+ * How GCP firewall rules identify a workload's instances.
+ */
+export enum GcpIdentity {
+  /**
+   * A network tag per workload (`<segmentation>-<workload>`, hash-shortened to 63 characters):
+   * put it on the workload's instances. Anyone who can edit an instance can change its tags.
+   */
+  NETWORK_TAG = 'NETWORK_TAG',
+  /**
+   * The workload's service account (given per workload in `serviceAccounts`): governed by IAM,
+   * Google's recommendation. A rule cannot mix tags and service accounts.
+   */
+  SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
+}
+
+/**
+ * Properties of a {@link GcpSegmentation} (and of {@link GcpTerraform}, which renders the same
+ * firewall rules as plain Terraform JSON).
+ */
+export interface GcpSegmentationProps {
+  /** The model to render. */
+  readonly segmentation: Segmentation;
+
+  /**
+   * The VPC network of the firewall rules: a name, a self link, or a Terraform reference /
+   * cdktf token (e.g. `network.name`).
+   */
+  readonly network: string;
+
+  /**
+   * The project of the firewall rules.
+   *
+   * @default - the provider's project
+   */
+  readonly project?: string;
+
+  /**
+   * How rules identify workloads.
+   *
+   * @default GcpIdentity.NETWORK_TAG
+   */
+  readonly identity?: GcpIdentity;
+
+  /**
+   * Per workload name, its service account email. Required for every workload on GCP when
+   * `identity` is `SERVICE_ACCOUNT`.
+   *
+   * @default - none
+   */
+  readonly serviceAccounts?: { [workloadName: string]: string };
+
+  /**
+   * The zones placed on GCP. Flows between these zones and zones elsewhere are rendered with the
+   * other side's `cidrs` (synth fails with `microseg:MissingCidrs` when they are missing).
+   *
+   * @default - every zone of the segmentation
+   */
+  readonly zones?: string[];
+
+  /**
+   * Priority of allow rules (lower wins).
+   *
+   * @default 1000
+   */
+  readonly allowPriority?: number;
+
+  /**
+   * Priority of `DenyFlow` guardrail rules: must be lower (stronger) than `allowPriority`.
+   *
+   * @default 900
+   */
+  readonly denyPriority?: number;
+
+  /**
+   * Priority of the explicit deny-all ingress and egress rules (the MONITOR catch-all uses this
+   * value minus one). Must be higher than `allowPriority` + 1 and below 65535.
+   *
+   * @default 65000
+   */
+  readonly defaultDenyPriority?: number;
+}

@@ -1,0 +1,130 @@
+import type { ISynthesisSession } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { IrPolicy } from '../ir';
+import { writeManifest } from '../ir/manifest';
+import { fail } from '../model/errors';
+import { Segmentation } from '../model/segmentation';
+import type { Workload } from '../model/workload';
+import { renderSpecs } from './cdktf-render';
+import { GcpPlan, gcpNetworkTag } from './plan';
+import { GcpIdentity, GcpSegmentationProps } from './props';
+import { planFromProps } from './terraform';
+
+/**
+ * Renders a microseg model into GCP VPC firewall rules (`google_compute_firewall`) through CDK
+ * for Terraform:
+ *
+ * - each workload is identified by a network tag (default) or its service account;
+ * - an allowed flow becomes an ingress allow rule targeting the destination's identity with the
+ *   source's identity (or ranges for `Peer`s and zones on other clouds), and an egress allow rule
+ *   targeting the source's identity with destination ranges (egress rules can only name ranges:
+ *   the destination zone's `cidrs`; a packet passes only if both allow);
+ * - per zone, explicit deny-all ingress and egress rules (IPv4 and IPv6, logged) at
+ *   `defaultDenyPriority` (65000), targeting the zone's workloads (GCP's implied egress rule
+ *   allows everything); `DenyFlow` guardrails are logged deny rules at `denyPriority` (900),
+ *   stronger than every allow (1000); a zone in MONITOR mode gets logged catch-all allows
+ *   (`...-monitor-catchall`) one step before the deny-all;
+ * - rule names are lowercase, at most 63 characters, derived from the model (hash-shortened
+ *   when too long); peers are rendered minus the model's zone ranges.
+ *
+ * Rendering is lazy (once, at synth, from the complete model); the manifest
+ * `<segmentation>.microseg.json` is written into the app's output folder. cdktf and
+ * `@cdktf/provider-google` are loaded only when this construct is created.
+ *
+ * @see https://cloud.google.com/firewall/docs/firewalls
+ */
+export class GcpSegmentation extends Construct {
+  /** The rendered model. */
+  public readonly segmentation: Segmentation;
+
+  private readonly props: GcpSegmentationProps;
+  private planned?: { plan: GcpPlan; policy: IrPolicy };
+  private rendered = false;
+
+  constructor(scope: Construct, id: string, props: GcpSegmentationProps) {
+    super(scope, id);
+    if (!props || !Segmentation.isSegmentation(props.segmentation)) {
+      fail('InvalidProp', this.node.path, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
+    }
+    this.segmentation = props.segmentation;
+    this.props = props;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cdktf = require('cdktf') as typeof import('cdktf');
+    cdktf.Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) this.render(); } });
+    Object.defineProperty(this, Symbol.for('cdktf/customSynthesis'), {
+      value: { onSynthesize: (session: ISynthesisSession) => this.writeManifestTo(session.outdir) },
+      enumerable: false,
+    });
+  }
+
+  /**
+   * The network tag the workload's instances must carry (`<segmentation>-<workload>`,
+   * hash-shortened to 63 characters). Used by the rules when `identity` is `NETWORK_TAG`.
+   *
+   * @throws `microseg:UnknownWorkload` when the workload is not in this segmentation or not placed on GCP
+   */
+  public networkTagFor(workload: Workload): string {
+    this.checkPlaced(workload);
+    return gcpNetworkTag(this.segmentation.name, workload.name);
+  }
+
+  /**
+   * The service account the workload's instances must run as (from `serviceAccounts`). Used by
+   * the rules when `identity` is `SERVICE_ACCOUNT`.
+   *
+   * @throws `microseg:UnknownWorkload` when the workload is not placed on GCP, `microseg:InvalidProp` when it has no service account
+   */
+  public serviceAccountFor(workload: Workload): string {
+    this.checkPlaced(workload);
+    const sa = this.props.serviceAccounts?.[workload.name];
+    if (!sa) {
+      fail('InvalidProp', this.node.path, workload.name, `has no service account in serviceAccounts${(this.props.identity ?? GcpIdentity.NETWORK_TAG) === GcpIdentity.NETWORK_TAG ? ' (identity is NETWORK_TAG: use networkTagFor)' : ''}.`);
+    }
+    return sa;
+  }
+
+  private checkPlaced(workload: Workload): void {
+    if (workload.zone.segmentation !== this.segmentation) {
+      fail('UnknownWorkload', workload.node.path, workload.name, `is not part of segmentation "${this.segmentation.name}" rendered by ${this.node.path}.`);
+    }
+    if (this.props.zones && !this.props.zones.includes(workload.zone.name)) {
+      fail('UnknownWorkload', workload.node.path, workload.name, `is in zone "${workload.zone.name}", which is not placed on GCP by ${this.node.path}.`, `Add "${workload.zone.name}" to the backend's zones, or use the backend of the cloud it is placed on.`);
+    }
+  }
+
+  private plan(): { plan: GcpPlan; policy: IrPolicy } {
+    if (!this.planned) this.planned = planFromProps(this.props, this.node.path, v => this.resolveText(v));
+    return this.planned;
+  }
+
+  private render(): void {
+    if (this.rendered) return;
+    this.rendered = true;
+    const { plan } = this.plan();
+    renderSpecs(this, plan.resources);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Annotations } = require('cdktf') as typeof import('cdktf');
+    for (const w of plan.warnings) Annotations.of(this).addWarning(`[${w.id}] at ${w.path}: ${w.message}`);
+  }
+
+  /** Resolves a cdktf token to its Terraform text (`${google_compute_network.vpc.name}`). */
+  private resolveText(v: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cdktf = require('cdktf') as typeof import('cdktf');
+    if (!cdktf.Token.isUnresolved(v)) return v;
+    return String(cdktf.Tokenization.resolve(v, { scope: this, resolver: new cdktf.DefaultTokenResolver(new cdktf.StringConcat()) }));
+  }
+
+  private writeManifestTo(outdir: string): void {
+    this.render();
+    const { plan, policy } = this.plan();
+    const resolve = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, this.resolveText(v)]));
+    const section = {
+      ...plan.section,
+      settings: resolve(plan.section.settings),
+      identities: Object.fromEntries(Object.entries(plan.section.identities).map(([k, v]) => [k, resolve(v)])),
+      containers: Object.fromEntries(Object.entries(plan.section.containers).map(([k, v]) => [k, resolve(v)])),
+    };
+    writeManifest(outdir, policy, 'gcp', section);
+  }
+}
