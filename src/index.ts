@@ -1,1 +1,12 @@
+// microseg: network microsegmentation as code.
+//
+// The root module is cloud-agnostic: the model (Segmentation, Zone, Workload, AllowFlow, DenyFlow,
+// Selector, Peer, Port, EnforcementMode) and the analysis API. Each cloud backend is a jsii
+// submodule that is loaded on first access (see scripts/lazy-index.js), so importing `microseg`
+// loads no cloud library and `microseg.aws` loads aws-cdk-lib only.
 export * from './model';
+export * from './analysis';
+
+export * as aws from './aws';
+export * as azure from './azure';
+export * as gcp from './gcp';
