@@ -54,9 +54,10 @@ export class GcpFirewallEvaluator {
 
   /**
    * @param tf the Terraform JSON document
-   * @param instanceOf the deployment: the tags / service account of a workload's instances
+   * @param instanceOf the deployment: the tags / service account of a workload's instances, or
+   * undefined for a workload that is not on this network (it is then just an address)
    */
-  constructor(tf: any, private readonly instanceOf: (workload: string) => GcpInstance) {
+  constructor(tf: any, private readonly instanceOf: (workload: string) => GcpInstance | undefined) {
     for (const r of Object.values<any>(tf.resource?.google_compute_firewall ?? {})) {
       if (r.disabled) continue;
       if (r.name.length > 63 || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(r.name)) throw new Error(`invalid firewall name ${r.name}`);
@@ -100,7 +101,7 @@ export class GcpFirewallEvaluator {
   firstMatch(direction: 'INGRESS' | 'EGRESS', p: GcpPacket): GcpRule | undefined {
     const family = p.source.family;
     if (direction === 'INGRESS') {
-      const inst = this.instanceOf(p.destination.workload!);
+      const inst = this.instanceOf(p.destination.workload!)!;
       const src = p.source.workload ? this.instanceOf(p.source.workload) : undefined;
       return this.rules.find(r => r.direction === 'INGRESS' && this.targets(r, inst) && this.serviceMatches(r, p, family) && (
         (!r.sourceRanges && !r.sourceTags && !r.sourceServiceAccounts ? this.has(['0.0.0.0/0'], p.source) : false)
@@ -108,18 +109,18 @@ export class GcpFirewallEvaluator {
         || (!!src && (r.sourceTags ?? []).some(t => src.tags.includes(t)))
         || (!!src?.serviceAccount && (r.sourceServiceAccounts ?? []).includes(src.serviceAccount))));
     }
-    const inst = this.instanceOf(p.source.workload!);
+    const inst = this.instanceOf(p.source.workload!)!;
     return this.rules.find(r => r.direction === 'EGRESS' && this.targets(r, inst) && this.serviceMatches(r, p, family)
       && this.has(r.destinationRanges ?? ['0.0.0.0/0'], p.destination));
   }
 
   /** Whether the VPC firewall delivers the packet. */
   allows(p: GcpPacket): boolean {
-    if (p.source.workload) {
+    if (p.source.workload && this.instanceOf(p.source.workload)) {
       const r = this.firstMatch('EGRESS', p);
       if (r && r.action === 'deny') return false; // implied egress: allow
     }
-    if (p.destination.workload) {
+    if (p.destination.workload && this.instanceOf(p.destination.workload)) {
       const r = this.firstMatch('INGRESS', p);
       if (!r || r.action === 'deny') return false; // implied ingress: deny
     }
