@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { AllowFlow, DenyFlow, IFlowEndpoint, Peer, Port, Segmentation, Selector, Workload, Zone } from '../../src';
+import { AllowFlow, DenyFlow, EnforcementMode, IFlowEndpoint, Peer, Port, Segmentation, Selector, Workload, Zone } from '../../src';
 import { compile } from '../../src/ir';
 import { MicrosegError } from '../../src/model/errors';
 
@@ -449,8 +449,7 @@ describe('model structure', () => {
     expect(() => new DenyFlow(outside, 'D', { from: w, to: w })).toThrow(/microseg:InvalidScope/);
   });
 
-  it('a zone can override the segmentation mode', async () => {
-    const { EnforcementMode } = await import('../../src');
+  it('a zone can override the segmentation mode', () => {
     const seg = Segmentation.root('Shop', { mode: EnforcementMode.MONITOR });
     seg.addZone('A').addWorkload('X');
     seg.addZone('B', { mode: EnforcementMode.ENFORCE }).addWorkload('Y');
