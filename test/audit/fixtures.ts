@@ -127,3 +127,35 @@ export function shopManifest(): Manifest {
   });
   return m;
 }
+
+/**
+ * A larger generated shop: `zones` zones of `perZone` workloads; each workload is reachable from
+ * the previous zone's workload with the same index on two ports, and calls a shared service.
+ */
+export function largePolicy(zones: number, perZone: number): IrPolicy {
+  const seg = Segmentation.root('Big', { name: 'big' });
+  const ws: import('../../src/model').Workload[][] = [];
+  for (let z = 0; z < zones; z++) {
+    const zone = seg.addZone(`Z${z}`, { name: `z${z}`, cidrs: [`10.${z + 1}.0.0/16`] });
+    ws.push(Array.from({ length: perZone }, (_, j) => zone.addWorkload(`W${j}`, { name: `w${z}-${j}` })));
+  }
+  const shared = ws[0][0];
+  for (let z = 0; z < zones; z++) {
+    for (let j = 0; j < perZone; j++) {
+      if (z > 0) ws[z][j].allowFrom(ws[z - 1][j], Port.tcp(8000 + z), Port.tcp(9000 + j));
+      if (!(z === 0 && j === 0)) shared.allowFrom(ws[z][j], Port.tcp(53));
+    }
+  }
+  shared.allowFrom(Peer.anyIpv4(), Port.tcp(443));
+  return compile(seg, { now: new Date('2026-11-01T00:00:00Z') });
+}
+
+/** A manifest with an AWS section only, for a policy. */
+export function awsManifest(policy: IrPolicy): Manifest {
+  return withCloud(buildManifest(policy), 'aws', {
+    backendPath: 'App/Stack/Seg', zones: policy.zones.map(z => z.name), settings: { region: 'eu-west-1' },
+    identities: Object.fromEntries(policy.workloads.map(w => [w.name, { securityGroupName: w.name }])),
+    containers: Object.fromEntries(policy.workloads.map(w => [`sg:${w.name}`, { workload: w.name }])),
+    expected: awsExpected(policy).filter(r => !r.container.startsWith('nacl:')),
+  });
+}

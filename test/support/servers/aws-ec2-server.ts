@@ -25,7 +25,7 @@ export interface Ec2Eni { networkInterfaceId: string; groupIds: string[] }
 export interface Ec2State { securityGroups: Ec2Group[]; rules: Ec2Rule[]; networkAcls: Ec2Acl[]; networkInterfaces: Ec2Eni[] }
 
 /** A recorded request. */
-export interface RecordedRequest { method: string; path: string; action: string; params: Record<string, string>; status: number }
+export interface RecordedRequest { method: string; path: string; action: string; params: Record<string, string>; status: number; region?: string }
 
 /** A fault to inject: return it to fail the request. */
 export interface Ec2Fault { status: number; code: string; message: string }
@@ -65,7 +65,8 @@ export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions 
       const count = (counts.get(action) ?? 0) + 1;
       counts.set(action, count);
       const send = (status: number, xml: string) => {
-        requests.push({ method: req.method ?? '', path: url.pathname, action, params, status });
+        const region = /Credential=[^/]+\/\d+\/([^/]+)\/ec2\//.exec(String(req.headers.authorization ?? ''))?.[1];
+        requests.push({ method: req.method ?? '', path: url.pathname, action, params, status, region });
         res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId(requests.length) });
         res.end(xml);
       };

@@ -1,0 +1,148 @@
+/**
+ * The `microseg` command. Start-up stays fast: only commander is loaded up front; the audit
+ * (and, inside it, the one cloud SDK it needs) is loaded when `audit` runs.
+ *
+ * Exit codes of `microseg audit`: 0 no drift, 1 drift, 2 audit incomplete or failed (read error,
+ * missing permission, failed page, unusable manifest or ignore file, bad usage).
+ *
+ * Run from source: `npx tsx src/cli/main.ts audit ...`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command, CommanderError, Option } from 'commander';
+
+/** Exit codes. */
+export const EXIT = { OK: 0, DRIFT: 1, INCOMPLETE: 2 } as const;
+
+function packageVersion(): string {
+  for (const p of [path.join(__dirname, '..', '..', 'package.json'), path.join(__dirname, '..', 'package.json')]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(p, 'utf8'));
+      if (pkg.name === 'microseg') return pkg.version;
+    } catch { /* try the next */ }
+  }
+  return '0.0.0';
+}
+
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map(s => s.trim()).filter(Boolean)];
+const repeat = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Output streams (tests pass their own). */
+export interface CliIo {
+  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+  readonly env: Record<string, string | undefined>;
+}
+
+/** Runs the command line; resolves to the exit code (never calls `process.exit`). */
+export async function main(argv: string[] = process.argv, io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = new Command();
+  program
+    .name('microseg')
+    .description('Network microsegmentation as code: audit live cloud rules against the declared model.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({ writeOut: s => io.stdout.write(s), writeErr: s => io.stderr.write(s) })
+    .showHelpAfterError('(run microseg audit --help for the options)');
+
+  program.command('audit')
+    .description('Read the live rules of a segmentation and report drift from its manifest.\n' +
+      'Exit codes: 0 no drift, 1 drift, 2 audit incomplete or failed (fails closed).')
+    .requiredOption('-m, --manifest <file>', 'the <segmentation>.microseg.json written at synth (or its folder)')
+    .addOption(new Option('-c, --cloud <cloud>', 'the cloud to audit').choices(['aws', 'azure', 'gcp']).makeOptionMandatory())
+    .option('-r, --region <regions>', 'AWS regions, comma-separated (default: the manifest\'s, else AWS_REGION)', list)
+    .addOption(new Option('-f, --format <format>', 'report format').choices(['table', 'json', 'sarif', 'junit', 'markdown']).default('table'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--from-file <files>', 'read saved CLI outputs (aws ec2 describe-*, az network nsg show/list, gcloud compute firewall-rules list --format=json) instead of the cloud; repeatable or comma-separated', list)
+    .option('--azure-endpoint <url>', 'Azure Resource Manager endpoint (sovereign clouds)')
+    .option('--gcp-endpoint <url>', 'GCP Compute endpoint')
+    .option('--subscription <id>', 'Azure subscription id (default: the manifest\'s, else AZURE_SUBSCRIPTION_ID)')
+    .option('--resource-group <name>', 'Azure resource group (default: the manifest\'s)')
+    .option('--project <id>', 'GCP project (default: the manifest\'s, else GOOGLE_CLOUD_PROJECT)')
+    .option('--network <name>', 'GCP network (default: the manifest\'s)')
+    .option('--ignore-file <file>', 'accepted drift (default: .microsegignore when present)')
+    .option('--accept <entry>', 'accept drift: "<fingerprint or key pattern> ; <YYYY-MM-DD> ; <reason>"; repeatable', repeat)
+    .option('--no-progress', 'no progress indicator on stderr')
+    .action(async (opts: Record<string, any>) => {
+      code = await audit(opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      return EXIT.INCOMPLETE;
+    }
+    io.stderr.write(`error: ${(e as Error).message}\n`);
+    return EXIT.INCOMPLETE;
+  }
+  return code;
+}
+
+async function audit(opts: Record<string, any>, io: CliIo): Promise<number> {
+  // Loaded here, not at start-up: `microseg --help` loads no audit code and no SDK.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runAudit } = require('../audit/run') as typeof import('../audit/run');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { render, verdict } = require('../audit/report') as typeof import('../audit/report');
+  const progress = opts.progress !== false && io.stderr.isTTY ? startProgress(io) : undefined;
+  let outcome;
+  try {
+    outcome = await runAudit({
+      manifestFile: opts.manifest, cloud: opts.cloud, regions: opts.region, fromFiles: opts.fromFile,
+      azureEndpoint: opts.azureEndpoint, gcpEndpoint: opts.gcpEndpoint, subscriptionId: opts.subscription,
+      resourceGroup: opts.resourceGroup, project: opts.project, network: opts.network,
+      ignoreFile: opts.ignoreFile, accept: opts.accept, progress: progress?.progress,
+    });
+  } catch (e) {
+    progress?.stop();
+    io.stderr.write(`error: ${(e as Error).message}\n`);
+    return EXIT.INCOMPLETE;
+  }
+  progress?.stop();
+  const toFile = typeof opts.output === 'string';
+  const color = !toFile && opts.format === 'table' && !!io.stdout.isTTY && !io.env.NO_COLOR;
+  const report = render(outcome, opts.format, { color, version: packageVersion() });
+  if (toFile) {
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(opts.output)), { recursive: true });
+      fs.writeFileSync(opts.output, report);
+    } catch (e) {
+      io.stderr.write(`error: cannot write ${opts.output}: ${(e as Error).message}\n`);
+      return EXIT.INCOMPLETE;
+    }
+    io.stderr.write(`${verdict(outcome)} Report: ${opts.output}\n`);
+  } else {
+    io.stdout.write(report);
+    if (opts.format !== 'table') for (const e of outcome.errors) io.stderr.write(`error: ${e}\n`);
+  }
+  return outcome.exitCode;
+}
+
+/** A progress line on stderr (cli-progress), only when stderr is a terminal. */
+function startProgress(io: CliIo): { progress: { page(cloud: string, operation: string, items: number): void }; stop(): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cliProgress = require('cli-progress') as typeof import('cli-progress');
+  const bar = new cliProgress.SingleBar({
+    format: 'reading {cloud}: {value} page(s), {items} item(s) {operation}',
+    stream: io.stderr as NodeJS.WritableStream, clearOnComplete: true, hideCursor: true, noTTYOutput: false,
+  });
+  let items = 0;
+  let started = false;
+  return {
+    progress: {
+      page(cloud, operation, n) {
+        items += n;
+        if (!started) { bar.start(1_000_000, 0, { cloud, operation, items }); started = true; }
+        bar.increment(1, { cloud, operation, items });
+      },
+    },
+    stop: () => { if (started) bar.stop(); },
+  };
+}
+
+if (require.main === module) {
+  void main().then(code => { process.exitCode = code; });
+}

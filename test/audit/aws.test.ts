@@ -1,0 +1,160 @@
+/**
+ * The AWS reader with the real `@aws-sdk/client-ec2` client against a local EC2 Query/XML server
+ * (found through AWS_ENDPOINT_URL_EC2, as the SDK resolves it), state built from a manifest.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/audit/run';
+import { Manifest } from '../../src/ir/manifest';
+import { awsManifest, largePolicy, shopManifest } from './fixtures';
+import { fakeAwsEnv, writeManifestFile } from './helpers';
+import { Ec2Server, Ec2ServerOptions, Ec2State, ec2StateFromManifest, fakeId, minimumEc2Pages, startEc2Server, THROTTLE } from '../support/servers/aws-ec2-server';
+
+let server: Ec2Server | undefined;
+afterEach(async () => { await server?.close(); server = undefined; });
+
+async function setup(mutate?: (s: Ec2State) => void, options?: Ec2ServerOptions, manifest: Manifest = shopManifest()) {
+  const state = ec2StateFromManifest(manifest);
+  mutate?.(state);
+  server = await startEc2Server(state, options);
+  fakeAwsEnv(server.url);
+  return { file: writeManifestFile(manifest), state, server };
+}
+
+const gid = (name: string) => fakeId('sg', `shop/${name}`);
+
+describe('AWS reader against a local EC2 endpoint', () => {
+  beforeEach(() => { delete process.env.AWS_REGION; });
+
+  it('reports no drift for a faithful deployment, with Describe calls of 1,000 per page only', async () => {
+    const { file, server: s } = await setup();
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.errors).toEqual([]);
+    expect(out.findings).toEqual([]);
+    expect(out.exitCode).toBe(0);
+    expect(out.complete).toBe(true);
+    expect(out.liveRules).toBe(out.expectedRules);
+    expect(out.containers.map(c => c.container).sort()).toEqual(['nacl:data', 'sg:api', 'sg:db', 'sg:frontend']);
+    // the manifest's region, the endpoint from AWS_ENDPOINT_URL_EC2, filtered by the segmentation tag
+    expect(s.requests.map(r => r.action).sort()).toEqual(['DescribeNetworkAcls', 'DescribeNetworkInterfaces', 'DescribeSecurityGroupRules', 'DescribeSecurityGroups']);
+    for (const r of s.requests) {
+      expect(r.method).toBe('POST');
+      expect(r.params.MaxResults).toBe('1000');
+      expect(r.region).toBe('eu-west-1');
+    }
+    const sgs = s.requests.find(r => r.action === 'DescribeSecurityGroups')!;
+    expect(sgs.params['Filter.1.Name']).toBe('tag:microseg:segmentation');
+    expect(sgs.params['Filter.1.Value.1']).toBe('shop');
+  });
+
+  it('reports an injected internet-wide SSH rule as a critical unexpected finding at the workload', async () => {
+    const { file } = await setup(s => s.rules.push({ ruleId: 'sgr-0injected000000001', groupId: gid('db'), isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }));
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({
+      kind: 'unexpected', severity: 'critical', container: 'sg:db', constructPath: 'Shop/Data/Db', manifestEntry: 'clouds.aws.containers["sg:db"]',
+      live: { container: 'sg:db', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '22', peer: 'cidr:0.0.0.0/0' },
+    });
+    expect(out.findings[0].fingerprint).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('reports a deleted rule as missing, pointing at its flow and manifest entry', async () => {
+    const { file } = await setup(s => { s.rules = s.rules.filter(r => !(r.groupId === gid('db') && !r.isEgress)); });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings).toHaveLength(1);
+    const f = out.findings[0];
+    expect(f).toMatchObject({ kind: 'missing', severity: 'low', container: 'sg:db', constructPath: 'Shop/Data/Db/From-workload:api-tcp:5432', expected: { direction: 'ingress', ports: '5432', peer: 'sg:api' } });
+    const m = shopManifest();
+    const index = Number(/expected\[(\d+)\]/.exec(f.manifestEntry)![1]);
+    expect(m.clouds.aws!.expected[index]).toMatchObject({ container: 'sg:db', direction: 'ingress', peer: 'sg:api' });
+  });
+
+  it('reports a widened port range as modified', async () => {
+    const { file } = await setup(s => { const r = s.rules.find(x => x.groupId === gid('db') && !x.isEgress)!; r.toPort = 5433; });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({ kind: 'modified', severity: 'medium', container: 'sg:db', expected: { ports: '5432' }, live: { ports: '5432-5433' } });
+    expect(out.exitCode).toBe(1);
+  });
+
+  it('treats the same rules written differently (split ranges, duplicates, protocol numbers) as no drift', async () => {
+    const { file } = await setup(s => {
+      const r = s.rules.find(x => x.groupId === gid('api') && !x.isEgress && x.fromPort === 8080)!;
+      expect(r.toPort).toBe(8081);
+      r.toPort = 8080;
+      s.rules.push({ ...r, ruleId: 'sgr-0split00000000001', fromPort: 8081, toPort: 8081, ipProtocol: '6' });
+      s.rules.push({ ...r, ruleId: 'sgr-0dup000000000001', description: 'same rule again' });
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.findings).toEqual([]);
+    expect(out.exitCode).toBe(0);
+  });
+
+  it('reports a foreign group on a segmented ENI as unmanaged', async () => {
+    const { file } = await setup(s => {
+      s.securityGroups.push({ groupId: 'sg-0legacy0000000001', groupName: 'legacy-ssh', vpcId: 'vpc-0a1b2c3d4e5f00001', tags: {} });
+      s.networkInterfaces.find(e => e.groupIds.includes(gid('frontend')))!.groupIds.push('sg-0legacy0000000001');
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({
+      kind: 'unmanaged', severity: 'high', container: 'sg-id:sg-0legacy0000000001', constructPath: 'Shop/Web/Frontend',
+      unmanaged: { name: 'legacy-ssh', attachedTo: fakeId('eni', 'shop/frontend'), workloads: ['frontend'] },
+    });
+    expect(out.exitCode).toBe(1);
+  });
+
+  it('retries throttled calls (RequestLimitExceeded) and then succeeds', async () => {
+    const { file, server: s } = await setup(undefined, { fault: r => r.action === 'DescribeSecurityGroupRules' && r.count <= 2 ? THROTTLE : undefined });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.exitCode).toBe(0);
+    const calls = s.requests.filter(r => r.action === 'DescribeSecurityGroupRules');
+    expect(calls.map(c => c.status)).toEqual([503, 503, 200]);
+    expect(out.requests).toBe(s.requests.length);
+  });
+
+  it('fails closed with exit 2 when a page keeps failing, naming the call', async () => {
+    const { file } = await setup(undefined, {
+      maxPage: 2,
+      fault: r => r.action === 'DescribeSecurityGroupRules' && r.page === 2 ? { status: 500, code: 'InternalError', message: 'An internal error has occurred' } : undefined,
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws', awsMaxAttempts: 2 });
+    expect(out.complete).toBe(false);
+    expect(out.exitCode).toBe(2);
+    expect(out.errors).toHaveLength(1);
+    expect(out.errors[0]).toMatch(/aws eu-west-1 DescribeSecurityGroupRules: InternalError \(HTTP 500\)/);
+  });
+
+  it('fails closed with exit 2 on a missing permission', async () => {
+    const { file } = await setup(undefined, {
+      fault: r => r.action === 'DescribeNetworkAcls' ? { status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' } : undefined,
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.exitCode).toBe(2);
+    expect(out.errors[0]).toMatch(/DescribeNetworkAcls: UnauthorizedOperation \(HTTP 403\)/);
+  });
+
+  it('reads several regions', async () => {
+    const { file, server: s } = await setup();
+    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1', 'us-east-1'] });
+    expect(out.complete).toBe(true);
+    expect([...new Set(s.requests.map(r => r.region))].sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(out.containers.filter(c => c.container === 'sg:db').map(c => c.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('reads a large state with the minimum number of pages', async () => {
+    const manifest = awsManifest(largePolicy(5, 60));
+    const state = ec2StateFromManifest(manifest);
+    server = await startEc2Server(state);
+    fakeAwsEnv(server.url);
+    const file = writeManifestFile(manifest);
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.exitCode).toBe(0);
+    expect(state.securityGroups.length).toBe(300);
+    expect(state.rules.length).toBeGreaterThan(1000);
+    expect(server.requests.length).toBe(minimumEc2Pages(state));
+    expect(out.pages).toBe(minimumEc2Pages(state));
+    expect(server.requests.filter(r => r.action === 'DescribeSecurityGroupRules').length).toBeGreaterThan(2);
+  });
+});
