@@ -38,6 +38,8 @@ class Compiler {
   private readonly problems: MicrosegProblem[] = [];
   private readonly warnings: MicrosegWarning[] = [];
   private readonly cidrCache = new Map<string, Cidr>();
+  /** Every workload with its merged labels, computed once: each lookup walks the whole construct tree. */
+  private labelled?: { workload: Workload; labels: Record<string, string> }[];
 
   constructor(private readonly seg: Segmentation, private readonly now: Date) {}
 
@@ -169,9 +171,10 @@ class Compiler {
       return { key: ep.endpointKey, kind: 'zone', workloads: ws, zones: [ep.name] };
     }
     if (Selector.isSelector(ep)) {
-      const matched = this.seg.workloads.filter(w => ep.matches(w.labels));
+      this.labelled ??= this.seg.workloads.map(w => ({ workload: w, labels: w.labels }));
+      const matched = this.labelled.filter(x => ep.matches(x.labels)).map(x => x.workload);
       if (matched.length === 0) {
-        const known = [...new Set(this.seg.workloads.flatMap(w => Object.entries(w.labels).map(([k, v]) => `${k}=${v}`)))].sort().slice(0, 10);
+        const known = [...new Set(this.labelled.flatMap(x => Object.entries(x.labels).map(([k, v]) => `${k}=${v}`)))].sort().slice(0, 10);
         this.problem('EmptyEndpoint', path, ep.endpointKey, `the ${role} selector matches no workload.`, known.length ? `Labels in the model include: ${known.join(', ')}.` : 'No workload has labels yet.');
         return undefined;
       }
