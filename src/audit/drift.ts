@@ -36,8 +36,8 @@ export function isInternetWide(peer: string): boolean {
 /** True when the rule's service covers one of the sensitive ports. */
 export function coversSensitivePort(r: CanonicalRule): boolean {
   const p = r.protocol.toLowerCase();
-  if (p === 'all' || p === '-1') return true;
-  if (!isPortProtocol(p)) return false;
+  if ((p === 'all' || p === '-1') && (r.ports === '*' || r.ports === '')) return true;
+  if (!isPortProtocol(p) && p !== 'all' && p !== '-1') return false;
   const range = parsePortRange(r.ports);
   if (!range) return false;
   return SENSITIVE_PORTS.some(x => x >= range[0] && x <= range[1]);

@@ -92,47 +92,54 @@ export function mergeGroupKey(r: CanonicalRule): string {
  * The output is sorted by key and has no duplicates.
  */
 export function normalizeRules(rules: readonly CanonicalRule[]): NormalRule[] {
-  const groups = new Map<string, { base: CanonicalRule; protocol: string; ports: string[]; names: Set<string>; origins: Set<string>; sources: number[] }>();
-  rules.forEach((r, i) => {
+  const groups = new Map<string, { base: CanonicalRule; protocol: string; members: { rule: CanonicalRule; index: number }[] }>();
+  rules.forEach((r, index) => {
     const protocol = canonicalProtocol(r.protocol);
     const key = mergeGroupKey(r);
     let g = groups.get(key);
-    if (!g) { g = { base: r, protocol, ports: [], names: new Set(), origins: new Set(), sources: [] }; groups.set(key, g); }
-    g.ports.push(r.ports ?? '*');
-    if (r.name) g.names.add(r.name);
-    if (r.origin) for (const o of r.origin.split(',')) if (o.trim()) g.origins.add(o.trim());
-    g.sources.push(i);
+    if (!g) { g = { base: r, protocol, members: [] }; groups.set(key, g); }
+    g.members.push({ rule: r, index });
   });
   const out: NormalRule[] = [];
   for (const g of groups.values()) {
+    const raw = g.members.map(m => m.rule.ports ?? '*');
     let ports: string[];
-    if (g.protocol === 'all') {
-      ports = ['*'];
-    } else if (isPortProtocol(g.protocol)) {
+    let contributes: (output: string, member: string) => boolean;
+    if (isPortProtocol(g.protocol) || g.protocol === 'all') {
       const ranges: [number, number][] = [];
       const odd: string[] = [];
-      for (const p of g.ports) {
+      for (const p of raw) {
         const r = parsePortRange(p);
         if (r) ranges.push(r); else odd.push(p);
       }
       ports = [...mergeRanges(ranges).map(([a, b]) => formatPortRange(a, b)), ...[...new Set(odd)].sort()];
+      contributes = (o, m) => {
+        const ro = parsePortRange(o); const rm = parsePortRange(m);
+        return ro && rm ? rm[0] >= ro[0] && rm[1] <= ro[1] : o === m;
+      };
     } else if (isIcmpProtocol(g.protocol)) {
-      ports = mergeIcmp(g.ports);
+      ports = mergeIcmp(raw);
+      contributes = (o, m) => {
+        const t = mergeIcmp([m])[0];
+        return o === '*' || o === t || (t.includes('/') && t.split('/')[0] === o);
+      };
     } else {
-      ports = [...new Set(g.ports.map(p => p === '' ? '*' : p))].sort();
+      ports = [...new Set(raw.map(p => p === '' ? '*' : p))].sort();
       if (ports.includes('*')) ports = ['*'];
+      contributes = (o, m) => o === '*' || o === m;
     }
-    const names = [...g.names].sort();
-    const origins = [...g.origins].sort();
     const { name: _n, origin: _o, ...base } = g.base;
     for (const p of ports) {
+      const members = g.members.filter(m => contributes(p, m.rule.ports ?? '*'));
+      const names = [...new Set(members.map(m => m.rule.name).filter((n): n is string => !!n))].sort();
+      const origins = [...new Set(members.flatMap(m => (m.rule.origin ?? '').split(',').map(o => o.trim()).filter(Boolean)))].sort();
       out.push({
         ...base,
         protocol: g.protocol,
         ports: p,
         ...(names.length ? { name: names.join(',') } : {}),
         ...(origins.length ? { origin: origins.join(',') } : {}),
-        names, origins, sources: g.sources.slice().sort((a, b) => a - b),
+        names, origins, sources: members.map(m => m.index).sort((a, b) => a - b),
       });
     }
   }

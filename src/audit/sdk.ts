@@ -17,11 +17,23 @@ export const SDK_INSTALL: Record<string, string> = {
 /** Test hook: module names to treat as not installed. */
 const hidden = new Set<string>((process.env.MICROSEG_HIDE_SDKS ?? '').split(',').map(s => s.trim()).filter(Boolean));
 
-/** Loads an SDK with `require`, or throws `[microseg:MissingSdk]` naming the install line. */
-export function loadSdk<T = any>(name: string, cloud: string): T {
+/**
+ * Loads an SDK with `require`, or throws `[microseg:MissingSdk]` naming the install line.
+ * `deep` is a faster entry point inside the package (e.g. one client of a large SDK); when the
+ * package layout changed it falls back to the package's main entry.
+ */
+export function loadSdk<T = any>(name: string, cloud: string, deep?: string): T {
   const install = SDK_INSTALL[name] ?? `npm i ${name}`;
   try {
     if (hidden.has(name)) throw Object.assign(new Error(`Cannot find module '${name}'`), { code: 'MODULE_NOT_FOUND' });
+    if (deep) {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return require(`${name}/${deep}`) as T;
+      } catch {
+        // fall back to the main entry
+      }
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(name) as T;
   } catch (e) {

@@ -1,0 +1,62 @@
+/**
+ * The GCP reader with the real `@google-cloud/compute` FirewallsClient (REST transport) against a
+ * local Compute server (JSON, pageToken paging), state built from a manifest.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/audit/run';
+import { shopManifest } from './fixtures';
+import { writeManifestFile } from './helpers';
+import { GcpServer, GcpServerOptions, GcpState, gcpStateFromManifest, startGcpServer } from '../support/servers/gcp-compute-server';
+
+let server: GcpServer | undefined;
+afterEach(async () => { await server?.close(); server = undefined; delete process.env.MICROSEG_GCP_ACCESS_TOKEN; });
+
+async function setup(mutate?: (s: GcpState) => void, options: GcpServerOptions = { maxPage: 3 }) {
+  const manifest = shopManifest();
+  const state = gcpStateFromManifest(manifest);
+  mutate?.(state);
+  server = await startGcpServer(state, options);
+  process.env.MICROSEG_GCP_ACCESS_TOKEN = 'gcp-test-token';
+  return { file: writeManifestFile(manifest), state, server };
+}
+
+const fw = (s: GcpState, name: string) => s.firewalls.find(f => f.name === name)!;
+
+describe('GCP reader against a local Compute endpoint', () => {
+  it('reports no drift for a faithful deployment, paging with pageToken (GET only, maxResults 500)', async () => {
+    const { file, server: s, state } = await setup();
+    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    expect(out.errors).toEqual([]);
+    expect(out.findings).toEqual([]);
+    expect(out.exitCode).toBe(0);
+    expect(s.requests.length).toBe(Math.ceil(state.firewalls.length / 3));
+    expect(s.requests.every(r => r.method === 'GET' && r.path === '/compute/v1/projects/shop-prod/global/firewalls')).toBe(true);
+    expect(s.requests[0].query.maxResults).toBe('500');
+    expect(s.requests[1].query.pageToken).toBeTruthy();
+    expect(s.requests[0].authorization).toBe('Bearer gcp-test-token');
+  });
+
+  it('reports injected, deleted and modified firewall rules exactly; other networks are ignored', async () => {
+    const { file, server: s } = await setup(st => {
+      st.firewalls.push({ name: 'allow-ssh-anywhere', network: 'https://www.googleapis.com/compute/v1/projects/shop-prod/global/networks/prod', direction: 'INGRESS', priority: 900, sourceRanges: ['0.0.0.0/0'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });
+      st.firewalls.push({ name: 'other-net', network: 'https://www.googleapis.com/compute/v1/projects/shop-prod/global/networks/default', direction: 'INGRESS', priority: 1000, sourceRanges: ['0.0.0.0/0'], allowed: [{ IPProtocol: 'tcp', ports: ['3389'] }] });
+      st.firewalls = st.firewalls.filter(f => f.name !== 'shop-deny-all-egress');
+      const db = st.firewalls.find(f => f.direction === 'INGRESS' && f.targetTags?.includes('db'))!;
+      db.allowed = [{ IPProtocol: 'tcp', ports: ['5432', '5433'] }];
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings.map(f => [f.kind, f.severity])).toEqual([['unexpected', 'critical'], ['missing', 'high'], ['modified', 'medium']]);
+    expect(out.findings[0].live).toMatchObject({ container: 'network:prod', peer: 'cidr:0.0.0.0/0', target: '*', ports: '22', name: 'allow-ssh-anywhere', priority: 900 });
+    expect(out.findings[1].expected).toMatchObject({ action: 'deny', direction: 'egress', name: 'shop-deny-all-egress' });
+    expect(out.findings[2]).toMatchObject({ expected: { ports: '5432', target: 'tag:db' }, live: { ports: '5432-5433' }, constructPath: 'Shop/Data/Db/From-workload:api-tcp:5432' });
+    expect(fw(s.state, 'other-net')).toBeTruthy();
+  });
+
+  it('fails closed with exit 2 when a page fails', async () => {
+    const { file, server: s } = await setup(undefined, { maxPage: 3, fault: r => r.page === 2 ? { status: 403, message: "Required 'compute.firewalls.list' permission for 'projects/shop-prod'", reason: 'forbidden' } : undefined });
+    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    expect(out.exitCode).toBe(2);
+    expect(out.errors[0]).toMatch(/gcp firewalls\.list \(project shop-prod\): .*compute\.firewalls\.list/);
+  });
+});
