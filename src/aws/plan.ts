@@ -264,6 +264,12 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     }
   }
   const vpcCidr = opts.vpcCidr && !isToken(opts.vpcCidr) ? opts.vpcCidr : undefined;
+  // Workloads of local zones without cidrs are somewhere in the VPC: carve the VPC range then.
+  const carved: Cidr[] = [...zoneRanges];
+  if (vpcCidr && policy.zones.some(z => localZones.has(z.name) && z.workloads.length > 0 && z.cidrs.length === 0)) {
+    const p = parseCidr(vpcCidr);
+    if (isCidr(p)) carved.push(p);
+  }
 
   const describe = (origins: Iterable<string>): string => {
     const list = [...origins].sort();
@@ -277,7 +283,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     const p = parseCidr(text);
     if (!isCidr(p)) return [text];
     let pieces: Cidr[] = [p];
-    for (const z of zoneRanges) {
+    for (const z of carved) {
       if (z.family !== p.family) continue;
       pieces = pieces.flatMap(x => cidrSubtract(x, z));
     }
