@@ -4,6 +4,7 @@
  */
 import { cidr, cidrContains, isCidr, parseCidr } from '../ir/cidr';
 import { IrPolicy } from '../ir/types';
+import { EnforcementMode } from '../model/segmentation';
 import { cmp } from './reachability';
 import { SegmentationSummary } from './types';
 
@@ -39,7 +40,7 @@ export function summaryOf(policy: IrPolicy): SegmentationSummary {
   const totalPairs = n * (n - 1);
   return {
     name: policy.segmentation.name,
-    mode: policy.segmentation.mode,
+    mode: policy.segmentation.mode as EnforcementMode,
     zones: policy.zones.length,
     workloads: n,
     flows: policy.flows.length,
@@ -49,6 +50,7 @@ export function summaryOf(policy: IrPolicy): SegmentationSummary {
     totalPairs,
     allowedPairRatio: totalPairs === 0 ? 0 : pairs.size / totalPairs,
     internetExposed: [...exposed].sort(cmp),
+    monitorZones: policy.zones.filter(z => z.mode === 'MONITOR').map(z => z.name).sort(cmp),
     warnings: policy.warnings.length,
   };
 }
@@ -71,6 +73,7 @@ export function formatSummaryText(s: SegmentationSummary): string {
     `  zones ${s.zones}, workloads ${s.workloads}, flows ${s.flows}, denies ${s.denies}, IR rules ${s.rules}`,
     `  allowed workload pairs ${s.allowedPairs} of ${s.totalPairs} (${pct}%)`,
     `  internet-exposed workloads ${exposed}`,
+    ...(s.monitorZones.length ? [`  MONITOR zones (everything passes, figures show enforcement) ${s.monitorZones.length}: ${s.monitorZones.join(', ')}`] : []),
     `  warnings ${s.warnings}`,
   ].join('\n');
 }

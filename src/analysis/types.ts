@@ -1,6 +1,7 @@
 /**
  * The result shapes of the analyses: plain readonly structs, so they cross jsii unchanged.
  */
+import { EnforcementMode } from '../model/segmentation';
 
 /** What one end of a reachability entry or blast-radius target is. */
 export enum AnalysisEndpointKind {
@@ -112,8 +113,8 @@ export interface BlastRadius {
 export interface SegmentationSummary {
   /** The segmentation's name. */
   readonly name: string;
-  /** The segmentation's enforcement mode (`ENFORCE` or `MONITOR`). */
-  readonly mode: string;
+  /** The segmentation's enforcement mode (zones may override it). */
+  readonly mode: EnforcementMode;
   /** Number of zones. */
   readonly zones: number;
   /** Number of workloads. */
@@ -137,6 +138,11 @@ export interface SegmentationSummary {
    * ranges (RFC 1918, RFC 6598, loopback, link-local, IPv6 ULA), sorted.
    */
   readonly internetExposed: string[];
+  /**
+   * Zones in MONITOR mode (sorted): their catch-all allow lets everything pass, so the figures
+   * above describe what enforcement would allow, not what passes today.
+   */
+  readonly monitorZones: string[];
   /** Number of warnings that were not acknowledged. */
   readonly warnings: number;
 }

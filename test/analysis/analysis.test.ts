@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AllowFlow, DenyFlow, Peer, Port, Segmentation, Selector } from '../../src';
+import { AllowFlow, DenyFlow, EnforcementMode, Peer, Port, Segmentation, Selector } from '../../src';
 import { AnalysisEndpointKind, SegmentationAnalysis } from '../../src/analysis';
 import { blastRadiusOf } from '../../src/analysis/blast-radius';
 import { overQuota, ruleCountsOf } from '../../src/analysis/quota';
@@ -244,7 +244,7 @@ describe('summary', () => {
     const s = analysis.summary();
     expect(s).toEqual({
       name: 'chain', mode: 'ENFORCE', zones: 4, workloads: 5, flows: 9, denies: 1, rules: 9,
-      allowedPairs: 6, totalPairs: 20, allowedPairRatio: 0.3, internetExposed: ['a'], warnings: 0,
+      allowedPairs: 6, totalPairs: 20, allowedPairRatio: 0.3, internetExposed: ['a'], monitorZones: [], warnings: 0,
     });
     expect(analysis.formatSummary()).toBe([
       'segmentation chain (ENFORCE)',
@@ -279,6 +279,17 @@ describe('summary', () => {
 });
 
 describe('SegmentationAnalysis', () => {
+  it('reports MONITOR zones in the summary and its text', () => {
+    const seg = Segmentation.root('Mon', { mode: EnforcementMode.MONITOR });
+    const a = seg.addZone('A').addWorkload('X');
+    const b = seg.addZone('B', { mode: EnforcementMode.ENFORCE }).addWorkload('Y');
+    a.allowTo(b, Port.tcp(1));
+    const analysis = SegmentationAnalysis.of(seg);
+    expect(analysis.summary()).toMatchObject({ mode: EnforcementMode.MONITOR, monitorZones: ['a'] });
+    expect(analysis.formatSummary()).toContain('\n  MONITOR zones (everything passes, figures show enforcement) 1: a\n');
+  });
+
+
   it('compiles with the given time, so expiry applies', () => {
     const { seg, a, b } = chain();
     new AllowFlow(seg, 'Temp', { from: a, to: b, ports: [Port.tcp(1)], expires: '2027-01-31' });
