@@ -1,0 +1,154 @@
+/**
+ * The `microseg` command, run from source (`node --import tsx src/cli/main.ts`) as a user runs
+ * it: exit codes, formats, start-up without SDKs, clear errors.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeManifest } from '../../src/ir/manifest';
+import { shopManifest } from './fixtures';
+import { tmpDir, writeManifestFile } from './helpers';
+import { Ec2Server, ec2StateFromManifest, fakeId, startEc2Server } from '../support/servers/aws-ec2-server';
+
+const ROOT = path.join(__dirname, '..', '..');
+const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function cli(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
+  return new Promise(resolve => {
+    execFile(process.execPath, ['--import', 'tsx', ...nodeArgs, ...(nodeArgs.includes('-e') ? [] : [MAIN]), ...args], {
+      cwd: ROOT, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', AWS_REGION: '', ...env }, timeout: 60_000,
+    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+  });
+}
+
+let server: Ec2Server;
+let manifestFile: string;
+let awsEnv: Record<string, string>;
+
+beforeAll(async () => {
+  const m = shopManifest();
+  const state = ec2StateFromManifest(m);
+  // drift: internet-wide SSH on the database group
+  state.rules.push({ ruleId: 'sgr-0cli000000000001', groupId: fakeId('sg', 'shop/db'), isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' });
+  server = await startEc2Server(state);
+  manifestFile = writeManifestFile(m);
+  awsEnv = {
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL_EC2: server.url,
+  };
+});
+afterAll(async () => { await server.close(); });
+
+describe.concurrent('microseg CLI', () => {
+  it('--help loads no audit code, no cloud SDK and no CDK/CDKTF', async () => {
+    const script = `
+      const { main } = require(${JSON.stringify(MAIN)});
+      const sink = { write() {}, isTTY: false };
+      main(['node', 'microseg', '--help'], { stdout: sink, stderr: sink, env: {} }).then(code => {
+        const mods = Object.keys(require.cache);
+        console.log(JSON.stringify({
+          code,
+          heavy: mods.filter(m => /node_modules[\\\\/](@aws-sdk|@azure|@google-cloud|google-gax|aws-cdk-lib|cdktf|@cdktf)[\\\\/]/.test(m)),
+          audit: mods.filter(m => /src[\\\\/]audit[\\\\/]/.test(m)),
+          commander: mods.some(m => /node_modules[\\\\/]commander[\\\\/]/.test(m)),
+        }));
+      });`;
+    const r = await cli([], {}, ['-e', script]);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out).toEqual({ code: 0, heavy: [], audit: [], commander: true });
+  });
+
+  it('--help and --version exit 0', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: microseg/);
+    expect(help.stdout).toMatch(/audit \[options\]/);
+    const version = await cli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('audit reports drift with exit 1 as a table (no colours when not a TTY) and as JSON', async () => {
+    const table = await cli(['audit', '--manifest', manifestFile, '--cloud', 'aws', '--region', 'eu-west-1'], awsEnv);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/critical/);
+    expect(table.stdout).toMatch(/ingress allow tcp 22 from cidr:0\.0\.0\.0\/0 to sg:db/);
+    expect(table.stdout).toMatch(/DRIFT: 1 finding\(s\) \(1 critical\)/);
+    expect(table.stdout).not.toMatch(/\u001b\[/);
+    expect(table.stderr).not.toMatch(/reading aws/); // no progress when stderr is not a TTY
+    const json = await cli(['audit', '-m', manifestFile, '-c', 'aws', '--format', 'json'], awsEnv);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ tool: 'microseg', segmentation: 'shop', cloud: 'aws', complete: true, exitCode: 1, summary: { findings: 1, bySeverity: { critical: 1 } } });
+    expect(report.findings[0]).toMatchObject({ kind: 'unexpected', constructPath: 'Shop/Data/Db' });
+  });
+
+  it('writes SARIF 2.1.0 with locations at the manifest entry and construct path, and stable fingerprints', async () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'drift.sarif');
+    const r = await cli(['audit', '-m', manifestFile, '-c', 'aws', '-f', 'sarif', '-o', out], awsEnv);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/DRIFT: 1 finding/);
+    const sarif = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(sarif.version).toBe('2.1.0');
+    const run = sarif.runs[0];
+    expect(run.tool.driver.rules.map((x: any) => x.id)).toEqual(['microseg/unexpected-rule', 'microseg/missing-rule', 'microseg/modified-rule', 'microseg/unmanaged-attachment']);
+    const res = run.results[0];
+    expect(res).toMatchObject({ ruleId: 'microseg/unexpected-rule', ruleIndex: 0, level: 'error' });
+    expect(res.locations[0].logicalLocations[0].fullyQualifiedName).toBe('Shop/Data/Db');
+    expect(res.locations[0].physicalLocation.artifactLocation.uri).toMatch(/shop\.microseg\.json$/);
+    const line = res.locations[0].physicalLocation.region.startLine;
+    expect(fs.readFileSync(manifestFile, 'utf8').split('\n')[line - 1]).toMatch(/"sg:db": \{/);
+    expect(res.partialFingerprints['microsegFinding/v1']).toMatch(/^[0-9a-f]{16}$/);
+    const again = await cli(['audit', '-m', manifestFile, '-c', 'aws', '-f', 'sarif'], awsEnv);
+    expect(JSON.parse(again.stdout).runs[0].results[0].partialFingerprints).toEqual(res.partialFingerprints);
+  });
+
+  it('writes JUnit and Markdown reports', async () => {
+    const junit = await cli(['audit', '-m', manifestFile, '-c', 'aws', '-f', 'junit'], awsEnv);
+    expect(junit.code).toBe(1);
+    expect(junit.stdout).toMatch(/^<\?xml/);
+    expect(junit.stdout).toMatch(/<testcase classname="microseg\.shop\.aws" name="sg:db"><failure message="1 drift finding\(s\)" type="Drift">/);
+    expect(junit.stdout).toMatch(/<testcase classname="microseg\.shop\.aws" name="sg:api"\/>/);
+    const md = await cli(['audit', '-m', manifestFile, '-c', 'aws', '-f', 'markdown'], awsEnv);
+    expect(md.stdout).toMatch(/### microseg audit: `shop` on aws/);
+    expect(md.stdout).toMatch(/\| 🟥 critical \| unexpected \| `sg:db` \|/);
+  });
+
+  it('accepts drift from an ignore file (exit 0)', async () => {
+    const json = JSON.parse((await cli(['audit', '-m', manifestFile, '-c', 'aws', '-f', 'json'], awsEnv)).stdout);
+    const dir = tmpDir();
+    const ignore = path.join(dir, '.microsegignore');
+    fs.writeFileSync(ignore, `# known\n${json.findings[0].fingerprint} ; 2999-12-31 ; tolerated in this test\n`);
+    const r = await cli(['audit', '-m', manifestFile, '-c', 'aws', '--ignore-file', ignore], awsEnv);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/No drift: .*\(1 accepted finding\(s\)\)/);
+  });
+
+  it('exits 2 with a clear message: unreadable manifest, wrong schema version, missing cloud section, missing SDK, bad usage', async () => {
+    const dir = tmpDir();
+    const missing = await cli(['audit', '-m', path.join(dir, 'nope.json'), '-c', 'aws']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/\[microseg:ManifestInvalid\].*cannot be read/);
+    const old = path.join(dir, 'old.microseg.json');
+    fs.writeFileSync(old, serializeManifest({ ...shopManifest(), schemaVersion: 99 }));
+    const wrong = await cli(['audit', '-m', old, '-c', 'aws']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/\[microseg:ManifestInvalid\].*schema version 1/);
+    const onlyAws = path.join(dir, 'aws-only');
+    fs.mkdirSync(onlyAws);
+    const m = shopManifest();
+    fs.writeFileSync(path.join(onlyAws, 'shop.microseg.json'), serializeManifest({ ...m, clouds: { aws: m.clouds.aws } }));
+    const noSection = await cli(['audit', '-m', onlyAws, '-c', 'gcp']);
+    expect(noSection.code).toBe(2);
+    expect(noSection.stderr).toMatch(/has no gcp section \(clouds in it: aws\)/);
+    const noSdk = await cli(['audit', '-m', manifestFile, '-c', 'aws'], { ...awsEnv, MICROSEG_HIDE_SDKS: '@aws-sdk/client-ec2' });
+    expect(noSdk.code).toBe(2);
+    expect(noSdk.stderr).toMatch(/\[microseg:MissingSdk\].*"@aws-sdk\/client-ec2".*npm i @aws-sdk\/client-ec2/);
+    const usage = await cli(['audit', '-m', manifestFile, '-c', 'oracle']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/Allowed choices are aws, azure, gcp/);
+  });
+});
