@@ -42,3 +42,18 @@ function hex(name: string): string {
   for (const c of name) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
   return h.toString(16).padStart(17, '0');
 }
+
+/** A small three-tier model (web/app/db zones with cidrs, one workload each) in a stack with an imported VPC. */
+export function setup(stackName = 'Shop') {
+  const app = new App();
+  const stack = new Stack(app, stackName);
+  const vpc = importedVpc(stack);
+  const seg = new Segmentation(stack, 'Shop');
+  const web = seg.addZone('Web', { cidrs: ['10.1.0.0/16'] });
+  const app_ = seg.addZone('App', { cidrs: ['10.2.0.0/16'] });
+  const db = seg.addZone('Db', { cidrs: ['10.3.0.0/16'] });
+  const frontend = web.addWorkload('Frontend');
+  const api = app_.addWorkload('Api');
+  const postgres = db.addWorkload('Postgres');
+  return { app, stack, vpc, seg, web, app_, db, frontend, api, postgres };
+}

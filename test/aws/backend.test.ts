@@ -1,0 +1,187 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { describe, expect, it } from 'vitest';
+import { AllowFlow, Peer, Port, Segmentation } from '../../src';
+import { AwsSegmentation, AwsWarnings } from '../../src/aws';
+import { importedVpc, setup } from './helpers';
+
+const SG = 'AWS::EC2::SecurityGroup';
+
+function groupOf(t: Template, workload: string): { id: string; props: any } {
+  const found = t.findResources(SG, { Properties: { Tags: Match.arrayWith([{ Key: 'microseg:workload', Value: workload }]) } });
+  const [id] = Object.keys(found);
+  return { id, props: found[id].Properties };
+}
+
+describe('security groups', () => {
+  it('renders one security group per workload, tagged, with no GroupName and a stable description', () => {
+    const s = setup();
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const t = Template.fromStack(s.stack);
+    t.resourceCountIs(SG, 3);
+    t.hasResourceProperties(SG, {
+      GroupDescription: 'microseg shop workload api',
+      VpcId: 'vpc-0123456789abcdef0',
+      Tags: [
+        { Key: 'microseg:group', Value: 'api' },
+        { Key: 'microseg:segmentation', Value: 'shop' },
+        { Key: 'microseg:workload', Value: 'api' },
+        { Key: 'microseg:zone', Value: 'app' },
+      ],
+    });
+    for (const r of Object.values(t.findResources(SG))) expect(r.Properties.GroupName).toBeUndefined();
+  });
+
+  it('gives a group with no egress the explicit match-nothing egress rule', () => {
+    const s = setup();
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const t = Template.fromStack(s.stack);
+    expect(groupOf(t, 'postgres').props.SecurityGroupEgress).toEqual([
+      { CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 },
+    ]);
+  });
+
+  it('renders each flow as exact ingress at the destination and range egress at the source', () => {
+    const s = setup();
+    s.postgres.allowFrom(s.api, Port.tcp(5432));
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const t = Template.fromStack(s.stack);
+    const api = groupOf(t, 'api');
+    const pg = groupOf(t, 'postgres');
+    expect(api.props.SecurityGroupEgress).toEqual([
+      { CidrIp: '10.3.0.0/16', Description: 'workload:api to workload:postgres on tcp:5432', FromPort: 5432, IpProtocol: 'tcp', ToPort: 5432 },
+    ]);
+    // api < postgres in canonical order: the reference is inline (no cycle possible).
+    expect(pg.props.SecurityGroupIngress).toEqual([
+      { Description: 'workload:api to workload:postgres on tcp:5432', FromPort: 5432, IpProtocol: 'tcp', SourceSecurityGroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, ToPort: 5432 },
+    ]);
+    t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+
+  it('renders references to later groups and self references as separate ingress resources (no cycle)', () => {
+    const s = setup();
+    s.api.allowFrom(s.frontend, Port.tcp(8080)); // frontend > api: separate
+    s.frontend.allowFrom(s.api, Port.tcp(9000)); // api < frontend: inline
+    s.api.allowFrom(s.api, Port.tcp(7000)); // self: separate
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const t = Template.fromStack(s.stack);
+    const api = groupOf(t, 'api');
+    const fe = groupOf(t, 'frontend');
+    t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [fe.id, 'GroupId'] }, FromPort: 8080, ToPort: 8080, IpProtocol: 'tcp' });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, FromPort: 7000 });
+    expect(fe.props.SecurityGroupIngress).toEqual([expect.objectContaining({ SourceSecurityGroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, FromPort: 9000 })]);
+    // No inline reference points to a later group, so the dependency graph has no cycle.
+    const json = JSON.stringify(t.toJSON());
+    expect(json).not.toMatch(/Circular/);
+    // Separate rule ids derive from content.
+    const ids = Object.keys(t.findResources('AWS::EC2::SecurityGroupIngress'));
+    for (const id of ids) expect(id).toMatch(new RegExp(`^${api.id}In[0-9A-F]{8}$`));
+  });
+
+  it('merges ports into ranges and renders Peer CIDRs inline, IPv6 with CidrIpv6 and ICMPv6', () => {
+    const s = setup();
+    s.api.allowTo(Peer.ipv4('203.0.113.0/24'), Port.tcp(443), Port.tcp(444), Port.tcpRange(445, 450));
+    s.api.allowTo(Peer.ipv6('2001:db8::/32'), Port.icmp(128), Port.tcp(443));
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const egress = groupOf(Template.fromStack(s.stack), 'api').props.SecurityGroupEgress;
+    expect(egress).toEqual([
+      expect.objectContaining({ CidrIpv6: '2001:db8::/32', IpProtocol: '58', FromPort: 128, ToPort: -1 }),
+      expect.objectContaining({ CidrIpv6: '2001:db8::/32', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      expect.objectContaining({ CidrIp: '203.0.113.0/24', IpProtocol: 'tcp', FromPort: 443, ToPort: 450 }),
+    ]);
+  });
+
+  it('carves zone ranges out of Peer ranges in ingress, unless told not to', () => {
+    const s = setup();
+    s.frontend.allowFrom(Peer.anyIpv4(), Port.tcp(443));
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const ingress: any[] = groupOf(Template.fromStack(s.stack), 'frontend').props.SecurityGroupIngress;
+    const cidrs = ingress.map(r => r.CidrIp);
+    expect(cidrs).not.toContain('0.0.0.0/0');
+    expect(cidrs).toContain('128.0.0.0/1');
+    expect(cidrs).toContain('10.0.0.0/16');
+    expect(cidrs).toContain('10.4.0.0/14');
+    for (const c of ['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16']) expect(cidrs).not.toContain(c);
+
+    const s2 = setup();
+    s2.frontend.allowFrom(Peer.anyIpv4(), Port.tcp(443));
+    new AwsSegmentation(s2.stack, 'Aws', { segmentation: s2.seg, vpc: s2.vpc, excludeZoneRangesFromPeers: false });
+    const t2 = Template.fromStack(s2.stack);
+    const fe = groupOf(t2, 'frontend');
+    expect(fe.props.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443 })]);
+    // The declared internet-facing flow suppresses cdk-nag's finding with the flow's description.
+    expect(t2.toJSON().Resources[fe.id].Metadata.cdk_nag.rules_to_suppress).toEqual([
+      { id: 'AwsSolutions-EC23', reason: 'ipv4:0.0.0.0/0 to workload:frontend on tcp:443' },
+    ]);
+  });
+
+  it('uses the VPC range for egress to zones without cidrs, with a stable warning', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const vpc = importedVpc(stack);
+    const seg = new Segmentation(stack, 'Seg');
+    const a = seg.addZone('A').addWorkload('A1');
+    const b = seg.addZone('B').addWorkload('B1');
+    b.allowFrom(a, Port.udp(53));
+    const backend = new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc });
+    const t = Template.fromStack(stack);
+    expect(groupOf(t, 'a1').props.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '10.0.0.0/8', IpProtocol: 'udp', FromPort: 53 })]);
+    Annotations.fromStack(stack).hasWarning('/S/Aws', Match.stringLikeRegexp(`Zone "b" has no cidrs.*S/Seg/B/B1/From-workload:a1-udp:53.*${AwsWarnings.EGRESS_TO_VPC_RANGE}`));
+    expect(backend.node.path).toBe('S/Aws');
+  });
+
+  it('renders the VPC CidrBlock attribute when the VPC range is a token', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const cfnVpc = new ec2.CfnVPC(stack, 'Imported', { cidrBlock: '10.0.0.0/16' });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: cfnVpc.ref, availabilityZones: ['us-east-1a'], vpcCidrBlock: cfnVpc.attrCidrBlock });
+    const seg = new Segmentation(stack, 'Seg');
+    const a = seg.addZone('A').addWorkload('A1');
+    seg.addZone('B').addWorkload('B1').allowFrom(a, Port.udp(53));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc });
+    expect(groupOf(Template.fromStack(stack), 'a1').props.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: { 'Fn::GetAtt': ['Imported', 'CidrBlock'] } }),
+    ]);
+  });
+
+  it('acknowledged warnings are not reported', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    const a = seg.addZone('A').addWorkload('A1');
+    seg.addZone('B').addWorkload('B1').allowFrom(a, Port.udp(53));
+    seg.acknowledgeWarning(AwsWarnings.EGRESS_TO_VPC_RANGE, 'the VPC holds only segmented workloads');
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    Template.fromStack(stack);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  it('renders lazily: a flow declared after the backend counts', () => {
+    const s = setup();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const groups = backend.securityGroupsFor(s.postgres);
+    new AllowFlow(s.seg, 'Late', { from: s.app_, to: s.postgres, ports: [Port.tcp(5432)], description: 'app tier reads the database' });
+    const t = Template.fromStack(s.stack);
+    expect(groups).toHaveLength(1);
+    const pg = groupOf(t, 'postgres');
+    expect(s.stack.resolve(groups[0].securityGroupId)).toEqual({ 'Fn::GetAtt': [pg.id, 'GroupId'] });
+    expect(pg.props.SecurityGroupIngress).toEqual([expect.objectContaining({ FromPort: 5432, Description: 'app tier reads the database' })]);
+  });
+
+  it('derives logical ids from names, not from declaration order', () => {
+    const s = setup();
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const ids = Object.keys(Template.fromStack(s.stack).findResources(SG)).sort();
+    expect(ids).toEqual(expect.arrayContaining([expect.stringMatching(/^ShopApiSg[0-9A-F]{8}$/), expect.stringMatching(/^ShopFrontendSg[0-9A-F]{8}$/), expect.stringMatching(/^ShopPostgresSg[0-9A-F]{8}$/)]));
+  });
+
+  it('sanitises descriptions into what EC2 accepts', () => {
+    const s = setup();
+    new AllowFlow(s.seg, 'Odd', { from: s.api, to: s.postgres, ports: [Port.tcp(5432)], description: 'api -> db "quotes" <tag> é' });
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const pg = groupOf(Template.fromStack(s.stack), 'postgres');
+    expect(pg.props.SecurityGroupIngress[0].Description).toBe('api -_ db _quotes_ _tag_ _');
+  });
+});
