@@ -2,7 +2,8 @@ import { Annotations, AspectPriority, Aspects, CfnResource, IAspect, Stack, Stag
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
 import { compile, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
-import { fail, MicrosegProblem, MicrosegError, Segmentation, Workload } from '../model';
+import { Segmentation, Workload } from '../model';
+import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
 import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, groupLogicalId, NaclPlan, planAws, SgGroupPlan, SgRulePlan } from './plan';
 
 /**
