@@ -9,7 +9,7 @@ import type { Zone } from '../model/zone';
 import { renderSpecs } from './cdktf-render';
 import { AzurePlan, AZURE_TYPES, azureAsgName, azureAsgTfName, azureNsgName, azureNsgTfName } from './plan';
 import { AzureResourceReference, AzureSegmentationProps } from './props';
-import { planFromProps } from './terraform';
+import { planFromProps } from './planner';
 
 /**
  * Renders a microseg model into Azure network security through CDK for Terraform (azurerm):

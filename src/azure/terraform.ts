@@ -1,34 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { compile } from '../ir/compile';
 import { writeManifest } from '../ir/manifest';
-import { fail } from '../model/errors';
-import { Segmentation } from '../model/segmentation';
 import { terraformJson } from '../terraform/util';
-import { AzurePlan, planAzure } from './plan';
+import { planFromProps } from './planner';
 import type { AzureSegmentationProps } from './props';
-
-/** @internal Validates the props and plans the resources. */
-export function planFromProps(props: AzureSegmentationProps, backendPath: string): { plan: AzurePlan; policy: ReturnType<typeof compile> } {
-  if (!props || !Segmentation.isSegmentation(props.segmentation)) {
-    fail('InvalidProp', backendPath, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
-  }
-  for (const k of ['resourceGroupName', 'location'] as const) {
-    if (typeof props[k] !== 'string' || props[k].length === 0) {
-      fail('InvalidProp', backendPath, k, `is required and must be a non-empty string.`, k === 'location' ? 'E.g. location: "westeurope".' : 'E.g. resourceGroupName: rg.name.');
-    }
-  }
-  const policy = compile(props.segmentation);
-  const plan = planAzure(policy, {
-    backendPath,
-    resourceGroupName: props.resourceGroupName,
-    location: props.location,
-    zones: props.zones,
-    subnetIds: props.subnetIds,
-    tags: props.tags,
-  });
-  return { plan, policy };
-}
 
 /**
  * Renders a segmentation's Azure part as plain Terraform JSON (`*.tf.json`), for teams on

@@ -8,7 +8,7 @@ import type { Workload } from '../model/workload';
 import { renderSpecs } from './cdktf-render';
 import { GcpPlan, gcpNetworkTag } from './plan';
 import { GcpIdentity, GcpSegmentationProps } from './props';
-import { planFromProps } from './terraform';
+import { planFromProps } from './planner';
 
 /**
  * Renders a microseg model into GCP VPC firewall rules (`google_compute_firewall`) through CDK

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
 import * as fc from 'fast-check';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { AllowFlow, DenyFlow, EnforcementMode, Peer, Port, Segmentation, Zone } from '../../src';
 import { AzureSegmentation, AzureSegmentationProps, AzureTerraform } from '../../src/azure';
@@ -33,7 +34,7 @@ function shop(opts: { monitor?: boolean; scope?: import('constructs').Construct 
   return { seg, web, app, data, frontend, api, worker, db };
 }
 
-function synth(build: (stack: TerraformStack) => void): any {
+function synth(build: (stack: Construct) => void): any {
   return JSON.parse(Testing.synthScope(build));
 }
 

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { App, TerraformStack, Testing } from 'cdktf';
 import * as fc from 'fast-check';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { AllowFlow, DenyFlow, EnforcementMode, Peer, Port, Segmentation, Zone } from '../../src';
 import { AzureTerraform } from '../../src/azure';
@@ -29,7 +30,7 @@ function shop(opts: { monitor?: boolean } = {}) {
 }
 
 const props = (seg: Segmentation, extra: Partial<GcpSegmentationProps> = {}): GcpSegmentationProps => ({ segmentation: seg, network: 'prod-vpc', ...extra });
-const synth = (build: (stack: TerraformStack) => void): any => JSON.parse(Testing.synthScope(build));
+const synth = (build: (stack: Construct) => void): any => JSON.parse(Testing.synthScope(build));
 const fw = (tf: any, name: string) => Object.values<any>(tf.resource.google_compute_firewall).find(r => r.name === name);
 const all = (tf: any) => Object.values<any>(tf.resource.google_compute_firewall);
 
