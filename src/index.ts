@@ -10,3 +10,4 @@ export * from './analysis';
 export * as aws from './aws';
 export * as azure from './azure';
 export * as gcp from './gcp';
+export * as audit from './audit';
