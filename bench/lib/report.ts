@@ -1,0 +1,129 @@
+/** One line per figure: microseg against the baseline, with the limits each output keeps or breaks. */
+import type { Limit } from './aws-metrics';
+import type { CaseResult, SizeName } from './harness';
+
+export interface Figure {
+  readonly id: string;
+  readonly cloud: 'aws' | 'azure' | 'gcp' | 'audit';
+  readonly size: SizeName;
+  readonly title: string;
+  /** Environment of every child of this figure. */
+  readonly env?: Record<string, string>;
+  /** A preparation case run first (its result's `metrics` become the measurements' options). */
+  readonly prep?: string;
+  readonly measurements: { role: string; caseName: string }[];
+}
+
+export interface FigureResult {
+  readonly id: string;
+  readonly title: string;
+  readonly cloud: string;
+  readonly size: SizeName;
+  readonly measuredAt: string;
+  /** 1-minute load average when the figure finished (other processes on the machine skew times). */
+  readonly loadAverage?: number;
+  readonly runs: Record<string, CaseResult>;
+  /** microseg time / baseline time. */
+  ratio?: number;
+  /** The printed line. */
+  line?: string;
+}
+
+type Json = any;
+
+const n = (x: number) => x.toLocaleString('en-US');
+const secs = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+const mem = (b?: number) => (b === undefined ? '? MB' : b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(2)} GB` : `${Math.round(b / 1024 ** 2)} MB`);
+const kb = (b: number) => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)} MB` : `${Math.round(b / 1024)} KB`);
+const over = (l: Limit) => (l.ok ? '' : ` (${l.factor}x over${l.over && l.over > 1 ? `, ${n(l.over)} over` : ''})`);
+const lim = (l: Limit, fmt: (x: number) => string = n) => `${fmt(l.value)}/${fmt(l.limit)}${over(l)}`;
+
+function head(r: CaseResult | undefined): string {
+  if (!r) return 'not run';
+  switch (r.status) {
+    case 'ok': return `${secs(r.totalMs ?? 0)}, ${mem(r.peakRssBytes)}`;
+    case 'timeout': return `${r.reason}`;
+    case 'unavailable': return `unavailable (${r.reason})`;
+    default: return `FAILED (${firstLine(r.reason)})`;
+  }
+}
+
+function firstLine(s?: string): string {
+  return (s ?? '').split('\n')[0].slice(0, 300);
+}
+
+function ratio(f: FigureResult): string {
+  const m = f.runs.microseg;
+  const b = f.runs.baseline;
+  if (m?.status !== 'ok' || !b || (b.status !== 'ok' && b.status !== 'timeout')) return 'ratio n/a';
+  const r = (m.totalMs ?? 0) / Math.max(1, b.totalMs ?? 1);
+  f.ratio = Math.round(r * 100) / 100;
+  return `ratio ${b.status === 'timeout' ? '< ' : ''}${f.ratio.toFixed(2)}`;
+}
+
+function awsOutput(o: Json, sgsPerWorkload: Json, baseline: boolean): string {
+  if (!o) return '';
+  const rules = `rules/SG in ${o.ingressIpv4PerSgMax.value}/${o.ingressIpv6PerSgMax.value} out ${o.egressIpv4PerSgMax.value}/${o.egressIpv6PerSgMax.value} (v4/v6, limit 60)`;
+  const worstRules = [o.ingressIpv4PerSgMax, o.ingressIpv6PerSgMax, o.egressIpv4PerSgMax, o.egressIpv6PerSgMax].sort((a: Limit, b: Limit) => b.value - a.value)[0] as Limit;
+  if (baseline) {
+    const parts = [`${n(o.resourcesTotal)} resources in ${o.stacks} stack${o.stacks > 1 ? 's' : ''}${over(o.resourcesPerStackMax)}`];
+    parts.push(`template ${kb(o.templateBytesMax.value)}${over(o.templateBytesMax)}`);
+    parts.push(`max rules/SG ${worstRules.value}/60${worstRules.ok ? '' : ` (${worstRules.factor}x over, ${n(worstRules.over ?? 0)} SG-directions over)`}`);
+    if (o.templatesWithCycles) parts.push('dependency cycle');
+    return `baseline ${parts.join(', ')}: ${o.withinLimits ? 'OK' : `breaks ${o.broken.length} limit(s)`}`;
+  }
+  const parts = [
+    `stacks ${o.stacks}${o.nestedStacks ? ` (${o.nestedStacks} nested)` : ''}`,
+    `max resources ${lim(o.resourcesPerStackMax)}`,
+    `params ${lim(o.parametersPerStackMax)}`,
+    `outputs ${lim(o.outputsPerStackMax)}`,
+    `template ${kb(o.templateBytesMax.value)}/1 MB${over(o.templateBytesMax)}`,
+    rules,
+    `SGs/workload ${sgsPerWorkload}/5`,
+  ];
+  if (o.naclEntriesPerDirectionMax) parts.push(`NACL entries ${lim(o.naclEntriesPerDirectionMax)}`);
+  if (o.duplicateRules) parts.push(`${o.duplicateRules} duplicate rules`);
+  if (o.templatesWithCycles) parts.push(`dependency cycle (${(o.cycleExample ?? []).slice(0, 3).join(' -> ')})`);
+  const sgOk = typeof sgsPerWorkload !== 'number' || sgsPerWorkload <= 5;
+  return `${parts.join(', ')} ${o.withinLimits && sgOk ? 'OK' : `NOT OK (${[...o.broken, ...(sgOk ? [] : ['sgsPerEni'])].join(', ')})`}`;
+}
+
+function azureOutput(o: Json, baseline: boolean): string {
+  const a = o?.azure;
+  if (!a) return '';
+  const body = `${n(a.rules)} rules in ${a.nsgs} NSGs, max ${lim(a.rulesPerNsgMax)} rules/NSG, max ${lim(a.asgsPerNsgMax)} ASGs/NSG${a.prioritiesOutOfRange ? `, ${n(a.prioritiesOutOfRange)} priorities out of 100-4096` : ''}${a.duplicatePriorities ? `, ${n(a.duplicatePriorities)} duplicate priorities` : ''}`;
+  return `${baseline ? 'baseline ' : ''}${body} ${o.withinLimits ? 'OK' : `NOT OK (${o.broken.join(', ')})`}`;
+}
+
+function gcpOutput(o: Json, baseline: boolean): string {
+  const g = o?.gcp;
+  if (!g) return '';
+  const body = `${n(g.firewallRules)} firewall rules (${n(g.ingress)} ingress, ${n(g.egress)} egress; ${n(g.deny)} deny), max tags/rule src ${g.sourceTagsPerRuleMax.value}/30 target ${g.targetTagsPerRuleMax.value}/70, max name ${g.nameLengthMax.value}/63`;
+  return `${baseline ? 'baseline ' : ''}${body} ${o.withinLimits ? 'OK' : `NOT OK (${o.broken.join(', ')})`}`;
+}
+
+export function formatFigure(f: Figure, r: FigureResult): string {
+  const m = r.runs.microseg;
+  const b = r.runs.baseline;
+  const mm = m?.metrics as Json;
+  const bm = b?.metrics as Json;
+  if (f.cloud === 'audit') {
+    if (m?.status !== 'ok') return `${f.title}: ${head(m)}`;
+    const extra = mm.exitCode === 0 ? 'exit 0 (no drift)' : `exit ${mm.exitCode}, ${mm.findings} finding(s)${mm.errors?.length ? `, errors: ${firstLine(JSON.stringify(mm.errors))}` : ''}${mm.findingKinds?.length ? `: ${mm.findingKinds.slice(0, 2).join('; ')}` : ''}`;
+    return `${f.title}: ${secs(m.timings.audit ?? m.totalMs ?? 0)}, ${mem(m.peakRssBytes)} | API calls ${n(mm.apiCalls)} (reader pages ${n(mm.readerPages)}, minimum ${n(mm.minimumPages)}) | ${n(mm.securityGroups)} SGs, ${n(mm.liveRules)} rules, ${n(mm.networkInterfaces)} ENIs | ${extra}`;
+  }
+  const parts = [`${f.title}: microseg ${head(m)}`, `baseline ${head(b)}`, ratio(r)];
+  const t = r.runs['microseg-tfjson'];
+  if (t) parts.splice(2, 0, `tf.json writer ${head(t)}`);
+  if (f.cloud === 'aws') {
+    if (m?.status === 'ok') parts.push(awsOutput(mm.output, mm.sgsPerWorkloadMax, false));
+    if (b?.status === 'ok') parts.push(awsOutput(bm.output, 1, true));
+  } else if (f.cloud === 'azure') {
+    if (m?.status === 'ok') parts.push(azureOutput(mm.output, false));
+    if (b?.status === 'ok') parts.push(azureOutput(bm.output, true));
+  } else {
+    if (m?.status === 'ok') parts.push(gcpOutput(mm.output, false));
+    if (b?.status === 'ok') parts.push(gcpOutput(bm.output, true));
+  }
+  return parts.filter(Boolean).join(' | ');
+}
