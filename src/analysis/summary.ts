@@ -6,6 +6,7 @@ import { cidr, cidrContains, isCidr, parseCidr } from '../ir/cidr';
 import { IrPolicy } from '../ir/types';
 import { EnforcementMode } from '../model/segmentation';
 import { cmp } from './reachability';
+import { subsumedRules } from './subsumption';
 import { SegmentationSummary } from './types';
 
 /** Ranges that are not the internet: RFC 1918, RFC 6598, loopback, link-local, IPv6 ULA/link-local/loopback. */
@@ -46,6 +47,7 @@ export function summaryOf(policy: IrPolicy): SegmentationSummary {
     flows: policy.flows.length,
     denies: policy.denies.length,
     rules: policy.rules.length,
+    subsumedRules: subsumedRules(policy.rules).length,
     allowedPairs: pairs.size,
     totalPairs,
     allowedPairRatio: totalPairs === 0 ? 0 : pairs.size / totalPairs,
@@ -70,7 +72,7 @@ export function formatSummaryText(s: SegmentationSummary): string {
   const exposed = s.internetExposed.length === 0 ? 'none' : `${s.internetExposed.length}: ${s.internetExposed.join(', ')}`;
   return [
     `segmentation ${s.name} (${s.mode})`,
-    `  zones ${s.zones}, workloads ${s.workloads}, flows ${s.flows}, denies ${s.denies}, IR rules ${s.rules}`,
+    `  zones ${s.zones}, workloads ${s.workloads}, flows ${s.flows}, denies ${s.denies}, IR rules ${s.rules}${s.subsumedRules ? ` (${s.subsumedRules} covered by wider rules)` : ''}`,
     `  allowed workload pairs ${s.allowedPairs} of ${s.totalPairs} (${pct}%)`,
     `  internet-exposed workloads ${exposed}`,
     ...(s.monitorZones.length ? [`  MONITOR zones (everything passes, figures show enforcement) ${s.monitorZones.length}: ${s.monitorZones.join(', ')}`] : []),

@@ -126,6 +126,12 @@ export interface SegmentationSummary {
   /** Number of compiled IR rules (one per source, destination and merged service). */
   readonly rules: number;
   /**
+   * IR rules that another rule already covers (e.g. a /24 peer rule next to a 0.0.0.0/0 rule on
+   * the same ports). The compiler keeps them so each flow keeps its own rules; a backend may drop
+   * them to fit a quota without changing what is allowed.
+   */
+  readonly subsumedRules: number;
+  /**
    * Ordered pairs of distinct workloads (a, b) where a may reach b on at least one service.
    */
   readonly allowedPairs: number;

@@ -243,7 +243,7 @@ describe('summary', () => {
     const analysis = SegmentationAnalysis.of(seg);
     const s = analysis.summary();
     expect(s).toEqual({
-      name: 'chain', mode: 'ENFORCE', zones: 4, workloads: 5, flows: 9, denies: 1, rules: 9,
+      name: 'chain', mode: 'ENFORCE', zones: 4, workloads: 5, flows: 9, denies: 1, rules: 9, subsumedRules: 0,
       allowedPairs: 6, totalPairs: 20, allowedPairRatio: 0.3, internetExposed: ['a'], monitorZones: [], warnings: 0,
     });
     expect(analysis.formatSummary()).toBe([
