@@ -95,6 +95,14 @@ function setting(section: ManifestCloudSection, ...keys: string[]): string | und
   return undefined;
 }
 
+/** The GCP network name: from the `network:<name>` container, else the last segment of `settings.network`. */
+function gcpNetwork(section: ManifestCloudSection): string | undefined {
+  const fromContainer = [...Object.keys(section.containers ?? {}), ...section.expected.map(r => r.container)].find(c => c.startsWith('network:'));
+  if (fromContainer) return fromContainer.slice('network:'.length);
+  const s = setting(section, 'network', 'networkName');
+  return s ? s.split('/').filter(Boolean).pop() : undefined;
+}
+
 function missingSetting(file: string, what: string, flag: string): never {
   throw new MicrosegError({ code: 'ManifestInvalid', path: file, value: what, message: `does not say the ${what} to audit.`, hint: `Pass ${flag}.` });
 }
@@ -108,7 +116,7 @@ export async function readLive(manifest: Manifest, file: string, options: RunOpt
     ...Object.keys(section.containers ?? {}), ...section.expected.flatMap(r => [r.container, r.peer, r.target ?? '']),
   ].filter(c => c.startsWith(p)).map(c => c.slice(p.length)));
   if (options.fromFiles && options.fromFiles.length) {
-    return readFromFiles(options.fromFiles, { cloud, segmentation: seg, nsgNames: prefixed('nsg:'), network: options.network ?? setting(section, 'network', 'networkName') });
+    return readFromFiles(options.fromFiles, { cloud, segmentation: seg, nsgNames: prefixed('nsg:'), network: options.network ?? (cloud === 'gcp' ? gcpNetwork(section) : undefined) });
   }
   if (cloud === 'aws') {
     const regions = options.regions?.length ? options.regions
@@ -126,7 +134,7 @@ export async function readLive(manifest: Manifest, file: string, options: RunOpt
   }
   return readGcp({
     project: options.project ?? setting(section, 'project', 'projectId') ?? process.env.GOOGLE_CLOUD_PROJECT ?? missingSetting(file, 'GCP project', '--project <id>'),
-    network: options.network ?? setting(section, 'network', 'networkName') ?? missingSetting(file, 'GCP network', '--network <name>'),
+    network: options.network ?? gcpNetwork(section) ?? missingSetting(file, 'GCP network', '--network <name>'),
     endpoint: options.gcpEndpoint, authClient: options.gcpAuthClient, progress: options.progress,
   });
 }

@@ -264,10 +264,16 @@ export function ec2StateFromManifest(manifest: Manifest, vpcId = 'vpc-0a1b2c3d4e
     if (c.startsWith('nacl:')) aclZones.add(c.slice(5));
   }
   const groupId = (name: string) => fakeId('sg', `${seg}/${name}`);
+  // tags as the backend recorded them (`tag:<key>` fields of the container), else as the conventions say
+  const recordedTags = (container: string) => Object.fromEntries(Object.entries(section.containers?.[container] ?? {})
+    .filter(([k]) => k.startsWith('tag:')).map(([k, v]) => [k.slice(4), v]));
   const securityGroups: Ec2Group[] = [...sgNames].sort().map(name => {
-    const tags: Record<string, string> = { 'microseg:segmentation': seg, 'microseg:group': name };
-    const w = workloads.get(name);
-    if (w) { tags['microseg:workload'] = name; tags['microseg:zone'] = w.zone; } else if (zones.has(name)) tags['microseg:zone'] = name;
+    let tags: Record<string, string> = recordedTags(`sg:${name}`);
+    if (!tags['microseg:group']) {
+      tags = { 'microseg:segmentation': seg, 'microseg:group': name };
+      const w = workloads.get(name);
+      if (w) { tags['microseg:workload'] = name; tags['microseg:zone'] = w.zone; } else if (zones.has(name)) tags['microseg:zone'] = name;
+    }
     return { groupId: groupId(name), groupName: `${seg}-${name}`, vpcId, tags };
   });
   const rules: Ec2Rule[] = [];
@@ -299,7 +305,7 @@ export function ec2StateFromManifest(manifest: Manifest, vpcId = 'vpc-0a1b2c3d4e
   }
   const networkAcls: Ec2Acl[] = [...aclZones].sort().map(zone => ({
     networkAclId: fakeId('acl', `${seg}/${zone}`), vpcId,
-    tags: { 'microseg:segmentation': seg, 'microseg:zone': zone },
+    tags: { 'microseg:segmentation': seg, 'microseg:zone': zone, ...recordedTags(`nacl:${zone}`) },
     entries: [
       ...(entries.get(zone) ?? []),
       { ruleNumber: 32767, protocol: '-1', ruleAction: 'deny', egress: false, cidrBlock: '0.0.0.0/0' },
@@ -308,8 +314,12 @@ export function ec2StateFromManifest(manifest: Manifest, vpcId = 'vpc-0a1b2c3d4e
   }));
   const networkInterfaces: Ec2Eni[] = [];
   for (const w of [...workloads.keys()].sort()) {
-    const listed = section.identities?.[w]?.securityGroups;
-    const names = listed ? listed.split(',').map(s => s.trim()).filter(Boolean) : sgNames.has(w) ? [w] : [];
+    const id = section.identities?.[w] ?? {};
+    const own = id.securityGroups ? id.securityGroups.split(',').map(s => s.trim()).filter(Boolean)
+      : id.securityGroupName ? [id.securityGroupName] : sgNames.has(w) ? [w] : [];
+    // zone-level groups (no workload tag) are carried by every workload of their zone
+    const zoneGroups = securityGroups.filter(g => !g.tags['microseg:workload'] && g.tags['microseg:zone'] === workloads.get(w)!.zone).map(g => g.tags['microseg:group']);
+    const names = [...new Set([...own, ...zoneGroups])];
     if (names.length) networkInterfaces.push({ networkInterfaceId: fakeId('eni', `${seg}/${w}`), groupIds: names.map(groupId) });
   }
   return { securityGroups, rules, networkAcls, networkInterfaces };

@@ -1,0 +1,132 @@
+/**
+ * End to end: manifests synthesized by the real backends (a CDK app with `aws.AwsSegmentation`,
+ * the multi-cloud example's CDKTF app with `azure.AzureSegmentation` and `gcp.GcpSegmentation`),
+ * deployed faithfully into local API servers, audited by the real SDK clients; then drift is
+ * injected and reported exactly. Every request the servers receive is a read (read-only guarantee).
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/audit/run';
+import { Manifest } from '../../src/ir/manifest';
+import { readManifest, synthAwsThreeTier, synthMultiCloud } from './e2e-apps';
+import { azureTestCredential, fakeAwsEnv } from './helpers';
+import { ec2StateFromManifest, fakeId, startEc2Server } from '../support/servers/aws-ec2-server';
+import { armId, armStateFromManifest, startArmServer } from '../support/servers/azure-arm-server';
+import { gcpStateFromManifest, startGcpServer } from '../support/servers/gcp-compute-server';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => { while (closers.length) await closers.pop()!(); delete process.env.MICROSEG_GCP_ACCESS_TOKEN; });
+
+const READ_ACTIONS = /^Describe[A-Za-z]+$/;
+
+describe('AWS: CDK-synthesized manifest against a local EC2 endpoint', () => {
+  let file: string;
+  let manifest: Manifest;
+  beforeAll(() => { file = synthAwsThreeTier(); manifest = readManifest(file); });
+
+  it('no drift for the faithful deployment; only Describe* calls', async () => {
+    const state = ec2StateFromManifest(manifest);
+    const server = await startEc2Server(state);
+    closers.push(server.close);
+    fakeAwsEnv(server.url);
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.errors).toEqual([]);
+    expect(out.findings).toEqual([]);
+    expect(out.exitCode).toBe(0);
+    expect(out.expectedRules).toBe(manifest.clouds.aws!.expected.length);
+    expect(server.requests.length).toBeGreaterThan(0);
+    for (const r of server.requests) expect(r.action).toMatch(READ_ACTIONS);
+  });
+
+  it('an injected, a deleted and a modified rule and an unmanaged group are each reported exactly; only Describe* calls', async () => {
+    const state = ec2StateFromManifest(manifest);
+    const gid = (name: string) => fakeId('sg', `shop/${name}`);
+    // injected: RDP from anywhere on the api group
+    state.rules.push({ ruleId: 'sgr-0e2e000000000001', groupId: gid('api'), isEgress: false, ipProtocol: 'tcp', fromPort: 3389, toPort: 3389, cidrIpv4: '0.0.0.0/0' });
+    // deleted: db's ingress from worker
+    state.rules = state.rules.filter(r => !(r.groupId === gid('db') && !r.isEgress && r.referencedGroupId === gid('worker')));
+    // modified: api's ingress from frontend widened to 8080-8081
+    state.rules.find(r => r.groupId === gid('api') && !r.isEgress && r.referencedGroupId === gid('frontend'))!.toPort = 8081;
+    // unmanaged: a hand-made group on the worker's ENI
+    state.securityGroups.push({ groupId: 'sg-0handmade00000001', groupName: 'debug-access', vpcId: 'vpc-x', tags: {} });
+    state.networkInterfaces.find(e => e.groupIds.includes(gid('worker')))!.groupIds.push('sg-0handmade00000001');
+    const server = await startEc2Server(state);
+    closers.push(server.close);
+    fakeAwsEnv(server.url);
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings.map(f => [f.kind, f.severity, f.container, f.constructPath])).toEqual([
+      ['unexpected', 'critical', 'sg:api', 'ShopStack/Shop/App/Api'],
+      ['unmanaged', 'high', 'sg-id:sg-0handmade00000001', 'ShopStack/Shop/App/Worker'],
+      ['modified', 'medium', 'sg:api', 'ShopStack/Shop/App/Api/From-workload:frontend-tcp:8080'],
+      ['missing', 'low', 'sg:db', 'ShopStack/Shop/Data/Db/From-workload:worker-tcp:5432'],
+    ]);
+    expect(out.findings[2]).toMatchObject({ expected: { ports: '8080', peer: 'sg:frontend' }, live: { ports: '8080-8081' } });
+    for (const r of server.requests) expect(r.action).toMatch(READ_ACTIONS);
+  });
+});
+
+describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local ARM and Compute endpoints', () => {
+  let file: string;
+  let manifest: Manifest;
+  beforeAll(async () => { file = await synthMultiCloud(); manifest = readManifest(file); });
+
+  it('Azure: no drift, then an injected, a deleted and a re-prioritised rule and a NIC-level NSG; GET only', async () => {
+    const subscriptionId = '00000000-0000-0000-0000-0000000000aa';
+    const state = { ...armStateFromManifest(manifest), subscriptionId };
+    const server = await startArmServer(state, { pageSize: 1 });
+    closers.push(server.close);
+    const clean = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
+    expect(clean.errors).toEqual([]);
+    expect(clean.findings).toEqual([]);
+    expect(clean.exitCode).toBe(0);
+
+    const nsg = state.networkSecurityGroups[0];
+    const rules = nsg.properties.securityRules;
+    rules.push({ name: 'temp-ssh', properties: { protocol: 'Tcp', access: 'Allow', direction: 'Inbound', priority: 300, sourcePortRange: '*', destinationPortRange: '22', sourceAddressPrefix: '*', destinationAddressPrefix: '*' } });
+    const removed = rules.splice(rules.findIndex((r: any) => r.name.startsWith('allow-out-payments-to-cidr')), 1)[0];
+    const moved = rules.find((r: any) => r.name.startsWith('allow-in-zone.api-to-payments'));
+    const oldPriority = moved.properties.priority;
+    moved.properties.priority = 4000;
+    state.networkInterfaces.find(n => n.name === 'nic-orders')!.properties.networkSecurityGroup = { id: armId(state, 'networkSecurityGroups', 'hand-made') };
+    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings.map(f => [f.kind, f.container])).toEqual([
+      ['unexpected', `nsg:${nsg.name}`],
+      ['unmanaged', 'nsg-id:hand-made'],
+      ['modified', `nsg:${nsg.name}`],
+      ['missing', `nsg:${nsg.name}`],
+    ]);
+    expect(out.findings[0]).toMatchObject({ severity: 'critical', live: { name: 'temp-ssh', peer: '*', ports: '22' } });
+    expect(out.findings[2]).toMatchObject({ expected: { priority: oldPriority }, live: { priority: 4000 } });
+    expect(out.findings[3].expected!.name).toBe(removed.name);
+    expect(server.requests.every(r => r.method === 'GET')).toBe(true);
+  });
+
+  it('GCP: no drift, then an injected, a deleted and a modified firewall rule; GET only', async () => {
+    const state = gcpStateFromManifest(manifest);
+    const server = await startGcpServer(state, { maxPage: 2 });
+    closers.push(server.close);
+    process.env.MICROSEG_GCP_ACCESS_TOKEN = 'e2e-token';
+    const clean = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: server.url });
+    expect(clean.errors).toEqual([]);
+    expect(clean.findings).toEqual([]);
+    expect(clean.exitCode).toBe(0);
+    expect(server.requests.length).toBe(Math.ceil(state.firewalls.length / 2));
+
+    const net = state.firewalls[0].network;
+    state.firewalls.push({ name: 'allow-mongo', network: net, direction: 'INGRESS', priority: 500, sourceRanges: ['0.0.0.0/0'], targetTags: ['shop-warehouse'], allowed: [{ IPProtocol: 'tcp', ports: ['27017'] }] });
+    const deleted = state.firewalls.find(f => f.direction === 'INGRESS' && (f.allowed ?? []).some((a: any) => (a.ports ?? []).includes('5432')))!;
+    state.firewalls = state.firewalls.filter(f => f !== deleted);
+    const modified = state.firewalls.find(f => f.direction === 'INGRESS' && (f.allowed ?? []).some((a: any) => (a.ports ?? []).includes('443')))!;
+    modified.allowed = [{ IPProtocol: 'tcp', ports: ['443', '8443'] }];
+    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: server.url });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings.map(f => [f.kind, f.severity])).toEqual([['unexpected', 'critical'], ['unexpected', 'medium'], ['missing', 'low']]);
+    const mongo = out.findings.find(f => f.live?.name === 'allow-mongo')!;
+    expect(mongo).toMatchObject({ kind: 'unexpected', severity: 'critical', container: 'network:analytics-vpc' });
+    expect(out.findings.find(f => f.kind === 'missing')!.expected!.name).toBe(deleted.name);
+    // 443 and 8443 are not adjacent: the extra port is an unexpected rule of the same firewall rule
+    expect(out.findings.find(f => f.live?.ports === '8443')).toMatchObject({ kind: 'unexpected', live: { name: modified.name } });
+    expect(server.requests.every(r => r.method === 'GET')).toBe(true);
+  });
+});
