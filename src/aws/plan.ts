@@ -11,7 +11,7 @@ import { createHash } from 'crypto';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import {
   CanonicalRule, Cidr, cidrOverlaps, cidrSubtract, IrEndpointRef, IrPolicy, IrService, isCidr,
-  mergeServices, parseCidr, PlacedRule, portsText, sortCanonical,
+  mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceOverlaps, sortCanonical,
 } from '../ir';
 
 /** Warning ids of the AWS backend (stable: users acknowledge them). */
@@ -230,7 +230,16 @@ function portsOf(s: IrService): { from: number; to: number } {
 
 // ---- planning -------------------------------------------------------------------------------
 
-interface RuleAcc { peer: SgPeer; services: IrService[]; origins: Set<string> }
+interface Part { service: IrService; flows: string[] }
+interface RuleAcc { peer: SgPeer; parts: Part[] }
+
+/** Merges services into ranges; each merged service keeps the flows of the parts it contains. */
+function mergeWithOrigins(parts: Part[]): { service: IrService; origins: string[] }[] {
+  return mergeServices(parts.map(p => p.service)).map(service => ({
+    service,
+    origins: [...new Set(parts.filter(p => serviceContains(service, p.service)).flatMap(p => p.flows))].sort(),
+  }));
+}
 
 /**
  * Plans the AWS rendering of a compiled policy. Throws a `MicrosegError` listing every problem
@@ -271,10 +280,13 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     if (isCidr(p)) carved.push(p);
   }
 
-  const describe = (origins: Iterable<string>): string => {
+  // A rule's description: the first flow (by path) whose own ports cover the whole rule, else
+  // the first flow. So a flow merged into a wider existing rule does not rewrite its description.
+  const describe = (origins: string[], service?: IrService): string => {
     const list = [...origins].sort();
-    const first = flowByPath.get(list[0])?.description ?? list[0] ?? '';
-    return ruleDescription(list.length > 1 ? `${first} (+${list.length - 1} more flows)` : first);
+    const covering = service ? list.find(p => flowByPath.get(p)?.services.some(s => serviceContains(s, service))) : undefined;
+    const chosen = covering ?? list[0];
+    return ruleDescription(flowByPath.get(chosen)?.description ?? chosen ?? '');
   };
 
   // Peer ranges in ingress rules, with zone ranges carved out so a Peer never matches a workload.
@@ -302,12 +314,17 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     if (!m) { m = new Map(); acc.set(group, m); }
     const k = peerKey(peer);
     let e = m.get(k);
-    if (!e) { e = { peer, services: [], origins: new Set() }; m.set(k, e); }
-    e.services.push(s);
-    flows.forEach(f => e!.origins.add(f));
+    if (!e) { e = { peer, parts: [] }; m.set(k, e); }
+    e.parts.push({ service: s, flows });
   };
 
-  for (const r of placed) {
+  // The flows a rule's service comes from (the IR lists every flow of the pair).
+  const originsOf = (r: PlacedRule): string[] => {
+    const own = r.flows.filter(f => flowByPath.get(f)?.services.some(s => serviceOverlaps(s, r.service)));
+    return own.length ? own : r.flows;
+  };
+  for (const rule of placed) {
+    const r = { ...rule, flows: originsOf(rule) };
     // Ingress at the destination: exact.
     if (r.destinationLocal && r.destination.kind === 'workload') {
       const dst = r.destination.workload;
@@ -358,7 +375,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       const out: SgRulePlan[] = [];
       for (const e of acc?.values() ?? []) {
         const family = e.peer.kind === 'cidr' ? e.peer.family : 'ipv4';
-        for (const s of mergeServices(e.services)) {
+        for (const { service: s, origins } of mergeWithOrigins(e.parts)) {
           const { from, to } = portsOf(s);
           const protocol = protocolFor(s, family);
           // Self references and references to a later group (canonical name order) are separate
@@ -367,7 +384,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
           const content = `${canonicalPeer(e.peer)}|${name}|${protocol}|${canonicalPorts(protocol, from, to)}`;
           out.push({
             direction, protocol, from, to, peer: e.peer,
-            description: describe(e.origins), origins: [...e.origins].sort(), separate,
+            description: describe(origins, s), origins, separate,
             logicalId: separate ? `${logicalId}In${shortHash(content)}` : undefined,
             kind: 'flow',
           });
@@ -483,7 +500,7 @@ interface NaclCtx {
   ipv6Used: boolean;
 }
 
-interface EntryAcc { egress: boolean; action: 'allow' | 'deny'; band: NaclEntryPlan['band']; cidr: string; services: IrService[]; origins: Set<string> }
+interface EntryAcc { egress: boolean; action: 'allow' | 'deny'; band: NaclEntryPlan['band']; cidr: string; parts: Part[] }
 
 function planNacl(policy: IrPolicy, zoneName: string, subnets: string[], ctx: NaclCtx): NaclPlan {
   const zoneByName = new Map(policy.zones.map(z => [z.name, z]));
@@ -493,9 +510,8 @@ function planNacl(policy: IrPolicy, zoneName: string, subnets: string[], ctx: Na
   const put = (egress: boolean, action: 'allow' | 'deny', band: EntryAcc['band'], cidr: string, services: IrService[], origin: string) => {
     const k = `${band}|${egress ? 'e' : 'i'}|${cidr}`;
     let e = acc.get(k);
-    if (!e) { e = { egress, action, band, cidr, services: [], origins: new Set() }; acc.set(k, e); }
-    e.services.push(...services);
-    e.origins.add(origin);
+    if (!e) { e = { egress, action, band, cidr, parts: [] }; acc.set(k, e); }
+    for (const service of services) e.parts.push({ service, flows: [origin] });
   };
   const ranges = (ref: IrEndpointRef, origin: string): string[] => {
     if (ref.kind === 'cidr') return [ref.cidr!];
@@ -574,10 +590,10 @@ function planNacl(policy: IrPolicy, zoneName: string, subnets: string[], ctx: Na
   const raw: Omit<NaclEntryPlan, 'ruleNumber' | 'logicalId'>[] = [];
   for (const e of acc.values()) {
     const family = familyOf(e.cidr);
-    for (const s of mergeServices(e.services)) {
+    for (const { service: s, origins } of mergeWithOrigins(e.parts)) {
       const protocol = protocolFor(s, family);
       const { from, to } = portsOf(s);
-      raw.push({ egress: e.egress, action: e.action, protocol, protocolNumber: PROTOCOL_NUMBERS[protocol], from, to, cidr: e.cidr, family, band: e.band, origins: [...e.origins].sort() });
+      raw.push({ egress: e.egress, action: e.action, protocol, protocolNumber: PROTOCOL_NUMBERS[protocol], from, to, cidr: e.cidr, family, band: e.band, origins });
     }
   }
   const keyOf = (e: Omit<NaclEntryPlan, 'ruleNumber' | 'logicalId'>) => `${e.egress ? 'egress' : 'ingress'}|${e.action}|${e.band}|${e.protocol}|${canonicalPorts(e.protocol, e.from, e.to)}|${e.cidr}`;

@@ -1,0 +1,100 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { EnforcementMode, Peer, Port, Segmentation } from '../../src';
+import { AwsSegmentation } from '../../src/aws';
+import { Manifest } from '../../src/ir';
+import { importedVpc, subnetFor } from './helpers';
+
+describe('MONITOR mode', () => {
+  it('renders the declared rules plus a clearly named, tagged catch-all', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Shop', { mode: EnforcementMode.MONITOR });
+    const web = seg.addZone('Web', { cidrs: ['10.1.0.0/16'] });
+    const db = seg.addZone('Db', { cidrs: ['10.3.0.0/16'], mode: EnforcementMode.ENFORCE });
+    const fe = web.addWorkload('Fe');
+    const pg = db.addWorkload('Pg');
+    pg.allowFrom(fe, Port.tcp(5432));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      Tags: Match.arrayWith([{ Key: 'microseg:monitor', Value: 'catchall' }, { Key: 'microseg:workload', Value: 'fe' }]),
+      SecurityGroupIngress: [{ CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'shop-monitor-catchall' }],
+      SecurityGroupEgress: [
+        { CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'shop-monitor-catchall' },
+        Match.objectLike({ CidrIp: '10.3.0.0/16', FromPort: 5432 }),
+      ],
+    });
+    // The enforced zone keeps default deny.
+    const pgGroup = Object.values(t.findResources('AWS::EC2::SecurityGroup', { Properties: { Tags: Match.arrayWith([{ Key: 'microseg:workload', Value: 'pg' }]) } }))[0];
+    expect(JSON.stringify(pgGroup)).not.toMatch(/catchall/);
+    expect(pgGroup.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
+  });
+});
+
+describe('manifest', () => {
+  function synth() {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'microseg-aws-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const seg = new Segmentation(stack, 'Shop');
+    const web = seg.addZone('Web', { cidrs: ['10.1.0.0/16'] });
+    const db = seg.addZone('Db', { cidrs: ['10.3.0.0/16'], mode: EnforcementMode.MONITOR });
+    const fe = web.addWorkload('Fe');
+    const pg = db.addWorkload('Pg');
+    pg.allowFrom(fe, Port.tcp(5432));
+    fe.allowFrom(Peer.ipv4('203.0.113.0/24'), Port.tcp(443));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), subnets: { web: subnetFor(stack, 'web') } });
+    app.synth();
+    return JSON.parse(fs.readFileSync(path.join(outdir, 'shop.microseg.json'), 'utf8')) as Manifest;
+  }
+
+  it('records settings, identities, containers and every expected rule canonically', () => {
+    const m = synth();
+    const aws = m.clouds.aws!;
+    expect(aws.backendPath).toBe('Shop/Aws');
+    expect(aws.zones).toEqual(['db', 'web']);
+    expect(aws.settings).toEqual({
+      stackName: 'Shop', region: 'eu-west-1', account: '123456789012', vpcId: 'vpc-0123456789abcdef0', vpcLogicalId: '',
+      vpcCidr: '10.0.0.0/8', ephemeralPorts: '1024-65535',
+    });
+    expect(aws.identities.fe).toEqual({
+      securityGroupLogicalId: expect.stringMatching(/^ShopFeSg[0-9A-F]{8}$/), securityGroupName: 'fe', zone: 'web', stackName: 'Shop',
+      'tag:microseg:group': 'fe', 'tag:microseg:segmentation': 'shop', 'tag:microseg:workload': 'fe', 'tag:microseg:zone': 'web',
+    });
+    expect(aws.containers['sg:pg']).toMatchObject({ kind: 'securityGroup', 'tag:microseg:monitor': 'catchall' });
+    expect(aws.containers['nacl:web']).toMatchObject({ kind: 'networkAcl', logicalId: expect.stringMatching(/^ShopWebNacl/), subnetIds: expect.stringMatching(/^subnet-/) });
+    const rules = aws.expected.map(r => `${r.container} ${r.direction} ${r.action} ${r.protocol} ${r.ports} ${r.peer}${r.priority !== undefined ? ' #' + r.priority : ''}`);
+    expect(rules).toContain('sg:fe egress allow tcp 5432 cidr:10.3.0.0/16');
+    expect(rules).toContain('sg:pg ingress allow tcp 5432 sg:fe');
+    expect(rules).toContain('sg:pg ingress allow all * cidr:0.0.0.0/0');
+    expect(rules).toContain('sg:pg egress allow all * cidr:0.0.0.0/0');
+    expect(rules).toContain('sg:fe ingress allow tcp 443 cidr:203.0.113.0/24');
+    expect(rules.filter(r => r.startsWith('nacl:web')).map(r => r.replace(/ #\d+$/, ''))).toEqual([
+      'nacl:web egress allow tcp 1024-65535 cidr:203.0.113.0/24',
+      'nacl:web egress allow tcp 5432 cidr:10.3.0.0/16',
+      'nacl:web ingress allow tcp 1024-65535 cidr:10.3.0.0/16',
+      'nacl:web ingress allow tcp 443 cidr:203.0.113.0/24',
+    ]);
+    expect(aws.expected.find(r => r.container === 'sg:fe' && r.direction === 'ingress')!.origin).toBe('Shop/Shop/Web/Fe/From-ipv4:203.0.113.0_24-tcp:443');
+    expect(m.model.workloads.map(w => w.name)).toEqual(['fe', 'pg']);
+  });
+
+  it('records the match-nothing egress rule literally', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'microseg-aws-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Quiet');
+    seg.addZone('Z').addWorkload('Lonely');
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    app.synth();
+    const m = JSON.parse(fs.readFileSync(path.join(outdir, 'quiet.microseg.json'), 'utf8')) as Manifest;
+    expect(m.clouds.aws!.expected).toEqual([
+      { container: 'sg:lonely', direction: 'egress', action: 'allow', protocol: 'icmp', ports: '252/86', peer: 'cidr:255.255.255.255/32' },
+    ]);
+  });
+});
