@@ -107,14 +107,15 @@ export class Segmentation extends Construct {
     return new Zone(this, id, props);
   }
 
-  /** The zones, sorted by name. */
+  /** The zones, sorted by name (then construct path). */
   public get zones(): Zone[] {
-    return this.collect<Zone>(ZONE_SYMBOL).sort((a, b) => cmp(a.name, b.name));
+    // Path breaks ties between equal names, so even a duplicate-name error is order-independent.
+    return this.collect<Zone>(ZONE_SYMBOL).sort((a, b) => cmp(a.name, b.name) || cmp(a.node.path, b.node.path));
   }
 
-  /** Every workload of every zone, sorted by name. */
+  /** Every workload of every zone, sorted by name (then construct path). */
   public get workloads(): Workload[] {
-    return this.collect<Workload>(WORKLOAD_SYMBOL).sort((a, b) => cmp(a.name, b.name));
+    return this.collect<Workload>(WORKLOAD_SYMBOL).sort((a, b) => cmp(a.name, b.name) || cmp(a.node.path, b.node.path));
   }
 
   /** Every allowed flow, sorted by construct path. */

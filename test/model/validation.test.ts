@@ -153,7 +153,7 @@ describe('model validation: names and labels', () => {
   it('rejects duplicate workload names across zones', () => {
     const { seg, db } = base();
     db.addWorkload('Front2', { name: 'front' });
-    expect(() => compile(seg)).toThrow(/microseg:DuplicateName\] at Shop\/Db\/Front2: "front": workload name is already used by Shop\/Web\/Front\./);
+    expect(() => compile(seg)).toThrow(/microseg:DuplicateName\] at Shop\/Web\/Front: "front": workload name is already used by Shop\/Db\/Front2\./);
   });
 
   it.each([
@@ -454,5 +454,18 @@ describe('model structure', () => {
     seg.addZone('A').addWorkload('X');
     seg.addZone('B', { mode: EnforcementMode.ENFORCE }).addWorkload('Y');
     expect(compile(seg).zones.map(z => [z.name, z.mode])).toEqual([['a', 'MONITOR'], ['b', 'ENFORCE']]);
+  });
+});
+
+describe('model validation: deterministic messages', () => {
+  it('reports a duplicate name the same way whatever the declaration order', () => {
+    const build = (dbFirst: boolean) => {
+      const seg = Segmentation.root('Shop');
+      const make = [() => seg.addZone('Web').addWorkload('Api'), () => seg.addZone('Db').addWorkload('Api2', { name: 'api' })];
+      (dbFirst ? make.reverse() : make).forEach(f => f());
+      return problemsOf(seg).message;
+    };
+    expect(build(true)).toBe(build(false));
+    expect(build(false)).toMatch(/microseg:DuplicateName\] at Shop\/Web\/Api: "api": workload name is already used by Shop\/Db\/Api2\./);
   });
 });
