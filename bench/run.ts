@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       if (prep.status !== 'ok') {
         for (const m of f.measurements) runs[m.role] = { ...prep, case: m.caseName, status: prep.status === 'unavailable' ? 'unavailable' : 'error', reason: `preparation ${f.prep}: ${prep.reason}` };
       } else {
-        options = { manifest: (prep.metrics as { manifest: string }).manifest };
+        options = { ...(prep.metrics ?? {}) };
       }
     }
     for (const m of f.measurements) {

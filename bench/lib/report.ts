@@ -110,7 +110,9 @@ export function formatFigure(f: Figure, r: FigureResult): string {
   if (f.cloud === 'audit') {
     if (m?.status !== 'ok') return `${f.title}: ${head(m)}`;
     const extra = mm.exitCode === 0 ? 'exit 0 (no drift)' : `exit ${mm.exitCode}, ${mm.findings} finding(s)${mm.errors?.length ? `, errors: ${firstLine(JSON.stringify(mm.errors))}` : ''}${mm.findingKinds?.length ? `: ${mm.findingKinds.slice(0, 2).join('; ')}` : ''}`;
-    return `${f.title}: ${secs(m.timings.audit ?? m.totalMs ?? 0)}, ${mem(m.peakRssBytes)} | API calls ${n(mm.apiCalls)} (reader pages ${n(mm.readerPages)}, minimum ${n(mm.minimumPages)}) | ${n(mm.securityGroups)} SGs, ${n(mm.liveRules)} rules, ${n(mm.networkInterfaces)} ENIs | ${extra}`;
+    const note = mm.prepNote ? ' | expected state synthesized with raised quotas (the backend refused the defaults)' : '';
+    const split = mm.serverMs !== undefined ? ` (reader ${secs(mm.readerMs)}, local server ${secs(mm.serverMs)})` : '';
+    return `${f.title}: ${secs(m.timings.audit ?? m.totalMs ?? 0)}${split}, ${mem(m.peakRssBytes)} | API calls ${n(mm.apiCalls)} (reader pages ${n(mm.readerPages)}, minimum ${n(mm.minimumPages)}) | ${n(mm.securityGroups)} SGs, ${n(mm.liveRules)} rules, ${n(mm.networkInterfaces)} ENIs | ${extra}${note}`;
   }
   const parts = [`${f.title}: microseg ${head(m)}`, `baseline ${head(b)}`, ratio(r)];
   const t = r.runs['microseg-tfjson'];
