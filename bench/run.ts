@@ -74,7 +74,7 @@ function allFigures(o: Options): Figure[] {
       });
     }
     figs.push({ id: `azure:${size}`, cloud: 'azure', size, title: `azure ${size} synth`, measurements: [{ role: 'microseg', caseName: 'azure-microseg' }, { role: 'baseline', caseName: 'azure-baseline' }, { role: 'microseg-tfjson', caseName: 'azure-microseg-tfjson' }] });
-    figs.push({ id: `gcp:${size}`, cloud: 'gcp', size, title: `gcp ${size} synth`, measurements: [{ role: 'microseg', caseName: 'gcp-microseg' }, { role: 'baseline', caseName: 'gcp-baseline' }] });
+    figs.push({ id: `gcp:${size}`, cloud: 'gcp', size, title: `gcp ${size} synth`, measurements: [{ role: 'microseg', caseName: 'gcp-microseg' }, { role: 'baseline', caseName: 'gcp-baseline' }, { role: 'microseg-tfjson', caseName: 'gcp-microseg-tfjson' }] });
     figs.push({ id: `audit:${size}`, cloud: 'audit', size, title: `audit ${size} aws`, prep: 'aws-manifest', measurements: [{ role: 'microseg', caseName: 'audit-aws' }] });
   }
   return figs;
