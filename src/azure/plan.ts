@@ -15,9 +15,9 @@
 import { CanonicalRule, portsText } from '../ir/canonical';
 import { ManifestCloudSection } from '../ir/manifest';
 import { IrService } from '../ir/services';
-import { IrPolicy } from '../ir/types';
+import { IrDeny, IrPolicy, IrZone } from '../ir/types';
 import { MicrosegProblem, MicrosegWarning } from '../model/errors';
-import { placeForTerraform, RangesSide, Side, throwProblems } from '../terraform/sides';
+import { isUnresolved, placeForTerraform, RangesSide, Side, SideRule, throwProblems } from '../terraform/sides';
 import { clip, cmp, hash32, shortHash, TfResourceSpec, tfIdentifier, tfRef } from '../terraform/util';
 
 /** Terraform resource types rendered by the Azure backend. */
@@ -52,6 +52,8 @@ export interface AzurePlanOptions {
   readonly zones?: string[];
   readonly subnetIds?: Record<string, string>;
   readonly tags?: Record<string, string>;
+  /** ASGs one NSG may reference (Azure: 100; lower only to exercise the switching in tests). */
+  readonly maxAsgsPerNsg?: number;
 }
 
 /** The result of planning. */
@@ -173,27 +175,74 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on Azure and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
   }
 
+  const zoneInfo = new Map(policy.zones.map(z => [z.name, z]));
+  const rangeCache = new Map<string, RangesSide[]>();
+  /** A local zone's own ranges as rule sides (one per address family); empty without cidrs. */
+  const zoneRanges = (zone: string): RangesSide[] => {
+    let r = rangeCache.get(zone);
+    if (!r) {
+      const cidrs = zoneInfo.get(zone)!.cidrs;
+      r = cidrs.some(isUnresolved) ? [] : (['ipv4', 'ipv6'] as const)
+        .map(family => ({ family, prefixes: cidrs.filter(c => (c.includes(':') ? 'ipv6' : 'ipv4') === family) }))
+        .filter(x => x.prefixes.length > 0)
+        .map(x => ({ kind: 'ranges' as const, key: `z:${zone}:${x.family}`, origin: 'zone' as const, label: zone, family: x.family, prefixes: x.prefixes }));
+      rangeCache.set(zone, r);
+    }
+    return r;
+  };
+
   const accs = new Map<string, RuleAcc>();
-  const add = (zone: string, direction: Direction, access: Access, source: Side, destination: Side, s: IrService, origin: string, what: string) => {
+  const add = (zone: string, direction: Direction, access: Access, source: Side, destination: Side, s: IrService, origin: string) => {
     const protocol = PROTOCOL[s.protocol];
     const key = `${zone}|${direction}|${access}|${source.key}|${destination.key}|${protocol}`;
     let a = accs.get(key);
-    if (!a) { a = { zone, direction, access, source, destination, protocol, ports: new Set(), origins: new Set(), what }; accs.set(key, a); }
+    if (!a) { a = { zone, direction, access, source, destination, protocol, ports: new Set(), origins: new Set(), what: `${access.toLowerCase()} ${sideText(source)} -> ${sideText(destination)}` }; accs.set(key, a); }
     a.ports.add(azurePorts(s));
     a.origins.add(origin);
   };
+
+  // Between two workloads on Azure a packet must pass the source NSG (outbound) and the
+  // destination NSG (inbound), so one exact side (ASG to ASG) suffices: the other side names the
+  // zone's ranges. That keeps the ASGs an NSG references (quota 100) and its rules (quota 1000)
+  // low. By default the exact side is outbound (mode A: the source NSG references the
+  // destination's ASG); only when an NSG would reference too many ASGs are whole zone pairs
+  // switched to an exact inbound side (mode B: the destination NSG references the source's ASG),
+  // largest relief first. Small models therefore never switch, which keeps rules stable.
+  const maxAsgs = opts.maxAsgsPerNsg ?? AZURE_LIMITS.asgsPerNsg;
+  const inboundExact = chooseExactSides(placement.rules, zoneInfo, z => zoneRanges(z).length > 0, maxAsgs);
   const widened = new Set<string>();
   for (const r of placement.rules) {
     if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
-    const what = `allow ${sideText(r.source)} -> ${sideText(r.destination)}`;
-    if (r.destination.kind === 'workload') add(r.destination.zone, 'Inbound', 'Allow', r.source, r.destination, r.service, r.flows[0], what);
-    if (r.source.kind === 'workload') add(r.source.zone, 'Outbound', 'Allow', r.source, r.destination, r.service, r.flows[0], what);
+    let inboundSources: Side[] = [r.source];
+    let outboundDestinations: Side[] = [r.destination];
+    if (r.source.kind === 'workload' && r.destination.kind === 'workload') {
+      const srcRanges = zoneRanges(r.source.zone);
+      const dstRanges = zoneRanges(r.destination.zone);
+      if (inboundExact.has(`${r.source.zone}>${r.destination.zone}`)) outboundDestinations = dstRanges;
+      else if (srcRanges.length) inboundSources = srcRanges;
+      else if (dstRanges.length) outboundDestinations = dstRanges;
+    }
+    if (r.destination.kind === 'workload') for (const src of inboundSources) add(r.destination.zone, 'Inbound', 'Allow', src, r.destination, r.service, r.flows[0]);
+    if (r.source.kind === 'workload') for (const dst of outboundDestinations) add(r.source.zone, 'Outbound', 'Allow', r.source, dst, r.service, r.flows[0]);
   }
+  // Guardrails stay exact on both sides; a side that covers a whole local zone with cidrs is
+  // named by the zone's ranges.
+  const covers = new Map<string, boolean>();
+  const wholeZone = (d: IrDeny, end: 'from' | 'to', side: Side): Side[] => {
+    if (side.kind !== 'workload') return [side];
+    const key = `${d.path}|${end}|${side.zone}`;
+    let c = covers.get(key);
+    if (c === undefined) {
+      const set = new Set(d[end].workloads);
+      c = zoneInfo.get(side.zone)!.workloads.every(w => set.has(w)) && zoneRanges(side.zone).length > 0;
+      covers.set(key, c);
+    }
+    return c ? zoneRanges(side.zone) : [side];
+  };
   for (const d of placement.denies) {
-    const what = `deny ${sideText(d.source)} -> ${sideText(d.destination)}`;
     for (const s of d.services) {
-      if (d.destination.kind === 'workload') add(d.destination.zone, 'Inbound', 'Deny', d.source, d.destination, s, d.deny.path, what);
-      if (d.source.kind === 'workload') add(d.source.zone, 'Outbound', 'Deny', d.source, d.destination, s, d.deny.path, what);
+      if (d.destination.kind === 'workload') for (const src of wholeZone(d.deny, 'from', d.source)) add(d.destination.zone, 'Inbound', 'Deny', src, d.destination, s, d.deny.path);
+      if (d.source.kind === 'workload') for (const dst of wholeZone(d.deny, 'to', d.destination)) add(d.source.zone, 'Outbound', 'Deny', d.source, dst, s, d.deny.path);
     }
   }
   for (const f of [...widened].sort()) {
@@ -201,7 +250,6 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   }
 
   // fixed rules per NSG
-  const zoneInfo = new Map(policy.zones.map(z => [z.name, z]));
   for (const z of placement.zones) {
     for (const direction of ['Inbound', 'Outbound'] as Direction[]) {
       const short = direction === 'Inbound' ? 'in' : 'out';
@@ -239,10 +287,10 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     }
     const asgs = new Set<string>();
     for (const a of list) for (const s of [a.source, a.destination]) if (s !== '*' && s.kind === 'workload') asgs.add(s.workload);
-    if (asgs.size > AZURE_LIMITS.asgsPerNsg) {
+    if (asgs.size > maxAsgs) {
       problems.push({
         code: 'QuotaExceeded', path: zoneInfo.get(zone)!.path, value: nsg,
-        message: `the rules of NSG "${nsg}" of zone "${zone}" reference ${asgs.size} application security groups; Azure allows at most ${AZURE_LIMITS.asgsPerNsg} per NSG.`,
+        message: `the rules of NSG "${nsg}" of zone "${zone}" reference ${asgs.size} application security groups; Azure allows at most ${maxAsgs} per NSG.`,
         hint: 'Split the zone, or have fewer distinct workloads talk to it (use zone cidrs on another backend for remote peers).',
       });
       continue;
@@ -384,4 +432,66 @@ function canonicalPorts(p: string): string {
   if (p === '*') return '*';
   const [a, b] = p.split('-').map(Number);
   return portsText(a, b ?? a);
+}
+
+/**
+ * Chooses, per ordered pair of zones on Azure, whether the exact (ASG to ASG) rule sits on the
+ * inbound side (returned set, key `src>dst`) instead of the default outbound side, so that no
+ * NSG references more than 100 ASGs where switching can avoid it. Greedy and deterministic:
+ * while some NSG is over its budget, apply the switch that most reduces the total excess
+ * (ties by key); stop when no switch helps.
+ */
+function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number): Set<string> {
+  const pairs = new Map<string, { zs: string; zd: string; dset: Set<string>; sset: Set<string> }>();
+  for (const r of rules) {
+    if (r.source.kind !== 'workload' || r.destination.kind !== 'workload' || r.source.zone === r.destination.zone) continue;
+    const key = `${r.source.zone}>${r.destination.zone}`;
+    let p = pairs.get(key);
+    if (!p) { p = { zs: r.source.zone, zd: r.destination.zone, dset: new Set(), sset: new Set() }; pairs.set(key, p); }
+    p.dset.add(r.destination.workload);
+    p.sset.add(r.source.workload);
+  }
+  const inbound = new Set<string>();
+  for (const [k, p] of pairs) if (!hasRanges(p.zs) && hasRanges(p.zd)) inbound.add(k);
+  // foreign ASG reference counts per zone NSG
+  const refs = new Map<string, Map<string, number>>();
+  const bump = (z: string, ws: Set<string>, by: number) => {
+    let m = refs.get(z);
+    if (!m) { m = new Map(); refs.set(z, m); }
+    for (const w of ws) {
+      const n = (m.get(w) ?? 0) + by;
+      if (n === 0) m.delete(w); else m.set(w, n);
+    }
+  };
+  const place = (k: string, by: number) => {
+    const p = pairs.get(k)!;
+    const both = !hasRanges(p.zs) && !hasRanges(p.zd);
+    if (both || !inbound.has(k)) bump(p.zs, p.dset, by);
+    if (both || inbound.has(k)) bump(p.zd, p.sset, by);
+  };
+  for (const k of pairs.keys()) place(k, 1);
+  const budget = (z: string) => maxAsgs - zoneInfo.get(z)!.workloads.length;
+  const excess = (z: string) => Math.max(0, (refs.get(z)?.size ?? 0) - budget(z));
+  const switchable = [...pairs.entries()].filter(([, p]) => hasRanges(p.zs) && hasRanges(p.zd)).map(([k]) => k).sort();
+  for (let guard = 0; guard <= switchable.length; guard++) {
+    const overZones = new Set([...refs.keys()].filter(z => excess(z) > 0));
+    if (overZones.size === 0) break;
+    let best: { k: string; gain: number } | undefined;
+    for (const k of switchable) {
+      const p = pairs.get(k)!;
+      if (!overZones.has(p.zs) && !overZones.has(p.zd)) continue;
+      const before = excess(p.zs) + excess(p.zd);
+      place(k, -1); toggle(inbound, k); place(k, 1);
+      const gain = before - (excess(p.zs) + excess(p.zd));
+      place(k, -1); toggle(inbound, k); place(k, 1);
+      if (gain > 0 && (!best || gain > best.gain)) best = { k, gain };
+    }
+    if (!best) break;
+    place(best.k, -1); toggle(inbound, best.k); place(best.k, 1);
+  }
+  return inbound;
+}
+
+function toggle(set: Set<string>, k: string): void {
+  if (set.has(k)) set.delete(k); else set.add(k);
 }

@@ -12,6 +12,7 @@ import { AzureSegmentation, AzureSegmentationProps, AzureTerraform } from '../..
 import { AZURE_PRIORITIES, assignPriorities, planAzure } from '../../src/azure/plan';
 import { compile } from '../../src/ir';
 import { terraformJson } from '../../src/terraform/util';
+import { AzureNsgEvaluator } from '../support/azure-evaluator';
 import { buildModel, ModelSpec, modelArb } from '../support/model-arbitrary';
 
 const RG = 'rg-shop';
@@ -63,21 +64,29 @@ describe('AzureSegmentation (cdktf)', () => {
     });
   });
 
-  it('renders an allow as inbound on the destination NSG and outbound on the source NSG, one ASG per side', () => {
-    const common = {
-      access: 'Allow', protocol: 'Tcp', source_port_range: '*', destination_port_ranges: ['8080', '8443'], resource_group_name: RG,
+  it('renders an allow as an exact outbound rule (ASG to ASG) on the source NSG and an inbound rule from the source zone on the destination NSG', () => {
+    const common = { access: 'Allow', protocol: 'Tcp', source_port_range: '*', destination_port_ranges: ['8080', '8443'], resource_group_name: RG };
+    const outbound = rule(tf, 'shop_web', 'allow-out-frontend-to-api-tcp');
+    expect(outbound).toMatchObject({
+      ...common, direction: 'Outbound',
       source_application_security_group_ids: ['${azurerm_application_security_group.shop_frontend.id}'],
       destination_application_security_group_ids: ['${azurerm_application_security_group.shop_api.id}'],
-    };
-    const inbound = rule(tf, 'shop_app', 'allow-in-frontend-to-api-tcp');
-    const outbound = rule(tf, 'shop_web', 'allow-out-frontend-to-api-tcp');
-    expect(inbound).toMatchObject({ ...common, direction: 'Inbound' });
-    expect(outbound).toMatchObject({ ...common, direction: 'Outbound' });
-    expect(inbound.description).toMatch(/^microseg shop: allow frontend -> api \(Shop\/App\/Api\//);
-    // a zone endpoint expands to one rule per workload pair
-    expect(rule(tf, 'shop_data', 'allow-in-api-to-db-tcp')).toMatchObject({ destination_port_range: '5432' });
-    expect(rule(tf, 'shop_data', 'allow-in-worker-to-db-tcp')).toBeDefined();
-    expect(rule(tf, 'shop_app', 'allow-out-worker-to-db-tcp')).toBeDefined();
+    });
+    expect(outbound.description).toMatch(/^microseg shop: allow frontend -> api \(Shop\/App\/Api\//);
+    const inbound = rule(tf, 'shop_app', 'allow-in-zone.web-to-api-tcp');
+    expect(inbound).toMatchObject({
+      ...common, direction: 'Inbound', source_address_prefixes: ['10.1.0.0/16'],
+      destination_application_security_group_ids: ['${azurerm_application_security_group.shop_api.id}'],
+    });
+    // a zone endpoint: one inbound rule from the zone, exact outbound rules per workload
+    expect(rule(tf, 'shop_data', 'allow-in-zone.app-to-db-tcp')).toMatchObject({ destination_port_range: '5432', source_address_prefixes: ['10.2.0.0/16'] });
+    expect(rule(tf, 'shop_app', 'allow-out-worker-to-db-tcp')).toMatchObject({ source_application_security_group_ids: ['${azurerm_application_security_group.shop_worker.id}'] });
+    expect(rule(tf, 'shop_app', 'allow-out-api-to-db-tcp')).toBeDefined();
+    // every rule references at most one ASG per side
+    for (const r of rulesOf(tf)) {
+      expect((r.source_application_security_group_ids ?? []).length).toBeLessThanOrEqual(1);
+      expect((r.destination_application_security_group_ids ?? []).length).toBeLessThanOrEqual(1);
+    }
   });
 
   it('renders peers as address prefixes without the model\'s zone ranges', () => {
@@ -100,9 +109,10 @@ describe('AzureSegmentation (cdktf)', () => {
   });
 
   it('renders DenyFlows as deny rules that win over every allow', () => {
-    const inbound = rule(tf, 'shop_data', 'deny-in-api-to-db-tcp');
-    expect(inbound).toMatchObject({ access: 'Deny', direction: 'Inbound', destination_port_range: '22', description: expect.stringContaining('Shop/NoSshIntoData') });
-    expect(rule(tf, 'shop_app', 'deny-out-worker-to-db-tcp')).toMatchObject({ access: 'Deny', direction: 'Outbound' });
+    // the guardrail covers whole zones: their ranges name the remote side
+    const inbound = rule(tf, 'shop_data', 'deny-in-zone.app-to-db-tcp');
+    expect(inbound).toMatchObject({ access: 'Deny', direction: 'Inbound', destination_port_range: '22', source_address_prefixes: ['10.2.0.0/16'], description: expect.stringContaining('Shop/NoSshIntoData') });
+    expect(rule(tf, 'shop_app', 'deny-out-worker-to-zone.data-tcp')).toMatchObject({ access: 'Deny', direction: 'Outbound', destination_address_prefixes: ['10.3.0.0/16'] });
     const allows = rulesOf(tf).filter(r => r.access === 'Allow').map(r => r.priority);
     const denies = rulesOf(tf).filter(r => r.access === 'Deny' && r.priority !== 4096).map(r => r.priority);
     expect(Math.max(...denies)).toBeLessThan(Math.min(...allows));
@@ -162,7 +172,8 @@ describe('AzureSegmentation: modes, placement, laziness', () => {
       new AzureSegmentation(stack, 'Azure', props(m.seg));
       new AllowFlow(m.seg, 'Late', { from: m.worker, to: m.api, ports: [Port.udp(53)] });
     });
-    expect(rule(tf, 'shop_app', 'allow-in-worker-to-api-udp')).toMatchObject({ protocol: 'Udp', destination_port_range: '53' });
+    expect(rule(tf, 'shop_app', 'allow-in-zone.app-to-api-udp')).toMatchObject({ protocol: 'Udp', destination_port_range: '53' });
+    expect(rule(tf, 'shop_app', 'allow-out-worker-to-api-udp')).toMatchObject({ protocol: 'Udp', destination_port_range: '53' });
   });
 
   it('renders ICMP and all-traffic, and warns that NSGs cannot match ICMP types', () => {
@@ -172,10 +183,33 @@ describe('AzureSegmentation: modes, placement, laziness', () => {
     const stack = new TerraformStack(Testing.app(), 's');
     new AzureSegmentation(stack, 'Azure', props(m.seg));
     const tf = JSON.parse(Testing.synth(stack));
-    expect(rule(tf, 'shop_app', 'allow-in-frontend-to-api-icmp')).toMatchObject({ protocol: 'Icmp', destination_port_range: '*' });
-    expect(rule(tf, 'shop_data', 'allow-in-frontend-to-db-all')).toMatchObject({ protocol: '*', destination_port_range: '*' });
+    expect(rule(tf, 'shop_app', 'allow-in-zone.web-to-api-icmp')).toMatchObject({ protocol: 'Icmp', destination_port_range: '*' });
+    expect(rule(tf, 'shop_data', 'allow-in-zone.web-to-db-all')).toMatchObject({ protocol: '*', destination_port_range: '*' });
     const warnings = stack.node.findAll().flatMap(c => c.node.metadata).map(md => String(md.data));
     expect(warnings.some(w => w.includes('microseg:IcmpTypeWidened') && w.includes('Shop/Ping'))).toBe(true);
+  });
+});
+
+describe('ASG quota: exact side switching', () => {
+  it('moves the exact side to inbound for a source that talks to many workloads (a monitoring server), keeping every NSG within 100 ASGs', () => {
+    const seg = Segmentation.root('Obs');
+    const mon = new Zone(seg, 'Mon', { cidrs: ['10.9.0.0/16'] }).addWorkload('Prom');
+    const zones = ['A', 'B', 'C'].map((n, i) => new Zone(seg, n, { cidrs: [`10.${i + 1}.0.0/16`] }));
+    zones.forEach(z => { for (let i = 0; i < 40; i++) z.addWorkload(`${z.node.id}${i}`); });
+    zones.forEach(z => new AllowFlow(seg, `Scrape${z.node.id}`, { from: mon, to: z, ports: [Port.tcp(9100)] }));
+    zones[1].workloads[0].allowFrom(zones[0].workloads[0], Port.tcp(443));
+    const tf = JSON.parse(AzureTerraform.render(props(seg)));
+    expect(rule(tf, 'obs_a', 'allow-in-prom-to-a0-tcp')).toMatchObject({ source_application_security_group_ids: ['${azurerm_application_security_group.obs_prom.id}'] });
+    expect(rule(tf, 'obs_mon', 'allow-out-prom-to-zone.a-tcp')).toMatchObject({ destination_address_prefixes: ['10.1.0.0/16'], destination_port_range: '9100' });
+    // unrelated pairs keep the default (exact outbound)
+    expect(rule(tf, 'obs_a', 'allow-out-a0-to-b0-tcp')).toBeDefined();
+    const ev = new AzureNsgEvaluator(tf, ['10.0.0.0/8']);
+    const at = (w: string, zi: number, host: number) => ({ workload: w, address: (10n << 24n) + (BigInt(zi) << 16n) + BigInt(host), family: 'ipv4' as const });
+    expect(ev.allows({ source: at('prom', 9, 1), destination: at('a7', 1, 8), protocol: 'tcp', port: 9100 })).toBe(true);
+    expect(ev.allows({ source: at('prom', 9, 1), destination: at('a7', 1, 8), protocol: 'tcp', port: 22 })).toBe(false);
+    expect(ev.allows({ source: at('a1', 1, 2), destination: at('a7', 1, 8), protocol: 'tcp', port: 9100 })).toBe(false);
+    expect(ev.allows({ source: at('a0', 1, 1), destination: at('b0', 2, 1), protocol: 'tcp', port: 443 })).toBe(true);
+    expect(ev.allows({ source: at('a1', 1, 2), destination: at('b0', 2, 1), protocol: 'tcp', port: 443 })).toBe(false);
   });
 });
 
@@ -204,11 +238,11 @@ describe('AzureSegmentation errors', () => {
   it('fails at synth with QuotaExceeded when an NSG would exceed 1000 rules', () => {
     const seg = Segmentation.root('Big');
     const z = new Zone(seg, 'Z', { cidrs: ['10.1.0.0/16'] });
-    for (let i = 0; i < 25; i++) z.addWorkload(`W${i}`);
+    for (let i = 0; i < 40; i++) z.addWorkload(`W${i}`);
     new AllowFlow(seg, 'Mesh', { from: z, to: z, ports: [Port.tcp(443)] });
     const stack = new TerraformStack(Testing.app(), 's');
     new AzureSegmentation(stack, 'A', props(seg));
-    expect(() => Testing.synth(stack)).toThrow(/microseg:QuotaExceeded.*"big-z".*1252 rules.*at most 1000/);
+    expect(() => Testing.synth(stack)).toThrow(/microseg:QuotaExceeded.*"big-z".*1642 rules.*at most 1000/);
   });
 
   it('fails with QuotaExceeded when an NSG references more than 100 ASGs', () => {
@@ -218,7 +252,8 @@ describe('AzureSegmentation errors', () => {
     const target = a.addWorkload('T');
     for (let i = 0; i < 100; i++) b.addWorkload(`W${i}`);
     target.allowFrom(b, Port.tcp(443));
-    expect(() => AzureTerraform.render(props(seg))).toThrow(/microseg:QuotaExceeded.*"big-a".*101 application security groups/);
+    // B's NSG holds 100 own ASGs plus T's; switching the exact side to A's NSG does not help (101 there too)
+    expect(() => AzureTerraform.render(props(seg))).toThrow(/microseg:QuotaExceeded.*"big-b".*101 application security groups/);
   });
 
   it('fails with PriorityExhausted when the deny band runs out', () => {
@@ -294,12 +329,14 @@ describe('manifest at synth', () => {
     expect(az.identities.api).toEqual({ asgName: 'shop-api', asgTerraformAddress: 'azurerm_application_security_group.shop_api', nsgName: 'shop-app', zone: 'app' });
     expect(az.containers['nsg:shop-web']).toEqual({ zone: 'web', terraformAddress: 'azurerm_network_security_group.shop_web' });
     const tf = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks/azure/cdk.tf.json'), 'utf8'));
-    const inbound = rule(tf, 'shop_app', 'allow-in-frontend-to-api-tcp');
+    const outbound = rule(tf, 'shop_web', 'allow-out-frontend-to-api-tcp');
     expect(az.expected).toContainEqual({
-      container: 'nsg:shop-app', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '8080',
-      peer: 'asg:shop-frontend', target: 'asg:shop-api', priority: inbound.priority, name: 'allow-in-frontend-to-api-tcp',
+      container: 'nsg:shop-web', direction: 'egress', action: 'allow', protocol: 'tcp', ports: '8080',
+      peer: 'asg:shop-api', target: 'asg:shop-frontend', priority: outbound.priority, name: 'allow-out-frontend-to-api-tcp',
       origin: expect.stringMatching(/^Shop\/App\/Api\//),
     });
+    const inbound = rule(tf, 'shop_app', 'allow-in-zone.web-to-api-tcp');
+    expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-app', direction: 'ingress', protocol: 'tcp', ports: '8443', peer: 'cidr:10.1.0.0/16', target: 'asg:shop-api', priority: inbound.priority }));
     expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-web', direction: 'egress', action: 'deny', protocol: 'all', ports: '*', peer: '*', target: '*', priority: 4096 }));
     // one canonical rule per (peer, target, protocol, ports)
     const n = az.expected.filter((r: any) => r.name === 'allow-in-cidr.0.0.0.0_0-to-frontend-tcp').length;
@@ -333,7 +370,7 @@ describe('determinism and stability', () => {
     const after = JSON.parse(AzureTerraform.render(props(buildModel(more).seg)));
     const b = before.resource.azurerm_network_security_rule; const a = after.resource.azurerm_network_security_rule;
     for (const [name, attrs] of Object.entries(b)) expect(a[name], name).toEqual(attrs);
-    expect(Object.keys(a).filter(k => !(k in b)).sort()).toEqual(['seg_z0_allow-out-w0-1-to-w1-1-tcp', 'seg_z1_allow-in-w0-1-to-w1-1-tcp']);
+    expect(Object.keys(a).filter(k => !(k in b)).sort()).toEqual(['seg_z0_allow-out-w0-1-to-w1-1-tcp', 'seg_z1_allow-in-zone_z0-to-w1-1-tcp']);
     expect(after.resource.azurerm_application_security_group).toEqual(before.resource.azurerm_application_security_group);
     expect(after.resource.azurerm_network_security_group).toEqual(before.resource.azurerm_network_security_group);
   });
