@@ -28,7 +28,11 @@ export async function run(ctx: CaseContext) {
   const output = await ctx.time('analyze', () => analyzeAssembly(ctx.outdir), { measured: false });
   let sgsPerWorkloadMax: number | string = 'unknown';
   if (typeof built.backend.securityGroupsFor === 'function') {
-    sgsPerWorkloadMax = Math.max(...[...built.model.workloads.values()].map(w => built.backend.securityGroupsFor(w).length));
+    try {
+      sgsPerWorkloadMax = Math.max(...[...built.model.workloads.values()].map(w => built.backend.securityGroupsFor(w).length));
+    } catch (e) {
+      sgsPerWorkloadMax = `unknown (securityGroupsFor threw: ${String((e as Error).message).split('\n')[0].slice(0, 200)})`;
+    }
   }
   return { flows: topo.flows.length, workloads: topo.workloads.length, sgsPerWorkloadMax, output };
 }
