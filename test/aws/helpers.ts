@@ -7,6 +7,10 @@ import { buildModel, BuildOptions, ModelSpec, zoneName } from '../support/model-
 
 export const VPC_CIDR = '10.0.0.0/8';
 
+// CDK's built-in CloudFormation validation costs seconds per process; the unit and property tests
+// do without it (test/aws/examples.test.ts turns it back on and checks the report is clean).
+process.env.CDK_VALIDATION = 'false';
+
 export function importedVpc(stack: Stack): ec2.IVpc {
   return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], vpcCidrBlock: VPC_CIDR });
 }
