@@ -31,6 +31,7 @@ function base(ctx: CaseContext, status: CaseResult['status'], reason?: string, m
     ...(reason ? { reason } : {}),
     timings: Object.fromEntries(Object.entries(ctx.timings).map(([k, v]) => [k, Math.round(v)])),
     totalMs: Math.round(ctx.totalMs),
+    cpuMs: Math.round(ctx.cpuMs),
     peakRssBytes: ctx.peakRssBytes,
     floorRssBytes: ctx.floorRssBytes,
     ...(metrics ? { metrics } : {}),

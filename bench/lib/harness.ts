@@ -34,6 +34,8 @@ export interface CaseResult {
   readonly timings: Record<string, number>;
   /** Sum of the measured phases (everything but `import` and analysis), ms. */
   readonly totalMs?: number;
+  /** CPU time (user + system, all threads of the process) of the measured phases, ms: less sensitive to other load than wall time. */
+  readonly cpuMs?: number;
   /** maxRSS of the child when the measurement ended (bytes). */
   readonly peakRssBytes?: number;
   /** RSS after imports, before the measured work (bytes): the floor of the process. */
@@ -55,6 +57,8 @@ export type CaseMetrics = Record<string, unknown>;
 
 export class CaseContext {
   readonly timings: Record<string, number> = {};
+  /** CPU time per phase (ms). */
+  readonly cpu: Record<string, number> = {};
   /** Phases whose time is not part of the measured total. */
   private readonly unmeasured = new Set<string>(['import']);
   peakRssBytes?: number;
@@ -72,10 +76,13 @@ export class CaseContext {
   async time<T>(name: string, fn: () => T | Promise<T>, opts: { measured?: boolean } = {}): Promise<T> {
     if (opts.measured === false) this.unmeasured.add(name);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     try {
       return await fn();
     } finally {
       this.timings[name] = (this.timings[name] ?? 0) + (performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      this.cpu[name] = (this.cpu[name] ?? 0) + (c.user + c.system) / 1000;
     }
   }
 
@@ -96,6 +103,11 @@ export class CaseContext {
   /** Sum of the measured phases. */
   get totalMs(): number {
     return Object.entries(this.timings).filter(([k]) => !this.unmeasured.has(k)).reduce((s, [, v]) => s + v, 0);
+  }
+
+  /** CPU time of the measured phases. */
+  get cpuMs(): number {
+    return Object.entries(this.cpu).filter(([k]) => !this.unmeasured.has(k)).reduce((s, [, v]) => s + v, 0);
   }
 }
 

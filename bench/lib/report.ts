@@ -25,6 +25,8 @@ export interface FigureResult {
   readonly runs: Record<string, CaseResult>;
   /** microseg time / baseline time. */
   ratio?: number;
+  /** microseg CPU time / baseline CPU time. */
+  cpuRatio?: number;
   /** The printed line. */
   line?: string;
 }
@@ -58,7 +60,12 @@ function ratio(f: FigureResult): string {
   if (m?.status !== 'ok' || !b || (b.status !== 'ok' && b.status !== 'timeout')) return 'ratio n/a';
   const r = (m.totalMs ?? 0) / Math.max(1, b.totalMs ?? 1);
   f.ratio = Math.round(r * 100) / 100;
-  return `ratio ${b.status === 'timeout' ? '< ' : ''}${f.ratio.toFixed(2)}`;
+  let cpu = '';
+  if (b.status === 'ok' && m.cpuMs && b.cpuMs) {
+    f.cpuRatio = Math.round((m.cpuMs / b.cpuMs) * 100) / 100;
+    cpu = ` (CPU ${f.cpuRatio.toFixed(2)})`;
+  }
+  return `ratio ${b.status === 'timeout' ? '< ' : ''}${f.ratio.toFixed(2)}${cpu}`;
 }
 
 function awsOutput(o: Json, sgsPerWorkload: Json, baseline: boolean): string {
