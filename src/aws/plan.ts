@@ -257,7 +257,6 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
 
   const localZones = new Set(opts.zones ?? policy.zones.map(z => z.name));
   const zoneByName = new Map(policy.zones.map(z => [z.name, z]));
-  const workloadByName = new Map(policy.workloads.map(w => [w.name, w]));
   const flowByPath = new Map(policy.flows.map(f => [f.path, f]));
   const localWorkloads = policy.workloads.filter(w => localZones.has(w.zone));
 
