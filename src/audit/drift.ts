@@ -87,10 +87,10 @@ export function fingerprint(cloud: Cloud, key: string): string {
 export function computeDrift(expected: readonly CanonicalRule[], live: readonly CanonicalRule[], unmanaged: readonly UnmanagedAttachment[], ctx: DriftContext): Finding[] {
   const exp = normalizeRules(expected);
   const liv = normalizeRules(live);
-  const liveKeys = new Set(liv.map(ruleKey));
-  const expKeys = new Set(exp.map(ruleKey));
-  const missing = exp.filter(r => !liveKeys.has(ruleKey(r)));
-  const extra = liv.filter(r => !expKeys.has(ruleKey(r)));
+  const liveKeys = new Set(liv.map(r => r.key));
+  const expKeys = new Set(exp.map(r => r.key));
+  const missing = exp.filter(r => !liveKeys.has(r.key));
+  const extra = liv.filter(r => !expKeys.has(r.key));
   const locate = new Locator(ctx);
   const findings: Finding[] = [];
 
@@ -116,16 +116,16 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
     }
     if (!best) { unpairedMissing.push(e); continue; }
     paired.add(best);
-    const key = `modified ${ruleKey(e)} -> ${ruleKey(best)}`;
+    const key = `modified ${e.key} -> ${best.key}`;
     findings.push({
       kind: 'modified', severity: modifiedSeverity(e, best), cloud: ctx.cloud, container: e.container,
-      expected: strip(e), live: strip(best),
-      message: `declared ${describeRule(e)}, but live is ${describeRule(best)}.`,
+      expected: strip(e), live: strip(best), ...(best.ids.length ? { liveIds: best.ids } : {}),
+      message: `declared ${describeRule(e)}, but live is ${describeRule(best)}${idsText(best)}.`,
       ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
     });
   }
   for (const e of unpairedMissing) {
-    const key = `missing ${ruleKey(e)}`;
+    const key = `missing ${e.key}`;
     findings.push({
       kind: 'missing', severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
       message: `declared ${describeRule(e)} is not live.`,
@@ -134,10 +134,10 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
   }
   for (const l of extra) {
     if (paired.has(l)) continue;
-    const key = `unexpected ${ruleKey(l)}`;
+    const key = `unexpected ${l.key}`;
     findings.push({
-      kind: 'unexpected', severity: unexpectedSeverity(l), cloud: ctx.cloud, container: l.container, live: strip(l),
-      message: `live ${describeRule(l)} is not declared.`,
+      kind: 'unexpected', severity: unexpectedSeverity(l), cloud: ctx.cloud, container: l.container, live: strip(l), ...(l.ids.length ? { liveIds: l.ids } : {}),
+      message: `live ${describeRule(l)}${idsText(l)} is not declared.`,
       ...locate.container(l.container, l.target), key, fingerprint: fingerprint(ctx.cloud, key),
     });
   }
@@ -161,8 +161,13 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 function strip(r: NormalRule): CanonicalRule {
-  const { names: _n, origins: _o, sources: _s, ...rest } = r;
+  const { names: _n, origins: _o, sources: _s, ids: _i, key: _k, ...rest } = r;
   return rest;
+}
+
+function idsText(r: NormalRule): string {
+  if (r.ids.length === 0) return '';
+  return r.ids.length <= 3 ? ` (${r.ids.join(', ')})` : ` (${r.ids.slice(0, 3).join(', ')} and ${r.ids.length - 3} more)`;
 }
 
 /** Maps rules and containers to construct paths and manifest entries. */

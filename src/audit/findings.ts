@@ -39,6 +39,7 @@ export interface UnmanagedAttachment {
 /** What a reader saw. `errors` non-empty means the view is incomplete (fail closed). */
 export interface LiveState {
   readonly cloud: Cloud;
+  /** Live rules, each with its cloud id when there is one (`LiveRule.id`). */
   readonly rules: CanonicalRule[];
   readonly containers: LiveContainer[];
   readonly unmanaged: UnmanagedAttachment[];
@@ -58,6 +59,8 @@ export interface Finding {
   readonly container: string;
   readonly expected?: CanonicalRule;
   readonly live?: CanonicalRule;
+  /** Cloud ids of the live rule(s) (`sg-…/sgr-…`, ARM rule ids, firewall names), to remove or fix them. */
+  readonly liveIds?: string[];
   readonly unmanaged?: UnmanagedAttachment;
   readonly message: string;
   /** Construct path(s) the finding belongs to (the flow's path, or the workload/zone/segmentation). */

@@ -116,6 +116,11 @@ export interface DriftFinding {
    */
   readonly live?: AuditRule;
   /**
+   * Cloud ids of the live rule(s): `sg-…/sgr-…` (AWS), ARM rule ids (Azure).
+   * @default - none
+   */
+  readonly liveIds?: string[];
+  /**
    * Unmanaged: the interface (ENI, NIC) the foreign group is attached to.
    * @default - none
    */
@@ -325,7 +330,7 @@ function packageVersion(): string {
 function toFinding(f: Finding): DriftFinding {
   return {
     kind: f.kind as DriftKind, severity: f.severity as DriftSeverity, cloud: f.cloud as AuditCloud, container: f.container, message: f.message,
-    ...(f.expected ? { expected: f.expected } : {}), ...(f.live ? { live: f.live } : {}),
+    ...(f.expected ? { expected: f.expected } : {}), ...(f.live ? { live: f.live } : {}), ...(f.liveIds ? { liveIds: f.liveIds } : {}),
     ...(f.unmanaged ? { attachedTo: f.unmanaged.attachedTo, unmanagedName: f.unmanaged.name, workloads: f.unmanaged.workloads } : {}),
     constructPath: f.constructPath, manifestEntry: f.manifestEntry, key: f.key, fingerprint: f.fingerprint,
   };
@@ -334,7 +339,7 @@ function toFinding(f: Finding): DriftFinding {
 function fromFinding(f: DriftFinding): Finding {
   return {
     kind: f.kind, severity: f.severity, cloud: f.cloud as Cloud, container: f.container, message: f.message,
-    expected: f.expected as CanonicalRule | undefined, live: f.live as CanonicalRule | undefined,
+    expected: f.expected as CanonicalRule | undefined, live: f.live as CanonicalRule | undefined, liveIds: f.liveIds,
     unmanaged: f.attachedTo ? { container: f.container, name: f.unmanagedName ?? f.container, attachedTo: f.attachedTo, workloads: f.workloads ?? [] } : undefined,
     constructPath: f.constructPath, manifestEntry: f.manifestEntry, key: f.key, fingerprint: f.fingerprint,
   } as Finding;

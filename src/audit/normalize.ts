@@ -13,6 +13,15 @@ export interface NormalRule extends CanonicalRule {
   readonly origins: string[];
   /** Indexes (in the input list) of the rules merged into this one. */
   readonly sources: number[];
+  /** Cloud ids of the live rules merged into this one (`sg-…/sgr-…`, ARM rule ids, firewall names). */
+  readonly ids: string[];
+  /** {@link ruleKey}, computed once. */
+  readonly key: string;
+}
+
+/** A canonical rule as a reader returns it: with the cloud's id of the rule, when it has one. */
+export interface LiveRule extends CanonicalRule {
+  readonly id?: string;
 }
 
 const PROTOCOL_NUMBERS: Record<string, string> = { '-1': 'all', '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6' };
@@ -133,17 +142,19 @@ export function normalizeRules(rules: readonly CanonicalRule[]): NormalRule[] {
       const members = g.members.filter(m => contributes(p, m.rule.ports ?? '*'));
       const names = [...new Set(members.map(m => m.rule.name).filter((n): n is string => !!n))].sort();
       const origins = [...new Set(members.flatMap(m => (m.rule.origin ?? '').split(',').map(o => o.trim()).filter(Boolean)))].sort();
-      out.push({
-        ...base,
+      const ids = [...new Set(members.map(m => (m.rule as LiveRule).id).filter((x): x is string => !!x))].sort();
+      const { id: _i, ...plain } = base as LiveRule;
+      const rule: CanonicalRule = {
+        ...plain,
         protocol: g.protocol,
         ports: p,
         ...(names.length ? { name: names.join(',') } : {}),
         ...(origins.length ? { origin: origins.join(',') } : {}),
-        names, origins, sources: members.map(m => m.index).sort((a, b) => a - b),
-      });
+      };
+      out.push({ ...rule, names, origins, sources: members.map(m => m.index).sort((a, b) => a - b), ids, key: ruleKey(rule) });
     }
   }
-  return out.sort((a, b) => cmp(ruleKey(a), ruleKey(b)));
+  return out.sort((a, b) => cmp(a.key, b.key));
 }
 
 /** The semantic identity of a normalised rule (names, origins and ids excluded). */

@@ -43,7 +43,7 @@ export function synthAwsThreeTier(outdir = tmpDir('microseg-cdk-')): string {
 
 /** The multi-cloud example's CDKTF app synthesized; returns its manifest (Azure and GCP sections). */
 export async function synthMultiCloud(outdir = tmpDir('microseg-cdktf-')): Promise<string> {
-  const { buildApp } = await import('../../examples/multi-cloud/main');
+  const { buildApp } = await import('../../examples/multi-cloud/main.js');
   buildApp(outdir).synth();
   return path.join(outdir, 'shop.microseg.json');
 }

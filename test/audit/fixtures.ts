@@ -110,7 +110,7 @@ export function shopManifest(): Manifest {
   m = withCloud(m, 'aws', {
     backendPath: 'App/Stack/Seg', zones: ['app', 'data', 'web'], settings: { region: 'eu-west-1' },
     identities: Object.fromEntries(policy.workloads.map(w => [w.name, { securityGroupName: w.name }])),
-    containers: Object.fromEntries(policy.workloads.map(w => [`sg:${w.name}`, { workload: w.name }]).concat([['nacl:data', { zone: 'data' }]])),
+    containers: { ...Object.fromEntries(policy.workloads.map(w => [`sg:${w.name}`, { workload: w.name }])), 'nacl:data': { zone: 'data' } },
     expected: awsExpected(policy),
   });
   m = withCloud(m, 'azure', {

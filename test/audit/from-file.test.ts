@@ -21,9 +21,9 @@ describe('AWS CLI samples', () => {
     const sg = doc.SecurityGroups[0];
     const rules = fromIpPermissions(sg, new Map([[sg.GroupId, sg.GroupName]]));
     expect(rules).toEqual([
-      { container: 'sg:MySecurityGroup', direction: 'ingress', action: 'allow', protocol: 'all', ports: '*', peer: 'sg:MySecurityGroup' },
-      { container: 'sg:MySecurityGroup', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '22', peer: 'cidr:203.0.113.0/24' },
-      { container: 'sg:MySecurityGroup', direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:0.0.0.0/0' },
+      { container: 'sg:MySecurityGroup', direction: 'ingress', action: 'allow', protocol: 'all', ports: '*', peer: 'sg:MySecurityGroup', id: 'sg-903004f8' },
+      { container: 'sg:MySecurityGroup', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '22', peer: 'cidr:203.0.113.0/24', id: 'sg-903004f8' },
+      { container: 'sg:MySecurityGroup', direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:0.0.0.0/0', id: 'sg-903004f8' },
     ]);
   });
 
@@ -31,9 +31,9 @@ describe('AWS CLI samples', () => {
     const doc = read('aws/describe-security-group-rules.output1.json');
     const names = new Map([['sg-1234567890abcdef0', 'web']]);
     expect(doc.SecurityGroupRules.map((r: any) => fromSecurityGroupRule(r, 'sg:web', names))).toEqual([
-      { container: 'sg:web', direction: 'ingress', action: 'allow', protocol: 'all', ports: '*', peer: 'sg:web' },
-      { container: 'sg:web', direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:::/0' },
-      { container: 'sg:web', direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:0.0.0.0/0' },
+      { container: 'sg:web', direction: 'ingress', action: 'allow', protocol: 'all', ports: '*', peer: 'sg:web', id: 'sg-1234567890abcdef0/sgr-abcdef01234567890' },
+      { container: 'sg:web', direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:::/0', id: 'sg-1234567890abcdef0/sgr-bcdef01234567890a' },
+      { container: 'sg:web', direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:0.0.0.0/0', id: 'sg-1234567890abcdef0/sgr-cdef01234567890ab' },
     ]);
   });
 
@@ -41,7 +41,7 @@ describe('AWS CLI samples', () => {
     const doc = read('aws/describe-network-acls.output1.json');
     const rules = doc.NetworkAcls.flatMap((a: any) => fromNetworkAcl(a));
     expect(rules).toHaveLength(6);
-    expect(rules).toContainEqual({ container: 'nacl:acl-0e2a78e4e2EXAMPLE', direction: 'ingress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:::/0', priority: 101 });
+    expect(rules).toContainEqual({ container: 'nacl:acl-0e2a78e4e2EXAMPLE', direction: 'ingress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:::/0', priority: 101, id: 'acl-0e2a78e4e2EXAMPLE#ingress/101' });
     expect(rules.every((r: any) => r.priority < 32767)).toBe(true);
   });
 
@@ -72,7 +72,10 @@ describe('Azure samples', () => {
     const nsgs = nsgsOf(read('azure/NetworkSecurityGroupGet.2024-05-01.json'))!;
     expect(nsgs).toHaveLength(1);
     const { rules } = fromNsg(nsgs[0]);
-    expect(rules).toEqual([{ container: 'nsg:testnsg', direction: 'ingress', action: 'allow', protocol: 'all', ports: '80', peer: '*', target: '*', priority: 130, name: 'rule1' }]);
+    expect(rules).toEqual([{
+      container: 'nsg:testnsg', direction: 'ingress', action: 'allow', protocol: 'all', ports: '80', peer: '*', target: '*', priority: 130, name: 'rule1',
+      id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg/securityRules/rule1',
+    }]);
     // '*' source: internet-wide; port 80 is not an admin port: high
     const [f] = computeDrift([], rules, [], { cloud: 'azure' });
     expect(f).toMatchObject({ kind: 'unexpected', severity: 'high' });

@@ -59,11 +59,18 @@ export function isSegmentationGroup(sg: { Tags?: Ec2Tag[] }, segmentation: strin
   return tagValue(sg.Tags, AWS_TAGS.segmentation) === segmentation;
 }
 
+const peerCache = new Map<string, string>();
+
 /** Canonical `cidr:` peer (canonical text; a bare address becomes a host route). */
 export function cidrPeer(text: string): string {
-  const withPrefix = text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`;
-  const c = parseCidr(withPrefix);
-  return `cidr:${isCidr(c) ? c.text : withPrefix.toLowerCase()}`;
+  let out = peerCache.get(text);
+  if (out === undefined) {
+    const withPrefix = text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`;
+    const c = parseCidr(withPrefix);
+    out = `cidr:${isCidr(c) ? c.text : withPrefix.toLowerCase()}`;
+    if (peerCache.size < 100_000) peerCache.set(text, out);
+  }
+  return out;
 }
 
 /** Canonical ports of an EC2 protocol and from/to pair (SG rules; ICMP from = type, to = code). */
@@ -89,7 +96,9 @@ export function fromSecurityGroupRule(r: Ec2SecurityGroupRule, container: string
     : r.CidrIpv6 ? cidrPeer(r.CidrIpv6)
       : r.PrefixListId ? `pl:${r.PrefixListId}`
         : r.ReferencedGroupInfo?.GroupId ? groupPeer(r.ReferencedGroupInfo.GroupId, names) : '*';
-  return { container, direction: r.IsEgress ? 'egress' : 'ingress', action: 'allow', protocol, ports: ec2Ports(protocol, r.FromPort, r.ToPort), peer };
+  const rule: CanonicalRule & { id?: string } = { container, direction: r.IsEgress ? 'egress' : 'ingress', action: 'allow', protocol, ports: ec2Ports(protocol, r.FromPort, r.ToPort), peer };
+  if (r.SecurityGroupRuleId) rule.id = `${r.GroupId}/${r.SecurityGroupRuleId}`;
+  return rule;
 }
 
 function groupPeer(id: string, names: GroupNames): string {
@@ -111,7 +120,7 @@ export function fromIpPermissions(sg: Ec2SecurityGroup, names: GroupNames): Cano
         ...(p.PrefixListIds ?? []).map(x => `pl:${x.PrefixListId}`),
         ...(p.UserIdGroupPairs ?? []).map(x => groupPeer(x.GroupId ?? '', names)),
       ];
-      for (const peer of peers) out.push({ container, direction, action: 'allow', protocol, ports, peer });
+      for (const peer of peers) out.push({ container, direction, action: 'allow', protocol, ports, peer, ...(sg.GroupId ? { id: sg.GroupId } : {}) } as CanonicalRule);
     }
   };
   add(sg.IpPermissions, 'ingress');
@@ -133,7 +142,8 @@ export function fromNetworkAcl(acl: Ec2NetworkAcl): CanonicalRule[] {
     out.push({
       container, direction: e.Egress ? 'egress' : 'ingress', action: e.RuleAction === 'deny' ? 'deny' : 'allow',
       protocol, ports, peer: cidr ? cidrPeer(cidr) : '*', priority: e.RuleNumber,
-    });
+      ...(acl.NetworkAclId ? { id: `${acl.NetworkAclId}#${e.Egress ? 'egress' : 'ingress'}/${e.RuleNumber}` } : {}),
+    } as CanonicalRule);
   }
   return out;
 }

@@ -59,6 +59,8 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   let requests = 0;
   let pages = 0;
   client.middlewareStack.add((next: any) => async (args: any) => { requests++; return next(args); }, { step: 'deserialize', name: 'microsegRequestCounter' });
+  // The SDK's logger middleware filters every response for its no-op logger: costly on big pages.
+  client.middlewareStack.remove('loggerMiddleware');
   const errors: string[] = [];
   const notes: string[] = [];
   const progress = options.progress;

@@ -96,7 +96,8 @@ export function fromNsg(nsg: AzureNsg, names?: { nsg?: string }): { rules: Canon
           rules.push({
             container, direction: inbound ? 'ingress' : 'egress', action: String(r.access).toLowerCase() === 'deny' ? 'deny' : 'allow',
             protocol, ports: protocol === 'all' && p === '*' ? '*' : p, peer, target, priority: r.priority, name: r.name ?? armName(r.id),
-          });
+            ...(r.id ? { id: r.id } : {}),
+          } as CanonicalRule);
         }
       }
     }

@@ -136,17 +136,21 @@ function respond(state: Ec2State, action: string, filters: Map<string, string[]>
   };
   const wrap = (inner: string, next?: string) =>
     `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId(offset)}</requestId>${inner}${next ? el('nextToken', next) : ''}</${action}Response>`;
-  const groupIds = filters.get('group-id');
+  const groupIdList = filters.get('group-id');
+  const groupIds = groupIdList ? new Set(groupIdList) : undefined;
   switch (action) {
     case 'DescribeSecurityGroups': {
       checkFilters(filters, ['group-id', 'vpc-id']);
-      const groups = state.securityGroups.filter(g => tagsMatch(g.tags, filters) && (!groupIds || groupIds.includes(g.groupId)));
+      const groups = state.securityGroups.filter(g => tagsMatch(g.tags, filters) && (!groupIds || groupIds.has(g.groupId)));
       const { slice, next } = pageOf(groups);
-      return wrap(nest('securityGroupInfo', slice.map(g => item(groupXml(g, state))).join('')), next);
+      const byGroup = new Map<string, Ec2Rule[]>();
+      const wanted = new Set(slice.map(g => g.groupId));
+      for (const r of state.rules) if (wanted.has(r.groupId)) byGroup.set(r.groupId, [...(byGroup.get(r.groupId) ?? []), r]);
+      return wrap(nest('securityGroupInfo', slice.map(g => item(groupXml(g, byGroup.get(g.groupId) ?? []))).join('')), next);
     }
     case 'DescribeSecurityGroupRules': {
       checkFilters(filters, ['group-id', 'security-group-rule-id']);
-      const rules = state.rules.filter(r => !groupIds || groupIds.includes(r.groupId));
+      const rules = state.rules.filter(r => !groupIds || groupIds.has(r.groupId));
       const { slice, next } = pageOf(rules);
       return wrap(nest('securityGroupRuleSet', slice.map(r => item(ruleXml(r))).join('')), next);
     }
@@ -158,7 +162,7 @@ function respond(state: Ec2State, action: string, filters: Map<string, string[]>
     }
     case 'DescribeNetworkInterfaces': {
       checkFilters(filters, ['group-id', 'vpc-id']);
-      const enis = state.networkInterfaces.filter(e => !groupIds || e.groupIds.some(g => groupIds.includes(g)));
+      const enis = state.networkInterfaces.filter(e => !groupIds || e.groupIds.some(g => groupIds.has(g)));
       const { slice, next } = pageOf(enis);
       const names = new Map(state.securityGroups.map(g => [g.groupId, g.groupName]));
       return wrap(nest('networkInterfaceSet', slice.map(e => item(
@@ -187,8 +191,8 @@ function tagSet(tags: Record<string, string>): string {
   return nest('tagSet', Object.entries(tags).map(([k, v]) => item(el('key', k) + el('value', v))).join(''));
 }
 
-function groupXml(g: Ec2Group, state: Ec2State): string {
-  const perms = (egress: boolean) => state.rules.filter(r => r.groupId === g.groupId && r.isEgress === egress).map(r => item(
+function groupXml(g: Ec2Group, rules: Ec2Rule[]): string {
+  const perms = (egress: boolean) => rules.filter(r => r.isEgress === egress).map(r => item(
     el('ipProtocol', r.ipProtocol) + (r.ipProtocol === '-1' ? '' : el('fromPort', r.fromPort) + el('toPort', r.toPort)) +
     nest('groups', r.referencedGroupId ? item(el('userId', '111122223333') + el('groupId', r.referencedGroupId)) : '') +
     nest('ipRanges', r.cidrIpv4 ? item(el('cidrIp', r.cidrIpv4)) : '') +
