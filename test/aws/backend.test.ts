@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
-import { AllowFlow, Peer, Port, Segmentation } from '../../src';
+import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
 import { AwsSegmentation, AwsWarnings } from '../../src/aws';
 import { importedVpc, setup } from './helpers';
 
@@ -183,5 +183,37 @@ describe('security groups', () => {
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
     const pg = groupOf(Template.fromStack(s.stack), 'postgres');
     expect(pg.props.SecurityGroupIngress[0].Description).toBe('api -_ db _quotes_ _tag_ _');
+  });
+
+  it('surfaces compiler warnings as CDK warnings with the flow path', () => {
+    const s = setup();
+    new AllowFlow(s.seg, 'Broad', { from: s.api, to: s.postgres, ports: [Port.tcpRange(5000, 6000)] });
+    new DenyFlow(s.seg, 'NoPg', { from: s.app_, to: s.db, ports: [Port.tcp(5432)] });
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const t = Template.fromStack(s.stack);
+    Annotations.fromStack(s.stack).hasWarning('/Shop/Aws', Match.stringLikeRegexp('DenyFlow guardrails remove part of this allow.*\\[Shop/Shop/Broad\\].*microseg:PartialShadow'));
+    expect(groupOf(t, 'postgres').props.SecurityGroupIngress.map((r: any) => `${r.FromPort}-${r.ToPort}`)).toEqual(['5000-5431', '5433-6000']);
+  });
+
+  it('warns when a Peer range lies inside the zones (nothing to render)', () => {
+    const s = setup();
+    s.api.allowFrom(Peer.ipv4('10.1.2.0/24'), Port.tcp(80));
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    const t = Template.fromStack(s.stack);
+    expect(groupOf(t, 'api').props.SecurityGroupIngress).toBeUndefined();
+    Annotations.fromStack(s.stack).hasWarning('/Shop/Aws', Match.stringLikeRegexp(`10.1.2.0/24 lies inside zone ranges.*${AwsWarnings.PEER_INSIDE_ZONES}`));
+  });
+
+  it('places only the given zones; flows to other zones use their cidrs', () => {
+    const s = setup();
+    s.postgres.allowFrom(s.api, Port.tcp(5432));
+    s.api.allowFrom(s.frontend, Port.tcp(8080));
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, zones: ['app'] });
+    const t = Template.fromStack(s.stack);
+    t.resourceCountIs(SG, 1);
+    const api = groupOf(t, 'api');
+    expect(api.props.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '10.1.0.0/16', FromPort: 8080 })]);
+    expect(api.props.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '10.3.0.0/16', FromPort: 5432 })]);
+    expect(backend.securityGroupsFor(s.api)).toHaveLength(1);
   });
 });
