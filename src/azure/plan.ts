@@ -291,7 +291,7 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
       problems.push({
         code: 'QuotaExceeded', path: zoneInfo.get(zone)!.path, value: nsg,
         message: `the rules of NSG "${nsg}" of zone "${zone}" reference ${asgs.size} application security groups; Azure allows at most ${maxAsgs} per NSG.`,
-        hint: 'Split the zone, or have fewer distinct workloads talk to it (use zone cidrs on another backend for remote peers).',
+        hint: `Exact rules need one ASG per workload on one side of every workload pair, and ${zoneInfo.get(zone)!.workloads.length} of the ${maxAsgs} are zone "${zone}"'s own: split busy zones into smaller ones, or declare flows between whole zones or selectors that other zones call as a whole.`,
       });
       continue;
     }

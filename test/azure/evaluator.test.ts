@@ -61,9 +61,9 @@ describe('Azure NSG evaluator agrees with the model', () => {
         if (ev.allows(ap) !== want) expect.fail(`Azure ${want ? 'blocks' : 'allows'} ${show(p)}`);
         checked++; if (want) allowed++;
       }
-    }), { numRuns: maxAsgsPerNsg ? 150 : 250 });
-    expect(checked).toBeGreaterThan(maxAsgsPerNsg ? 1500 : 5000);
+    }), { numRuns: maxAsgsPerNsg ? 100 : 160 });
+    expect(checked).toBeGreaterThan(maxAsgsPerNsg ? 1000 : 3000);
     expect(allowed).toBeGreaterThan(100);
-    if (maxAsgsPerNsg) expect(switched).toBeGreaterThan(10);
+    if (maxAsgsPerNsg) expect(switched).toBeGreaterThan(3);
   });
 });
