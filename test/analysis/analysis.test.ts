@@ -77,7 +77,7 @@ describe('reachability', () => {
         }
       }
     }), { numRuns: 40 });
-    expect(pairs).toBeGreaterThan(1000);
+    expect(pairs).toBeGreaterThan(600); // 1,400-2,300 seen
   });
 
   it('describes each entry: kinds, zones, services and the flows behind it', () => {

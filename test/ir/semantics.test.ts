@@ -34,11 +34,11 @@ function agree(arb: fc.Arbitrary<ModelSpec>, runs: number, opts: { zoneCidrs?: b
 
 describe('compiler against the model semantics', () => {
   it('compiled IR rules allow exactly what the declared model allows', () => {
-    expect(agree(modelArb(), RUNS)).toBeGreaterThan(4000);
+    expect(agree(modelArb(), RUNS)).toBeGreaterThan(3500); // ~5,000 seen (shadowed models are skipped)
   });
 
   it('agrees on deny-heavy models (up to 6 denies, no peers)', () => {
-    expect(agree(modelArb({ maxDenies: 6, peers: false, maxFlows: 8 }), 100)).toBeGreaterThan(1000);
+    expect(agree(modelArb({ maxDenies: 6, peers: false, maxFlows: 8 }), 100)).toBeGreaterThan(800); // ~1,400 seen
   });
 
   it('agrees without zone CIDRs (the IR is identity-based, CIDRs only matter for placement)', () => {
