@@ -104,10 +104,27 @@ describe('services: containment (subsumption)', () => {
   });
 
   it('serviceContains is transitive', () => {
-    fc.assert(fc.property(serviceArb, serviceArb, serviceArb, (a, b, c) => {
-      fc.pre(serviceContains(a, b) && serviceContains(b, c));
-      expect(serviceContains(a, c)).toBe(true);
-    }), { numRuns: RUNS * 3 });
+    // Chains built by narrowing (so the premise holds often), mixed with unrelated services.
+    const narrow = (s: IrService): fc.Arbitrary<IrService> => {
+      if (s.protocol === 'all') return serviceArb;
+      if (s.protocol === 'icmp') {
+        if (s.from === -1) return fc.oneof(fc.constant(s), icmpArb);
+        return fc.oneof(fc.constant(s), fc.integer({ min: 0, max: 3 }).map(c => ({ protocol: 'icmp' as const, from: s.from, to: s.to === -1 ? c : s.to })));
+      }
+      return fc.tuple(fc.integer({ min: s.from, max: s.to }), fc.integer({ min: s.from, max: s.to })).map(([x, y]) => ({ protocol: s.protocol, from: Math.min(x, y), to: Math.max(x, y) }));
+    };
+    const chain = serviceArb.chain(a => narrow(a).chain(b => narrow(b).map(c => [a, b, c] as const)));
+    const triple = fc.oneof(chain, fc.tuple(serviceArb, serviceArb, serviceArb));
+    let premises = 0;
+    fc.assert(fc.property(triple, ([a, b, c]) => {
+      for (const [x, y, z] of [[a, b, c], [a, c, b], [b, a, c], [b, c, a], [c, a, b], [c, b, a]]) {
+        if (serviceContains(x, y) && serviceContains(y, z)) {
+          premises++;
+          expect(serviceContains(x, z)).toBe(true);
+        }
+      }
+    }), { numRuns: RUNS });
+    expect(premises).toBeGreaterThan(RUNS / 2);
   });
 
   it('serviceContains agrees with the traffic each service matches', () => {
