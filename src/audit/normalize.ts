@@ -139,7 +139,7 @@ export function normalizeRules(rules: readonly CanonicalRule[]): NormalRule[] {
     }
     const { name: _n, origin: _o, ...base } = g.base;
     for (const p of ports) {
-      const members = g.members.filter(m => contributes(p, m.rule.ports ?? '*'));
+      const members = ports.length === 1 ? g.members : g.members.filter(m => contributes(p, m.rule.ports ?? '*'));
       const names = [...new Set(members.map(m => m.rule.name).filter((n): n is string => !!n))].sort();
       const origins = [...new Set(members.flatMap(m => (m.rule.origin ?? '').split(',').map(o => o.trim()).filter(Boolean)))].sort();
       const ids = [...new Set(members.map(m => (m.rule as LiveRule).id).filter((x): x is string => !!x))].sort();

@@ -40,6 +40,8 @@ export interface Ec2ServerOptions {
 export interface Ec2Server {
   url: string;
   requests: RecordedRequest[];
+  /** Milliseconds the server spent building responses (in this process: subtract it from a measured audit time). */
+  readonly busyMs: number;
   state: Ec2State;
   close(): Promise<void>;
 }
@@ -53,10 +55,15 @@ const READ_ACTIONS = new Set(['DescribeSecurityGroups', 'DescribeSecurityGroupRu
 export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions = {}): Promise<Ec2Server> {
   const requests: RecordedRequest[] = [];
   const counts = new Map<string, number>();
+  let busyMs = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
+      const started = performance.now();
+      try { handle(); } finally { busyMs += performance.now() - started; }
+    });
+    const handle = () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const params: Record<string, string> = Object.fromEntries(url.searchParams);
@@ -86,13 +93,14 @@ export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions 
       } catch (e) {
         send(400, errorXml('InvalidParameterValue', (e as Error).message));
       }
-    });
+    };
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get busyMs() { return busyMs; },
     state,
     close: () => new Promise<void>(resolve => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
