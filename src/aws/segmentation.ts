@@ -283,9 +283,12 @@ export class AwsSegmentation extends Construct {
     }
     // Internet-facing flows are declared on purpose: suppress cdk-nag's finding with the flow's reason.
     const open = g.ingress.filter(r => r.kind === 'flow' && r.peer.kind === 'cidr' && (r.peer.cidr === '0.0.0.0/0' || r.peer.cidr === '::/0'));
-    if (open.length > 0) {
-      const reason = nagReason(open.map(r => r.description));
-      Validations.of(cfn).acknowledge({ id: 'AwsSolutions-EC23', reason }); // cdk-nag 3 (CDK validations)
+    const catchall = g.ingress.some(r => r.kind === 'catchall');
+    if (open.length > 0 || catchall) {
+      const reasons = open.map(r => r.description);
+      if (catchall) reasons.push(`EnforcementMode.MONITOR: ${this.segmentation.name}-monitor-catchall keeps traffic flowing while flow logs are studied`);
+      const reason = nagReason(reasons);
+      for (const id of OPEN_INGRESS_RULES) Validations.of(cfn).acknowledge({ id, reason }); // cdk-nag 3, CloudFormation validation
       cfn.addMetadata('cdk_nag', { rules_to_suppress: [{ id: 'AwsSolutions-EC23', reason }] }); // cdk-nag 2
     }
   }
@@ -411,6 +414,9 @@ function protocolProps(r: SgRulePlan): { ipProtocol: string; fromPort?: number; 
     default: return { ipProtocol: r.protocol, fromPort: r.from, toPort: r.to };
   }
 }
+
+/** Findings about open ingress that a declared internet-facing flow (or MONITOR's catch-all) raises on purpose. */
+const OPEN_INGRESS_RULES = ['AwsSolutions-EC23', 'CloudFormation-Validate::W2508'];
 
 function nagReason(descriptions: string[]): string {
   const text = [...new Set(descriptions)].sort().join('; ');
