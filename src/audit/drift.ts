@@ -26,6 +26,8 @@ export interface DriftContext {
   readonly manifest?: Manifest;
   /** True when `expected` is the manifest's `clouds.<cloud>.expected` list itself (entries are then located by index). */
   readonly expectedFromManifest?: boolean;
+  /** The region the live rules come from, when several regions are audited: findings carry it in their key. */
+  readonly region?: string;
 }
 
 /** True when a peer means "any address" (the whole internet). */
@@ -150,6 +152,13 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
       message: `${u.name} (${u.container}) is attached to ${u.attachedTo}${where}, but microseg did not create it: its rules are not part of the model.`,
       ...loc, key, fingerprint: fingerprint(ctx.cloud, key),
     });
+  }
+  if (ctx.region) {
+    const r = ctx.region;
+    return sortFindings(findings.map(f => {
+      const key = `${f.key} @${r}`;
+      return { ...f, region: r, key, fingerprint: fingerprint(ctx.cloud, key), message: `[${r}] ${f.message}` };
+    }));
   }
   return sortFindings(findings);
 }

@@ -49,6 +49,11 @@ export interface LiveState {
   /** API requests sent (including retries) and result pages received. */
   readonly requests: number;
   readonly pages: number;
+  /**
+   * Several regions (AWS): each region's rules and attachments apart, since each region must
+   * match the manifest on its own (a rule missing in one region is drift even when another has it).
+   */
+  readonly regions?: { readonly region: string; readonly rules: CanonicalRule[]; readonly unmanaged: UnmanagedAttachment[] }[];
 }
 
 /** One drift finding. */
@@ -56,6 +61,8 @@ export interface Finding {
   readonly kind: DriftKindText;
   readonly severity: SeverityText;
   readonly cloud: Cloud;
+  /** The region, when several regions were audited. */
+  readonly region?: string;
   readonly container: string;
   readonly expected?: CanonicalRule;
   readonly live?: CanonicalRule;

@@ -101,6 +101,11 @@ export interface DriftFinding {
   readonly severity: DriftSeverity;
   /** The cloud. */
   readonly cloud: AuditCloud;
+  /**
+   * The region, when several AWS regions were audited (each must match the manifest on its own).
+   * @default - one region
+   */
+  readonly region?: string;
   /** The container (or foreign group) concerned. */
   readonly container: string;
   /** A one-line explanation. */
@@ -329,7 +334,7 @@ function packageVersion(): string {
 
 function toFinding(f: Finding): DriftFinding {
   return {
-    kind: f.kind as DriftKind, severity: f.severity as DriftSeverity, cloud: f.cloud as AuditCloud, container: f.container, message: f.message,
+    kind: f.kind as DriftKind, severity: f.severity as DriftSeverity, cloud: f.cloud as AuditCloud, ...(f.region ? { region: f.region } : {}), container: f.container, message: f.message,
     ...(f.expected ? { expected: f.expected } : {}), ...(f.live ? { live: f.live } : {}), ...(f.liveIds ? { liveIds: f.liveIds } : {}),
     ...(f.unmanaged ? { attachedTo: f.unmanaged.attachedTo, unmanagedName: f.unmanaged.name, workloads: f.unmanaged.workloads } : {}),
     constructPath: f.constructPath, manifestEntry: f.manifestEntry, key: f.key, fingerprint: f.fingerprint,
@@ -338,7 +343,7 @@ function toFinding(f: Finding): DriftFinding {
 
 function fromFinding(f: DriftFinding): Finding {
   return {
-    kind: f.kind, severity: f.severity, cloud: f.cloud as Cloud, container: f.container, message: f.message,
+    kind: f.kind, severity: f.severity, cloud: f.cloud as Cloud, region: f.region, container: f.container, message: f.message,
     expected: f.expected as CanonicalRule | undefined, live: f.live as CanonicalRule | undefined, liveIds: f.liveIds,
     unmanaged: f.attachedTo ? { container: f.container, name: f.unmanagedName ?? f.container, attachedTo: f.attachedTo, workloads: f.workloads ?? [] } : undefined,
     constructPath: f.constructPath, manifestEntry: f.manifestEntry, key: f.key, fingerprint: f.fingerprint,

@@ -163,7 +163,10 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const acceptances = loadAcceptances(options);
   const live = await readLive(manifest, file, options);
   const section = manifest.clouds[options.cloud]!;
-  const all = computeDrift(section.expected, live.rules, live.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true });
+  // several regions: each must match the manifest on its own
+  const all = live.regions && live.regions.length > 1
+    ? live.regions.flatMap(r => computeDrift(section.expected, r.rules, r.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true, region: r.region }))
+    : computeDrift(section.expected, live.rules, live.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true });
   const applied = applyAcceptances(all, acceptances, options.now ?? new Date());
   const complete = live.errors.length === 0;
   return {

@@ -144,6 +144,18 @@ describe('AWS reader against a local EC2 endpoint', () => {
     expect(out.complete).toBe(true);
     expect([...new Set(s.requests.map(r => r.region))].sort()).toEqual(['eu-west-1', 'us-east-1']);
     expect(out.containers.filter(c => c.container === 'sg:db').map(c => c.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(out.exitCode).toBe(0);
+  });
+
+  it('checks each region on its own: a rule missing in one region is drift even when another region has it', async () => {
+    const m = shopManifest();
+    const east = ec2StateFromManifest(m);
+    east.rules = east.rules.filter(r => !(r.groupId === gid('db') && !r.isEgress));
+    const { file } = await setup(undefined, { regions: { 'us-east-1': east } }, m);
+    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1', 'us-east-1'] });
+    expect(out.findings.map(f => [f.kind, f.region, f.container])).toEqual([['missing', 'us-east-1', 'sg:db']]);
+    expect(out.findings[0].message).toMatch(/^\[us-east-1\] /);
+    expect(out.exitCode).toBe(1);
   });
 
   it('reads a large state with the minimum number of pages', async () => {

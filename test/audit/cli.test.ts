@@ -61,6 +61,18 @@ describe.concurrent('microseg CLI', () => {
     expect(out).toEqual({ code: 0, heavy: [], audit: [], commander: true });
   });
 
+  it('draws a progress line on stderr only when it is a terminal', async () => {
+    const script = `
+      const { main } = require(${JSON.stringify(MAIN)});
+      let err = '';
+      const tty = { isTTY: true, columns: 120, write(s) { err += s; return true; }, cursorTo() { return true; }, clearLine() { return true; }, moveCursor() { return true; }, on() {}, removeListener() {} };
+      const out = { isTTY: false, write() { return true; } };
+      main(['node', 'microseg', 'audit', '-m', ${JSON.stringify(manifestFile)}, '-c', 'aws', '-f', 'json'], { stdout: out, stderr: tty, env: {} })
+        .then(code => console.log(JSON.stringify({ code, progress: /reading aws: \\d+ page\\(s\\)/.test(err) })));`;
+    const r = await cli([], awsEnv, ['-e', script]);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ code: 1, progress: true });
+  });
+
   it('--help and --version exit 0', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);

@@ -45,6 +45,7 @@ export async function readAws(options: AwsReaderOptions): Promise<LiveState> {
     notes: parts.flatMap(p => p.notes),
     requests: parts.reduce((a, p) => a + p.requests, 0),
     pages: parts.reduce((a, p) => a + p.pages, 0),
+    regions: options.regions.map((region, i) => ({ region, rules: parts[i].rules, unmanaged: parts[i].unmanaged })),
   };
 }
 

@@ -35,6 +35,8 @@ export interface Ec2ServerOptions {
   fault?: (req: { action: string; params: Record<string, string>; page: number; count: number }) => Ec2Fault | undefined;
   /** Largest page the server returns (default 1000, the real maximum). */
   maxPage?: number;
+  /** Per-region states (from the SigV4 credential scope); other regions get the main state. */
+  regions?: Record<string, Ec2State>;
 }
 
 export interface Ec2Server {
@@ -71,8 +73,8 @@ export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions 
       const action = params.Action ?? '';
       const count = (counts.get(action) ?? 0) + 1;
       counts.set(action, count);
+      const region = /Credential=[^/]+\/\d+\/([^/]+)\/ec2\//.exec(String(req.headers.authorization ?? ''))?.[1];
       const send = (status: number, xml: string) => {
-        const region = /Credential=[^/]+\/\d+\/([^/]+)\/ec2\//.exec(String(req.headers.authorization ?? ''))?.[1];
         requests.push({ method: req.method ?? '', path: url.pathname, action, params, status, region });
         res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId(requests.length) });
         res.end(xml);
@@ -89,7 +91,7 @@ export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions 
         const fault = options.fault?.({ action, params, page, count });
         if (fault) return send(fault.status, errorXml(fault.code, fault.message));
         const filters = parseFilters(params);
-        send(200, respond(state, action, filters, offset, size));
+        send(200, respond((region && options.regions?.[region]) || state, action, filters, offset, size));
       } catch (e) {
         send(400, errorXml('InvalidParameterValue', (e as Error).message));
       }
