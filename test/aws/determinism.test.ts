@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AwsEvaluator } from '../support/aws-evaluator';
@@ -18,7 +20,7 @@ function tryRender(spec: ModelSpec, seed: number): Rendered | string {
 }
 
 describe('determinism', () => {
-  it('any declaration order gives a byte-identical template', () => {
+  it('any declaration order gives a byte-identical template and manifest', () => {
     let compared = 0;
     fc.assert(fc.property(modelArb(), fc.integer({ min: 1, max: 1_000_000 }), (spec, seed) => {
       const a = tryRender(spec, 0);
@@ -28,6 +30,8 @@ describe('determinism', () => {
         return;
       }
       expect(JSON.stringify(b.template)).toBe(JSON.stringify(a.template));
+      const manifest = (r: Rendered) => fs.readFileSync(path.join(r.app.outdir, 'seg.microseg.json'), 'utf8');
+      expect(manifest(b)).toBe(manifest(a));
       compared++;
     }), { numRuns: 25 });
     expect(compared).toBeGreaterThan(12);
