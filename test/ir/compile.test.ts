@@ -4,7 +4,7 @@ import { compareRules, compile, IrPolicy, IrRule, mergeServices, modelAllows, ru
 import { atomKey } from '../../src/ir/types';
 import { buildModel, ModelSpec, modelArb, packetArb } from '../support/model-arbitrary';
 
-const RUNS = 150;
+const RUNS = 100;
 
 type Outcome = { policy: IrPolicy; error?: undefined } | { policy?: undefined; error: Error };
 function outcome(spec: ModelSpec, shuffleSeed = 0): Outcome {
