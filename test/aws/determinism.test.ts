@@ -19,8 +19,45 @@ function tryRender(spec: ModelSpec, seed: number): Rendered | string {
   }
 }
 
+/** A dependency cycle among the template's resources (Ref / Fn::GetAtt / DependsOn), if any. */
+function dependencyCycle(template: any): string[] | undefined {
+  const res = template.Resources as Record<string, any>;
+  const deps = new Map<string, Set<string>>();
+  const collect = (v: any, out: Set<string>) => {
+    if (Array.isArray(v)) v.forEach(x => collect(x, out));
+    else if (v && typeof v === 'object') {
+      if (typeof v.Ref === 'string' && v.Ref in res) out.add(v.Ref);
+      if (Array.isArray(v['Fn::GetAtt']) && v['Fn::GetAtt'][0] in res) out.add(v['Fn::GetAtt'][0]);
+      Object.values(v).forEach(x => collect(x, out));
+    }
+  };
+  for (const [id, r] of Object.entries(res)) {
+    const out = new Set<string>();
+    collect(r.Properties, out);
+    for (const d of [].concat(r.DependsOn ?? [])) out.add(d);
+    deps.set(id, out);
+  }
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 2) return undefined;
+    if (state.get(id) === 1) return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 1); stack.push(id);
+    for (const d of deps.get(id) ?? []) { const c = visit(d); if (c) return c; }
+    stack.pop(); state.set(id, 2);
+    return undefined;
+  };
+  for (const id of deps.keys()) { const c = visit(id); if (c) return c; }
+  return undefined;
+}
+
 describe('determinism', () => {
-  it('any declaration order gives a byte-identical template and manifest', () => {
+  it('the cycle check finds cycles', () => {
+    expect(dependencyCycle({ Resources: { A: { Properties: { x: { Ref: 'B' } } }, B: { Properties: { y: [{ 'Fn::GetAtt': ['A', 'GroupId'] }] } } } })).toEqual(['A', 'B', 'A']);
+    expect(dependencyCycle({ Resources: { A: { Properties: { x: { Ref: 'B' } } }, B: { Properties: {} } } })).toBeUndefined();
+  });
+
+  it('any declaration order gives a byte-identical, cycle-free template and manifest', () => {
     let compared = 0;
     fc.assert(fc.property(modelArb(), fc.integer({ min: 1, max: 1_000_000 }), (spec, seed) => {
       const a = tryRender(spec, 0);
@@ -30,6 +67,7 @@ describe('determinism', () => {
         return;
       }
       expect(JSON.stringify(b.template)).toBe(JSON.stringify(a.template));
+      expect(dependencyCycle(a.template)).toBeUndefined();
       const manifest = (r: Rendered) => fs.readFileSync(path.join(r.app.outdir, 'seg.microseg.json'), 'utf8');
       expect(manifest(b)).toBe(manifest(a));
       compared++;
