@@ -3,7 +3,7 @@
  * directly from the resolved flows and guardrails (not from the compiled rules), so it is an
  * independent oracle for the compiler and for every backend's evaluator.
  */
-import { cidr, cidrHas } from './cidr';
+import { Cidr, cidr, cidrHas } from './cidr';
 import { IrService, serviceContains, serviceMatches, serviceOverlaps } from './services';
 import { IrEndpointRef, IrPolicy, IrRule } from './types';
 
@@ -19,10 +19,18 @@ export interface Packet {
   readonly code?: number;
 }
 
+const parsed = new Map<string, Cidr>();
+/** Parses a canonical CIDR once (the oracle runs on thousands of packets per test). */
+function cached(text: string): Cidr {
+  let c = parsed.get(text);
+  if (!c) { c = cidr(text); parsed.set(text, c); }
+  return c;
+}
+
 function endMatches(ref: IrEndpointRef, end: PacketEnd): boolean {
   if ('workload' in end) return ref.workloads.includes(end.workload);
   if (ref.kind !== 'cidr' || !ref.cidr || ref.family !== end.family) return false;
-  return cidrHas(cidr(ref.cidr), end.family, end.address);
+  return cidrHas(cached(ref.cidr), end.family, end.address);
 }
 
 function servicesMatch(services: IrService[], p: Packet): boolean {
@@ -49,7 +57,7 @@ function icmpNarrowed(s: IrService, denies: IrPolicy['denies']): boolean {
 
 function atomMatches(a: IrRule['source'], end: PacketEnd): boolean {
   if (a.kind === 'workload') return 'workload' in end && end.workload === a.workload;
-  return !('workload' in end) && cidrHas(cidr(a.cidr), end.family, end.address);
+  return !('workload' in end) && cidrHas(cached(a.cidr), end.family, end.address);
 }
 
 /** Whether the compiled IR rules allow the packet (used to check the compiler against `modelAllows`). */

@@ -11,7 +11,7 @@
 export const ERROR_CODES = [
   'InvalidName', 'DuplicateName', 'InvalidLabel', 'InvalidCidr', 'InvalidPort', 'InvalidIcmp',
   'EmptyPorts', 'EmptyEndpoint', 'UnsupportedEndpoint', 'InvalidScope', 'ExpiredFlow', 'InvalidDate',
-  'ShadowedFlow', 'SelfFlow', 'MissingCidrs', 'UnknownZone', 'UnknownWorkload', 'QuotaExceeded',
+  'ShadowedFlow', 'MissingCidrs', 'UnknownZone', 'UnknownWorkload', 'QuotaExceeded',
   'InvalidProp', 'ManifestInvalid', 'PriorityExhausted', 'MissingSdk',
 ] as const;
 
