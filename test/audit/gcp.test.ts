@@ -53,6 +53,17 @@ describe('GCP reader against a local Compute endpoint', () => {
     expect(fw(s.state, 'other-net')).toBeTruthy();
   });
 
+  it('retries rate limiting (429) and unavailability (503), then succeeds', async () => {
+    const { file, server: s } = await setup(undefined, {
+      maxPage: 3,
+      fault: r => r.count === 1 ? { status: 429, message: 'Rate Limit Exceeded', reason: 'rateLimitExceeded' } : r.count === 3 ? { status: 503, message: 'Backend Error', reason: 'backendError' } : undefined,
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    expect(out.errors).toEqual([]);
+    expect(out.exitCode).toBe(0);
+    expect(s.requests.slice(0, 4).map(r => r.status)).toEqual([429, 200, 503, 200]);
+  });
+
   it('fails closed with exit 2 when a page fails', async () => {
     const { file, server: s } = await setup(undefined, { maxPage: 3, fault: r => r.page === 2 ? { status: 403, message: "Required 'compute.firewalls.list' permission for 'projects/shop-prod'", reason: 'forbidden' } : undefined });
     const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });

@@ -26,19 +26,52 @@ export interface GcpReaderOptions {
 /** The largest page `firewalls.list` returns. */
 export const GCP_PAGE_SIZE = 500;
 
+/** google-gax as `@google-cloud/compute` resolves it. */
+function gaxModule(): any {
+  return createRequire(require.resolve('@google-cloud/compute'))('google-gax');
+}
+
 /** An OAuth2 client holding a fixed access token. */
 function staticTokenClient(token: string): unknown {
-  const gax = createRequire(require.resolve('@google-cloud/compute'))('google-gax');
-  const client = new gax.googleAuthLibrary.OAuth2Client();
+  const client = new (gaxModule().googleAuthLibrary.OAuth2Client)();
   client.setCredentials({ access_token: token, expiry_date: Date.now() + 3600_000 });
   return client;
+}
+
+/** The read-only scope the audit needs. */
+export const GCP_SCOPE = 'https://www.googleapis.com/auth/compute.readonly';
+
+/**
+ * Over the REST transport an HTTP error reaches the library as a transport error (no gRPC code),
+ * so its retry settings never apply: retry rate limiting (429) and server errors (5xx) of GET
+ * requests at the HTTP layer instead (exponential backoff).
+ */
+export function withHttpRetries<T extends object>(auth: T, retries = 5): T {
+  const inner = auth as unknown as { fetch(url: unknown, opts: Record<string, unknown>): Promise<unknown> };
+  const wrapped = Object.create(auth);
+  wrapped.fetch = (url: unknown, opts: Record<string, unknown> = {}) => inner.fetch.call(auth, url, {
+    ...opts,
+    retryConfig: { retry: retries, retryDelay: 200, retryDelayMultiplier: 2, maxRetryDelay: 20_000, statusCodesToRetry: [[408, 408], [429, 429], [500, 599]], httpMethodsToRetry: ['GET'], noResponseRetries: 2 },
+  });
+  return wrapped;
 }
 
 /** Reads the network's firewall rules; API errors land in `errors` (the view is then incomplete). */
 export async function readGcp(options: GcpReaderOptions): Promise<LiveState> {
   // The package index loads ~100 clients (seconds); the firewalls client alone is enough.
   const compute = loadSdk<any>('@google-cloud/compute', 'gcp', 'build/src/v1/firewalls_client.js');
-  const clientOptions: Record<string, unknown> = { fallback: true };
+  const clientOptions: Record<string, unknown> = {
+    fallback: true,
+    // gRPC-level retry codes (used when errors carry them); HTTP-level retries: withHttpRetries
+    clientConfig: {
+      interfaces: {
+        'google.cloud.compute.v1.Firewalls': {
+          retry_codes: { microseg_read: ['DEADLINE_EXCEEDED', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED'] },
+          methods: { List: { timeout_millis: 600000, retry_codes_name: 'microseg_read', retry_params_name: 'default' } },
+        },
+      },
+    },
+  };
   if (options.endpoint) {
     const u = new URL(options.endpoint);
     clientOptions.apiEndpoint = u.hostname;
@@ -47,7 +80,8 @@ export async function readGcp(options: GcpReaderOptions): Promise<LiveState> {
   }
   const token = process.env.MICROSEG_GCP_ACCESS_TOKEN;
   const authClient = options.authClient ?? (token ? staticTokenClient(token) : undefined);
-  if (authClient) clientOptions.authClient = authClient;
+  if (authClient) clientOptions.authClient = withHttpRetries(authClient as object);
+  else clientOptions.auth = withHttpRetries(new (gaxModule().GoogleAuth)({ scopes: [GCP_SCOPE] }));
   const client = new compute.FirewallsClient(clientOptions);
 
   const errors: string[] = [];
