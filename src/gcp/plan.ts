@@ -12,10 +12,11 @@
  */
 import { CanonicalRule, portsText } from '../ir/canonical';
 import { ManifestCloudSection } from '../ir/manifest';
-import { IrService } from '../ir/services';
+import { IrService, serviceKey } from '../ir/services';
 import { IrPolicy } from '../ir/types';
 import { MicrosegProblem, MicrosegWarning } from '../model/errors';
-import { isUnresolved, placeForTerraform, RangesSide, Side, throwProblems } from '../terraform/sides';
+import { cidr } from '../ir/cidr';
+import { cidrOrder, isUnresolved, placeForTerraform, RangesSide, Side, throwProblems } from '../terraform/sides';
 import { chunks, clip, cmp, shortHash, TfResourceSpec, tfIdentifier } from '../terraform/util';
 
 /** The Terraform resource type rendered by the GCP backend. */
@@ -74,16 +75,26 @@ export function gcpNetworkName(network: string): string {
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const LOG = { metadata: 'INCLUDE_ALL_METADATA' };
 
+/**
+ * One planned rule group: a direction and action, the target workload, the kind of the other side
+ * (identities, or ranges of one family) and ONE service; the other sides accumulate.
+ */
 interface Acc {
   direction: 'INGRESS' | 'EGRESS';
   action: 'allow' | 'deny';
-  /** The identity side (target). */
+  /** The target workload. */
   target: string;
-  /** The other side: a workload (ingress source) or ranges. */
-  peer: Side;
+  kind: 'identity' | 'ranges';
+  family: 'ipv4' | 'ipv6';
+  /** Ingress: exactly one service; egress: every service towards `egressTo`. */
   services: IrService[];
+  /** Egress: the destination ranges side (one rule per source and destination side). */
+  egressTo?: RangesSide;
+  /** Workload names (identities) or CIDRs (ranges). */
+  peers: Set<string>;
+  /** Readable names of the other sides, for the description. */
+  labels: Set<string>;
   origins: Set<string>;
-  what: string;
 }
 
 /** Plans the GCP firewall rules of a compiled policy. Throws `MicrosegError` before anything is rendered. */
@@ -156,26 +167,36 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   };
 
   const accs = new Map<string, Acc>();
-  const add = (direction: Acc['direction'], action: Acc['action'], target: string, peer: Side, services: IrService[], origin: string, what: string) => {
-    const key = `${direction}|${action}|${target}|${peer.key}`;
-    let a = accs.get(key);
-    if (!a) { a = { direction, action, target, peer, services: [], origins: new Set(), what }; accs.set(key, a); }
-    a.services.push(...services);
-    a.origins.add(origin);
+  const add = (direction: Acc['direction'], action: Acc['action'], target: string, peer: Side, services: IrService[], origin: string) => {
+    const kind = peer.kind === 'workload' ? 'identity' : 'ranges';
+    const family = peer.kind === 'ranges' ? peer.family : 'ipv4';
+    // ingress: one rule per (target, service) gathering sources; egress: one rule per
+    // (source, destination side) gathering services
+    const groups = direction === 'INGRESS' ? services.map(sv => [sv]) : [services];
+    for (const group of groups) {
+      const key = direction === 'INGRESS' ? `${direction}|${action}|${target}|${kind}|${family}|${serviceKey(group[0])}` : `${direction}|${action}|${target}|${peer.key}`;
+      let a = accs.get(key);
+      if (!a) {
+        a = { direction, action, target, kind, family, services: [], peers: new Set(), labels: new Set(), origins: new Set(), egressTo: direction === 'EGRESS' ? peer as RangesSide : undefined };
+        accs.set(key, a);
+      }
+      a.services.push(...group);
+      if (peer.kind === 'workload') a.peers.add(peer.workload); else peer.prefixes.forEach(c => a!.peers.add(c));
+      a.labels.add(sideText(peer));
+      a.origins.add(origin);
+    }
   };
   const widened = new Set<string>();
   for (const r of placement.rules) {
     if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
-    const what = `allow ${sideText(r.source)} -> ${sideText(r.destination)}`;
-    if (r.destination.kind === 'workload') add('INGRESS', 'allow', r.destination.workload, r.source, [r.service], r.flows[0], what);
+    if (r.destination.kind === 'workload') add('INGRESS', 'allow', r.destination.workload, r.source, [r.service], r.flows[0]);
     if (r.source.kind === 'workload') {
       const dests = r.destination.kind === 'workload' ? rangesOfLocal(r.destination.workload, r.destination.zone, r.flows[0]) : [r.destination];
-      for (const d of dests) add('EGRESS', 'allow', r.source.workload, d, [r.service], r.flows[0], what);
+      for (const d of dests) add('EGRESS', 'allow', r.source.workload, d, [r.service], r.flows[0]);
     }
   }
   for (const d of placement.denies) {
-    const what = `deny ${sideText(d.source)} -> ${sideText(d.destination)}`;
-    if (d.destination.kind === 'workload') add('INGRESS', 'deny', d.destination.workload, d.source, d.services, d.deny.path, what);
+    if (d.destination.kind === 'workload') add('INGRESS', 'deny', d.destination.workload, d.source, d.services, d.deny.path);
     if (d.source.kind === 'workload') {
       let dests: RangesSide[] = [];
       if (d.destination.kind === 'ranges') {
@@ -192,7 +213,7 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
           if (prefixes.length) dests.push({ kind: 'ranges', key: `${kind}:${covers ? z.name : w.name}:${family}`, origin: covers ? 'zone' : 'workload', label: covers ? z.name : w.name, family, prefixes });
         }
       }
-      for (const t of dests) add('EGRESS', 'deny', d.source.workload, t, d.services, d.deny.path, what);
+      for (const t of dests) add('EGRESS', 'deny', d.source.workload, t, d.services, d.deny.path);
     }
   }
   if (missingRanges.size) {
@@ -242,25 +263,28 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   };
 
   for (const a of [...accs.values()].sort((x, y) => cmp(accKey(x), accKey(y)))) {
-    const family = a.peer.kind === 'ranges' ? a.peer.family : 'ipv4';
-    const blocks = protocolBlocks(a.services, family);
-    const dir = a.direction === 'INGRESS' ? 'in' : 'out';
-    const base = a.direction === 'INGRESS'
-      ? `${seg}-${a.action}-${dir}-${a.target}-from-${peerLabel(a.peer)}`
-      : `${seg}-${a.action}-${dir}-${a.target}-to-${peerLabel(a.peer)}`;
+    const blocks = protocolBlocks(a.services, a.family);
+    const base = a.egressTo
+      ? `${seg}-${a.action}-out-${a.target}-to-${peerLabel(a.egressTo)}`
+      : `${seg}-${a.action}-in-${a.target}-${serviceLabel(a.services[0])}${a.kind === 'ranges' ? '-ranges' : ''}${a.family === 'ipv6' ? '-v6' : ''}`;
     const origins = [...a.origins].sort();
-    const description = clip(`microseg ${seg}: ${a.what} (${origins.join(', ')})`, GCP_LIMITS.descriptionLength);
-    const target = identityAttrs('target', [identityOf(a.target)]);
+    const others = [...a.labels].sort();
+    const what = a.direction === 'INGRESS' ? `${others.join(', ')} -> ${a.target}` : `${a.target} -> ${others.join(', ')}`;
+    const on = a.egressTo ? '' : ` on ${serviceKey(a.services[0])}`;
+    const description = clip(`microseg ${seg}: ${a.action} ${what}${on} (${origins.join(', ')})`, GCP_LIMITS.descriptionLength);
     const common = {
       direction: a.direction, priority: a.action === 'allow' ? allowPriority : denyPriority, description,
-      [a.action]: blocks, ...target, ...(a.action === 'deny' ? { log_config: LOG } : {}),
+      [a.action]: blocks, ...identityAttrs('target', [identityOf(a.target)]), ...(a.action === 'deny' ? { log_config: LOG } : {}),
     };
-    if (a.peer.kind === 'workload') {
-      emit(gcpName(base), { ...common, ...identityAttrs('source', [identityOf(a.peer.workload)]) }, origins[0]);
+    if (a.kind === 'identity') {
+      const ids = [...a.peers].map(identityOf).sort();
+      chunks(ids, useSa ? GCP_LIMITS.serviceAccountsPerRule : GCP_LIMITS.sourceTagsPerRule).forEach((part, i) => {
+        emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...identityAttrs('source', part) }, origins[0]);
+      });
     } else {
-      const parts = chunks(a.peer.prefixes, GCP_LIMITS.rangesPerRule);
-      parts.forEach((prefixes, i) => {
-        const ranges = a.direction === 'INGRESS' ? { source_ranges: prefixes } : { destination_ranges: prefixes };
+      const prefixes = [...a.peers].sort((x, y) => (isUnresolved(x) || isUnresolved(y) ? cmp(x, y) : cidrOrder(cidr(x), cidr(y))));
+      chunks(prefixes, GCP_LIMITS.rangesPerRule).forEach((part, i) => {
+        const ranges = a.direction === 'INGRESS' ? { source_ranges: part } : { destination_ranges: part };
         emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...ranges }, origins[0]);
       });
     }
@@ -316,15 +340,21 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
 }
 
 function accKey(a: Acc): string {
-  return `${a.direction}|${a.action}|${a.target}|${a.peer.key}`;
+  return a.egressTo ? `${a.direction}|${a.action}|${a.target}|${a.egressTo.key}` : `${a.direction}|${a.action}|${a.target}|${a.kind}|${a.family}|${serviceKey(a.services[0])}`;
 }
 
-function peerLabel(s: Side): string {
-  if (s.kind === 'workload') return s.workload;
+function peerLabel(s: RangesSide): string {
   const v6 = s.family === 'ipv6' ? '-v6' : '';
   if (s.origin === 'zone') return `z-${s.label}${v6}`;
   if (s.origin === 'workload') return `a-${s.label}${v6}`;
   return `c-${s.label.replace(/[./:]/g, '-')}`;
+}
+
+/** A service as a name part: `tcp-443`, `tcp-8000-8100`, `udp-all`, `icmp`, `icmp-8`, `all`. */
+function serviceLabel(s: IrService): string {
+  const k = serviceKey(s);
+  if (k === 'icmp:*') return 'icmp';
+  return k.replace(':*', '-all').replace(/[:/]/g, '-');
 }
 
 function sideText(s: Side): string {

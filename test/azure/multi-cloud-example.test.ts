@@ -25,8 +25,8 @@ describe('examples/multi-cloud', () => {
     expect(rules.find(r => r.name === 'allow-out-payments-to-zone.analytics-tcp')).toMatchObject({ destination_address_prefixes: ['10.30.0.0/16'], destination_port_range: '443' });
     const gcp = JSON.parse(read(outdir, 'shop-gcp'));
     const fws = Object.values<any>(gcp.resource.google_compute_firewall);
-    expect(fws.find(r => r.name === 'shop-allow-in-ingest-from-z-api')).toMatchObject({ source_ranges: ['10.20.0.0/16'], target_tags: ['shop-ingest'], project: 'shop-analytics', network: 'analytics-vpc' });
-    expect(fws.find(r => r.name === 'shop-deny-in-ingest-from-z-frontend')).toMatchObject({ priority: 900, source_ranges: ['10.10.0.0/16'] });
+    expect(fws.find(r => r.name === 'shop-allow-in-ingest-tcp-443-ranges')).toMatchObject({ source_ranges: ['10.20.0.0/16'], target_tags: ['shop-ingest'], project: 'shop-analytics', network: 'analytics-vpc' });
+    expect(fws.find(r => r.name === 'shop-deny-in-ingest-all-ranges')).toMatchObject({ priority: 900, source_ranges: ['10.10.0.0/16'], deny: [{ protocol: 'all' }] });
     expect(fws.find(r => r.name === 'shop-analytics-in-v4-monitor-catchall')).toMatchObject({ priority: 64999 });
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'shop.microseg.json'), 'utf8'));
     expect(Object.keys(manifest.clouds)).toEqual(['azure', 'gcp']);

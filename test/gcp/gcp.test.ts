@@ -38,13 +38,16 @@ describe('GcpSegmentation (cdktf, network tags)', () => {
   const m = shop();
   const tf = synth(stack => { new GcpSegmentation(stack, 'Gcp', props(m.seg, { project: 'shop-prod' })); });
 
-  it('renders an allow as an ingress rule on the destination tag from the source tag', () => {
-    expect(fw(tf, 'shop-allow-in-api-from-frontend')).toMatchObject({
+  it('renders an allow as ingress rules on the destination tag, one per service, gathering the source tags', () => {
+    expect(fw(tf, 'shop-allow-in-api-tcp-8080')).toMatchObject({
       network: 'prod-vpc', project: 'shop-prod', direction: 'INGRESS', priority: 1000,
-      allow: [{ protocol: 'tcp', ports: ['8080', '8443'] }], source_tags: ['shop-frontend'], target_tags: ['shop-api'],
-      description: expect.stringMatching(/^microseg shop: allow frontend -> api \(Shop\/App\/Api\//),
+      allow: [{ protocol: 'tcp', ports: ['8080'] }], source_tags: ['shop-frontend'], target_tags: ['shop-api'],
+      description: expect.stringMatching(/^microseg shop: allow frontend -> api on tcp:8080 \(Shop\/App\/Api\//),
     });
-    expect(fw(tf, 'shop-allow-in-api-from-frontend').log_config).toBeUndefined();
+    expect(fw(tf, 'shop-allow-in-api-tcp-8443')).toMatchObject({ allow: [{ protocol: 'tcp', ports: ['8443'] }], source_tags: ['shop-frontend'] });
+    expect(fw(tf, 'shop-allow-in-api-tcp-8080').log_config).toBeUndefined();
+    // a zone endpoint: one rule with every source tag of the zone
+    expect(fw(tf, 'shop-allow-in-db-tcp-5432')).toMatchObject({ source_tags: ['shop-api', 'shop-worker'], target_tags: ['shop-db'] });
   });
 
   it('renders egress by the destination zone ranges, one rule per address family', () => {
@@ -56,7 +59,7 @@ describe('GcpSegmentation (cdktf, network tags)', () => {
   });
 
   it('renders peers as source ranges without the model\'s zone ranges', () => {
-    const r = fw(tf, 'shop-allow-in-frontend-from-c-0-0-0-0-0');
+    const r = fw(tf, 'shop-allow-in-frontend-tcp-443-ranges');
     expect(r).toMatchObject({ direction: 'INGRESS', allow: [{ protocol: 'tcp', ports: ['443'] }], target_tags: ['shop-frontend'] });
     expect(r.source_ranges).toContain('128.0.0.0/1');
     expect(r.source_ranges.some((c: string) => /^10\.[123]\./.test(c))).toBe(false);
@@ -72,7 +75,7 @@ describe('GcpSegmentation (cdktf, network tags)', () => {
   });
 
   it('renders DenyFlows as logged deny rules stronger than every allow', () => {
-    expect(fw(tf, 'shop-deny-in-db-from-api')).toMatchObject({ direction: 'INGRESS', priority: 900, deny: [{ protocol: 'tcp', ports: ['22'] }], source_tags: ['shop-api'], target_tags: ['shop-db'], log_config: { metadata: 'INCLUDE_ALL_METADATA' } });
+    expect(fw(tf, 'shop-deny-in-db-tcp-22')).toMatchObject({ direction: 'INGRESS', priority: 900, deny: [{ protocol: 'tcp', ports: ['22'] }], source_tags: ['shop-api', 'shop-worker'], target_tags: ['shop-db'], log_config: { metadata: 'INCLUDE_ALL_METADATA' } });
     // the guardrail covers the whole data zone: egress deny by its range too
     expect(fw(tf, 'shop-deny-out-worker-to-z-data')).toMatchObject({ direction: 'EGRESS', priority: 900, destination_ranges: ['10.3.0.0/16'], target_tags: ['shop-worker'] });
     const allows = all(tf).filter(r => r.allow && !r.name.includes('monitor')).map(r => r.priority);
@@ -99,7 +102,8 @@ describe('GcpSegmentation: service accounts, modes, placement', () => {
   it('uses service accounts on both sides, never mixed with tags', () => {
     const m = shop();
     const tf = synth(stack => { new GcpSegmentation(stack, 'Gcp', props(m.seg, { identity: GcpIdentity.SERVICE_ACCOUNT, serviceAccounts: sas })); });
-    expect(fw(tf, 'shop-allow-in-api-from-frontend')).toMatchObject({ source_service_accounts: [sas.frontend], target_service_accounts: [sas.api] });
+    expect(fw(tf, 'shop-allow-in-api-tcp-8443')).toMatchObject({ source_service_accounts: [sas.frontend], target_service_accounts: [sas.api] });
+    expect(fw(tf, 'shop-allow-in-db-tcp-5432')).toMatchObject({ source_service_accounts: [sas.api, sas.worker] });
     expect(fw(tf, 'shop-app-in-v4-deny-all')).toMatchObject({ target_service_accounts: [sas.api, sas.worker] });
     for (const r of all(tf)) expect(r.source_tags ?? r.target_tags).toBeUndefined();
     const b = new GcpSegmentation(new TerraformStack(Testing.app(), 's'), 'Gcp', props(m.seg, { identity: GcpIdentity.SERVICE_ACCOUNT, serviceAccounts: sas }));
@@ -117,6 +121,18 @@ describe('GcpSegmentation: service accounts, modes, placement', () => {
     expect(fw(json, 'many-z-in-v4-deny-all-2').target_service_accounts).toHaveLength(2);
   });
 
+  it('gathers the sources of one service in one ingress rule, split beyond 30 tags', () => {
+    const seg = Segmentation.root('Fan');
+    const callers = new Zone(seg, 'Callers', { cidrs: ['10.1.0.0/16'] });
+    const svc = new Zone(seg, 'Svc', { cidrs: ['10.2.0.0/16'] }).addWorkload('Dns');
+    for (let i = 0; i < 32; i++) callers.addWorkload(`C${String(i).padStart(2, '0')}`);
+    svc.allowFrom(callers, Port.udp(53));
+    const json = JSON.parse(GcpTerraform.render(props(seg)));
+    expect(fw(json, 'fan-allow-in-dns-udp-53').source_tags).toHaveLength(30);
+    expect(fw(json, 'fan-allow-in-dns-udp-53-2').source_tags).toEqual(['fan-c30', 'fan-c31']);
+    expect(all(json).filter(r => r.direction === 'INGRESS' && r.allow)).toHaveLength(2);
+  });
+
   it('MONITOR zones get logged catch-all allows just before the deny-all', () => {
     const m = shop({ monitor: true });
     const tf = synth(stack => { new GcpSegmentation(stack, 'Gcp', props(m.seg)); });
@@ -128,9 +144,9 @@ describe('GcpSegmentation: service accounts, modes, placement', () => {
   it('renders zones on other clouds as their cidrs', () => {
     const m = shop();
     const tf = synth(stack => { new GcpSegmentation(stack, 'Gcp', props(m.seg, { zones: ['data'] })); });
-    expect(fw(tf, 'shop-allow-in-db-from-z-app')).toMatchObject({ source_ranges: ['10.2.0.0/16'], allow: [{ protocol: 'tcp', ports: ['5432'] }], target_tags: ['shop-db'] });
-    expect(fw(tf, 'shop-allow-in-db-from-z-app-v6')).toMatchObject({ source_ranges: ['fd00:2::/64'] });
-    expect(fw(tf, 'shop-deny-in-db-from-z-app')).toMatchObject({ source_ranges: ['10.2.0.0/16'], deny: [{ protocol: 'tcp', ports: ['22'] }] });
+    expect(fw(tf, 'shop-allow-in-db-tcp-5432-ranges')).toMatchObject({ source_ranges: ['10.2.0.0/16'], allow: [{ protocol: 'tcp', ports: ['5432'] }], target_tags: ['shop-db'] });
+    expect(fw(tf, 'shop-allow-in-db-tcp-5432-ranges-v6')).toMatchObject({ source_ranges: ['fd00:2::/64'] });
+    expect(fw(tf, 'shop-deny-in-db-tcp-22-ranges')).toMatchObject({ source_ranges: ['10.2.0.0/16'], deny: [{ protocol: 'tcp', ports: ['22'] }] });
     expect(all(tf).every(r => r.target_tags?.every((t: string) => t === 'shop-db'))).toBe(true);
   });
 
@@ -141,8 +157,9 @@ describe('GcpSegmentation: service accounts, modes, placement', () => {
     const stack = new TerraformStack(Testing.app(), 's');
     new GcpSegmentation(stack, 'Gcp', props(m.seg));
     const tf = JSON.parse(Testing.synth(stack));
-    expect(fw(tf, 'shop-allow-in-api-from-frontend').allow).toEqual([{ protocol: 'tcp', ports: ['8080', '8443'] }, { protocol: 'icmp' }]);
-    expect(fw(tf, 'shop-allow-in-db-from-frontend').allow).toEqual([{ protocol: 'all' }]);
+    expect(fw(tf, 'shop-allow-in-api-icmp-8')).toMatchObject({ allow: [{ protocol: 'icmp' }], source_tags: ['shop-frontend'] });
+    expect(fw(tf, 'shop-allow-in-db-all')).toMatchObject({ allow: [{ protocol: 'all' }], source_tags: ['shop-frontend'] });
+    expect(fw(tf, 'shop-allow-out-frontend-to-z-app').allow).toEqual([{ protocol: 'tcp', ports: ['8080', '8443'] }, { protocol: 'icmp' }]);
     const warnings = stack.node.findAll().flatMap(c => c.node.metadata).map(md => String(md.data));
     expect(warnings.some(w => w.includes('microseg:IcmpTypeWidened') && w.includes('Shop/Ping'))).toBe(true);
   });
@@ -221,7 +238,7 @@ describe('plain Terraform JSON and manifest', () => {
     expect(Object.keys(gcp.containers)).toEqual(['network:prod-vpc']);
     expect(gcp.expected).toContainEqual({
       container: 'network:prod-vpc', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '8443',
-      peer: 'tag:shop-frontend', target: 'tag:shop-api', priority: 1000, name: 'shop-allow-in-api-from-frontend', origin: expect.stringMatching(/^Shop\/App\/Api\//),
+      peer: 'tag:shop-frontend', target: 'tag:shop-api', priority: 1000, name: 'shop-allow-in-api-tcp-8443', origin: expect.stringMatching(/^Shop\/App\/Api\//),
     });
     expect(gcp.expected).toContainEqual(expect.objectContaining({ direction: 'egress', action: 'allow', peer: 'cidr:10.2.0.0/16', target: 'tag:shop-frontend', ports: '8080' }));
     // a second backend of another cloud merges into the same manifest
@@ -256,7 +273,7 @@ describe('determinism and stability', () => {
     const more = { ...spec, flows: [...spec.flows, { from: { kind: 'workload', zone: 1, workload: 1 }, to: { kind: 'workload', zone: 0, workload: 1 }, ports: [{ kind: 'tcp', from: 5432, to: 5432 }] }] } as ModelSpec;
     const after = JSON.parse(GcpTerraform.render(props(buildModel(more).seg))).resource.google_compute_firewall;
     for (const [name, attrs] of Object.entries(before)) expect(after[name], name).toEqual(attrs);
-    expect(Object.keys(after).filter(k => !(k in before)).sort()).toEqual(['seg-allow-in-w0-1-from-w1-1', 'seg-allow-out-w1-1-to-z-z0']);
+    expect(Object.keys(after).filter(k => !(k in before)).sort()).toEqual(['seg-allow-in-w0-1-tcp-5432', 'seg-allow-out-w1-1-to-z-z0']);
   });
 
   it('a flow from a source that already sends to the destination zone extends that egress rule in place', () => {
@@ -266,7 +283,7 @@ describe('determinism and stability', () => {
     const changed = Object.keys(before).filter(k => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
     expect(changed).toEqual(['seg-allow-out-w0-1-to-z-z1']);
     expect(after['seg-allow-out-w0-1-to-z-z1']).toMatchObject({ name: before['seg-allow-out-w0-1-to-z-z1'].name, priority: 1000, allow: [{ protocol: 'tcp', ports: ['5432', '8080'] }] });
-    expect(Object.keys(after).filter(k => !(k in before))).toEqual(['seg-allow-in-w1-1-from-w0-1']);
+    expect(Object.keys(after).filter(k => !(k in before))).toEqual(['seg-allow-in-w1-1-tcp-5432']);
   });
 
   it('adding a flow never renames, removes or re-prioritises an existing rule (random models)', () => {
