@@ -227,7 +227,7 @@ function toTable(o: AuditOutcome, options: RenderOptions): string {
   lines.push(pc.bold(`microseg audit: ${o.segmentation} on ${o.cloud}`) + pc.dim(` (${o.manifestFile})`));
   for (const e of o.errors) lines.push(pc.red(`error: ${e}`));
   if (o.findings.length) {
-    const table = new Table({ head: ['Severity', 'Kind', 'Container', 'Rule', 'Location', 'Id'], style: { head: options.color ? ['cyan'] : [], border: options.color ? ['grey'] : [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths: [10, 12, 18, 58, 40, 18] });
+    const table = new Table({ head: ['Severity', 'Kind', 'Container', 'Rule', 'Location', 'Id'], style: { head: options.color ? ['cyan'] : [], border: options.color ? ['grey'] : [] }, wordWrap: true, colWidths: [10, 12, 18, 58, 40, 18] });
     for (const f of o.findings) table.push([sev[f.severity](f.severity), f.kind, f.container, findingRule(f), f.constructPath, f.fingerprint]);
     lines.push(table.toString());
   }
