@@ -289,7 +289,16 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   };
 
   // Peer ranges in ingress rules, with zone ranges carved out so a Peer never matches a workload.
+  const carvedCache = new Map<string, string[]>();
   const carve = (text: string, flows: string[]): string[] => {
+    let out = carvedCache.get(text);
+    if (!out) {
+      out = carveOnce(text, flows);
+      carvedCache.set(text, out);
+    }
+    return out;
+  };
+  const carveOnce = (text: string, flows: string[]): string[] => {
     if (!exclude || isToken(text) || remoteZoneCidrs.has(text)) return [text];
     const p = parseCidr(text);
     if (!isCidr(p)) return [text];
