@@ -73,7 +73,7 @@ describe('packed install with only aws-cdk-lib and constructs', () => {
       const template = assembly.getStackByName('Shop').template;
       const groups = Object.values(template.Resources).filter(r => r.Type === 'AWS::EC2::SecurityGroup').length;
       const loaded = Object.keys(require.cache).filter(f => /node_modules\\/(cdktf|@cdktf|@aws-sdk|@azure|@google-cloud)\\//.test(f));
-      const cdkLoaded = Object.keys(require.cache).some(f => /node_modules\/aws-cdk-lib\//.test(f));
+      const cdkLoaded = Object.keys(require.cache).some(f => /node_modules\\/aws-cdk-lib\\//.test(f));
       console.log(JSON.stringify({ groups, loaded, cdkLoaded }));
     `);
     const result = JSON.parse(out.trim().split('\n').pop()!);
