@@ -64,14 +64,19 @@ export interface AzurePlan {
   readonly warnings: MicrosegWarning[];
 }
 
+/** An Azure resource name of at most 80 characters (hash-shortened when longer). */
+function azureName(full: string): string {
+  return full.length <= 80 ? full : `${full.slice(0, 71).replace(/-+$/, '')}-${shortHash(full)}`;
+}
+
 /** The ASG name of a workload. */
 export function azureAsgName(segmentation: string, workload: string): string {
-  return `${segmentation}-${workload}`;
+  return azureName(`${segmentation}-${workload}`);
 }
 
 /** The NSG name of a zone. */
 export function azureNsgName(segmentation: string, zone: string): string {
-  return `${segmentation}-${zone}`;
+  return azureName(`${segmentation}-${zone}`);
 }
 
 /** The Terraform name of a workload's ASG. */

@@ -416,3 +416,15 @@ describe('terraformJson', () => {
     expect(() => terraformJson([{ type: 't', name: 'a', attributes: {} }, { type: 't', name: 'a', attributes: {} }])).toThrow(/duplicate/);
   });
 });
+
+describe('names', () => {
+  it('keeps ASG and NSG names within 80 characters', () => {
+    const seg = Segmentation.root('S', { name: `s${'e'.repeat(39)}` });
+    const z = new Zone(seg, 'Z', { name: `z${'o'.repeat(39)}`, cidrs: ['10.1.0.0/16'] });
+    z.addWorkload('W', { name: `w${'x'.repeat(39)}` }).allowFrom(z.addWorkload('V'), Port.tcp(1));
+    const json = JSON.parse(AzureTerraform.render(props(seg)));
+    const names = [...Object.values<any>(json.resource.azurerm_application_security_group), ...Object.values<any>(json.resource.azurerm_network_security_group), ...rulesOf(json)].map(r => r.name);
+    for (const n of names) expect(n.length).toBeLessThanOrEqual(80);
+    expect(names.some(n => /-[0-9a-f]{8}$/.test(n))).toBe(true);
+  });
+});
