@@ -73,11 +73,17 @@ describe.concurrent('microseg CLI', () => {
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ code: 1, progress: true });
   });
 
-  it('--help and --version exit 0', async () => {
+  it('--help and --version exit 0; the drift-check example only uses options the command has', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: microseg/);
     expect(help.stdout).toMatch(/audit \[options\]/);
+    const auditHelp = await cli(['audit', '--help']);
+    expect(auditHelp.code).toBe(0);
+    const workflow = fs.readFileSync(path.join(ROOT, 'examples', 'drift-check', 'drift-check.yml'), 'utf8');
+    const used = new Set([...workflow.matchAll(/npx microseg audit[\s\S]*?--output \S+/g)].flatMap(m => m[0].match(/--[a-z-]+/g) ?? []));
+    expect([...used].sort()).toEqual(['--cloud', '--format', '--manifest', '--output', '--region', '--subscription']);
+    for (const o of used) expect(auditHelp.stdout).toContain(o);
     const version = await cli(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
