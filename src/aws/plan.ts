@@ -259,6 +259,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   const zoneByName = new Map(policy.zones.map(z => [z.name, z]));
   const flowByPath = new Map(policy.flows.map(f => [f.path, f]));
   const localWorkloads = policy.workloads.filter(w => localZones.has(w.zone));
+  const rank = groupRanks(policy);
 
   // Known zone ranges (tokens skipped), parsed.
   const zoneRanges: Cidr[] = [];
@@ -386,9 +387,9 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
         for (const { service: s, origins } of mergeWithOrigins(e.parts)) {
           const { from, to } = portsOf(s);
           const protocol = protocolFor(s, family);
-          // Self references and references to a later group (canonical name order) are separate
+          // Self references and references to a later group (canonical group order) are separate
           // resources, so inline references only ever point to earlier groups: no cycle.
-          const separate = direction === 'ingress' && e.peer.kind === 'sg' && !(e.peer.group < name);
+          const separate = direction === 'ingress' && e.peer.kind === 'sg' && !(rank.get(e.peer.group)! < rank.get(name)!);
           const content = `${canonicalPeer(e.peer)}|${name}|${protocol}|${canonicalPorts(protocol, from, to)}`;
           out.push({
             direction, protocol, from, to, peer: e.peer,
@@ -492,6 +493,24 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   if (problems.length > 0) throw MicrosegError.fromProblems(problems);
 
   return { segmentation: seg, groups, nacls, warnings, resourceCount, expected: expectedRules(groups, nacls), groupsOf };
+}
+
+/**
+ * The canonical order of groups that decides inline vs separate references: by the zone's lowest
+ * IPv4 range (zones without ranges last), then zone name, then group name. It depends on names
+ * and zone ranges only, never on flows, so adding a flow never moves another rule between inline
+ * and separate. Tiers laid out in address order (web, app, db subnets one after the other, as
+ * CDK allocates them) then get their forward references inline.
+ */
+export function groupRanks(policy: IrPolicy): Map<string, number> {
+  const zoneKey = new Map<string, string>();
+  for (const z of policy.zones) {
+    const starts = z.cidrs.filter(c => !isToken(c) && familyOf(c) === 'ipv4').map(c => parseCidr(c)).filter(isCidr).map(c => c.first.toString(16).padStart(8, '0'));
+    zoneKey.set(z.name, `${starts.length ? starts.sort()[0] : 'zzzzzzzz'}|${z.name}`);
+  }
+  const sorted = policy.workloads.map(w => ({ name: w.name, key: `${zoneKey.get(w.zone)}|${w.name}` }))
+    .sort((a, b) => cmp(a.key, b.key));
+  return new Map(sorted.map((w, i) => [w.name, i]));
 }
 
 function ruleSortKey(r: SgRulePlan): string {

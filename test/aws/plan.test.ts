@@ -56,4 +56,17 @@ describe('plan (pure)', () => {
     }
     expect(p.nacls[0].associations).toEqual([{ subnet: 'subnet-z', logicalId: expect.stringMatching(/^ShopZNacl[0-9A-F]{8}Assoc[0-9A-F]{8}$/) }]);
   });
+
+  it('orders groups by zone range first, so tiers laid out in address order get forward references inline', () => {
+    const p = plan(seg => {
+      const front = seg.addZone('Zfront', { cidrs: ['10.0.0.0/24'] }).addWorkload('Zed');
+      const back = seg.addZone('Aback', { cidrs: ['10.0.1.0/24'] }).addWorkload('Alpha');
+      const nocidr = seg.addZone('Anone').addWorkload('Aaa');
+      back.allowFrom(front, Port.tcp(1)); // zed (10.0.0.0) before alpha (10.0.1.0): inline
+      nocidr.allowFrom(back, Port.tcp(2)); // zones without cidrs come last: inline
+      front.allowFrom(nocidr, Port.tcp(3)); // back edge: separate
+    });
+    const refs = p.groups.flatMap(g => g.ingress.filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}->${g.name}:${r.separate ? 'separate' : 'inline'}`));
+    expect(refs.sort()).toEqual(['aaa->zed:separate', 'alpha->aaa:inline', 'zed->alpha:inline']);
+  });
 });
