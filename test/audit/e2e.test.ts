@@ -1,13 +1,14 @@
 /**
- * End to end: manifests synthesized by the real backends (a CDK app with `aws.AwsSegmentation`,
- * the multi-cloud example's CDKTF app with `azure.AzureSegmentation` and `gcp.GcpSegmentation`),
+ * End to end: manifests synthesized by the real backends from the repository's examples
+ * (examples/aws-three-tier with `aws.AwsSegmentation`, examples/multi-cloud's CDKTF app with
+ * `azure.AzureSegmentation` and `gcp.GcpSegmentation`),
  * deployed faithfully into local API servers, audited by the real SDK clients; then drift is
  * injected and reported exactly. Every request the servers receive is a read (read-only guarantee).
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run';
 import { Manifest } from '../../src/ir/manifest';
-import { readManifest, synthAwsThreeTier, synthMultiCloud } from './e2e-apps';
+import { readManifest, synthAwsExample, synthMultiCloud } from './e2e-apps';
 import { azureTestCredential, fakeAwsEnv } from './helpers';
 import { ec2StateFromManifest, fakeId, startEc2Server } from '../support/servers/aws-ec2-server';
 import { armId, armStateFromManifest, startArmServer } from '../support/servers/azure-arm-server';
@@ -18,49 +19,59 @@ afterEach(async () => { while (closers.length) await closers.pop()!(); delete pr
 
 const READ_ACTIONS = /^Describe[A-Za-z]+$/;
 
-describe('AWS: CDK-synthesized manifest against a local EC2 endpoint', () => {
+describe('AWS: the aws-three-tier example\'s CDK manifest against a local EC2 endpoint', () => {
   let file: string;
   let manifest: Manifest;
-  beforeAll(() => { file = synthAwsThreeTier(); manifest = readManifest(file); });
+  beforeAll(async () => { file = await synthAwsExample(); manifest = readManifest(file); });
 
   it('no drift for the faithful deployment; only Describe* calls', async () => {
     const state = ec2StateFromManifest(manifest);
     const server = await startEc2Server(state);
     closers.push(server.close);
     fakeAwsEnv(server.url);
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    // the example's stack is environment-agnostic: the manifest has no region, so it is given
+    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
     expect(out.errors).toEqual([]);
     expect(out.findings).toEqual([]);
     expect(out.exitCode).toBe(0);
     expect(out.expectedRules).toBe(manifest.clouds.aws!.expected.length);
+    expect(out.containers.map(c => c.container).sort()).toEqual(['nacl:app', 'nacl:db', 'nacl:web', 'sg:api', 'sg:frontend', 'sg:postgres', 'sg:worker']);
     expect(server.requests.length).toBeGreaterThan(0);
     for (const r of server.requests) expect(r.action).toMatch(READ_ACTIONS);
   });
 
-  it('an injected, a deleted and a modified rule and an unmanaged group are each reported exactly; only Describe* calls', async () => {
+  it('an injected, a deleted and a modified rule, a deleted NACL guardrail and an unmanaged group are each reported exactly; only Describe* calls', async () => {
     const state = ec2StateFromManifest(manifest);
     const gid = (name: string) => fakeId('sg', `shop/${name}`);
     // injected: RDP from anywhere on the api group
     state.rules.push({ ruleId: 'sgr-0e2e000000000001', groupId: gid('api'), isEgress: false, ipProtocol: 'tcp', fromPort: 3389, toPort: 3389, cidrIpv4: '0.0.0.0/0' });
-    // deleted: db's ingress from worker
-    state.rules = state.rules.filter(r => !(r.groupId === gid('db') && !r.isEgress && r.referencedGroupId === gid('worker')));
+    // deleted: postgres's ingress from worker
+    state.rules = state.rules.filter(r => !(r.groupId === gid('postgres') && !r.isEgress && r.referencedGroupId === gid('worker')));
     // modified: api's ingress from frontend widened to 8080-8081
     state.rules.find(r => r.groupId === gid('api') && !r.isEgress && r.referencedGroupId === gid('frontend'))!.toPort = 8081;
+    // deleted NACL guardrail: the db zone's deny from the web zone
+    const dbAcl = state.networkAcls.find(a => a.tags['microseg:zone'] === 'db')!;
+    dbAcl.entries = dbAcl.entries.filter(e => !(e.ruleAction === 'deny' && e.ruleNumber < 32767));
     // unmanaged: a hand-made group on the worker's ENI
     state.securityGroups.push({ groupId: 'sg-0handmade00000001', groupName: 'debug-access', vpcId: 'vpc-x', tags: {} });
     state.networkInterfaces.find(e => e.groupIds.includes(gid('worker')))!.groupIds.push('sg-0handmade00000001');
     const server = await startEc2Server(state);
     closers.push(server.close);
     fakeAwsEnv(server.url);
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
     expect(out.exitCode).toBe(1);
-    expect(out.findings.map(f => [f.kind, f.severity, f.container, f.constructPath])).toEqual([
-      ['unexpected', 'critical', 'sg:api', 'ShopStack/Shop/App/Api'],
-      ['unmanaged', 'high', 'sg-id:sg-0handmade00000001', 'ShopStack/Shop/App/Worker'],
-      ['modified', 'medium', 'sg:api', 'ShopStack/Shop/App/Api/From-workload:frontend-tcp:8080'],
-      ['missing', 'low', 'sg:db', 'ShopStack/Shop/Data/Db/From-workload:worker-tcp:5432'],
+    expect(out.findings.map(f => [f.kind, f.severity, f.container])).toEqual([
+      ['unexpected', 'critical', 'sg:api'],
+      ['unmanaged', 'high', 'sg-id:sg-0handmade00000001'],
+      ['missing', 'high', 'nacl:db'],
+      ['modified', 'medium', 'sg:api'],
+      ['missing', 'low', 'sg:postgres'],
     ]);
-    expect(out.findings[2]).toMatchObject({ expected: { ports: '8080', peer: 'sg:frontend' }, live: { ports: '8080-8081' } });
+    expect(out.findings.map(f => f.constructPath)).toEqual([
+      'Shop/App/Api', 'Shop/App/Worker', 'Shop/WebNeverReachesDb', 'Shop/App/Api/From-workload:frontend-tcp:8080', expect.stringMatching(/^Shop\/Db\/Postgres\/From-zone:app-tcp:5432/),
+    ]);
+    expect(out.findings[2].expected).toMatchObject({ action: 'deny', protocol: 'all', peer: 'cidr:10.0.0.0/23' });
+    expect(out.findings[3]).toMatchObject({ expected: { ports: '8080', peer: 'sg:frontend' }, live: { ports: '8080-8081' } });
     for (const r of server.requests) expect(r.action).toMatch(READ_ACTIONS);
   });
 });
