@@ -32,6 +32,19 @@ describe('DriftAudit (jsii API)', () => {
     expect(DriftAudit.render(copy, ReportFormat.TABLE)).toMatch(/DRIFT: 2 finding\(s\) \(1 critical, 1 low\)/);
   });
 
+  it('asks for the region when neither the manifest nor the environment has one', async () => {
+    const m = shopManifest();
+    const noRegion = { ...m, clouds: { ...m.clouds, aws: { ...m.clouds.aws!, settings: { region: '' } } } };
+    const saved = [process.env.AWS_REGION, process.env.AWS_DEFAULT_REGION];
+    delete process.env.AWS_REGION; delete process.env.AWS_DEFAULT_REGION;
+    try {
+      await expect(DriftAudit.run({ manifestFile: writeManifestFile(noRegion), cloud: AuditCloud.AWS })).rejects.toThrow(/microseg:ManifestInvalid.*AWS region.*Pass --region/);
+    } finally {
+      if (saved[0] !== undefined) process.env.AWS_REGION = saved[0];
+      if (saved[1] !== undefined) process.env.AWS_DEFAULT_REGION = saved[1];
+    }
+  });
+
   it('rejects an unusable manifest with a coded error', async () => {
     await expect(DriftAudit.run({ manifestFile: path.join(tmpDir(), 'none.json'), cloud: AuditCloud.AWS })).rejects.toThrow(/microseg:ManifestInvalid/);
   });
