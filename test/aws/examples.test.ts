@@ -8,7 +8,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AllowFlow, Peer, Port, Segmentation } from '../../src';
 import { AwsSegmentation } from '../../src/aws';
-import { Manifest } from '../../src/ir';
+import { Manifest, modelAllows, Packet, PacketEnd, parseAddress } from '../../src/ir';
+import { AwsEvaluator } from '../support/aws-evaluator';
 import * as selectorsMonitor from '../../examples/aws-selectors-monitor/main';
 import * as threeTier from '../../examples/aws-three-tier/main';
 import { importedVpc } from './helpers';
@@ -46,6 +47,35 @@ describe('examples', () => {
     expect(Object.keys(manifest.clouds.aws!.identities)).toEqual(['api', 'frontend', 'postgres', 'worker']);
     expect(manifest.clouds.aws!.expected.some(r => r.container === 'nacl:web' && r.action === 'deny' && r.peer === 'cidr:10.0.4.0/23')).toBe(true);
     await expect(JSON.stringify(template, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/aws-three-tier.template.json');
+  });
+
+  it('aws-three-tier: the evaluator on the real template agrees with the model for every pair and port of interest', () => {
+    const app = new App({ outdir: tmp() });
+    const stack = new Stack(app, 'ShopThreeTier');
+    const seg = threeTier.buildModel();
+    const backend = threeTier.buildStack(stack, seg);
+    const template = app.synth().getStackByName('ShopThreeTier').template;
+    const policy = backend._policy!;
+    const ev = new AwsEvaluator(template, backend, policy);
+    expect(ev.naclZones).toEqual(['app', 'db', 'web']);
+    const ends: PacketEnd[] = [
+      ...policy.workloads.map(w => ({ workload: w.name })),
+      ...['203.0.113.9', '198.51.100.7', '8.8.8.8'].map(a => ({ address: parseAddress(a).value, family: 'ipv4' as const })),
+    ];
+    let allowed = 0; let checked = 0;
+    for (const source of ends) for (const destination of ends) {
+      if (!('workload' in source) && !('workload' in destination)) continue;
+      for (const [protocol, port] of [['tcp', 443], ['tcp', 8080], ['tcp', 5432], ['tcp', 22], ['udp', 53], ['icmp', 8]] as const) {
+        const p: Packet = { source, destination, protocol, port, ...(protocol === 'icmp' ? { code: 0 } : {}) };
+        const want = modelAllows(policy, p);
+        expect(ev.allows(p), JSON.stringify(p, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(want);
+        if (want) allowed++;
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(200);
+    // 3 internet addresses -> frontend 443, frontend -> api 8080, api and worker -> postgres 5432, worker -> 203.0.113.9 443
+    expect(allowed).toBe(7);
   });
 
   it('aws-selectors-monitor synthesizes (golden snapshot) with the catch-all on the MONITOR zone only', async () => {

@@ -10,7 +10,7 @@
  *   return traffic (to an ephemeral port) the destination's egress and the source's ingress.
  *
  * A workload's members carry `backend.securityGroupsFor(workload)`, have an address inside the
- * workload's first CIDR, and sit in their zone's subnets (traffic always crosses subnets).
+ * workload's first CIDR (else inside its zone's first CIDR), and sit in their zone's subnets (traffic always crosses subnets).
  */
 import { Stack } from 'aws-cdk-lib';
 import { AwsSegmentation } from '../../src/aws';
@@ -48,9 +48,14 @@ export class AwsEvaluator {
         continue; // not placed on this backend
       }
       this.groupsOf.set(w.name, groups);
+      const zone = policy.zones.find(z => z.name === w.zone);
       if (w.cidrs.length > 0) {
         const c = cidr(w.cidrs[0]);
         this.addressOf.set(w.name, { family: c.family, value: c.first + 10n });
+      } else if (zone && zone.cidrs.length > 0) {
+        // No known address: one inside the zone's first range, distinct per workload.
+        const c = cidr(zone.cidrs[0]);
+        this.addressOf.set(w.name, { family: c.family, value: c.first + 10n + BigInt(zone.workloads.indexOf(w.name)) });
       }
     }
     const seg = policy.segmentation.name;
