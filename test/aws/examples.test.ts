@@ -126,7 +126,8 @@ describe('examples', () => {
 
   it('the real CLI synthesizes the example, and cdk diff --template shows only the added flow', () => {
     const out = tmp();
-    const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_VALIDATION: 'false', AWS_EC2_METADATA_DISABLED: 'true', MICROSEG_EXAMPLE_EXTRA_FLOW: '' };
+    // Offline: no version check, no notices, no telemetry, no instance metadata lookups.
+    const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_VALIDATION: 'false', AWS_EC2_METADATA_DISABLED: 'true', MICROSEG_EXAMPLE_EXTRA_FLOW: '' };
     const cdk = (args: string[], extra: Record<string, string> = {}) => {
       const r = spawnSync('npx', ['cdk', ...args, '--no-notices', '--no-version-reporting'], {
         cwd: root, env: { ...env, ...extra }, encoding: 'utf8', timeout: 170_000,
