@@ -79,7 +79,7 @@ project.addTask('test:update-snapshots', { exec: 'vitest run -u' });
 project.addTask('test:watch:vitest', { exec: 'vitest' });
 
 // Main job: synthesize every example and print the segmentation summary.
-project.addTask('examples', { exec: 'tsx scripts/run-examples.ts' });
-project.addTask('bench', { exec: 'node --expose-gc --max-old-space-size=16384 ./node_modules/.bin/tsx bench/run.ts' });
+project.addTask('examples', { exec: 'tsx scripts/run-examples.ts', receiveArgs: true });
+project.addTask('bench', { exec: 'node --expose-gc --max-old-space-size=16384 ./node_modules/.bin/tsx bench/run.ts', receiveArgs: true });
 
 project.synth();
