@@ -10,7 +10,7 @@
 import { createHash } from 'crypto';
 import { CanonicalRule, Cloud } from '../ir/canonical';
 import { Manifest } from '../ir/manifest';
-import { Finding, SEVERITY_RANK, SeverityText, UnmanagedAttachment } from './findings';
+import { DetachedContainer, Finding, SEVERITY_RANK, SeverityText, UnmanagedAttachment } from './findings';
 import { cmp, isPortProtocol, NormalRule, normalizeRules, parsePortRange, ruleKey } from './normalize';
 
 /** Ports whose exposure to the whole internet is critical (remote administration and databases). */
@@ -86,7 +86,7 @@ export function fingerprint(cloud: Cloud, key: string): string {
  * Compares expected with live rules (and lists foreign attachments) and returns the findings,
  * sorted by severity, kind and key.
  */
-export function computeDrift(expected: readonly CanonicalRule[], live: readonly CanonicalRule[], unmanaged: readonly UnmanagedAttachment[], ctx: DriftContext): Finding[] {
+export function computeDrift(expected: readonly CanonicalRule[], live: readonly CanonicalRule[], unmanaged: readonly UnmanagedAttachment[], ctx: DriftContext, detached: readonly DetachedContainer[] = []): Finding[] {
   const exp = normalizeRules(expected);
   const liv = normalizeRules(live);
   const liveKeys = new Set(liv.map(r => r.key));
@@ -153,6 +153,15 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
       ...loc, key, fingerprint: fingerprint(ctx.cloud, key),
     });
   }
+  for (const d of detached) {
+    const key = `missing association ${d.container} on ${d.attachedTo}`;
+    const instead = d.instead ? ` (${d.instead} is attached there instead)` : ' (nothing is attached there)';
+    findings.push({
+      kind: 'missing', severity: 'high', cloud: ctx.cloud, container: d.container,
+      message: `${d.container} is not attached to ${d.attachedTo}${instead}: none of its rules apply there.`,
+      ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
+    });
+  }
   if (ctx.region) {
     const r = ctx.region;
     return sortFindings(findings.map(f => {
@@ -194,9 +203,16 @@ class Locator {
     for (const w of m?.model?.workloads ?? []) this.workloadPaths.set(w.name, w.path);
     for (const z of m?.model?.zones ?? []) this.zonePaths.set(z.name, z.path);
     const section = m?.clouds?.[ctx.cloud];
+    // identity values of one workload only (an NSG name shared by a zone's workloads is not one)
+    const shared = new Set<string>();
     for (const [w, ids] of Object.entries(section?.identities ?? {})) {
-      for (const v of Object.values(ids ?? {})) if (typeof v === 'string') this.identityToWorkload.set(v, w);
+      for (const v of new Set(Object.values(ids ?? {}))) {
+        if (typeof v !== 'string' || !v) continue;
+        if (this.identityToWorkload.has(v) && this.identityToWorkload.get(v) !== w) shared.add(v);
+        this.identityToWorkload.set(v, w);
+      }
     }
+    for (const v of shared) this.identityToWorkload.delete(v);
     (section?.expected ?? []).forEach((r, i) => {
       const k = ruleKey(r);
       if (!this.expectedIndex.has(k)) this.expectedIndex.set(k, i);

@@ -36,6 +36,16 @@ export interface UnmanagedAttachment {
   readonly region?: string;
 }
 
+/** A microseg container that is live but not attached where the manifest says (its rules do not apply there). */
+export interface DetachedContainer {
+  /** The container (`nsg:<name>`). */
+  readonly container: string;
+  /** Where it should be attached (a subnet id). */
+  readonly attachedTo: string;
+  /** What is attached there instead, if anything (`nsg-id:<name>`). */
+  readonly instead?: string;
+}
+
 /** What a reader saw. `errors` non-empty means the view is incomplete (fail closed). */
 export interface LiveState {
   readonly cloud: Cloud;
@@ -43,6 +53,8 @@ export interface LiveState {
   readonly rules: CanonicalRule[];
   readonly containers: LiveContainer[];
   readonly unmanaged: UnmanagedAttachment[];
+  /** Containers not attached where the manifest says (Azure NSG not on its zone's subnet). */
+  readonly detached?: DetachedContainer[];
   readonly errors: string[];
   /** Informational notes (skipped disabled rules, duplicate groups...). */
   readonly notes: string[];

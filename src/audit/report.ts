@@ -57,6 +57,7 @@ function ruleText(r: CanonicalRule | undefined): string {
 function findingRule(f: Finding): string {
   if (f.kind === 'modified') return `declared: ${ruleText(f.expected)}\nlive:     ${ruleText(f.live)}`;
   if (f.kind === 'unmanaged' && f.unmanaged) return `${f.unmanaged.name} on ${f.unmanaged.attachedTo}${f.unmanaged.workloads.length ? ` (with ${f.unmanaged.workloads.join(', ')})` : ''}`;
+  if (!f.live && !f.expected) return f.message;
   return ruleText(f.live ?? f.expected);
 }
 

@@ -125,8 +125,12 @@ export async function readLive(manifest: Manifest, file: string, options: RunOpt
   }
   if (cloud === 'azure') {
     const asgNames = new Set([...prefixed('asg:'), ...Object.values(section.identities ?? {}).map(i => i.asgName).filter((x): x is string => !!x)]);
+    const subnetOf: Record<string, string> = {};
+    for (const [c, fields] of Object.entries(section.containers ?? {})) {
+      if (c.startsWith('nsg:') && typeof fields?.subnetId === 'string' && fields.subnetId.startsWith('/subscriptions/')) subnetOf[c.slice(4)] = fields.subnetId;
+    }
     return readAzure({
-      segmentation: seg,
+      segmentation: seg, subnetOf,
       subscriptionId: options.subscriptionId ?? setting(section, 'subscriptionId', 'subscription') ?? process.env.AZURE_SUBSCRIPTION_ID ?? missingSetting(file, 'Azure subscription', '--subscription <id>'),
       resourceGroup: options.resourceGroup ?? setting(section, 'resourceGroupName', 'resourceGroup') ?? missingSetting(file, 'Azure resource group', '--resource-group <name>'),
       nsgNames: prefixed('nsg:'), asgNames, endpoint: options.azureEndpoint, credential: options.azureCredential, progress: options.progress,
@@ -166,7 +170,7 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   // several regions: each must match the manifest on its own
   const all = live.regions && live.regions.length > 1
     ? live.regions.flatMap(r => computeDrift(section.expected, r.rules, r.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true, region: r.region }))
-    : computeDrift(section.expected, live.rules, live.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true });
+    : computeDrift(section.expected, live.rules, live.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true }, live.detached);
   const applied = applyAcceptances(all, acceptances, options.now ?? new Date());
   const complete = live.errors.length === 0;
   return {

@@ -113,6 +113,22 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     expect(server.requests.every(r => r.method === 'GET')).toBe(true);
   });
 
+  it('Azure: a zone NSG taken off its subnet (another NSG there) is a high missing association', async () => {
+    const subscriptionId = '00000000-0000-0000-0000-0000000000aa';
+    const state = { ...armStateFromManifest(manifest), subscriptionId };
+    const nsg = state.networkSecurityGroups[0];
+    const subnets = nsg.properties.subnets;
+    expect(subnets).toHaveLength(1);
+    delete nsg.properties.subnets;
+    state.networkSecurityGroups.push({ name: 'legacy-open', id: armId(state, 'networkSecurityGroups', 'legacy-open'), properties: { securityRules: [], subnets } });
+    const server = await startArmServer(state);
+    closers.push(server.close);
+    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings.map(f => [f.kind, f.severity, f.container, f.constructPath])).toEqual([['missing', 'high', `nsg:${nsg.name}`, 'Shop/Api']]);
+    expect(out.findings[0].message).toBe(`nsg:${nsg.name} is not attached to subnet api (nsg-id:legacy-open is attached there instead): none of its rules apply there.`);
+  });
+
   it('GCP: no drift, then an injected, a deleted and a modified firewall rule; GET only', async () => {
     const state = gcpStateFromManifest(manifest);
     const server = await startGcpServer(state, { maxPage: 2 });

@@ -6,7 +6,7 @@
  * over plain HTTP).
  */
 import { CanonicalRule } from '../../ir/canonical';
-import { LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
+import { DetachedContainer, LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
 import { loadSdk } from '../sdk';
 import { describeError } from './aws';
 import { armName, AzureNsg, fromNsg } from './azure-convert';
@@ -21,6 +21,8 @@ export interface AzureReaderOptions {
   readonly nsgNames: ReadonlySet<string>;
   /** ASG names microseg manages (from the manifest). */
   readonly asgNames: ReadonlySet<string>;
+  /** NSG name -> the subnet id it must be associated with (from the manifest, when known). */
+  readonly subnetOf?: Readonly<Record<string, string>>;
   /** ARM endpoint (default https://management.azure.com). */
   readonly endpoint?: string;
   /** A `TokenCredential` (default: a static token from MICROSEG_AZURE_ACCESS_TOKEN, else DefaultAzureCredential). */
@@ -132,5 +134,14 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
       unmanaged.push({ container: `nsg-id:${armName(nsgId)}`, name: `network security group ${armName(nsgId)}`, attachedTo: nic.name ?? nic.id, workloads });
     }
   }
-  return { cloud: 'azure', rules, containers, unmanaged, errors, notes, requests, pages };
+  // each zone NSG must be associated with the zone's subnet; a foreign NSG there is unmanaged
+  const detached: DetachedContainer[] = [];
+  const subnetIds = (n: AzureNsg) => ((n.properties ?? n).subnets ?? []).map(x => (x.id ?? '').toLowerCase());
+  for (const [name, subnet] of Object.entries(options.subnetOf ?? {}).sort()) {
+    const mine = ours.find(n => n.name === name);
+    if (!mine || subnetIds(mine).includes(subnet.toLowerCase())) continue;
+    const other = nsgs.find(n => n !== mine && subnetIds(n).includes(subnet.toLowerCase()));
+    detached.push({ container: `nsg:${name}`, attachedTo: `subnet ${armName(subnet)}`, ...(other ? { instead: `nsg-id:${other.name}` } : {}) });
+  }
+  return { cloud: 'azure', rules, containers, unmanaged, detached, errors, notes, requests, pages };
 }

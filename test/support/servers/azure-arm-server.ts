@@ -116,7 +116,10 @@ export function armStateFromManifest(manifest: Manifest): ArmState {
   const networkSecurityGroups = nsgNames.map(n => ({
     name: n, id: armId(scope, 'networkSecurityGroups', n), type: 'Microsoft.Network/networkSecurityGroups', location: section.settings.location ?? 'westeurope',
     tags: { 'microseg-segmentation': seg },
-    properties: { provisioningState: 'Succeeded', securityRules: armRules(scope, n, section.expected.filter(r => r.container === `nsg:${n}`)), defaultSecurityRules: [] },
+    properties: {
+      provisioningState: 'Succeeded', securityRules: armRules(scope, n, section.expected.filter(r => r.container === `nsg:${n}`)), defaultSecurityRules: [],
+      ...(section.containers?.[`nsg:${n}`]?.subnetId ? { subnets: [{ id: section.containers[`nsg:${n}`].subnetId }] } : {}),
+    },
   }));
   const asgName = (w: string) => section.identities?.[w]?.asgName ?? w;
   const workloads = manifest.model.workloads.map(w => w.name).sort();
