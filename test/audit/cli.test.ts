@@ -11,6 +11,8 @@ import { serializeManifest } from '../../src/ir/manifest';
 import { shopManifest } from './fixtures';
 import { tmpDir, writeManifestFile } from './helpers';
 import { Ec2Server, ec2StateFromManifest, fakeId, startEc2Server } from '../support/servers/aws-ec2-server';
+import { armStateFromManifest, startArmServer } from '../support/servers/azure-arm-server';
+import { gcpStateFromManifest, startGcpServer } from '../support/servers/gcp-compute-server';
 
 const ROOT = path.join(__dirname, '..', '..');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -133,6 +135,25 @@ describe.concurrent('microseg CLI', () => {
     const md = await cli(['audit', '-m', manifestFile, '-c', 'aws', '-f', 'markdown'], awsEnv);
     expect(md.stdout).toMatch(/### microseg audit: `shop` on aws/);
     expect(md.stdout).toMatch(/\| 🟥 critical \| unexpected \| `sg:db` \|/);
+  });
+
+  it('audits Azure and GCP through --azure-endpoint / --gcp-endpoint with pre-fetched tokens', async () => {
+    const m = shopManifest();
+    const arm = await startArmServer(armStateFromManifest(m));
+    const gce = await startGcpServer(gcpStateFromManifest(m));
+    try {
+      const [az, gc] = await Promise.all([
+        cli(['audit', '-m', manifestFile, '-c', 'azure', '--azure-endpoint', arm.url, '--subscription', '00000000-0000-0000-0000-000000000001', '-f', 'json'], { MICROSEG_AZURE_ACCESS_TOKEN: 'cli-azure-token' }),
+        cli(['audit', '-m', manifestFile, '-c', 'gcp', '--gcp-endpoint', gce.url, '-f', 'json'], { MICROSEG_GCP_ACCESS_TOKEN: 'cli-gcp-token' }),
+      ]);
+      expect([az.code, JSON.parse(az.stdout).verdict]).toEqual([0, expect.stringMatching(/^No drift/)]);
+      expect([gc.code, JSON.parse(gc.stdout).verdict]).toEqual([0, expect.stringMatching(/^No drift/)]);
+      expect(arm.requests.every(r => r.method === 'GET' && r.authorization === 'Bearer cli-azure-token')).toBe(true);
+      expect(gce.requests.every(r => r.method === 'GET' && r.authorization === 'Bearer cli-gcp-token')).toBe(true);
+    } finally {
+      await arm.close();
+      await gce.close();
+    }
   });
 
   it('accepts drift from an ignore file (exit 0)', async () => {
