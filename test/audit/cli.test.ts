@@ -63,16 +63,22 @@ describe.concurrent('microseg CLI', () => {
     expect(out).toEqual({ code: 0, heavy: [], audit: [], commander: true });
   });
 
-  it('draws a progress line on stderr only when it is a terminal', async () => {
+  it('draws a progress line on stderr when it is a terminal; an AWS audit loads only the EC2 SDK', async () => {
     const script = `
       const { main } = require(${JSON.stringify(MAIN)});
       let err = '';
       const tty = { isTTY: true, columns: 120, write(s) { err += s; return true; }, cursorTo() { return true; }, clearLine() { return true; }, moveCursor() { return true; }, on() {}, removeListener() {} };
       const out = { isTTY: false, write() { return true; } };
       main(['node', 'microseg', 'audit', '-m', ${JSON.stringify(manifestFile)}, '-c', 'aws', '-f', 'json'], { stdout: out, stderr: tty, env: {} })
-        .then(code => console.log(JSON.stringify({ code, progress: /reading aws: \\d+ page\\(s\\)/.test(err) })));`;
+        .then(code => {
+          const mods = Object.keys(require.cache);
+          const loaded = ['@aws-sdk/client-ec2', '@azure/arm-network', '@azure/identity', '@google-cloud/compute', 'google-gax', 'aws-cdk-lib', 'cdktf']
+            .filter(p => mods.some(m => m.includes('node_modules/' + p + '/')));
+          console.log(JSON.stringify({ code, progress: /reading aws: \\d+ page\\(s\\)/.test(err), loaded }));
+        });`;
     const r = await cli([], awsEnv, ['-e', script]);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ code: 1, progress: true });
+    // auditing AWS loads the EC2 SDK and no other cloud's SDK, no CDK, no CDKTF
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ code: 1, progress: true, loaded: ['@aws-sdk/client-ec2'] });
   });
 
   it('--help and --version exit 0; the drift-check example only uses options the command has', async () => {
