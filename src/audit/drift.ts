@@ -9,6 +9,7 @@
  */
 import { createHash } from 'crypto';
 import { CanonicalRule, Cloud } from '../ir/canonical';
+import { Cidr, cidrContains, isCidr, parseCidr } from '../ir/cidr';
 import { Manifest } from '../ir/manifest';
 import { DetachedContainer, Finding, SEVERITY_RANK, SeverityText, UnmanagedAttachment } from './findings';
 import { cmp, isPortProtocol, NormalRule, normalizeRules, parsePortRange, ruleKey } from './normalize';
@@ -30,9 +31,20 @@ export interface DriftContext {
   readonly region?: string;
 }
 
-/** True when a peer means "any address" (the whole internet). */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'].map(c => parseCidr(c) as Cidr);
+
+/**
+ * True when a peer means the internet at large: any address (`*`, `0.0.0.0/0`, `::/0`, Azure's
+ * `Internet` tag), or a public range of at least a /8 (IPv4) or /16 (IPv6) — the pieces of
+ * `0.0.0.0/0` cut around private ranges are internet-wide too.
+ */
 export function isInternetWide(peer: string): boolean {
-  return peer === '*' || peer === 'cidr:0.0.0.0/0' || peer === 'cidr:::/0' || peer === 'tag:Internet' || peer === 'tag:*';
+  if (peer === '*' || peer === 'tag:Internet' || peer === 'tag:*') return true;
+  if (!peer.startsWith('cidr:')) return false;
+  const c = parseCidr(peer.slice(5));
+  if (!isCidr(c)) return false;
+  if (c.prefix > (c.family === 'ipv4' ? 8 : 16)) return false;
+  return !PRIVATE_RANGES.some(p => p.family === c.family && cidrContains(p, c));
 }
 
 /** True when the rule's service covers one of the sensitive ports. */

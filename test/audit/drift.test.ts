@@ -65,6 +65,11 @@ describe('findings', () => {
     expect(unexpectedSeverity(rule({ protocol: 'udp', ports: '53', peer: 'cidr:0.0.0.0/0' }))).toBe('high');
     expect(unexpectedSeverity(rule({ protocol: 'udp', ports: '11211', peer: 'cidr:0.0.0.0/0' }))).toBe('critical');
     expect(unexpectedSeverity(rule({ ports: '22', peer: 'cidr:10.0.0.0/8' }))).toBe('medium');
+    // the internet cut into large public pieces is still the internet
+    expect(unexpectedSeverity(rule({ ports: '22', peer: 'cidr:0.0.0.0/5' }))).toBe('critical');
+    expect(unexpectedSeverity(rule({ ports: '22', peer: 'cidr:11.0.0.0/8' }))).toBe('critical');
+    expect(unexpectedSeverity(rule({ ports: '22', peer: 'cidr:2000::/3' }))).toBe('critical');
+    expect(unexpectedSeverity(rule({ ports: '22', peer: 'cidr:203.0.113.0/24' }))).toBe('medium');
     expect(unexpectedSeverity(rule({ direction: 'egress', ports: '22', peer: 'cidr:0.0.0.0/0' }))).toBe('medium');
     expect(unexpectedSeverity(rule({ action: 'deny', ports: '22', peer: 'cidr:0.0.0.0/0' }))).toBe('low');
   });
