@@ -129,6 +129,16 @@ describe('AWS reader against a local EC2 endpoint', () => {
     expect(out.errors[0]).toMatch(/aws eu-west-1 DescribeSecurityGroupRules: InternalError \(HTTP 500\)/);
   });
 
+  it('fails closed with exit 2 when a rules page silently lacks a rule (checked against the groups\' inline rules)', async () => {
+    const { file } = await setup(undefined, {
+      // a server that answers DescribeSecurityGroupRules without db's ingress rule, as a truncated page would
+      rulesFilter: r => !(r.groupId === gid('db') && !r.isEgress),
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.exitCode).toBe(2);
+    expect(out.errors[0]).toMatch(new RegExp(`DescribeSecurityGroupRules and DescribeSecurityGroups disagree on 1 group\\(s\\) \\(${gid('db')}\\)`));
+  });
+
   it('fails closed with exit 2 on a missing permission', async () => {
     const { file } = await setup(undefined, {
       fault: r => r.action === 'DescribeNetworkAcls' ? { status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' } : undefined,

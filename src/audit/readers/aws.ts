@@ -9,9 +9,10 @@ import { CanonicalRule } from '../../ir/canonical';
 import { LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
 import { loadSdk } from '../sdk';
 import {
-  AWS_TAGS, Ec2NetworkAcl, Ec2NetworkInterface, Ec2SecurityGroup, Ec2SecurityGroupRule, fromNetworkAcl,
+  AWS_TAGS, Ec2NetworkAcl, Ec2NetworkInterface, Ec2SecurityGroup, Ec2SecurityGroupRule, fromIpPermissions, fromNetworkAcl,
   fromSecurityGroupRule, groupContainer, unmanagedOnInterfaces,
 } from './aws-convert';
+import { normalizeRules } from '../normalize';
 import { ReadProgress } from './progress';
 
 /** Options of the AWS reader. */
@@ -119,9 +120,22 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   }
 
   const rules: CanonicalRule[] = [];
+  const byGroup = new Map<string, CanonicalRule[]>();
   for (const r of sgRules) {
     const container = containerOf.get(r.GroupId ?? '');
-    if (container) rules.push(fromSecurityGroupRule(r, container, names));
+    if (!container) continue;
+    const rule = fromSecurityGroupRule(r, container, names);
+    rules.push(rule);
+    byGroup.set(r.GroupId!, [...(byGroup.get(r.GroupId!) ?? []), rule]);
+  }
+  if (groupsOk && errors.length === 0) {
+    // Fail closed on a partial read: every group's rules, as DescribeSecurityGroupRules listed
+    // them, must be the rules DescribeSecurityGroups carried inline for it.
+    const keys = (list: CanonicalRule[]) => normalizeRules(list).map(x => x.key).join('\n');
+    const inconsistent = groups.filter(g => g.GroupId && keys(fromIpPermissions(g, names)) !== keys(byGroup.get(g.GroupId) ?? []));
+    if (inconsistent.length) {
+      errors.push(`aws ${region}: DescribeSecurityGroupRules and DescribeSecurityGroups disagree on ${inconsistent.length} group(s) (${inconsistent.slice(0, 5).map(g => g.GroupId).join(', ')}${inconsistent.length > 5 ? ', ...' : ''}): a page was incomplete or the rules changed during the audit; run it again.`);
+    }
   }
   for (const a of acls) rules.push(...fromNetworkAcl(a));
   const seen = new Set<string>();

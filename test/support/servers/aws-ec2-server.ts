@@ -37,6 +37,8 @@ export interface Ec2ServerOptions {
   maxPage?: number;
   /** Per-region states (from the SigV4 credential scope); other regions get the main state. */
   regions?: Record<string, Ec2State>;
+  /** Tests: rules DescribeSecurityGroupRules lists (default all), to simulate an incomplete page. */
+  rulesFilter?: (r: Ec2Rule) => boolean;
 }
 
 export interface Ec2Server {
@@ -91,7 +93,7 @@ export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions 
         const fault = options.fault?.({ action, params, page, count });
         if (fault) return send(fault.status, errorXml(fault.code, fault.message));
         const filters = parseFilters(params);
-        send(200, respond((region && options.regions?.[region]) || state, action, filters, offset, size));
+        send(200, respond((region && options.regions?.[region]) || state, action, filters, offset, size, options.rulesFilter));
       } catch (e) {
         send(400, errorXml('InvalidParameterValue', (e as Error).message));
       }
@@ -138,7 +140,7 @@ function checkFilters(filters: Map<string, string[]>, allowed: string[]): void {
   }
 }
 
-function respond(state: Ec2State, action: string, filters: Map<string, string[]>, offset: number, size: number): string {
+function respond(state: Ec2State, action: string, filters: Map<string, string[]>, offset: number, size: number, rulesFilter?: (r: Ec2Rule) => boolean): string {
   const pageOf = <T>(items: T[]) => {
     const slice = items.slice(offset, offset + size);
     const next = offset + size < items.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
@@ -160,7 +162,7 @@ function respond(state: Ec2State, action: string, filters: Map<string, string[]>
     }
     case 'DescribeSecurityGroupRules': {
       checkFilters(filters, ['group-id', 'security-group-rule-id']);
-      const rules = state.rules.filter(r => !groupIds || groupIds.has(r.groupId));
+      const rules = state.rules.filter(r => (!groupIds || groupIds.has(r.groupId)) && (!rulesFilter || rulesFilter(r)));
       const { slice, next } = pageOf(rules);
       return wrap(nest('securityGroupRuleSet', slice.map(r => item(ruleXml(r))).join('')), next);
     }
