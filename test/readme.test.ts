@@ -28,9 +28,12 @@ describe('README', () => {
     fs.writeFileSync(file, code.replace("from 'microseg'", `from ${JSON.stringify(path.join(root, 'src'))}`)
       .replace('new App()', `new App({ outdir: ${JSON.stringify(outdir)} })`)
       + `\nconst t = app.synth().getStackByName('Shop').template;\n`
-      + `console.log(JSON.stringify(Object.values<any>(t.Resources).filter(r => r.Type === 'AWS::EC2::SecurityGroup').length));\n`);
+      + `const tags = Object.values<any>(t.Resources).filter(r => r.Type === 'AWS::EC2::SecurityGroup')\n`
+      + `  .flatMap(r => (r.Properties.Tags ?? []).filter((x: any) => x.Key === 'microseg:workload').map((x: any) => x.Value));\n`
+      + `console.log(JSON.stringify(tags.sort()));\n`);
     const out = execFileSync(path.join(root, 'node_modules', '.bin', 'tsx'), [file], { cwd: root, encoding: 'utf8' });
-    expect(Number(out.trim().split('\n').pop())).toBe(3);
+    // one security group per workload, tagged back to the model
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual(['api', 'frontend', 'postgres']);
     expect(fs.existsSync(path.join(outdir, 'shop.microseg.json'))).toBe(true);
   });
 });

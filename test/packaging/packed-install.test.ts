@@ -21,6 +21,9 @@ beforeAll(() => {
   if (!fs.existsSync(path.join(root, 'lib', 'index.js'))) {
     throw new Error('lib/ is missing: the test command compiles first (`npm test`); run `npx projen compile`.');
   }
+  if (!/get: function \(\) \{ return require\("\.\/aws"\)/.test(fs.readFileSync(path.join(root, 'lib', 'index.js'), 'utf8'))) {
+    throw new Error('lib/index.js was compiled by a bare `jsii` run, without the lazy submodule index: run `npx projen compile` (what `npm test` does).');
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'microseg-packed-'));
   const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
   project = path.join(work, 'app');
