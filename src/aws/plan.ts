@@ -11,7 +11,7 @@ import { createHash } from 'crypto';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import {
   CanonicalRule, Cidr, cidrOverlaps, cidrSubtract, IrEndpointRef, IrPolicy, IrService, isCidr,
-  mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceOverlaps, sortCanonical,
+  mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceOverlaps, sortCanonical, subtractAll,
 } from '../ir';
 
 /** Warning ids of the AWS backend (stable: users acknowledge them). */
@@ -89,8 +89,11 @@ export interface SgRulePlan {
 
 /** One security group. */
 export interface SgGroupPlan {
-  /** The group name (value of the `microseg:group` tag): the workload name for a workload group. */
+  /** The group name (value of the `microseg:group` tag): the workload name for a workload group, `zone.<zone>` for a zone group. */
   readonly name: string;
+  /** `workload`: a workload's own group; `zone`: the group every workload of a zone carries (a source identity only). */
+  readonly kind: 'workload' | 'zone';
+  /** The workload (empty for a zone group). */
   readonly workload: string;
   readonly zone: string;
   readonly workloadPath: string;
@@ -332,13 +335,55 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     const own = r.flows.filter(f => flowByPath.get(f)?.services.some(s => serviceOverlaps(s, r.service)));
     return own.length ? own : r.flows;
   };
+  // Zone compression: a flow whose source covers every workload of a local zone (a zone, or a
+  // selector that selects the whole zone) becomes one reference to the zone's group, where the
+  // IR rules confirm it exactly (every member, the destination itself included when it is a
+  // member, is allowed the whole service: denies may have cut members out).
+  const workloadZone = new Map(policy.workloads.map(w => [w.name, w.zone]));
+  const pairServices = new Map<string, IrService[]>();
+  for (const r of placed) {
+    if (r.source.kind !== 'workload' || r.destination.kind !== 'workload' || !r.destinationLocal) continue;
+    const k = `${r.source.workload}>${r.destination.workload}`;
+    let l = pairServices.get(k);
+    if (!l) { l = []; pairServices.set(k, l); }
+    l.push(r.service);
+  }
+  const zoneCovered = new Map<string, { zone: string; dst: string; parts: Part[] }>();
+  for (const f of policy.flows) {
+    if (f.from.kind !== 'zone' && f.from.kind !== 'selector') continue;
+    const sources = new Set(f.from.workloads);
+    for (const zn of f.from.zones) {
+      const z = zoneByName.get(zn);
+      if (!z || !localZones.has(zn) || z.workloads.length === 0 || !z.workloads.every(w => sources.has(w))) continue;
+      for (const dst of f.to.workloads) {
+        if (!localZones.has(workloadZone.get(dst)!)) continue;
+        for (const s of f.services) {
+          if (!z.workloads.every(m => (pairServices.get(`${m}>${dst}`) ?? []).some(x => serviceContains(x, s)))) continue;
+          const k = `${zn}>${dst}`;
+          let e = zoneCovered.get(k);
+          if (!e) { e = { zone: zn, dst, parts: [] }; zoneCovered.set(k, e); }
+          e.parts.push({ service: s, flows: [f.path] });
+        }
+      }
+    }
+  }
+  for (const e of zoneCovered.values()) {
+    for (const p of e.parts) add(ingressAcc, e.dst, { kind: 'sg', group: zoneGroupName(e.zone) }, p.service, p.flows);
+  }
+
   for (const rule of placed) {
     const r = { ...rule, flows: originsOf(rule) };
     // Ingress at the destination: exact.
     if (r.destinationLocal && r.destination.kind === 'workload') {
       const dst = r.destination.workload;
       if (r.source.kind === 'workload') {
-        add(ingressAcc, dst, { kind: 'sg', group: r.source.workload }, r.service, r.flows);
+        // What the source's zone group already allows is not repeated per member (unless the
+        // difference cannot be expressed exactly: then the member keeps its whole rule).
+        const covered = zoneCovered.get(`${r.source.zone}>${dst}`);
+        const rest = covered ? subtractAll([r.service], covered.parts.map(p => p.service)) : undefined;
+        for (const s of rest && !rest.narrowed ? rest.services : [r.service]) {
+          add(ingressAcc, dst, { kind: 'sg', group: r.source.workload }, s, r.flows);
+        }
       } else {
         for (const c of carve(r.source.cidr, r.flows)) add(ingressAcc, dst, { kind: 'cidr', cidr: c, family: familyOf(c) }, r.service, r.flows);
       }
@@ -375,6 +420,24 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
 
   const groups: SgGroupPlan[] = [];
   const groupsOf: Record<string, string[]> = {};
+  // Zone groups: one per local zone with workloads, carried by every member whether or not a
+  // flow uses it (stable). A source identity only: no ingress, and the match-nothing egress so
+  // AWS's default allow-all egress never applies to its members.
+  for (const z of policy.zones) {
+    if (!localZones.has(z.name) || z.workloads.length === 0) continue;
+    const name = zoneGroupName(z.name);
+    groups.push({
+      name, kind: 'zone', workload: '', zone: z.name, workloadPath: z.path, logicalId: groupLogicalId(seg, name), monitor: false,
+      description: `microseg ${seg} zone ${z.name}`,
+      tags: { 'microseg:group': name, 'microseg:segmentation': seg, 'microseg:zone': z.name },
+      ingress: [],
+      egress: [{
+        direction: 'egress', protocol: 'icmp', from: MATCH_NOTHING.type, to: MATCH_NOTHING.code,
+        peer: { kind: 'cidr', cidr: MATCH_NOTHING.cidr, family: 'ipv4' }, description: MATCH_NOTHING.description,
+        origins: [], separate: false, kind: 'matchnothing',
+      }],
+    });
+  }
   for (const w of localWorkloads) {
     const name = w.name;
     const logicalId = groupLogicalId(seg, name);
@@ -430,8 +493,8 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       'microseg:zone': w.zone,
       ...(monitor ? { 'microseg:monitor': 'catchall' } : {}),
     };
-    groups.push({ name, workload: name, zone: w.zone, workloadPath: w.path, logicalId, monitor, description: `microseg ${seg} workload ${name}`, tags, ingress, egress });
-    groupsOf[name] = [name];
+    groups.push({ name, kind: 'workload', workload: name, zone: w.zone, workloadPath: w.path, logicalId, monitor, description: `microseg ${seg} workload ${name}`, tags, ingress, egress });
+    groupsOf[name] = [name, zoneGroupName(w.zone)];
 
     // Quotas per direction, IPv4 and IPv6 counted separately (an SG reference counts for both).
     for (const [dir, list] of [['ingress', ingress], ['egress', egress]] as const) {
@@ -508,9 +571,20 @@ export function groupRanks(policy: IrPolicy): Map<string, number> {
     const starts = z.cidrs.filter(c => !isToken(c) && familyOf(c) === 'ipv4').map(c => parseCidr(c)).filter(isCidr).map(c => c.first.toString(16).padStart(8, '0'));
     zoneKey.set(z.name, `${starts.length ? starts.sort()[0] : 'zzzzzzzz'}|${z.name}`);
   }
-  const sorted = policy.workloads.map(w => ({ name: w.name, key: `${zoneKey.get(w.zone)}|${w.name}` }))
-    .sort((a, b) => cmp(a.key, b.key));
+  // Zone groups first: they hold no ingress rules, so references to them are always inline.
+  const sorted = [
+    ...policy.zones.map(z => ({ name: zoneGroupName(z.name), key: `0|${zoneKey.get(z.name)}` })),
+    ...policy.workloads.map(w => ({ name: w.name, key: `1|${zoneKey.get(w.zone)}|${w.name}` })),
+  ].sort((a, b) => cmp(a.key, b.key));
   return new Map(sorted.map((w, i) => [w.name, i]));
+}
+
+/**
+ * The name of a zone's group (its `microseg:group` tag). Workload names are `[a-z][a-z0-9-]*`,
+ * so a name with a dot never collides with one.
+ */
+export function zoneGroupName(zone: string): string {
+  return `zone.${zone}`;
 }
 
 function ruleSortKey(r: SgRulePlan): string {

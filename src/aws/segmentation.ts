@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { compile, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
 import { Segmentation, Workload } from '../model';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
-import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, groupLogicalId, NaclPlan, planAws, SgGroupPlan, SgRulePlan } from './plan';
+import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, groupLogicalId, NaclPlan, planAws, SgGroupPlan, SgRulePlan, zoneGroupName } from './plan';
 
 /**
  * A range of ports (inclusive).
@@ -176,7 +176,8 @@ export class AwsSegmentation extends Construct {
     if (this.props.zones && !this.props.zones.includes(workload.zone.name)) {
       fail('UnknownWorkload', this.node.path, workload.name, `is in zone "${workload.zone.name}", which is not placed on this backend (zones: ${this.props.zones.join(', ')}).`, `Add "${workload.zone.name}" to \`zones\`.`);
     }
-    return [this.groupRef(workload.name)];
+    // The workload's own group first, then its zone's group (a source identity for zone flows).
+    return [this.groupRef(workload.name), this.groupRef(zoneGroupName(workload.zone.name))];
   }
 
   /** @internal The plan rendered at synth (for tests and tools). */
@@ -248,7 +249,7 @@ export class AwsSegmentation extends Construct {
     if (!g) {
       const seg = this.segmentation.name;
       g = new ec2.CfnSecurityGroup(this, `sg-${name}`, {
-        groupDescription: `microseg ${seg} workload ${name}`,
+        groupDescription: name.startsWith('zone.') ? `microseg ${seg} zone ${name.slice('zone.'.length)}` : `microseg ${seg} workload ${name}`,
         vpcId: this.vpc.vpcId,
       });
       g.overrideLogicalId(groupLogicalId(seg, name));
@@ -352,9 +353,17 @@ export class AwsSegmentation extends Construct {
     };
     const identities: Record<string, Record<string, string>> = {};
     const containers: Record<string, Record<string, string>> = {};
+    const byName = new Map(plan.groups.map(g => [g.name, g]));
     for (const g of plan.groups) {
-      identities[g.workload] = { securityGroupLogicalId: g.logicalId, securityGroupName: g.name, zone: g.zone, stackName: settings.stackName, ...tagFields(g.tags) };
-      containers[`sg:${g.name}`] = { kind: 'securityGroup', logicalId: g.logicalId, stackName: settings.stackName, ...tagFields(g.tags) };
+      if (g.kind === 'workload') {
+        const all = plan.groupsOf[g.workload] ?? [g.name];
+        identities[g.workload] = {
+          securityGroupLogicalId: g.logicalId, securityGroupName: g.name, zone: g.zone, stackName: settings.stackName,
+          securityGroupNames: all.join(','), securityGroupLogicalIds: all.map(n => byName.get(n)?.logicalId ?? '').join(','),
+          ...tagFields(g.tags),
+        };
+      }
+      containers[`sg:${g.name}`] = { kind: 'securityGroup', groupKind: g.kind, logicalId: g.logicalId, stackName: settings.stackName, ...tagFields(g.tags) };
     }
     for (const n of plan.nacls) {
       const subs = [...subnets.get(n.zone)!.values()];

@@ -19,7 +19,7 @@ describe('security groups', () => {
     const s = setup();
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
     const t = Template.fromStack(s.stack);
-    t.resourceCountIs(SG, 3);
+    t.resourceCountIs(SG, 3 + 3); // a group per workload and one per zone
     t.hasResourceProperties(SG, {
       GroupDescription: 'microseg shop workload api',
       VpcId: 'vpc-0123456789abcdef0',
@@ -162,7 +162,7 @@ describe('security groups', () => {
     const groups = backend.securityGroupsFor(s.postgres);
     new AllowFlow(s.seg, 'Late', { from: s.app_, to: s.postgres, ports: [Port.tcp(5432)], description: 'app tier reads the database' });
     const t = Template.fromStack(s.stack);
-    expect(groups).toHaveLength(1);
+    expect(groups).toHaveLength(2); // its own group and its zone's group
     const pg = groupOf(t, 'postgres');
     expect(s.stack.resolve(groups[0].securityGroupId)).toEqual({ 'Fn::GetAtt': [pg.id, 'GroupId'] });
     expect(pg.props.SecurityGroupIngress).toEqual([expect.objectContaining({ FromPort: 5432, Description: 'app tier reads the database' })]);
@@ -208,10 +208,10 @@ describe('security groups', () => {
     s.api.allowFrom(s.frontend, Port.tcp(8080));
     const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, zones: ['app'] });
     const t = Template.fromStack(s.stack);
-    t.resourceCountIs(SG, 1);
+    t.resourceCountIs(SG, 2); // api and zone.app
     const api = groupOf(t, 'api');
     expect(api.props.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '10.1.0.0/16', FromPort: 8080 })]);
     expect(api.props.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '10.3.0.0/16', FromPort: 5432 })]);
-    expect(backend.securityGroupsFor(s.api)).toHaveLength(1);
+    expect(backend.securityGroupsFor(s.api)).toHaveLength(2);
   });
 });

@@ -50,14 +50,14 @@ describe('errors', () => {
     const s = setup();
     for (let i = 0; i < 5; i++) new CfnResource(s.stack, `Other${i}`, { type: 'AWS::SNS::Topic' });
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, maxResourcesPerStack: 7 });
-    expect(() => s.app.synth()).toThrow(/microseg:QuotaExceeded.*8 resources \(3 from microseg\), more than the limit of 7/);
+    expect(() => s.app.synth()).toThrow(/microseg:QuotaExceeded.*11 resources \(6 from microseg\), more than the limit of 7/);
   });
 
   it('too many security groups per interface is QuotaExceeded (plan level)', () => {
     const s = setup();
     const policy = compile(s.seg);
-    expect(() => planAws(policy, placeRules(policy, undefined, 'B'), { backendPath: 'B', quotas: { rulesPerSecurityGroup: 60, securityGroupsPerInterface: 0, naclEntriesPerDirection: 20, resourcesPerStack: 500 } }))
-      .toThrow(/microseg:QuotaExceeded.*must carry 1 security groups, more than the limit of 0 per network interface/);
+    expect(() => planAws(policy, placeRules(policy, undefined, 'B'), { backendPath: 'B', quotas: { rulesPerSecurityGroup: 60, securityGroupsPerInterface: 1, naclEntriesPerDirection: 20, resourcesPerStack: 500 } }))
+      .toThrow(/microseg:QuotaExceeded.*must carry 2 security groups, more than the limit of 1 per network interface/);
   });
 
   it('invalid quota props are InvalidProp at construction', () => {

@@ -40,7 +40,7 @@ describe('examples', () => {
     const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
     expect((report.pluginReports ?? []).flatMap((r: any) => r.violations ?? [])).toEqual([]);
     const types = Object.values<any>(template.Resources).map(r => r.Type);
-    expect(types.filter(t => t === 'AWS::EC2::SecurityGroup')).toHaveLength(4);
+    expect(types.filter(t => t === 'AWS::EC2::SecurityGroup')).toHaveLength(4 + 3); // a group per workload and per zone
     expect(types.filter(t => t === 'AWS::EC2::NetworkAcl')).toHaveLength(3);
     expect(types.filter(t => t === 'AWS::EC2::SubnetNetworkAclAssociation')).toHaveLength(6);
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'shop.microseg.json'), 'utf8')) as Manifest;
@@ -86,7 +86,8 @@ describe('examples', () => {
     const groups = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::EC2::SecurityGroup');
     const tag = (g: any, k: string) => g.Properties.Tags.find((t: any) => t.Key === k)?.Value;
     for (const g of groups) {
-      const monitored = tag(g, 'microseg:zone') === 'platform';
+      // Zone groups are source identities only: no catch-all (their members' own groups carry it).
+      const monitored = tag(g, 'microseg:zone') === 'platform' && tag(g, 'microseg:workload') !== undefined;
       expect(tag(g, 'microseg:monitor')).toBe(monitored ? 'catchall' : undefined);
       expect(JSON.stringify(g).includes('platform-monitor-catchall')).toBe(monitored);
     }

@@ -64,9 +64,15 @@ describe('manifest', () => {
     });
     expect(aws.identities.fe).toEqual({
       securityGroupLogicalId: expect.stringMatching(/^ShopFeSg[0-9A-F]{8}$/), securityGroupName: 'fe', zone: 'web', stackName: 'Shop',
+      securityGroupNames: 'fe,zone.web', securityGroupLogicalIds: expect.stringMatching(/^ShopFeSg[0-9A-F]{8},ShopZoneWebSg[0-9A-F]{8}$/),
       'tag:microseg:group': 'fe', 'tag:microseg:segmentation': 'shop', 'tag:microseg:workload': 'fe', 'tag:microseg:zone': 'web',
     });
-    expect(aws.containers['sg:pg']).toMatchObject({ kind: 'securityGroup', 'tag:microseg:monitor': 'catchall' });
+    expect(aws.containers['sg:pg']).toMatchObject({ kind: 'securityGroup', groupKind: 'workload', 'tag:microseg:monitor': 'catchall' });
+    expect(aws.containers['sg:zone.web']).toEqual({
+      kind: 'securityGroup', groupKind: 'zone', logicalId: expect.stringMatching(/^ShopZoneWebSg[0-9A-F]{8}$/), stackName: 'Shop',
+      'tag:microseg:group': 'zone.web', 'tag:microseg:segmentation': 'shop', 'tag:microseg:zone': 'web',
+    });
+    expect(aws.expected.filter(r => r.container === 'sg:zone.web').map(r => `${r.direction} ${r.protocol} ${r.ports} ${r.peer}`)).toEqual(['egress icmp 252/86 cidr:255.255.255.255/32']);
     expect(aws.containers['nacl:web']).toMatchObject({ kind: 'networkAcl', logicalId: expect.stringMatching(/^ShopWebNacl/), subnetIds: expect.stringMatching(/^subnet-/) });
     const rules = aws.expected.map(r => `${r.container} ${r.direction} ${r.action} ${r.protocol} ${r.ports} ${r.peer}${r.priority !== undefined ? ' #' + r.priority : ''}`);
     expect(rules).toContain('sg:fe egress allow tcp 5432 cidr:10.3.0.0/16');
@@ -95,6 +101,7 @@ describe('manifest', () => {
     const m = JSON.parse(fs.readFileSync(path.join(outdir, 'quiet.microseg.json'), 'utf8')) as Manifest;
     expect(m.clouds.aws!.expected).toEqual([
       { container: 'sg:lonely', direction: 'egress', action: 'allow', protocol: 'icmp', ports: '252/86', peer: 'cidr:255.255.255.255/32' },
+      { container: 'sg:zone.z', direction: 'egress', action: 'allow', protocol: 'icmp', ports: '252/86', peer: 'cidr:255.255.255.255/32' },
     ]);
   });
 });

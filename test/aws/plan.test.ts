@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Peer, Port, Segmentation } from '../../src';
+import { DenyFlow, Peer, Port, Segmentation, Selector } from '../../src';
 import { canonicalPorts, groupLogicalId, NACL_BANDS, pascal, planAws, ruleDescription, shortHash } from '../../src/aws/plan';
 import { compile, placeRules } from '../../src/ir';
 
@@ -35,7 +35,7 @@ describe('plan (pure)', () => {
     });
     const refs = p.groups.flatMap(g => g.ingress.filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}->${g.name}:${r.separate ? 'separate' : 'inline'}`));
     expect(refs.sort()).toEqual(['a->b:inline', 'a->c:inline', 'b->a:separate', 'c->c:separate']);
-    expect(p.resourceCount).toBe(3 + 2);
+    expect(p.resourceCount).toBe(3 + 1 + 2); // 3 workload groups, 1 zone group, 2 separate references
   });
 
   it('NACL entries get numbers in their bands, unique per direction', () => {
@@ -68,5 +68,74 @@ describe('plan (pure)', () => {
     });
     const refs = p.groups.flatMap(g => g.ingress.filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}->${g.name}:${r.separate ? 'separate' : 'inline'}`));
     expect(refs.sort()).toEqual(['aaa->zed:separate', 'alpha->aaa:inline', 'zed->alpha:inline']);
+  });
+});
+
+describe('zone groups (compression)', () => {
+  const refs = (p: ReturnType<typeof plan>, dst: string) => p.groups.find(g => g.name === dst)!.ingress
+    .filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}:${canonicalPorts(r.protocol, r.from, r.to)}:${r.separate ? 'separate' : 'inline'}`).sort();
+
+  it('every workload carries its zone group; zone groups hold no ingress and the match-nothing egress', () => {
+    const p = plan(seg => {
+      const z = seg.addZone('Web', { cidrs: ['10.1.0.0/16'] });
+      z.addWorkload('A'); z.addWorkload('B');
+      seg.addZone('Empty', { cidrs: ['10.9.0.0/16'] });
+    });
+    expect(p.groupsOf).toEqual({ a: ['a', 'zone.web'], b: ['b', 'zone.web'] });
+    const zg = p.groups.find(g => g.name === 'zone.web')!;
+    expect(zg).toMatchObject({ kind: 'zone', workload: '', zone: 'web', logicalId: groupLogicalId('shop', 'zone.web'), ingress: [] });
+    expect(zg.tags).toEqual({ 'microseg:group': 'zone.web', 'microseg:segmentation': 'shop', 'microseg:zone': 'web' });
+    expect(zg.egress.map(r => r.kind)).toEqual(['matchnothing']);
+    expect(p.groups.some(g => g.name === 'zone.empty')).toBe(false); // no members, nothing carries it
+    expect(p.expected.filter(r => r.container === 'sg:zone.web')).toHaveLength(1);
+  });
+
+  it('a whole zone as source is one inline reference to its zone group', () => {
+    const p = plan(seg => {
+      const app = seg.addZone('App', { cidrs: ['10.2.0.0/16'] });
+      const logs = seg.addZone('Shared', { cidrs: ['10.1.0.0/16'] }).addWorkload('Log'); // ranks before app: would be separate per member
+      for (let i = 0; i < 70; i++) app.addWorkload(`S${i}`);
+      logs.allowFrom(app, Port.tcp(6514), Port.udp(514));
+    });
+    expect(refs(p, 'log')).toEqual(['zone.app:514:inline', 'zone.app:6514:inline']);
+    expect(p.groups.find(g => g.name === 'log')!.ingress.every(r => /^Shop\/Shared\/Log\/From-zone:app/.test(r.origins[0]))).toBe(true);
+  });
+
+  it('a selector that covers whole zones is compressed; members of a partly selected zone stay individual', () => {
+    const p = plan(seg => {
+      const a = seg.addZone('A', { cidrs: ['10.1.0.0/16'] });
+      const b = seg.addZone('B', { cidrs: ['10.2.0.0/16'] });
+      a.addWorkload('A1', { labels: { ship: 'logs' } }); a.addWorkload('A2', { labels: { ship: 'logs' } });
+      b.addWorkload('B1', { labels: { ship: 'logs' } }); b.addWorkload('B2');
+      const dst = seg.addZone('C', { cidrs: ['10.0.0.0/16'] }).addWorkload('Sink');
+      dst.allowFrom(Selector.labels({ ship: 'logs' }), Port.tcp(6514));
+    });
+    expect(refs(p, 'sink')).toEqual(['b1:6514:separate', 'zone.a:6514:inline']);
+  });
+
+  it('is exact: a member a DenyFlow cuts out keeps the zone individual; a member\'s wider own rule keeps only the rest', () => {
+    const p = plan(seg => {
+      const app = seg.addZone('App', { cidrs: ['10.2.0.0/16'] });
+      const a1 = app.addWorkload('A1'); app.addWorkload('A2');
+      const db = seg.addZone('Db', { cidrs: ['10.3.0.0/16'] });
+      const pg = db.addWorkload('Pg'); const other = db.addWorkload('Other');
+      pg.allowFrom(app, Port.tcp(5432));
+      pg.allowFrom(a1, Port.tcpRange(5432, 5440));
+      other.allowFrom(app, Port.tcp(22));
+      new DenyFlow(seg, 'NoSsh', { from: a1, to: other, ports: [Port.tcp(22)] });
+    });
+    expect(refs(p, 'pg')).toEqual(['a1:5433-5440:inline', 'zone.app:5432:inline']);
+    expect(refs(p, 'other')).toEqual(['a2:22:inline']);
+  });
+
+  it('a zone flow into its own zone needs the destination itself allowed too', () => {
+    const p = plan(seg => {
+      const z = seg.addZone('Z', { cidrs: ['10.1.0.0/16'] });
+      const a = z.addWorkload('A'); z.addWorkload('B');
+      a.allowFrom(z, Port.tcp(7000));
+    });
+    const r = refs(p, 'a');
+    // Either compressed (the IR includes a -> a) or every member individually: never a partial zone.
+    expect(r.length === 1 ? r : r.filter(x => x.startsWith('zone.'))).toEqual(r.length === 1 ? ['zone.z:7000:inline'] : []);
   });
 });
