@@ -114,7 +114,8 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
   const extraByBucket = new Map<string, NormalRule[]>();
   for (const r of extra) {
     const k = bucket(r);
-    extraByBucket.set(k, [...(extraByBucket.get(k) ?? []), r]);
+    const list = extraByBucket.get(k);
+    if (list) list.push(r); else extraByBucket.set(k, [r]);
   }
   const paired = new Set<NormalRule>();
   const unpairedMissing: NormalRule[] = [];

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { AuditCloud, DriftAudit, DriftKind, DriftSeverity, ReportFormat } from '../../src/audit';
+import { firewallsOf } from '../support/servers/gcp-compute-server';
 import { shopManifest } from './fixtures';
 import { tmpDir, writeManifestFile } from './helpers';
 
@@ -12,7 +13,6 @@ describe('DriftAudit (jsii API)', () => {
     const file = writeManifestFile(m);
     const dir = tmpDir();
     // gcloud output: the declared rules minus one, plus internet-wide SSH
-    const { firewallsOf } = await import('../support/servers/gcp-compute-server');
     const firewalls = firewallsOf('shop-prod', m.clouds.gcp!.expected).filter((f: any) => f.name !== 'shop-in-2');
     firewalls.push({ name: 'ssh', network: 'projects/shop-prod/global/networks/prod', direction: 'INGRESS', priority: 1000, sourceRanges: ['0.0.0.0/0'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });
     fs.writeFileSync(path.join(dir, 'fw.json'), JSON.stringify(firewalls));

@@ -102,7 +102,8 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
     names.set(g.GroupId, container.slice('sg:'.length));
     containerOf.set(g.GroupId, container);
     containers.push({ container, id: g.GroupId, region });
-    byContainer.set(container, [...(byContainer.get(container) ?? []), g.GroupId]);
+    const list = byContainer.get(container);
+    if (list) list.push(g.GroupId); else byContainer.set(container, [g.GroupId]);
   }
   for (const [c, ids] of byContainer) if (ids.length > 1) notes.push(`aws ${region}: ${ids.length} groups carry ${c} (${ids.join(', ')}); their rules are read together.`);
   for (const a of acls) if (a.NetworkAclId) containers.push({ container: fromNetworkAclContainer(a), id: a.NetworkAclId, region });
@@ -126,7 +127,8 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
     if (!container) continue;
     const rule = fromSecurityGroupRule(r, container, names);
     rules.push(rule);
-    byGroup.set(r.GroupId!, [...(byGroup.get(r.GroupId!) ?? []), rule]);
+    const list = byGroup.get(r.GroupId!);
+    if (list) list.push(rule); else byGroup.set(r.GroupId!, [rule]);
   }
   if (groupsOk && errors.length === 0) {
     // Fail closed on a partial read: every group's rules, as DescribeSecurityGroupRules listed

@@ -157,7 +157,11 @@ function respond(state: Ec2State, action: string, filters: Map<string, string[]>
       const { slice, next } = pageOf(groups);
       const byGroup = new Map<string, Ec2Rule[]>();
       const wanted = new Set(slice.map(g => g.groupId));
-      for (const r of state.rules) if (wanted.has(r.groupId)) byGroup.set(r.groupId, [...(byGroup.get(r.groupId) ?? []), r]);
+      for (const r of state.rules) {
+        if (!wanted.has(r.groupId)) continue;
+        const list = byGroup.get(r.groupId);
+        if (list) list.push(r); else byGroup.set(r.groupId, [r]);
+      }
       return wrap(nest('securityGroupInfo', slice.map(g => item(groupXml(g, byGroup.get(g.groupId) ?? []))).join('')), next);
     }
     case 'DescribeSecurityGroupRules': {
@@ -316,7 +320,8 @@ export function ec2StateFromManifest(manifest: Manifest, vpcId = 'vpc-0a1b2c3d4e
         ...(r.protocol === 'icmp' || r.protocol === 'icmpv6' ? { icmp: { type: from, code: to } } : {}),
         ...(r.protocol === 'tcp' || r.protocol === 'udp' ? { portRange: { from, to } } : {}),
       };
-      entries.set(zone, [...(entries.get(zone) ?? []), e]);
+      const list = entries.get(zone);
+      if (list) list.push(e); else entries.set(zone, [e]);
     }
   }
   const networkAcls: Ec2Acl[] = [...aclZones].sort().map(zone => ({

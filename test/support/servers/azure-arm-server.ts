@@ -72,7 +72,11 @@ export function armId(state: Pick<ArmState, 'subscriptionId' | 'resourceGroup'>,
 /** ARM security rules for canonical rules: one rule per (name), sides and ports collected. */
 export function armRules(scope: Pick<ArmState, 'subscriptionId' | 'resourceGroup'>, nsg: string, rules: CanonicalRule[]): any[] {
   const byName = new Map<string, CanonicalRule[]>();
-  for (const r of rules) byName.set(r.name ?? `${r.direction}-${r.priority}`, [...(byName.get(r.name ?? `${r.direction}-${r.priority}`) ?? []), r]);
+  for (const r of rules) {
+    const k = r.name ?? `${r.direction}-${r.priority}`;
+    const list = byName.get(k);
+    if (list) list.push(r); else byName.set(k, [r]);
+  }
   return [...byName.entries()].sort().map(([name, rs]) => {
     const r0 = rs[0];
     const inbound = r0.direction === 'ingress';

@@ -58,7 +58,10 @@ export async function startGcpServer(state: GcpState, options: GcpServerOptions 
 /** Firewall resources for canonical rules: one per rule name, sides and ports collected. */
 export function firewallsOf(project: string, rules: CanonicalRule[]): any[] {
   const byName = new Map<string, CanonicalRule[]>();
-  for (const r of rules) byName.set(r.name!, [...(byName.get(r.name!) ?? []), r]);
+  for (const r of rules) {
+    const list = byName.get(r.name!);
+    if (list) list.push(r); else byName.set(r.name!, [r]);
+  }
   return [...byName.entries()].sort().map(([name, rs], i) => {
     const r0 = rs[0];
     const network = r0.container.slice('network:'.length);
