@@ -163,8 +163,62 @@ export function analyzeAssembly(outdir: string): AwsMetrics {
         if (exp) return resolve(exp.file, exp.value, depth + 1);
         return `unresolved:Import:${JSON.stringify(name)}`;
       }
+      if ('Fn::Select' in expr) {
+        const [index, listExpr] = expr['Fn::Select'];
+        const items = resolveList(file, listExpr, depth + 1);
+        const item = items?.[Number(index)];
+        if (item) return resolve(item.file, item.expr, depth + 1);
+        return `unresolved:Select:${JSON.stringify(expr).slice(0, 80)}`;
+      }
     }
     return `unresolved:${JSON.stringify(expr).slice(0, 80)}`;
+  };
+
+  /**
+   * Resolves a list-valued expression (a CommaDelimitedList parameter, a nested-stack output or
+   * export holding `Fn::Join [',', [...]]`, `Fn::Split`, a literal array) to its items, each with
+   * the template it must be resolved in.
+   */
+  const resolveList = (file: string, expr: Json, depth: number): { file: string; expr: Json }[] | undefined => {
+    if (depth > 20) return undefined;
+    const info = byFile.get(file)!;
+    if (Array.isArray(expr)) return expr.map(e => ({ file, expr: e }));
+    if (typeof expr === 'string') return expr.split(',').map(e => ({ file, expr: e }));
+    if (!expr || typeof expr !== 'object') return undefined;
+    if ('Fn::Join' in expr) {
+      const [sep, parts] = expr['Fn::Join'];
+      if (sep !== ',' || !Array.isArray(parts)) return undefined;
+      return parts.flatMap((e: Json) => resolveList(file, e, depth + 1) ?? [{ file, expr: e }]).filter(x => x.expr !== '');
+    }
+    if ('Fn::Split' in expr) {
+      const [sep, inner] = expr['Fn::Split'];
+      return sep === ',' ? resolveList(file, inner, depth + 1) : undefined;
+    }
+    if ('Ref' in expr) {
+      const name = expr.Ref;
+      if (info.template.Parameters?.[name] && info.parent) {
+        const parent = byFile.get(info.parent.file)!;
+        const passed = parent.template.Resources?.[info.parent.logicalId]?.Properties?.Parameters?.[name];
+        if (passed !== undefined) return resolveList(parent.file, passed, depth + 1);
+      }
+      return undefined;
+    }
+    if ('Fn::GetAtt' in expr) {
+      const ga = expr['Fn::GetAtt'];
+      const [lid, attr] = Array.isArray(ga) ? ga : String(ga).split(/\.(.*)/s);
+      if (typeof attr === 'string' && attr.startsWith('Outputs.') && info.children.has(lid)) {
+        const child = byFile.get(info.children.get(lid)!)!;
+        const out = child.template.Outputs?.[attr.slice('Outputs.'.length)];
+        if (out) return resolveList(child.file, out.Value, depth + 1);
+      }
+      return undefined;
+    }
+    if ('Fn::ImportValue' in expr) {
+      const name = expr['Fn::ImportValue'];
+      const exp = typeof name === 'string' ? exportsByName.get(name) : undefined;
+      return exp ? resolveList(exp.file, exp.value, depth + 1) : undefined;
+    }
+    return undefined;
   };
 
   const rules: Rule[] = [];

@@ -43,6 +43,33 @@ describe('bench output metrics', () => {
     expect(m.templatesWithCycles).toBe(0);
   });
 
+  it('follows group ids packed into CommaDelimitedList parameters (Fn::Join outputs, Fn::Select)', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'bench-list-'));
+    const sg = (rules: object[] = []) => ({ Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'x', SecurityGroupIngress: rules } });
+    writeFileSync(join(outdir, 'manifest.json'), JSON.stringify({ artifacts: { P: { type: 'aws:cloudformation:stack', properties: { templateFile: 'P.template.json' } } } }));
+    writeFileSync(join(outdir, 'P.template.json'), JSON.stringify({
+      Resources: {
+        Src: { Type: 'AWS::CloudFormation::Stack', Metadata: { 'aws:asset:path': 'Src.nested.template.json' }, Properties: {} },
+        Dst: { Type: 'AWS::CloudFormation::Stack', Metadata: { 'aws:asset:path': 'Dst.nested.template.json' }, Properties: { Parameters: { Ids: { 'Fn::GetAtt': ['Src', 'Outputs.GroupIds0'] } } } },
+      },
+    }));
+    writeFileSync(join(outdir, 'Src.nested.template.json'), JSON.stringify({
+      Resources: { S1: sg(), S2: sg() },
+      Outputs: { GroupIds0: { Value: { 'Fn::Join': [',', [{ 'Fn::GetAtt': ['S1', 'GroupId'] }, { 'Fn::GetAtt': ['S2', 'GroupId'] }]] } } },
+    }));
+    const from = (i: number) => ({ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, SourceSecurityGroupId: { 'Fn::Select': [i, { Ref: 'Ids' }] } });
+    writeFileSync(join(outdir, 'Dst.nested.template.json'), JSON.stringify({
+      Parameters: { Ids: { Type: 'CommaDelimitedList' } },
+      Resources: { D: sg([from(0), from(1), from(1)]) },
+    }));
+    const m = analyzeAssembly(outdir);
+    expect(m.stacks).toBe(3);
+    expect(m.unresolvedGroupRefs).toBe(0);
+    expect(m.ingressIpv4PerSgMax.value).toBe(3);
+    // from(1) twice is the same peer (S2): one duplicate.
+    expect(m.duplicateRules).toBe(1);
+  });
+
   it('finds dependency cycles between resources', () => {
     expect(findCycle({ Resources: { A: { Properties: { X: { Ref: 'B' } } }, B: { DependsOn: 'C' }, C: { Properties: { Y: { 'Fn::GetAtt': ['A', 'GroupId'] } } } } })).toEqual(['A', 'B', 'C', 'A']);
     expect(findCycle({ Resources: { A: { Properties: { X: { Ref: 'B' } } }, B: { Properties: { Y: { 'Fn::Sub': '${C.GroupId}' } } }, C: {} } })).toBeUndefined();
