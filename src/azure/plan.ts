@@ -52,6 +52,8 @@ export interface AzurePlanOptions {
   readonly zones?: string[];
   readonly subnetIds?: Record<string, string>;
   readonly tags?: Record<string, string>;
+  /** Recorded in the manifest for the audit. */
+  readonly subscriptionId?: string;
   /** ASGs one NSG may reference (Azure: 100; lower only to exercise the switching in tests). */
   readonly maxAsgsPerNsg?: number;
 }
@@ -403,7 +405,7 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     section: {
       backendPath: opts.backendPath,
       zones: placement.zones,
-      settings: { resourceGroupName: opts.resourceGroupName, location: opts.location },
+      settings: { resourceGroupName: opts.resourceGroupName, location: opts.location, ...(opts.subscriptionId ? { subscriptionId: opts.subscriptionId } : {}) },
       identities,
       containers,
       expected,

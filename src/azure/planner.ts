@@ -23,6 +23,7 @@ export function planFromProps(props: AzureSegmentationProps, backendPath: string
     zones: props.zones,
     subnetIds: props.subnetIds,
     tags: props.tags,
+    subscriptionId: props.subscriptionId,
   });
   return { plan, policy };
 }

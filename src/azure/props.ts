@@ -35,6 +35,14 @@ export interface AzureSegmentationProps {
   readonly subnetIds?: { [zoneName: string]: string };
 
   /**
+   * The subscription the resources are deployed to. Only recorded in the manifest, so
+   * `microseg audit --cloud azure` knows where to read without `--subscription`.
+   *
+   * @default - not recorded (the audit then needs `--subscription` or `AZURE_SUBSCRIPTION_ID`)
+   */
+  readonly subscriptionId?: string;
+
+  /**
    * Extra tags for every NSG and ASG (microseg's own `microseg:*` tags always win).
    *
    * @default - only microseg's tags

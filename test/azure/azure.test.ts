@@ -296,6 +296,15 @@ describe('plain Terraform JSON', () => {
     expect(manifest.clouds.azure.settings).toEqual({ resourceGroupName: RG, location: LOC });
   });
 
+  it('records the subscription in the manifest when given, so the audit needs no --subscription', () => {
+    const m = shop();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'microseg-az-'));
+    const sub = '11111111-2222-3333-4444-555555555555';
+    const files = AzureTerraform.write(dir, { ...props(m.seg), subscriptionId: sub });
+    const manifest = JSON.parse(fs.readFileSync(files[1], 'utf8'));
+    expect(manifest.clouds.azure.settings).toEqual({ resourceGroupName: RG, location: LOC, subscriptionId: sub });
+  });
+
   it('loads and renders without cdktf installed', () => {
     const script = `
       const Module = require('module');
