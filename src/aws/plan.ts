@@ -1,6 +1,6 @@
 /**
  * The AWS rendering plan: every decision of the AWS backend (which groups exist, which rules
- * they carry, which rules are inline and which are separate resources, network ACL entries and
+ * they carry, which group each reference points to, network ACL entries and
  * their rule numbers, quota checks, the manifest's canonical rules), as plain data computed by
  * pure functions. No constructs here: the construct layer (`segmentation.ts`) only emits what
  * the plan says, so other emitters (e.g. nested-stack sharding) can reuse the same plan.
@@ -9,9 +9,10 @@
  */
 import { createHash } from 'crypto';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
+import { DEFAULT_STACK_LIMITS, groupBytes, planShards, ShardPlan, StackLimits } from './shard';
 import {
-  CanonicalRule, Cidr, cidrOverlaps, cidrSubtract, IrEndpointRef, IrPolicy, IrService, isCidr,
-  mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceOverlaps, sortCanonical, subtractAll,
+  ALL_SERVICE, CanonicalRule, Cidr, cidrOverlaps, cidrSubtract, IrEndpointRef, IrPolicy, IrService, isCidr,
+  mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceKey, serviceOverlaps, sortCanonical, subtractAll,
 } from '../ir';
 
 /** Warning ids of the AWS backend (stable: users acknowledge them). */
@@ -54,10 +55,26 @@ export interface AwsPlanOptions {
   /** Ephemeral port range for stateless return traffic. */
   readonly ephemeral?: { readonly from: number; readonly to: number };
   readonly quotas?: AwsQuotas;
+  /**
+   * Egress towards workloads of zones placed here: `zone` (default) one all-traffic rule per
+   * destination zone range; `flow`: the flows' ports per destination zone range.
+   */
+  readonly egressTowardsZones?: 'zone' | 'flow';
+  /** Describe rules of flows without a description as `<from> to <to> on <ports>` (default false). */
+  readonly generatedDescriptions?: boolean;
   /** Carve zone ranges out of Peer ranges in ingress rules (default true). */
   readonly excludeZoneRangesFromPeers?: boolean;
   /** Resources already in the stack that the backend did not create. */
   readonly otherResources?: number;
+  /**
+   * `none`: one stack (QuotaExceeded when it does not fit); `auto` (default): nested stacks when
+   * one stack cannot hold the segmentation; `always`: nested stacks.
+   */
+  readonly sharding?: 'none' | 'auto' | 'always';
+  /** The backend's construct path when CDK writes `aws:cdk:path` metadata (template size estimates). */
+  readonly pathMetadata?: string;
+  /** CloudFormation's per-template limits (parameters, outputs, template bytes). */
+  readonly stackLimits?: StackLimits;
 }
 
 /** The other side of a security group rule. */
@@ -80,10 +97,6 @@ export interface SgRulePlan {
   readonly description: string;
   /** Construct paths of the flows the rule comes from. */
   readonly origins: string[];
-  /** Rendered as a separate `AWS::EC2::SecurityGroupIngress` (to break a dependency cycle). */
-  readonly separate: boolean;
-  /** Logical id of the separate resource. */
-  readonly logicalId?: string;
   readonly kind: 'flow' | 'catchall' | 'matchnothing';
 }
 
@@ -91,8 +104,12 @@ export interface SgRulePlan {
 export interface SgGroupPlan {
   /** The group name (value of the `microseg:group` tag): the workload name for a workload group, `zone.<zone>` for a zone group. */
   readonly name: string;
-  /** `workload`: a workload's own group; `zone`: the group every workload of a zone carries (a source identity only). */
-  readonly kind: 'workload' | 'zone';
+  /**
+   * `workload`: a workload's own group (holds its rules); `zone`: the group every workload of a
+   * zone carries; `source`: a workload's source group (`src.<workload>`), which later-ranked
+   * groups reference inline. Zone and source groups are source identities only: no ingress.
+   */
+  readonly kind: 'workload' | 'zone' | 'source';
   /** The workload (empty for a zone group). */
   readonly workload: string;
   readonly zone: string;
@@ -145,6 +162,10 @@ export interface AwsPlan {
   readonly expected: CanonicalRule[];
   /** Security groups each workload carries (group names). */
   readonly groupsOf: Record<string, string[]>;
+  /** The nested stacks, when sharded (else undefined: everything in the backend's stack). */
+  readonly shards?: ShardPlan[];
+  /** Estimated template bytes of the segmentation in one stack. */
+  readonly templateBytes: number;
 }
 
 /** NACL rule number bands (inclusive). */
@@ -234,7 +255,7 @@ function portsOf(s: IrService): { from: number; to: number } {
 // ---- planning -------------------------------------------------------------------------------
 
 interface Part { service: IrService; flows: string[] }
-interface RuleAcc { peer: SgPeer; parts: Part[] }
+interface RuleAcc { peer: SgPeer; parts: Part[]; label?: string }
 
 /** Merges services into ranges; each merged service keeps the flows of the parts it contains. */
 function mergeWithOrigins(parts: Part[]): { service: IrService; origins: string[] }[] {
@@ -253,6 +274,8 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   const quotas = opts.quotas ?? DEFAULT_QUOTAS;
   const eph = opts.ephemeral ?? { from: 1024, to: 65535 };
   const exclude = opts.excludeZoneRangesFromPeers ?? true;
+  const egressMode = opts.egressTowardsZones ?? 'zone';
+  const generated = opts.generatedDescriptions ?? false;
   const problems: MicrosegProblem[] = [];
   const warnings: MicrosegWarning[] = [];
   const acknowledged = new Set(policy.acknowledged.map(a => a.id));
@@ -289,7 +312,11 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     const list = [...origins].sort();
     const covering = service ? list.find(p => flowByPath.get(p)?.services.some(s => serviceContains(s, service))) : undefined;
     const chosen = covering ?? list[0];
-    return ruleDescription(flowByPath.get(chosen)?.description ?? chosen ?? '');
+    const f = flowByPath.get(chosen);
+    // Generated descriptions (`<from> to <to> on <ports>`) cost about a third of a large
+    // template: rendered only when asked for; a flow's own description always is.
+    if (f && !generated && f.description === `${f.from.key} to ${f.to.key} on ${f.services.map(serviceKey).join(',')}`) return '';
+    return ruleDescription(f?.description ?? chosen ?? '');
   };
 
   // Peer ranges in ingress rules, with zone ranges carved out so a Peer never matches a workload.
@@ -321,12 +348,13 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   const ingressAcc = new Map<string, Map<string, RuleAcc>>();
   const egressAcc = new Map<string, Map<string, RuleAcc>>();
   const vpcRangeUse = new Map<string, Set<string>>(); // zone -> flows
-  const add = (acc: Map<string, Map<string, RuleAcc>>, group: string, peer: SgPeer, s: IrService, flows: string[]) => {
+  const add = (acc: Map<string, Map<string, RuleAcc>>, group: string, peer: SgPeer, s: IrService, flows: string[], label?: string) => {
     let m = acc.get(group);
     if (!m) { m = new Map(); acc.set(group, m); }
     const k = peerKey(peer);
     let e = m.get(k);
     if (!e) { e = { peer, parts: [] }; m.set(k, e); }
+    if (label !== undefined && s.protocol === 'all') e.label = label;
     e.parts.push({ service: s, flows });
   };
 
@@ -395,7 +423,10 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
         const z = zoneByName.get(r.destination.zone)!;
         const known = z.cidrs;
         if (known.length > 0) {
-          for (const c of known) add(egressAcc, src, { kind: 'cidr', cidr: c, family: familyOf(c) }, r.service, r.flows);
+          // Towards a zone placed here (exact ingress at every member), one all-traffic rule per
+          // zone range is as exact as the flows' ports, and does not change when flows are added.
+          const zoneWide = egressMode === 'zone' && r.destinationLocal;
+          for (const c of known) add(egressAcc, src, { kind: 'cidr', cidr: c, family: familyOf(c) }, zoneWide ? ALL_SERVICE : r.service, r.flows, zoneWide ? (generated ? `to zone ${z.name}` : '') : undefined);
         } else {
           let set = vpcRangeUse.get(z.name);
           if (!set) { set = new Set(); vpcRangeUse.set(z.name, set); }
@@ -431,11 +462,17 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       description: `microseg ${seg} zone ${z.name}`,
       tags: { 'microseg:group': name, 'microseg:segmentation': seg, 'microseg:zone': z.name },
       ingress: [],
-      egress: [{
-        direction: 'egress', protocol: 'icmp', from: MATCH_NOTHING.type, to: MATCH_NOTHING.code,
-        peer: { kind: 'cidr', cidr: MATCH_NOTHING.cidr, family: 'ipv4' }, description: MATCH_NOTHING.description,
-        origins: [], separate: false, kind: 'matchnothing',
-      }],
+      egress: [matchNothing()],
+    });
+  }
+  for (const w of localWorkloads) {
+    const src = sourceGroupName(w.name);
+    groups.push({
+      name: src, kind: 'source', workload: w.name, zone: w.zone, workloadPath: w.path, logicalId: groupLogicalId(seg, src), monitor: false,
+      description: `microseg ${seg} source ${w.name}`,
+      tags: { 'microseg:group': src, 'microseg:segmentation': seg },
+      ingress: [],
+      egress: [matchNothing()],
     });
   }
   for (const w of localWorkloads) {
@@ -450,16 +487,15 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
         for (const { service: s, origins } of mergeWithOrigins(e.parts)) {
           const { from, to } = portsOf(s);
           const protocol = protocolFor(s, family);
-          // Self references and references to a later group (canonical group order) are separate
-          // resources, so inline references only ever point to earlier groups: no cycle.
-          const separate = direction === 'ingress' && e.peer.kind === 'sg' && !(rank.get(e.peer.group)! < rank.get(name)!);
-          const content = `${canonicalPeer(e.peer)}|${name}|${protocol}|${canonicalPorts(protocol, from, to)}`;
-          out.push({
-            direction, protocol, from, to, peer: e.peer,
-            description: describe(origins, s), origins, separate,
-            logicalId: separate ? `${logicalId}In${shortHash(content)}` : undefined,
-            kind: 'flow',
-          });
+          // Every reference is inline and points to an earlier group in the canonical order, so
+          // there is no cycle: a source that sorts before the destination is referenced by its
+          // own group; a self reference or a source that sorts at or after the destination by its
+          // source group (which holds no rules and sorts first). The choice depends on names and
+          // zone ranges only, never on other flows.
+          const peer: SgPeer = e.peer.kind === 'sg' && !(rank.get(e.peer.group)! < rank.get(name)!) ? { kind: 'sg', group: sourceGroupName(e.peer.group) } : e.peer;
+          // A zone-wide egress rule has a fixed description (flows added later do not change it).
+          const description = e.label !== undefined && s.protocol === 'all' ? e.label : describe(origins, s);
+          out.push({ direction, protocol, from, to, peer, description, origins, kind: 'flow' });
         }
       }
       return out;
@@ -471,19 +507,13 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
         for (const c of ipv6Used ? ['0.0.0.0/0', '::/0'] : ['0.0.0.0/0']) {
           const peer: SgPeer = { kind: 'cidr', cidr: c, family: familyOf(c) };
           if (list.some(r => r.protocol === 'all' && canonicalPeer(r.peer) === canonicalPeer(peer))) continue;
-          list.push({ direction, protocol: 'all', from: -1, to: -1, peer, description: `${seg}-monitor-catchall`, origins: [], separate: false, kind: 'catchall' });
+          list.push({ direction, protocol: 'all', from: -1, to: -1, peer, description: `${seg}-monitor-catchall`, origins: [], kind: 'catchall' });
         }
       };
       catchall('ingress', ingress);
       catchall('egress', egress);
     }
-    if (egress.length === 0) {
-      egress.push({
-        direction: 'egress', protocol: 'icmp', from: MATCH_NOTHING.type, to: MATCH_NOTHING.code,
-        peer: { kind: 'cidr', cidr: MATCH_NOTHING.cidr, family: 'ipv4' }, description: MATCH_NOTHING.description,
-        origins: [], separate: false, kind: 'matchnothing',
-      });
-    }
+    if (egress.length === 0) egress.push(matchNothing());
     const sortRules = (list: SgRulePlan[]) => list.sort((a, b) => cmp(ruleSortKey(a), ruleSortKey(b)));
     sortRules(ingress); sortRules(egress);
     const tags: Record<string, string> = {
@@ -494,7 +524,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       ...(monitor ? { 'microseg:monitor': 'catchall' } : {}),
     };
     groups.push({ name, kind: 'workload', workload: name, zone: w.zone, workloadPath: w.path, logicalId, monitor, description: `microseg ${seg} workload ${name}`, tags, ingress, egress });
-    groupsOf[name] = [name, zoneGroupName(w.zone)];
+    groupsOf[name] = [name, zoneGroupName(w.zone), sourceGroupName(name)];
 
     // Quotas per direction, IPv4 and IPv6 counted separately (an SG reference counts for both).
     for (const [dir, list] of [['ingress', ingress], ['egress', egress]] as const) {
@@ -542,28 +572,51 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   }
 
   const resourceCount = groups.length
-    + groups.reduce((n, g) => n + g.ingress.filter(r => r.separate).length, 0)
     + nacls.reduce((n, a) => n + 1 + a.entries.length + a.associations.length, 0);
   const total = resourceCount + (opts.otherResources ?? 0);
-  if (total > quotas.resourcesPerStack) {
+  const limits = opts.stackLimits ?? DEFAULT_STACK_LIMITS;
+  const templateBytes = 2000 + groups.reduce((n, g) => n + groupBytes(g, false, opts.pathMetadata), 0) + nacls.reduce((n, a) => n + 500 + a.entries.length * 420 + a.associations.length * 260, 0);
+  const mode = opts.sharding ?? 'auto';
+  const fits = total <= quotas.resourcesPerStack && templateBytes <= limits.templateBytes;
+  let shards: ShardPlan[] | undefined;
+  if (mode === 'always' || (mode === 'auto' && !fits)) {
+    shards = planShards(groups, nacls, {
+      quotas, limits, backendPath: opts.backendPath, rank, pathMetadata: opts.pathMetadata,
+      zonePaths: new Map(policy.zones.map(z => [z.name, z.path])),
+    }, problems);
+    const parent = shards.length + (opts.otherResources ?? 0);
+    if (parent > quotas.resourcesPerStack) {
+      problems.push({
+        code: 'QuotaExceeded', path: opts.backendPath, value: parent,
+        message: `the stack would hold ${parent} resources (${shards.length} nested stacks of microseg), more than the limit of ${quotas.resourcesPerStack} resources per CloudFormation stack.`,
+        hint: 'Move other resources to another stack, or raise `maxResourcesPerStack` if CloudFormation raised your limit.',
+      });
+    }
+  } else if (total > quotas.resourcesPerStack) {
     problems.push({
       code: 'QuotaExceeded', path: opts.backendPath, value: total,
       message: `the stack would hold ${total} resources (${resourceCount} from microseg), more than the limit of ${quotas.resourcesPerStack} resources per CloudFormation stack.`,
-      hint: 'Move other resources to another stack, reduce separate rule resources (mutual flows), or raise `maxResourcesPerStack` if CloudFormation raised your limit.',
+      hint: 'Move other resources to another stack, let the backend shard into nested stacks (`sharding: AwsSharding.AUTO`), or raise `maxResourcesPerStack` if CloudFormation raised your limit.',
+    });
+  } else if (templateBytes > limits.templateBytes) {
+    problems.push({
+      code: 'QuotaExceeded', path: opts.backendPath, value: templateBytes,
+      message: `the stack template would be about ${templateBytes} bytes, more than CloudFormation's limit of ${limits.templateBytes} bytes.`,
+      hint: 'Let the backend shard into nested stacks (`sharding: AwsSharding.AUTO`).',
     });
   }
 
   if (problems.length > 0) throw MicrosegError.fromProblems(problems);
 
-  return { segmentation: seg, groups, nacls, warnings, resourceCount, expected: expectedRules(groups, nacls), groupsOf };
+  return { segmentation: seg, groups, nacls, warnings, resourceCount, expected: expectedRules(groups, nacls), groupsOf, shards, templateBytes };
 }
 
 /**
- * The canonical order of groups that decides inline vs separate references: by the zone's lowest
- * IPv4 range (zones without ranges last), then zone name, then group name. It depends on names
- * and zone ranges only, never on flows, so adding a flow never moves another rule between inline
- * and separate. Tiers laid out in address order (web, app, db subnets one after the other, as
- * CDK allocates them) then get their forward references inline.
+ * The canonical order of groups that decides which group a reference points to: by the zone's lowest
+ * IPv4 range (zones without ranges last), then zone name, then group name; zone and source
+ * groups (no ingress) before every workload group. A reference points to the source's own group
+ * when it sorts before the destination, else to its source group. It depends on names and zone
+ * ranges only, never on flows, so adding a flow never changes another rule.
  */
 export function groupRanks(policy: IrPolicy): Map<string, number> {
   const zoneKey = new Map<string, string>();
@@ -571,9 +624,10 @@ export function groupRanks(policy: IrPolicy): Map<string, number> {
     const starts = z.cidrs.filter(c => !isToken(c) && familyOf(c) === 'ipv4').map(c => parseCidr(c)).filter(isCidr).map(c => c.first.toString(16).padStart(8, '0'));
     zoneKey.set(z.name, `${starts.length ? starts.sort()[0] : 'zzzzzzzz'}|${z.name}`);
   }
-  // Zone groups first: they hold no ingress rules, so references to them are always inline.
+  // Zone and source groups first: they hold no ingress rules, so references to them never form a cycle.
   const sorted = [
     ...policy.zones.map(z => ({ name: zoneGroupName(z.name), key: `0|${zoneKey.get(z.name)}` })),
+    ...policy.workloads.map(w => ({ name: sourceGroupName(w.name), key: `0|${zoneKey.get(w.zone)}|${w.name}` })),
     ...policy.workloads.map(w => ({ name: w.name, key: `1|${zoneKey.get(w.zone)}|${w.name}` })),
   ].sort((a, b) => cmp(a.key, b.key));
   return new Map(sorted.map((w, i) => [w.name, i]));
@@ -585,6 +639,19 @@ export function groupRanks(policy: IrPolicy): Map<string, number> {
  */
 export function zoneGroupName(zone: string): string {
   return `zone.${zone}`;
+}
+
+/** The name of a workload's source group (never collides with a workload or zone group name). */
+export function sourceGroupName(workload: string): string {
+  return `src.${workload}`;
+}
+
+function matchNothing(): SgRulePlan {
+  return {
+    direction: 'egress', protocol: 'icmp', from: MATCH_NOTHING.type, to: MATCH_NOTHING.code,
+    peer: { kind: 'cidr', cidr: MATCH_NOTHING.cidr, family: 'ipv4' }, description: MATCH_NOTHING.description,
+    origins: [], kind: 'matchnothing',
+  };
 }
 
 function ruleSortKey(r: SgRulePlan): string {

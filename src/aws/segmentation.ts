@@ -1,10 +1,11 @@
-import { Annotations, AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, CfnOutput, CfnParameter, CfnResource, Fn, IAspect, Lazy, NestedStack, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
 import { compile, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
 import { Segmentation, Workload } from '../model';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
-import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, groupLogicalId, NaclPlan, planAws, SgGroupPlan, SgRulePlan, zoneGroupName } from './plan';
+import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, NaclPlan, planAws, SgGroupPlan, SgRulePlan, sourceGroupName, zoneGroupName } from './plan';
+import { ShardPlan } from './shard';
 
 /**
  * A range of ports (inclusive).
@@ -14,6 +15,25 @@ export interface EphemeralPortRange {
   readonly startPort: number;
   /** Last port of the range. */
   readonly endPort: number;
+}
+
+/**
+ * How the backend spreads a segmentation over CloudFormation stacks.
+ */
+export enum AwsSharding {
+  /**
+   * One stack when the segmentation fits it (`maxResourcesPerStack`, 1 MB template), else
+   * nested stacks.
+   */
+  AUTO = 'AUTO',
+  /** Always one stack: `QuotaExceeded` when the segmentation does not fit. */
+  NONE = 'NONE',
+  /**
+   * Always nested stacks (per zone: one with its zone and source groups, one with its workload
+   * groups and network ACL). Choose it for an estate that will grow past one stack, so it never
+   * moves from one layout to the other.
+   */
+  ALWAYS = 'ALWAYS',
 }
 
 /**
@@ -93,6 +113,37 @@ export interface AwsSegmentationProps {
    * @default true
    */
   readonly excludeZoneRangesFromPeers?: boolean;
+
+  /**
+   * Whether the segmentation is spread over nested stacks (`AWS::CloudFormation::Stack`, one per
+   * zone and layer, without dependency cycles). Each nested stack stays within
+   * `maxResourcesPerStack`, 200 parameters, 200 outputs and 1 MB.
+   *
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+   * @default AwsSharding.AUTO
+   */
+  readonly sharding?: AwsSharding;
+
+  /**
+   * Egress towards workloads of zones placed on this backend names the flows' ports. By default
+   * it is one all-traffic rule per destination zone range: every member of such a zone has
+   * exact ingress, so the pair still allows exactly what the model allows, with far fewer rules
+   * (and adding a flow towards an already reached zone changes nothing). Egress towards `Peer`s
+   * and zones placed elsewhere always names the flows' ports.
+   *
+   * @default false
+   */
+  readonly exactEgressPorts?: boolean;
+
+  /**
+   * Describe the rules of flows that have no `description` as `<from> to <to> on <ports>`.
+   * A flow's own description is always rendered. Generated descriptions cost about a third of a
+   * large template (CloudFormation allows 1 MB), so they are off by default; the manifest records
+   * every rule's origin flow either way.
+   *
+   * @default false
+   */
+  readonly generatedRuleDescriptions?: boolean;
 }
 
 /**
@@ -141,6 +192,11 @@ export class AwsSegmentation extends Construct {
   private readonly props: AwsSegmentationProps;
   private readonly quotas: AwsQuotas;
   private readonly cfnGroups = new Map<string, ec2.CfnSecurityGroup>();
+  private readonly nestedStacks = new Map<string, NestedStack>();
+  private readonly shardPlans = new Map<string, ShardPlan>();
+  /** Group name or `nacl:<zone>` -> id of the nested stack holding it (absent: this stack). */
+  private readonly shardOfKey = new Map<string, string>();
+  private readonly importParams = new Map<string, CfnParameter>();
   private readonly groupRefs = new Map<string, ec2.ISecurityGroup>();
   private rendered = false;
   private renderedPlan?: AwsPlan;
@@ -177,7 +233,7 @@ export class AwsSegmentation extends Construct {
       fail('UnknownWorkload', this.node.path, workload.name, `is in zone "${workload.zone.name}", which is not placed on this backend (zones: ${this.props.zones.join(', ')}).`, `Add "${workload.zone.name}" to \`zones\`.`);
     }
     // The workload's own group first, then its zone's group (a source identity for zone flows).
-    return [this.groupRef(workload.name), this.groupRef(zoneGroupName(workload.zone.name))];
+    return [this.groupRef(workload.name), this.groupRef(zoneGroupName(workload.zone.name)), this.groupRef(sourceGroupName(workload.name))];
   }
 
   /** @internal The plan rendered at synth (for tests and tools). */
@@ -220,12 +276,31 @@ export class AwsSegmentation extends Construct {
       ephemeral: this.props.ephemeralPortRange ? { from: this.props.ephemeralPortRange.startPort, to: this.props.ephemeralPortRange.endPort } : undefined,
       quotas: this.quotas,
       excludeZoneRangesFromPeers: this.props.excludeZoneRangesFromPeers,
+      egressTowardsZones: this.props.exactEgressPorts ? 'flow' : 'zone',
+      generatedDescriptions: this.props.generatedRuleDescriptions ?? false,
       otherResources,
+      pathMetadata: this.node.tryGetContext('aws:cdk:enable-path-metadata') ? this.node.path : undefined,
+      sharding: this.props.sharding === AwsSharding.NONE ? 'none' : this.props.sharding === AwsSharding.ALWAYS ? 'always' : 'auto',
     });
     this.renderedPlan = plan;
     this.renderedPolicy = policy;
 
+    // Nested stacks (when sharded), then every group, then their rules (which reference groups).
+    for (const sh of plan.shards ?? []) {
+      this.shardPlans.set(sh.id, sh);
+      this.nestedStacks.set(sh.id, new NestedStack(this, sh.id, { description: `microseg ${this.segmentation.name}: ${sh.layer} of zone ${sh.zone}${sh.part ? ` (part ${sh.part + 1})` : ''}` }));
+      for (const g of sh.groups) this.shardOfKey.set(g, sh.id);
+      for (const z of sh.nacls) this.shardOfKey.set(`nacl:${z}`, sh.id);
+    }
+    for (const g of plan.groups) this.createGroup(g);
     for (const g of plan.groups) this.emitGroup(g);
+    for (const sh of plan.shards ?? []) {
+      // Every stack exports the ids of all its groups, packed (stable: independent of flows).
+      sh.outputs.forEach((names, i) => {
+        const out = new CfnOutput(this.nestedStacks.get(sh.id)!, outputId(i), { value: Fn.join(',', names.map(n => this.cfnGroups.get(n)!.attrGroupId)) });
+        out.overrideLogicalId(outputId(i));
+      });
+    }
     for (const n of plan.nacls) this.emitNacl(n, subnetObjects.get(n.zone)!);
     if (plan.nacls.length > 0) {
       // The network ACLs were asked for (`subnets`) and are generated from the model, so cdk-nag's
@@ -244,44 +319,66 @@ export class AwsSegmentation extends Construct {
 
   // ---- emission ---------------------------------------------------------------------------
 
-  private cfnGroup(name: string): ec2.CfnSecurityGroup {
-    let g = this.cfnGroups.get(name);
-    if (!g) {
-      const seg = this.segmentation.name;
-      g = new ec2.CfnSecurityGroup(this, `sg-${name}`, {
-        groupDescription: name.startsWith('zone.') ? `microseg ${seg} zone ${name.slice('zone.'.length)}` : `microseg ${seg} workload ${name}`,
-        vpcId: this.vpc.vpcId,
-      });
-      g.overrideLogicalId(groupLogicalId(seg, name));
-      this.cfnGroups.set(name, g);
-    }
-    return g;
-  }
-
   private groupRef(name: string): ec2.ISecurityGroup {
     let ref = this.groupRefs.get(name);
     if (!ref) {
-      ref = ec2.SecurityGroup.fromSecurityGroupId(this, `sg-${name}-ref`, this.cfnGroup(name).attrGroupId, { mutable: false, allowAllOutbound: false });
+      // The group itself is created at synth (in this stack or in a nested stack, see `sharding`).
+      const id = Lazy.string({
+        produce: () => {
+          const g = this.cfnGroups.get(name);
+          if (!g) throw new Error(`microseg: the security group "${name}" is created at synth; resolve its id after synthesis.`);
+          return g.attrGroupId;
+        },
+      });
+      ref = ec2.SecurityGroup.fromSecurityGroupId(this, `sg-${name}-ref`, id, { mutable: false, allowAllOutbound: false });
       this.groupRefs.set(name, ref);
     }
     return ref;
   }
 
-  private emitGroup(g: SgGroupPlan): void {
-    const cfn = this.cfnGroup(g.name);
-    for (const [k, v] of Object.entries(g.tags)) cfn.tags.setTag(k, v);
-    const ingress = g.ingress.filter(r => !r.separate).map(r => this.inlineRule(r));
-    cfn.securityGroupIngress = ingress.length ? ingress : undefined;
-    cfn.securityGroupEgress = g.egress.map(r => this.inlineRule(r));
-    for (const r of g.ingress.filter(x => x.separate)) {
-      const res = new ec2.CfnSecurityGroupIngress(this, r.logicalId!, {
-        groupId: cfn.attrGroupId,
-        ...protocolProps(r),
-        sourceSecurityGroupId: this.cfnGroup((r.peer as { group: string }).group).attrGroupId,
-        description: r.description,
-      });
-      res.overrideLogicalId(r.logicalId!);
+  /** The scope (this backend, or a nested stack) that holds a group or a zone's network ACL. */
+  private scopeOf(key: string): Construct {
+    const shard = this.shardOfKey.get(key);
+    return shard ? this.nestedStacks.get(shard)! : this;
+  }
+
+  private createGroup(g: SgGroupPlan): void {
+    const cfn = new ec2.CfnSecurityGroup(this.scopeOf(g.name), `sg-${g.name}`, {
+      groupDescription: g.description,
+      vpcId: this.vpc.vpcId,
+    });
+    cfn.overrideLogicalId(g.logicalId);
+    this.cfnGroups.set(g.name, cfn);
+  }
+
+  /** The id of `group` as seen from the stack that holds `consumer` (a packed import across nested stacks). */
+  private groupIdFor(consumer: string, group: string): string {
+    const own = this.cfnGroups.get(group)!;
+    const from = this.shardOfKey.get(consumer);
+    const producer = this.shardOfKey.get(group);
+    if (!from || from === producer) return own.attrGroupId;
+    const p = this.shardPlans.get(producer!)!;
+    const output = p.outputs.findIndex(o => o.includes(group));
+    const key = `${from}|${producer}|${output}`;
+    let param = this.importParams.get(key);
+    if (!param) {
+      const consumerStack = this.nestedStacks.get(from)!;
+      const name = `Ids${producer}${output}`;
+      param = new CfnParameter(consumerStack, name, { type: 'CommaDelimitedList', description: `Security group ids exported by ${producer} (output ${output})` });
+      param.overrideLogicalId(name);
+      const producerStack = this.nestedStacks.get(producer!)!;
+      consumerStack.setParameter(name, Token.asString(producerStack.nestedStackResource!.getAtt(`Outputs.${outputId(output)}`)));
+      this.importParams.set(key, param);
     }
+    return Fn.select(p.outputs[output].indexOf(group), param.valueAsList);
+  }
+
+  private emitGroup(g: SgGroupPlan): void {
+    const cfn = this.cfnGroups.get(g.name)!;
+    for (const [k, v] of Object.entries(g.tags)) cfn.tags.setTag(k, v);
+    const ingress = g.ingress.map(r => this.inlineRule(g.name, r));
+    cfn.securityGroupIngress = ingress.length ? ingress : undefined;
+    cfn.securityGroupEgress = g.egress.map(r => this.inlineRule(g.name, r));
     // Internet-facing flows are declared on purpose: suppress cdk-nag's finding with the flow's reason.
     const open = g.ingress.filter(r => r.kind === 'flow' && r.peer.kind === 'cidr' && (r.peer.cidr === '0.0.0.0/0' || r.peer.cidr === '::/0'));
     const catchall = g.ingress.some(r => r.kind === 'catchall');
@@ -294,24 +391,25 @@ export class AwsSegmentation extends Construct {
     }
   }
 
-  private inlineRule(r: SgRulePlan): ec2.CfnSecurityGroup.IngressProperty & ec2.CfnSecurityGroup.EgressProperty {
+  private inlineRule(group: string, r: SgRulePlan): ec2.CfnSecurityGroup.IngressProperty & ec2.CfnSecurityGroup.EgressProperty {
     const peer = r.peer.kind === 'sg'
-      ? { sourceSecurityGroupId: this.cfnGroup(r.peer.group).attrGroupId }
+      ? { sourceSecurityGroupId: this.groupIdFor(group, r.peer.group) }
       : r.peer.kind === 'vpc'
         ? { cidrIp: this.vpc.vpcCidrBlock }
         : r.peer.family === 'ipv6' ? { cidrIpv6: r.peer.cidr } : { cidrIp: r.peer.cidr };
-    return { ...protocolProps(r), ...peer, description: r.description };
+    return { ...protocolProps(r), ...peer, ...(r.description ? { description: r.description } : {}) };
   }
 
   private emitNacl(n: NaclPlan, subnets: Map<string, ec2.ISubnet>): void {
-    const nacl = new ec2.CfnNetworkAcl(this, `nacl-${n.zone}`, {
+    const scope = this.scopeOf(`nacl:${n.zone}`);
+    const nacl = new ec2.CfnNetworkAcl(scope, `nacl-${n.zone}`, {
       vpcId: this.vpc.vpcId,
       tags: Object.entries(n.tags).map(([key, value]) => ({ key, value })),
     });
     nacl.overrideLogicalId(n.logicalId);
     for (const e of n.entries) {
       const icmp = e.protocol === 'icmp' || e.protocol === 'icmpv6';
-      const entry = new ec2.CfnNetworkAclEntry(this, e.logicalId, {
+      const entry = new ec2.CfnNetworkAclEntry(scope, e.logicalId, {
         networkAclId: nacl.ref,
         ruleNumber: e.ruleNumber,
         ruleAction: e.action,
@@ -324,7 +422,7 @@ export class AwsSegmentation extends Construct {
       entry.overrideLogicalId(e.logicalId);
     }
     for (const a of n.associations) {
-      const assoc = new ec2.CfnSubnetNetworkAclAssociation(this, a.logicalId, {
+      const assoc = new ec2.CfnSubnetNetworkAclAssociation(scope, a.logicalId, {
         networkAclId: nacl.ref,
         subnetId: subnets.get(a.subnet)!.subnetId,
       });
@@ -354,21 +452,29 @@ export class AwsSegmentation extends Construct {
     const identities: Record<string, Record<string, string>> = {};
     const containers: Record<string, Record<string, string>> = {};
     const byName = new Map(plan.groups.map(g => [g.name, g]));
+    // Where a resource lives: the backend's stack, or a nested stack of it (its construct id and
+    // the logical id of its AWS::CloudFormation::Stack resource in the backend's stack).
+    const where = (key: string): Record<string, string> => {
+      const shard = this.shardOfKey.get(key);
+      if (!shard) return { stackName: settings.stackName };
+      const ns = this.nestedStacks.get(shard)!;
+      return { stackName: settings.stackName, nestedStack: shard, nestedStackLogicalId: stack.getLogicalId(ns.nestedStackResource as CfnResource) };
+    };
     for (const g of plan.groups) {
       if (g.kind === 'workload') {
         const all = plan.groupsOf[g.workload] ?? [g.name];
         identities[g.workload] = {
-          securityGroupLogicalId: g.logicalId, securityGroupName: g.name, zone: g.zone, stackName: settings.stackName,
+          securityGroupLogicalId: g.logicalId, securityGroupName: g.name, zone: g.zone, ...where(g.name),
           securityGroupNames: all.join(','), securityGroupLogicalIds: all.map(n => byName.get(n)?.logicalId ?? '').join(','),
           ...tagFields(g.tags),
         };
       }
-      containers[`sg:${g.name}`] = { kind: 'securityGroup', groupKind: g.kind, logicalId: g.logicalId, stackName: settings.stackName, ...tagFields(g.tags) };
+      containers[`sg:${g.name}`] = { kind: 'securityGroup', groupKind: g.kind, logicalId: g.logicalId, ...where(g.name), ...tagFields(g.tags) };
     }
     for (const n of plan.nacls) {
       const subs = [...subnets.get(n.zone)!.values()];
       containers[`nacl:${n.zone}`] = {
-        kind: 'networkAcl', logicalId: n.logicalId, stackName: settings.stackName,
+        kind: 'networkAcl', logicalId: n.logicalId, ...where(`nacl:${n.zone}`),
         subnetIds: subs.map(s => concrete(s.subnetId)).filter(Boolean).join(','),
         subnetLogicalIds: subs.map(s => refId(s.subnetId)).filter(Boolean).join(','),
         ...tagFields(n.tags),
@@ -414,6 +520,11 @@ export class AwsSegmentation extends Construct {
     }
     if (problems.length) throw MicrosegError.fromProblems(problems);
   }
+}
+
+/** Logical id of a nested stack's i-th packed output of group ids. */
+function outputId(i: number): string {
+  return `GroupIds${i}`;
 }
 
 function protocolProps(r: SgRulePlan): { ipProtocol: string; fromPort?: number; toPort?: number } {

@@ -19,7 +19,7 @@ describe('security groups', () => {
     const s = setup();
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
     const t = Template.fromStack(s.stack);
-    t.resourceCountIs(SG, 3 + 3); // a group per workload and one per zone
+    t.resourceCountIs(SG, 3 + 3 + 3); // per workload its own and its source group, and one per zone
     t.hasResourceProperties(SG, {
       GroupDescription: 'microseg shop workload api',
       VpcId: 'vpc-0123456789abcdef0',
@@ -49,33 +49,49 @@ describe('security groups', () => {
     const t = Template.fromStack(s.stack);
     const api = groupOf(t, 'api');
     const pg = groupOf(t, 'postgres');
-    expect(api.props.SecurityGroupEgress).toEqual([
-      { CidrIp: '10.3.0.0/16', Description: 'workload:api to workload:postgres on tcp:5432', FromPort: 5432, IpProtocol: 'tcp', ToPort: 5432 },
-    ]);
-    // api < postgres in canonical order: the reference is inline (no cycle possible).
+    // Towards a zone placed here, egress is one all-traffic rule per zone range (ingress is exact).
+    expect(api.props.SecurityGroupEgress).toEqual([{ CidrIp: '10.3.0.0/16', IpProtocol: '-1' }]);
+    // api < postgres in canonical order: the reference is inline (no cycle possible); no generated description.
     expect(pg.props.SecurityGroupIngress).toEqual([
-      { Description: 'workload:api to workload:postgres on tcp:5432', FromPort: 5432, IpProtocol: 'tcp', SourceSecurityGroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, ToPort: 5432 },
+      { FromPort: 5432, IpProtocol: 'tcp', SourceSecurityGroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, ToPort: 5432 },
     ]);
     t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
-  it('renders references to later groups and self references as separate ingress resources (no cycle)', () => {
+  it('with exactEgressPorts and generatedRuleDescriptions, egress names the flows\' ports and rules are described', () => {
+    const s = setup();
+    s.postgres.allowFrom(s.api, Port.tcp(5432));
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, exactEgressPorts: true, generatedRuleDescriptions: true });
+    const t = Template.fromStack(s.stack);
+    expect(groupOf(t, 'api').props.SecurityGroupEgress).toEqual([
+      { CidrIp: '10.3.0.0/16', Description: 'workload:api to workload:postgres on tcp:5432', FromPort: 5432, IpProtocol: 'tcp', ToPort: 5432 },
+    ]);
+    expect(groupOf(t, 'postgres').props.SecurityGroupIngress).toEqual([expect.objectContaining({ Description: 'workload:api to workload:postgres on tcp:5432' })]);
+  });
+
+  it('references later groups and itself through their source groups, inline (no separate resource, no cycle)', () => {
     const s = setup();
     // Canonical group order: zone range first (web 10.1 < app 10.2 < db 10.3), then names.
-    s.api.allowFrom(s.frontend, Port.tcp(8080)); // frontend (web) before api (app): inline
-    s.frontend.allowFrom(s.api, Port.tcp(9000)); // api after frontend: separate
-    s.api.allowFrom(s.api, Port.tcp(7000)); // self: separate
-    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
+    s.api.allowFrom(s.frontend, Port.tcp(8080)); // frontend (web) before api (app): its own group
+    s.frontend.allowFrom(s.api, Port.tcp(9000)); // api after frontend: api's source group
+    s.api.allowFrom(s.api, Port.tcp(7000)); // self: api's source group
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
     const t = Template.fromStack(s.stack);
     const api = groupOf(t, 'api');
     const fe = groupOf(t, 'frontend');
-    t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2);
-    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: { 'Fn::GetAtt': [fe.id, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, FromPort: 9000, ToPort: 9000, IpProtocol: 'tcp' });
-    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, FromPort: 7000 });
-    expect(api.props.SecurityGroupIngress).toEqual([expect.objectContaining({ SourceSecurityGroupId: { 'Fn::GetAtt': [fe.id, 'GroupId'] }, FromPort: 8080 })]);
-    // Separate rule ids derive from content.
-    const ids = Object.keys(t.findResources('AWS::EC2::SecurityGroupIngress'));
-    for (const id of ids) expect(id).toMatch(new RegExp(`^(${api.id}|${fe.id})In[0-9A-F]{8}$`));
+    const apiSource = s.stack.resolve(backend.securityGroupsFor(s.api)[2].securityGroupId)['Fn::GetAtt'][0];
+    expect(apiSource).toMatch(/^ShopSrcApiSg[0-9A-F]{8}$/);
+    expect(t.toJSON().Resources[apiSource].Properties).toEqual({
+      GroupDescription: 'microseg shop source api', VpcId: 'vpc-0123456789abcdef0',
+      SecurityGroupEgress: [{ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 }],
+      Tags: [{ Key: 'microseg:group', Value: 'src.api' }, { Key: 'microseg:segmentation', Value: 'shop' }],
+    });
+    t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    expect(fe.props.SecurityGroupIngress).toEqual([expect.objectContaining({ SourceSecurityGroupId: { 'Fn::GetAtt': [apiSource, 'GroupId'] }, FromPort: 9000 })]);
+    expect(api.props.SecurityGroupIngress).toEqual([
+      expect.objectContaining({ SourceSecurityGroupId: { 'Fn::GetAtt': [fe.id, 'GroupId'] }, FromPort: 8080 }),
+      expect.objectContaining({ SourceSecurityGroupId: { 'Fn::GetAtt': [apiSource, 'GroupId'] }, FromPort: 7000 }),
+    ]);
   });
 
   it('merges ports into ranges and renders Peer CIDRs inline, IPv6 with CidrIpv6 and ICMPv6', () => {
@@ -111,7 +127,7 @@ describe('security groups', () => {
     expect(fe.props.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443 })]);
     // The declared internet-facing flow suppresses cdk-nag's finding with the flow's description.
     expect(t2.toJSON().Resources[fe.id].Metadata.cdk_nag.rules_to_suppress).toEqual([
-      { id: 'AwsSolutions-EC23', reason: 'ipv4:0.0.0.0/0 to workload:frontend on tcp:443' },
+      { id: 'AwsSolutions-EC23', reason: 'Declared internet-facing flow: ' },
     ]);
   });
 
@@ -162,7 +178,7 @@ describe('security groups', () => {
     const groups = backend.securityGroupsFor(s.postgres);
     new AllowFlow(s.seg, 'Late', { from: s.app_, to: s.postgres, ports: [Port.tcp(5432)], description: 'app tier reads the database' });
     const t = Template.fromStack(s.stack);
-    expect(groups).toHaveLength(2); // its own group and its zone's group
+    expect(groups).toHaveLength(3); // its own group, its zone's group and its source group
     const pg = groupOf(t, 'postgres');
     expect(s.stack.resolve(groups[0].securityGroupId)).toEqual({ 'Fn::GetAtt': [pg.id, 'GroupId'] });
     expect(pg.props.SecurityGroupIngress).toEqual([expect.objectContaining({ FromPort: 5432, Description: 'app tier reads the database' })]);
@@ -208,10 +224,10 @@ describe('security groups', () => {
     s.api.allowFrom(s.frontend, Port.tcp(8080));
     const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, zones: ['app'] });
     const t = Template.fromStack(s.stack);
-    t.resourceCountIs(SG, 2); // api and zone.app
+    t.resourceCountIs(SG, 3); // api, src.api and zone.app
     const api = groupOf(t, 'api');
     expect(api.props.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '10.1.0.0/16', FromPort: 8080 })]);
     expect(api.props.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '10.3.0.0/16', FromPort: 5432 })]);
-    expect(backend.securityGroupsFor(s.api)).toHaveLength(2);
+    expect(backend.securityGroupsFor(s.api)).toHaveLength(3);
   });
 });

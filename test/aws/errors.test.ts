@@ -1,7 +1,7 @@
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { DenyFlow, Peer, Port, Segmentation } from '../../src';
-import { AwsSegmentation } from '../../src/aws';
+import { AwsSegmentation, AwsSharding } from '../../src/aws';
 import { planAws } from '../../src/aws/plan';
 import { compile, placeRules } from '../../src/ir';
 import { importedVpc, setup, subnetFor } from './helpers';
@@ -49,15 +49,22 @@ describe('errors', () => {
   it('too many resources in the stack is QuotaExceeded', () => {
     const s = setup();
     for (let i = 0; i < 5; i++) new CfnResource(s.stack, `Other${i}`, { type: 'AWS::SNS::Topic' });
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, maxResourcesPerStack: 7, sharding: AwsSharding.NONE });
+    expect(() => s.app.synth()).toThrow(/microseg:QuotaExceeded.*14 resources \(9 from microseg\), more than the limit of 7/);
+  });
+
+  it('sharded, the parent stack still counts its nested stacks against the limit', () => {
+    const s = setup();
+    for (let i = 0; i < 5; i++) new CfnResource(s.stack, `Other${i}`, { type: 'AWS::SNS::Topic' });
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, maxResourcesPerStack: 7 });
-    expect(() => s.app.synth()).toThrow(/microseg:QuotaExceeded.*11 resources \(6 from microseg\), more than the limit of 7/);
+    expect(() => s.app.synth()).toThrow(/microseg:QuotaExceeded.*11 resources \(6 nested stacks of microseg\), more than the limit of 7/);
   });
 
   it('too many security groups per interface is QuotaExceeded (plan level)', () => {
     const s = setup();
     const policy = compile(s.seg);
-    expect(() => planAws(policy, placeRules(policy, undefined, 'B'), { backendPath: 'B', quotas: { rulesPerSecurityGroup: 60, securityGroupsPerInterface: 1, naclEntriesPerDirection: 20, resourcesPerStack: 500 } }))
-      .toThrow(/microseg:QuotaExceeded.*must carry 2 security groups, more than the limit of 1 per network interface/);
+    expect(() => planAws(policy, placeRules(policy, undefined, 'B'), { backendPath: 'B', quotas: { rulesPerSecurityGroup: 60, securityGroupsPerInterface: 2, naclEntriesPerDirection: 20, resourcesPerStack: 500 } }))
+      .toThrow(/microseg:QuotaExceeded.*must carry 3 security groups, more than the limit of 2 per network interface/);
   });
 
   it('invalid quota props are InvalidProp at construction', () => {

@@ -40,7 +40,7 @@ describe('examples', () => {
     const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
     expect((report.pluginReports ?? []).flatMap((r: any) => r.violations ?? [])).toEqual([]);
     const types = Object.values<any>(template.Resources).map(r => r.Type);
-    expect(types.filter(t => t === 'AWS::EC2::SecurityGroup')).toHaveLength(4 + 3); // a group per workload and per zone
+    expect(types.filter(t => t === 'AWS::EC2::SecurityGroup')).toHaveLength(4 + 4 + 3); // per workload its own and its source group, one per zone
     expect(types.filter(t => t === 'AWS::EC2::NetworkAcl')).toHaveLength(3);
     expect(types.filter(t => t === 'AWS::EC2::SubnetNetworkAclAssociation')).toHaveLength(6);
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'shop.microseg.json'), 'utf8')) as Manifest;

@@ -26,7 +26,7 @@ describe('MONITOR mode', () => {
       SecurityGroupIngress: [{ CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'shop-monitor-catchall' }],
       SecurityGroupEgress: [
         { CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'shop-monitor-catchall' },
-        Match.objectLike({ CidrIp: '10.3.0.0/16', FromPort: 5432 }),
+        { CidrIp: '10.3.0.0/16', IpProtocol: '-1' },
       ],
     });
     // The enforced zone keeps default deny.
@@ -64,7 +64,7 @@ describe('manifest', () => {
     });
     expect(aws.identities.fe).toEqual({
       securityGroupLogicalId: expect.stringMatching(/^ShopFeSg[0-9A-F]{8}$/), securityGroupName: 'fe', zone: 'web', stackName: 'Shop',
-      securityGroupNames: 'fe,zone.web', securityGroupLogicalIds: expect.stringMatching(/^ShopFeSg[0-9A-F]{8},ShopZoneWebSg[0-9A-F]{8}$/),
+      securityGroupNames: 'fe,zone.web,src.fe', securityGroupLogicalIds: expect.stringMatching(/^ShopFeSg[0-9A-F]{8},ShopZoneWebSg[0-9A-F]{8},ShopSrcFeSg[0-9A-F]{8}$/),
       'tag:microseg:group': 'fe', 'tag:microseg:segmentation': 'shop', 'tag:microseg:workload': 'fe', 'tag:microseg:zone': 'web',
     });
     expect(aws.containers['sg:pg']).toMatchObject({ kind: 'securityGroup', groupKind: 'workload', 'tag:microseg:monitor': 'catchall' });
@@ -75,7 +75,7 @@ describe('manifest', () => {
     expect(aws.expected.filter(r => r.container === 'sg:zone.web').map(r => `${r.direction} ${r.protocol} ${r.ports} ${r.peer}`)).toEqual(['egress icmp 252/86 cidr:255.255.255.255/32']);
     expect(aws.containers['nacl:web']).toMatchObject({ kind: 'networkAcl', logicalId: expect.stringMatching(/^ShopWebNacl/), subnetIds: expect.stringMatching(/^subnet-/) });
     const rules = aws.expected.map(r => `${r.container} ${r.direction} ${r.action} ${r.protocol} ${r.ports} ${r.peer}${r.priority !== undefined ? ' #' + r.priority : ''}`);
-    expect(rules).toContain('sg:fe egress allow tcp 5432 cidr:10.3.0.0/16');
+    expect(rules).toContain('sg:fe egress allow all * cidr:10.3.0.0/16');
     expect(rules).toContain('sg:pg ingress allow tcp 5432 sg:fe');
     expect(rules).toContain('sg:pg ingress allow all * cidr:0.0.0.0/0');
     expect(rules).toContain('sg:pg egress allow all * cidr:0.0.0.0/0');
@@ -101,6 +101,7 @@ describe('manifest', () => {
     const m = JSON.parse(fs.readFileSync(path.join(outdir, 'quiet.microseg.json'), 'utf8')) as Manifest;
     expect(m.clouds.aws!.expected).toEqual([
       { container: 'sg:lonely', direction: 'egress', action: 'allow', protocol: 'icmp', ports: '252/86', peer: 'cidr:255.255.255.255/32' },
+      { container: 'sg:src.lonely', direction: 'egress', action: 'allow', protocol: 'icmp', ports: '252/86', peer: 'cidr:255.255.255.255/32' },
       { container: 'sg:zone.z', direction: 'egress', action: 'allow', protocol: 'icmp', ports: '252/86', peer: 'cidr:255.255.255.255/32' },
     ]);
   });

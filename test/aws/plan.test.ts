@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { DenyFlow, Peer, Port, Segmentation, Selector } from '../../src';
-import { canonicalPorts, groupLogicalId, NACL_BANDS, pascal, planAws, ruleDescription, shortHash } from '../../src/aws/plan';
-import { compile, placeRules } from '../../src/ir';
+import { AwsPlan, canonicalPorts, groupLogicalId, groupRanks, NACL_BANDS, pascal, planAws, ruleDescription, shortHash } from '../../src/aws/plan';
+import { compile, IrPolicy, placeRules } from '../../src/ir';
+
+const policies = new WeakMap<AwsPlan, IrPolicy>();
+function compileOf(p: AwsPlan): IrPolicy {
+  return policies.get(p)!;
+}
 
 function plan(build: (seg: Segmentation) => void, naclZones: string[] = []) {
   const seg = Segmentation.root('Shop');
   build(seg);
   const policy = compile(seg);
-  return planAws(policy, placeRules(policy, undefined, 'B'), { backendPath: 'B', naclSubnets: Object.fromEntries(naclZones.map(z => [z, [`subnet-${z}`]])) });
+  return remember(policy, planAws(policy, placeRules(policy, undefined, 'B'), { backendPath: 'B', naclSubnets: Object.fromEntries(naclZones.map(z => [z, [`subnet-${z}`]])) }));
+}
+
+function remember(policy: IrPolicy, p: AwsPlan): AwsPlan {
+  policies.set(p, policy);
+  return p;
 }
 
 describe('plan (pure)', () => {
@@ -24,18 +34,21 @@ describe('plan (pure)', () => {
     expect(canonicalPorts('all', -1, -1)).toBe('*');
   });
 
-  it('separate ingress resources only where the source sorts after the destination (or is itself)', () => {
+  it('references a source that sorts at or after the destination through its source group', () => {
     const p = plan(seg => {
       const z = seg.addZone('Z', { cidrs: ['10.1.0.0/16'] });
       const a = z.addWorkload('A'); const b = z.addWorkload('B'); const c = z.addWorkload('C');
-      b.allowFrom(a, Port.tcp(1)); // a < b: inline
-      a.allowFrom(b, Port.tcp(2)); // b > a: separate
-      c.allowFrom(a, Port.tcp(3)); // inline
-      c.allowFrom(c, Port.tcp(4)); // self: separate
+      b.allowFrom(a, Port.tcp(1)); // a < b: a's own group
+      a.allowFrom(b, Port.tcp(2)); // b > a: b's source group
+      c.allowFrom(a, Port.tcp(3)); // a's own group
+      c.allowFrom(c, Port.tcp(4)); // self: c's source group
     });
-    const refs = p.groups.flatMap(g => g.ingress.filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}->${g.name}:${r.separate ? 'separate' : 'inline'}`));
-    expect(refs.sort()).toEqual(['a->b:inline', 'a->c:inline', 'b->a:separate', 'c->c:separate']);
-    expect(p.resourceCount).toBe(3 + 1 + 2); // 3 workload groups, 1 zone group, 2 separate references
+    const refs = p.groups.flatMap(g => g.ingress.filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}->${g.name}`));
+    expect(refs.sort()).toEqual(['a->b', 'a->c', 'src.b->a', 'src.c->c']);
+    expect(p.resourceCount).toBe(3 + 3 + 1); // 3 workload groups, 3 source groups, 1 zone group; no separate rule resources
+    // Every reference points to a group that sorts earlier: no CloudFormation cycle.
+    const rank = groupRanks(compileOf(p));
+    for (const g of p.groups) for (const r of g.ingress) if (r.peer.kind === 'sg') expect(rank.get(r.peer.group)!).toBeLessThan(rank.get(g.name)!);
   });
 
   it('NACL entries get numbers in their bands, unique per direction', () => {
@@ -62,18 +75,18 @@ describe('plan (pure)', () => {
       const front = seg.addZone('Zfront', { cidrs: ['10.0.0.0/24'] }).addWorkload('Zed');
       const back = seg.addZone('Aback', { cidrs: ['10.0.1.0/24'] }).addWorkload('Alpha');
       const nocidr = seg.addZone('Anone').addWorkload('Aaa');
-      back.allowFrom(front, Port.tcp(1)); // zed (10.0.0.0) before alpha (10.0.1.0): inline
-      nocidr.allowFrom(back, Port.tcp(2)); // zones without cidrs come last: inline
-      front.allowFrom(nocidr, Port.tcp(3)); // back edge: separate
+      back.allowFrom(front, Port.tcp(1)); // zed (10.0.0.0) before alpha (10.0.1.0): own group
+      nocidr.allowFrom(back, Port.tcp(2)); // zones without cidrs come last: own group
+      front.allowFrom(nocidr, Port.tcp(3)); // back edge: source group
     });
-    const refs = p.groups.flatMap(g => g.ingress.filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}->${g.name}:${r.separate ? 'separate' : 'inline'}`));
-    expect(refs.sort()).toEqual(['aaa->zed:separate', 'alpha->aaa:inline', 'zed->alpha:inline']);
+    const refs = p.groups.flatMap(g => g.ingress.filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}->${g.name}`));
+    expect(refs.sort()).toEqual(['alpha->aaa', 'src.aaa->zed', 'zed->alpha']);
   });
 });
 
 describe('zone groups (compression)', () => {
   const refs = (p: ReturnType<typeof plan>, dst: string) => p.groups.find(g => g.name === dst)!.ingress
-    .filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}:${canonicalPorts(r.protocol, r.from, r.to)}:${r.separate ? 'separate' : 'inline'}`).sort();
+    .filter(r => r.peer.kind === 'sg').map(r => `${(r.peer as any).group}:${canonicalPorts(r.protocol, r.from, r.to)}`).sort();
 
   it('every workload carries its zone group; zone groups hold no ingress and the match-nothing egress', () => {
     const p = plan(seg => {
@@ -81,7 +94,7 @@ describe('zone groups (compression)', () => {
       z.addWorkload('A'); z.addWorkload('B');
       seg.addZone('Empty', { cidrs: ['10.9.0.0/16'] });
     });
-    expect(p.groupsOf).toEqual({ a: ['a', 'zone.web'], b: ['b', 'zone.web'] });
+    expect(p.groupsOf).toEqual({ a: ['a', 'zone.web', 'src.a'], b: ['b', 'zone.web', 'src.b'] });
     const zg = p.groups.find(g => g.name === 'zone.web')!;
     expect(zg).toMatchObject({ kind: 'zone', workload: '', zone: 'web', logicalId: groupLogicalId('shop', 'zone.web'), ingress: [] });
     expect(zg.tags).toEqual({ 'microseg:group': 'zone.web', 'microseg:segmentation': 'shop', 'microseg:zone': 'web' });
@@ -97,7 +110,7 @@ describe('zone groups (compression)', () => {
       for (let i = 0; i < 70; i++) app.addWorkload(`S${i}`);
       logs.allowFrom(app, Port.tcp(6514), Port.udp(514));
     });
-    expect(refs(p, 'log')).toEqual(['zone.app:514:inline', 'zone.app:6514:inline']);
+    expect(refs(p, 'log')).toEqual(['zone.app:514', 'zone.app:6514']);
     expect(p.groups.find(g => g.name === 'log')!.ingress.every(r => /^Shop\/Shared\/Log\/From-zone:app/.test(r.origins[0]))).toBe(true);
   });
 
@@ -110,7 +123,7 @@ describe('zone groups (compression)', () => {
       const dst = seg.addZone('C', { cidrs: ['10.0.0.0/16'] }).addWorkload('Sink');
       dst.allowFrom(Selector.labels({ ship: 'logs' }), Port.tcp(6514));
     });
-    expect(refs(p, 'sink')).toEqual(['b1:6514:separate', 'zone.a:6514:inline']);
+    expect(refs(p, 'sink')).toEqual(['src.b1:6514', 'zone.a:6514']);
   });
 
   it('is exact: a member a DenyFlow cuts out keeps the zone individual; a member\'s wider own rule keeps only the rest', () => {
@@ -124,8 +137,8 @@ describe('zone groups (compression)', () => {
       other.allowFrom(app, Port.tcp(22));
       new DenyFlow(seg, 'NoSsh', { from: a1, to: other, ports: [Port.tcp(22)] });
     });
-    expect(refs(p, 'pg')).toEqual(['a1:5433-5440:inline', 'zone.app:5432:inline']);
-    expect(refs(p, 'other')).toEqual(['a2:22:inline']);
+    expect(refs(p, 'pg')).toEqual(['a1:5433-5440', 'zone.app:5432']);
+    expect(refs(p, 'other')).toEqual(['a2:22']);
   });
 
   it('a zone flow into its own zone needs the destination itself allowed too', () => {
@@ -136,6 +149,6 @@ describe('zone groups (compression)', () => {
     });
     const r = refs(p, 'a');
     // Either compressed (the IR includes a -> a) or every member individually: never a partial zone.
-    expect(r.length === 1 ? r : r.filter(x => x.startsWith('zone.'))).toEqual(r.length === 1 ? ['zone.z:7000:inline'] : []);
+    expect(r.length === 1 ? r : r.filter(x => x.startsWith('zone.'))).toEqual(r.length === 1 ? ['zone.z:7000'] : []);
   });
 });
