@@ -11,8 +11,16 @@
  *
  * A workload's members carry `backend.securityGroupsFor(workload)`, have an address inside the
  * workload's first CIDR (else inside its zone's first CIDR), and sit in their zone's subnets (traffic always crosses subnets).
+ *
+ * Nested stacks (sharded output) are followed the way CloudFormation wires them: a child's
+ * `Ref` to one of its parameters takes the value the parent's `AWS::CloudFormation::Stack`
+ * passes, a `Fn::GetAtt [<nested stack>, Outputs.X]` the producer child's output X, and
+ * `Fn::Join`, `Fn::Split` and `Fn::Select` (on `CommaDelimitedList` parameters too) are applied.
+ * Give the assembly directory (the app's `outdir`) to read the nested templates.
  */
-import { Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { NestedStack, Stack } from 'aws-cdk-lib';
 import { AwsSegmentation } from '../../src/aws';
 import { cidr, cidrHas, IrPolicy, Packet, PacketEnd } from '../../src/ir';
 
@@ -22,6 +30,9 @@ export const RETURN_PORT = 50000;
 type Json = any;
 
 interface SgRule { protocol: string; from?: number; to?: number; cidr?: string; cidrV6?: string; group?: string }
+
+/** One template: the backend's stack or a nested stack (with the parent and its resource id there). */
+interface Tpl { json: Json; parent?: Tpl; resourceId?: string; children: Map<string, Tpl> }
 
 /** Evaluates packets against a synthesized template. */
 export class AwsEvaluator {
@@ -34,9 +45,25 @@ export class AwsEvaluator {
   private readonly addressOf = new Map<string, { family: 'ipv4' | 'ipv6'; value: bigint }>();
   private readonly zoneOf = new Map<string, string>();
 
-  constructor(template: Json, backend: AwsSegmentation, policy: IrPolicy) {
-    this.resources = template.Resources ?? {};
+  /** Templates evaluated (the backend's stack and its nested stacks). */
+  public readonly templates: Json[] = [];
+  private readonly root: Tpl;
+
+  constructor(template: Json, backend: AwsSegmentation, policy: IrPolicy, assemblyDir?: string) {
     const stack = Stack.of(backend);
+    this.root = { json: template, children: new Map() };
+    const all: Tpl[] = [this.root];
+    const nested = backend.node.children.filter((c): c is NestedStack => NestedStack.isNestedStack(c));
+    if (nested.length > 0 && !assemblyDir) throw new Error('evaluator: the output is sharded into nested stacks: pass the assembly directory');
+    for (const ns of nested) {
+      const resourceId = stack.getLogicalId(ns.nestedStackResource!);
+      if (!template.Resources?.[resourceId]) throw new Error(`evaluator: nested stack resource ${resourceId} is missing from the parent template`);
+      const child: Tpl = { json: JSON.parse(fs.readFileSync(path.join(assemblyDir!, ns.templateFile), 'utf8')), parent: this.root, resourceId, children: new Map() };
+      this.root.children.set(resourceId, child);
+      all.push(child);
+    }
+    this.templates = all.map(t => t.json);
+    this.resources = Object.assign({}, ...all.map(t => t.json.Resources ?? {}));
     for (const w of policy.workloads) {
       this.zoneOf.set(w.name, w.zone);
       const construct = backend.segmentation.findWorkload(w.name);
@@ -59,30 +86,33 @@ export class AwsEvaluator {
       }
     }
     const seg = policy.segmentation.name;
-    for (const [id, r] of Object.entries<Json>(this.resources)) {
-      const p = r.Properties ?? {};
-      switch (r.Type) {
-        case 'AWS::EC2::SecurityGroup':
-          for (const x of p.SecurityGroupIngress ?? []) this.push(this.ingress, id, this.sgRule(x, 'Source'));
-          for (const x of p.SecurityGroupEgress ?? []) this.push(this.egress, id, this.sgRule(x, 'Destination'));
-          break;
-        case 'AWS::EC2::SecurityGroupIngress':
-          this.push(this.ingress, this.refId(p.GroupId), this.sgRule(p, 'Source'));
-          break;
-        case 'AWS::EC2::SecurityGroupEgress':
-          this.push(this.egress, this.refId(p.GroupId), this.sgRule(p, 'Destination'));
-          break;
-        case 'AWS::EC2::NetworkAcl': {
-          const tags = Object.fromEntries((p.Tags ?? []).map((t: Json) => [t.Key, t.Value]));
-          if (tags['microseg:segmentation'] === seg && tags['microseg:zone']) {
-            const associated = Object.values<Json>(this.resources).some(a => a.Type === 'AWS::EC2::SubnetNetworkAclAssociation' && this.refId(a.Properties.NetworkAclId) === id);
-            if (associated) this.naclOfZone.set(tags['microseg:zone'], id);
+    for (const tpl of all) {
+      const refId = (v: Json) => this.refId(this.resolve(tpl, v));
+      for (const [id, r] of Object.entries<Json>(tpl.json.Resources ?? {})) {
+        const p = r.Properties ?? {};
+        switch (r.Type) {
+          case 'AWS::EC2::SecurityGroup':
+            for (const x of p.SecurityGroupIngress ?? []) this.push(this.ingress, id, this.sgRule(tpl, x, 'Source'));
+            for (const x of p.SecurityGroupEgress ?? []) this.push(this.egress, id, this.sgRule(tpl, x, 'Destination'));
+            break;
+          case 'AWS::EC2::SecurityGroupIngress':
+            this.push(this.ingress, refId(p.GroupId), this.sgRule(tpl, p, 'Source'));
+            break;
+          case 'AWS::EC2::SecurityGroupEgress':
+            this.push(this.egress, refId(p.GroupId), this.sgRule(tpl, p, 'Destination'));
+            break;
+          case 'AWS::EC2::NetworkAcl': {
+            const tags = Object.fromEntries((p.Tags ?? []).map((t: Json) => [t.Key, t.Value]));
+            if (tags['microseg:segmentation'] === seg && tags['microseg:zone']) {
+              const associated = Object.values<Json>(tpl.json.Resources).some(a => a.Type === 'AWS::EC2::SubnetNetworkAclAssociation' && refId(a.Properties.NetworkAclId) === id);
+              if (associated) this.naclOfZone.set(tags['microseg:zone'], id);
+            }
+            break;
           }
-          break;
+          case 'AWS::EC2::NetworkAclEntry':
+            this.push(this.naclEntries, refId(p.NetworkAclId), p);
+            break;
         }
-        case 'AWS::EC2::NetworkAclEntry':
-          this.push(this.naclEntries, this.refId(p.NetworkAclId), p);
-          break;
       }
     }
     for (const list of this.naclEntries.values()) list.sort((a, b) => a.RuleNumber - b.RuleNumber);
@@ -169,16 +199,60 @@ export class AwsEvaluator {
     return false;
   }
 
-  private sgRule(x: Json, side: 'Source' | 'Destination'): SgRule {
+  private sgRule(tpl: Tpl, x: Json, side: 'Source' | 'Destination'): SgRule {
     const group = x[`${side}SecurityGroupId`];
     return {
       protocol: String(x.IpProtocol),
       from: x.FromPort,
       to: x.ToPort,
-      cidr: x.CidrIp !== undefined ? this.cidrText(x.CidrIp) : undefined,
+      cidr: x.CidrIp !== undefined ? this.cidrText(this.resolve(tpl, x.CidrIp)) : undefined,
       cidrV6: x.CidrIpv6,
-      group: group !== undefined ? this.refId(group) : undefined,
+      group: group !== undefined ? this.refId(this.resolve(tpl, group)) : undefined,
     };
+  }
+
+  /**
+   * Resolves a value the way CloudFormation does across nested stacks: parameters to the value
+   * the parent passes, nested-stack outputs to the producer's output, Join/Split/Select applied.
+   * Group references end as `{ 'Fn::GetAtt': [<logical id>, 'GroupId'] }` (or a `Ref`).
+   */
+  private resolve(tpl: Tpl, v: Json): Json {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map(x => this.resolve(tpl, x));
+    if (typeof v.Ref === 'string') {
+      if (tpl.json.Parameters?.[v.Ref] !== undefined && tpl.parent) {
+        const passed = tpl.parent.json.Resources[tpl.resourceId!].Properties?.Parameters?.[v.Ref];
+        if (passed === undefined) throw new Error(`evaluator: the parent passes no value for parameter ${v.Ref}`);
+        const value = this.resolve(tpl.parent, passed);
+        return tpl.json.Parameters[v.Ref].Type === 'CommaDelimitedList' && typeof value === 'string' ? value.split(',') : value;
+      }
+      return v;
+    }
+    const att = v['Fn::GetAtt'];
+    if (Array.isArray(att) && typeof att[1] === 'string' && att[1].startsWith('Outputs.')) {
+      const child = tpl.children.get(att[0]);
+      if (!child) throw new Error(`evaluator: ${att[0]} is not a nested stack of this template`);
+      const out = child.json.Outputs?.[att[1].slice('Outputs.'.length)];
+      if (!out) throw new Error(`evaluator: nested stack ${att[0]} has no output ${att[1]}`);
+      return this.resolve(child, out.Value);
+    }
+    if (v['Fn::Join']) {
+      const [sep, parts] = v['Fn::Join'];
+      // Joined group ids: a group is represented by its logical id (unique across the templates).
+      return (this.resolve(tpl, parts) as Json[]).map(x => (typeof x === 'string' ? x : this.refId(x))).join(sep);
+    }
+    if (v['Fn::Split']) {
+      const [sep, text] = v['Fn::Split'];
+      return String(this.resolve(tpl, text)).split(sep);
+    }
+    if (v['Fn::Select']) {
+      const [i, list] = v['Fn::Select'];
+      let l = this.resolve(tpl, list);
+      if (typeof l === 'string') l = l.split(',');
+      else if (!Array.isArray(l)) l = [l]; // CDK renders Fn::Join of one element as the element
+      return l[Number(this.resolve(tpl, i))];
+    }
+    return v;
   }
 
   private cidrText(v: Json): string {
