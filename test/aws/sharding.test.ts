@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { NestedStack, Stack } from 'aws-cdk-lib';
+import { CfnOutput, NestedStack, Stack } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Port, Segmentation } from '../../src';
@@ -199,8 +199,11 @@ describe('sharding (nested stacks)', () => {
     web.allowFrom(app, Port.tcp(9000));
     const stack = new Stack(undefined, 'S');
     const b = new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), sharding: AwsSharding.ALWAYS });
+    // A consumer in the parent (an instance, an output) gets a group id through CDK's own nested-stack wiring.
+    new CfnOutput(stack, 'ApiGroup', { value: b.securityGroupsFor(seg.findWorkload('api')!)[0].securityGroupId });
     const asm = (stack.node.root as any).synth();
     const parent = asm.getStackByName('S').template;
+    expect(parent.Outputs.ApiGroup.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/RulesApp/), expect.stringMatching(/^Outputs\./)] });
     const nested = b.node.children.filter((c): c is NestedStack => NestedStack.isNestedStack(c));
     expect(nested.map(n => n.node.id)).toEqual([expect.stringMatching(/^SourcesWeb/), expect.stringMatching(/^RulesWeb/), expect.stringMatching(/^SourcesApp/), expect.stringMatching(/^RulesApp/)]);
     const read = (n: NestedStack) => JSON.parse(fs.readFileSync(path.join(asm.directory, n.templateFile), 'utf8'));
