@@ -122,7 +122,7 @@ export function planShards(groups: SgGroupPlan[], nacls: NaclPlan[], opts: Shard
   const R = opts.quotas.resourcesPerStack;
   const byName = new Map(groups.map(g => [g.name, g]));
   const naclOf = new Map(nacls.map(n => [n.zone, n]));
-  const zones = [...new Set(groups.map(g => g.zone))];
+  const zones = [...new Set([...groups.map(g => g.zone), ...nacls.map(n => n.zone)])];
   const rankOf = (name: string) => opts.rank.get(name) ?? Number.MAX_SAFE_INTEGER;
   // Zones in canonical order (by their zone group's rank).
   zones.sort((a, b) => rankOf(`zone.${a}`) - rankOf(`zone.${b}`));

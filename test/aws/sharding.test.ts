@@ -10,7 +10,7 @@ import { IDS_PER_OUTPUT } from '../../src/aws/shard';
 import { compile, modelAllows, placeRules } from '../../src/ir';
 import { AwsEvaluator } from '../support/aws-evaluator';
 import { FlowSpec, ModelSpec, modelArb, packetArb, workloadName } from '../support/model-arbitrary';
-import { importedVpc, Rendered, renderSpec } from './helpers';
+import { importedVpc, Rendered, renderSpec, subnetFor } from './helpers';
 
 const PROPS = { maxRulesPerSecurityGroup: 200, maxNaclEntriesPerDirection: 40 };
 const LIMITS = { resources: 500, parameters: 200, outputs: 200, bytes: 1_048_576 };
@@ -238,5 +238,20 @@ describe('sharding (nested stacks)', () => {
     (stack.node.root as any).synth();
     const ids = stack.node.findChild('Aws').node.children.filter(c => NestedStack.isNestedStack(c)).map(c => c.node.id);
     expect(ids).toEqual([expect.stringMatching(/^SourcesZ[0-9A-F]{4}$/), expect.stringMatching(/^RulesZ[0-9A-F]{4}$/)]);
+  });
+});
+
+describe('sharding edge cases', () => {
+  it('a zone with subnets but no workloads keeps its network ACL in its rules stack', () => {
+    const stack = new Stack(undefined, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    seg.addZone('Empty', { cidrs: ['10.9.0.0/16'] });
+    seg.addZone('Z', { cidrs: ['10.1.0.0/16'] }).addWorkload('W');
+    const b = new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), sharding: AwsSharding.ALWAYS, subnets: { empty: subnetFor(stack, 'empty') } });
+    (stack.node.root as any).synth();
+    const shard = b._plan!.shards!.find(s => s.nacls.includes('empty'))!;
+    expect(shard).toMatchObject({ layer: 'rules', zone: 'empty', groups: [] });
+    const ns = b.node.findChild(shard.id) as NestedStack;
+    expect(ns.node.findAll().some(c => c.node.id === 'nacl-empty')).toBe(true);
   });
 });
