@@ -169,9 +169,13 @@ class RenderAspect implements IAspect {
 }
 
 /**
- * Renders a microseg model into AWS: one security group per workload (no default egress), an
- * ingress rule on the destination and an egress rule on the source for every allowed flow, and
- * a network ACL for every zone given `subnets`.
+ * Renders a microseg model into AWS: a security group per workload holding its rules (no
+ * default egress), a zone group per zone and a source group per workload (source identities
+ * that other groups reference; they allow nothing), an ingress rule on the destination and an
+ * egress rule on the source for every allowed flow, and a network ACL for every zone given
+ * `subnets`. A flow from a whole zone is one reference to the zone group. Every rule is inline
+ * and references only groups earlier in a canonical order, so there is no dependency cycle;
+ * a segmentation too big for one stack is spread over nested stacks (see `sharding`).
  *
  * Rendering is lazy: it happens once at synth from the complete model, so flows declared after
  * the backend was created count. Every model error (invalid input, missing CIDRs, quotas) is
@@ -218,9 +222,11 @@ export class AwsSegmentation extends Construct {
   }
 
   /**
-   * Every security group a member of `workload` must carry (attach them to its instances,
-   * functions, tasks or endpoints). The workload's own group is created on demand; its rules are
-   * rendered at synth.
+   * Every security group a member of `workload` must carry (attach ALL of them to its
+   * instances, functions, tasks or endpoints): the workload's own group, its zone's group and its
+   * source group, in that order. The list depends on the workload and its zone only, never on
+   * flows. The groups are created at synth (in this stack or a nested stack), so their ids
+   * resolve then.
    *
    * The returned groups are immutable: rules added through `connections` are ignored, because
    * microseg owns every rule of them (declare flows on the model instead).
