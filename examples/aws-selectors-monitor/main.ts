@@ -66,7 +66,7 @@ export function buildApp(outdir?: string): cdk.App {
     subnets: { platform: { subnetGroupName: 'platform' }, payments: { subnetGroupName: 'payments' } },
   });
   for (const w of segmentation.workloads) {
-    new cdk.CfnOutput(stack, `${w.name}-security-group`, { value: backend.securityGroupsFor(w)[0].securityGroupId });
+    new cdk.CfnOutput(stack, `${w.name}-security-groups`, { value: cdk.Fn.join(',', backend.securityGroupsFor(w).map(g => g.securityGroupId)) });
   }
   return app;
 }

@@ -72,9 +72,10 @@ export function buildStack(stack: cdk.Stack, seg: Segmentation): AwsSegmentation
       db: { subnetGroupName: 'db' },
     },
   });
-  // Members of a workload carry its groups, e.g. `new ec2.Instance(..., { securityGroup: groups[0] })`.
+  // Members of a workload carry ALL its groups (own, zone, source): `securityGroup: groups[0]`, then
+  // `instance.addSecurityGroup(g)` for the others. The outputs list them for instances built elsewhere.
   for (const w of seg.workloads) {
-    new cdk.CfnOutput(stack, `${w.name}-security-group`, { value: backend.securityGroupsFor(w)[0].securityGroupId });
+    new cdk.CfnOutput(stack, `${w.name}-security-groups`, { value: cdk.Fn.join(',', backend.securityGroupsFor(w).map(g => g.securityGroupId)) });
   }
   return backend;
 }
