@@ -17,7 +17,7 @@ import { ManifestCloudSection } from '../ir/manifest';
 import { IrService } from '../ir/services';
 import { IrDeny, IrPolicy, IrZone } from '../ir/types';
 import { MicrosegProblem, MicrosegWarning } from '../model/errors';
-import { isUnresolved, placeForTerraform, RangesSide, Side, SideRule, throwProblems } from '../terraform/sides';
+import { isUnresolved, placeForTerraform, RangesSide, Side, SideRule, throwProblems, WorkloadSide } from '../terraform/sides';
 import { clip, cmp, hash32, shortHash, TfResourceSpec, tfIdentifier, tfRef } from '../terraform/util';
 
 /** Terraform resource types rendered by the Azure backend. */
@@ -56,6 +56,8 @@ export interface AzurePlanOptions {
   readonly subscriptionId?: string;
   /** ASGs one NSG may reference (Azure: 100; lower only to exercise the switching in tests). */
   readonly maxAsgsPerNsg?: number;
+  /** One NSG per zone (default) or one per workload. */
+  readonly nsgScope?: 'ZONE' | 'WORKLOAD';
 }
 
 /** The result of planning. */
@@ -91,11 +93,24 @@ export function azureNsgTfName(segmentation: string, zone: string): string {
   return tfIdentifier(`${segmentation}_${zone}`);
 }
 
+/** One NSG of the plan: a zone's, or (nsgScope WORKLOAD) a workload's. */
+interface NsgUnit {
+  /** The zone name, or the workload name. */
+  readonly key: string;
+  readonly zone: string;
+  readonly workload?: string;
+  /** Construct path of the zone or workload (for errors). */
+  readonly path: string;
+  readonly name: string;
+  readonly tf: string;
+}
+
 type Direction = 'Inbound' | 'Outbound';
 type Access = 'Allow' | 'Deny';
 
 interface RuleAcc {
-  zone: string;
+  /** The NSG the rule belongs to: its zone (ZONE scope) or its workload (WORKLOAD scope). */
+  unit: string;
   direction: Direction;
   access: Access;
   source: Side | '*';
@@ -170,6 +185,14 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
       problems.push({ code: 'UnknownZone', path: opts.backendPath, value: z, message: 'subnetIds names a zone that is not placed on Azure by this backend.', hint: `Zones on this backend: ${placement.zones.join(', ') || '(none)'}.` });
     }
   }
+  const scope = opts.nsgScope ?? 'ZONE';
+  if (scope === 'WORKLOAD' && Object.keys(opts.subnetIds ?? {}).length > 0) {
+    problems.push({
+      code: 'InvalidProp', path: opts.backendPath, value: 'subnetIds',
+      message: 'cannot be combined with nsgScope WORKLOAD: each workload has its own NSG, attached to its network interfaces.',
+      hint: 'Associate networkSecurityGroupForWorkload(workload).id with each NIC of the workload (azurerm_network_interface_security_group_association), or use nsgScope ZONE with subnetIds.',
+    });
+  }
   throwProblems(problems);
 
   const acknowledged = new Set(policy.acknowledged.map(a => a.id));
@@ -183,6 +206,13 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   }
 
   const zoneInfo = new Map(policy.zones.map(z => [z.name, z]));
+  /** The NSGs of this backend: per zone, or per workload of the local zones (sorted by name). */
+  const units: NsgUnit[] = scope === 'ZONE'
+    ? placement.zones.map(z => ({ key: z, zone: z, path: zoneInfo.get(z)!.path, name: azureNsgName(seg, z), tf: azureNsgTfName(seg, z) }))
+    : policy.workloads.filter(w => localZones.has(w.zone)).map(w => ({ key: w.name, zone: w.zone, workload: w.name, path: w.path, name: azureNsgName(seg, w.name), tf: azureNsgTfName(seg, w.name) }))
+      .sort((x, y) => cmp(x.key, y.key));
+  const unitInfo = new Map(units.map(u => [u.key, u]));
+  const unitOf = (side: WorkloadSide): string => (scope === 'ZONE' ? side.zone : side.workload);
   const rangeCache = new Map<string, RangesSide[]>();
   /** A local zone's own ranges as rule sides (one per address family); empty without cidrs. */
   const zoneRanges = (zone: string): RangesSide[] => {
@@ -199,11 +229,11 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   };
 
   const accs = new Map<string, RuleAcc>();
-  const add = (zone: string, direction: Direction, access: Access, source: Side, destination: Side, s: IrService, origin: string) => {
+  const add = (unit: string, direction: Direction, access: Access, source: Side, destination: Side, s: IrService, origin: string) => {
     const protocol = PROTOCOL[s.protocol];
-    const key = `${zone}|${direction}|${access}|${source.key}|${destination.key}|${protocol}`;
+    const key = `${unit}|${direction}|${access}|${source.key}|${destination.key}|${protocol}`;
     let a = accs.get(key);
-    if (!a) { a = { zone, direction, access, source, destination, protocol, ports: new Set(), origins: new Set(), what: `${access.toLowerCase()} ${sideText(source)} -> ${sideText(destination)}` }; accs.set(key, a); }
+    if (!a) { a = { unit, direction, access, source, destination, protocol, ports: new Set(), origins: new Set(), what: `${access.toLowerCase()} ${sideText(source)} -> ${sideText(destination)}` }; accs.set(key, a); }
     a.ports.add(azurePorts(s));
     a.origins.add(origin);
   };
@@ -216,7 +246,9 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   // switched to an exact inbound side (mode B: the destination NSG references the source's ASG),
   // largest relief first. Small models therefore never switch, which keeps rules stable.
   const maxAsgs = opts.maxAsgsPerNsg ?? AZURE_LIMITS.asgsPerNsg;
-  const inboundExact = chooseExactSides(placement.rules, zoneInfo, z => zoneRanges(z).length > 0, maxAsgs);
+  const inboundExact = scope === 'ZONE'
+    ? chooseExactSides(placement.rules, zoneInfo, z => zoneRanges(z).length > 0, maxAsgs)
+    : chooseWorkloadExactSides(placement.rules, z => zoneRanges(z).length > 0, maxAsgs);
   const widened = new Set<string>();
   for (const r of placement.rules) {
     if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
@@ -225,12 +257,12 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     if (r.source.kind === 'workload' && r.destination.kind === 'workload') {
       const srcRanges = zoneRanges(r.source.zone);
       const dstRanges = zoneRanges(r.destination.zone);
-      if (inboundExact.has(`${r.source.zone}>${r.destination.zone}`)) outboundDestinations = dstRanges;
+      if (inboundExact.has(`${unitOf(r.source)}>${unitOf(r.destination)}`)) outboundDestinations = dstRanges;
       else if (srcRanges.length) inboundSources = srcRanges;
       else if (dstRanges.length) outboundDestinations = dstRanges;
     }
-    if (r.destination.kind === 'workload') for (const src of inboundSources) add(r.destination.zone, 'Inbound', 'Allow', src, r.destination, r.service, r.flows[0]);
-    if (r.source.kind === 'workload') for (const dst of outboundDestinations) add(r.source.zone, 'Outbound', 'Allow', r.source, dst, r.service, r.flows[0]);
+    if (r.destination.kind === 'workload') for (const src of inboundSources) add(unitOf(r.destination), 'Inbound', 'Allow', src, r.destination, r.service, r.flows[0]);
+    if (r.source.kind === 'workload') for (const dst of outboundDestinations) add(unitOf(r.source), 'Outbound', 'Allow', r.source, dst, r.service, r.flows[0]);
   }
   // Guardrails stay exact on both sides; a side that covers a whole local zone with cidrs is
   // named by the zone's ranges.
@@ -248,8 +280,8 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   };
   for (const d of placement.denies) {
     for (const s of d.services) {
-      if (d.destination.kind === 'workload') for (const src of wholeZone(d.deny, 'from', d.source)) add(d.destination.zone, 'Inbound', 'Deny', src, d.destination, s, d.deny.path);
-      if (d.source.kind === 'workload') for (const dst of wholeZone(d.deny, 'to', d.destination)) add(d.source.zone, 'Outbound', 'Deny', d.source, dst, s, d.deny.path);
+      if (d.destination.kind === 'workload') for (const src of wholeZone(d.deny, 'from', d.source)) add(unitOf(d.destination), 'Inbound', 'Deny', src, d.destination, s, d.deny.path);
+      if (d.source.kind === 'workload') for (const dst of wholeZone(d.deny, 'to', d.destination)) add(unitOf(d.source), 'Outbound', 'Deny', d.source, dst, s, d.deny.path);
     }
   }
   for (const f of [...widened].sort()) {
@@ -257,16 +289,17 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   }
 
   // fixed rules per NSG
-  for (const z of placement.zones) {
+  for (const u of units) {
+    const z = u.zone;
     for (const direction of ['Inbound', 'Outbound'] as Direction[]) {
       const short = direction === 'Inbound' ? 'in' : 'out';
-      accs.set(`${z}|${direction}|fixed|deny-all`, {
-        zone: z, direction, access: 'Deny', source: '*', destination: '*', protocol: '*', ports: new Set(['*']), origins: new Set([policy.segmentation.path]),
+      accs.set(`${u.key}|${direction}|fixed|deny-all`, {
+        unit: u.key, direction, access: 'Deny', source: '*', destination: '*', protocol: '*', ports: new Set(['*']), origins: new Set([policy.segmentation.path]),
         what: 'default deny', fixedPriority: AZURE_PRIORITIES.denyAll, fixedName: `${seg}-${short}-deny-all`,
       });
       if (zoneInfo.get(z)!.mode === 'MONITOR') {
-        accs.set(`${z}|${direction}|fixed|monitor`, {
-          zone: z, direction, access: 'Allow', source: '*', destination: '*', protocol: '*', ports: new Set(['*']), origins: new Set([zoneInfo.get(z)!.path]),
+        accs.set(`${u.key}|${direction}|fixed|monitor`, {
+          unit: u.key, direction, access: 'Allow', source: '*', destination: '*', protocol: '*', ports: new Set(['*']), origins: new Set([zoneInfo.get(z)!.path]),
           what: 'MONITOR mode catch-all (traffic enforcement would block)', fixedPriority: AZURE_PRIORITIES.monitorCatchAll, fixedName: `${seg}-${short}-monitor-catchall`,
         });
       }
@@ -276,19 +309,23 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   // group per NSG, check quotas, assign priorities
   const byNsg = new Map<string, RuleAcc[]>();
   for (const a of accs.values()) {
-    const l = byNsg.get(a.zone) ?? [];
+    const l = byNsg.get(a.unit) ?? [];
     l.push(a);
-    byNsg.set(a.zone, l);
+    byNsg.set(a.unit, l);
   }
   const priorities = new Map<RuleAcc, number>();
-  for (const zone of placement.zones) {
-    const list = byNsg.get(zone) ?? [];
-    const nsg = azureNsgName(seg, zone);
+  for (const u of units) {
+    const { zone, path: unitPath } = u;
+    const list = byNsg.get(u.key) ?? [];
+    const nsg = u.name;
+    const of = u.workload ? `workload "${u.workload}"` : `zone "${zone}"`;
     if (list.length > AZURE_LIMITS.rulesPerNsg) {
       problems.push({
-        code: 'QuotaExceeded', path: zoneInfo.get(zone)!.path, value: nsg,
-        message: `NSG "${nsg}" of zone "${zone}" would hold ${list.length} rules; Azure allows at most ${AZURE_LIMITS.rulesPerNsg} per NSG.`,
-        hint: 'Split the zone into smaller zones, or declare flows between zones or selectors with shared ports so fewer workload pairs need rules.',
+        code: 'QuotaExceeded', path: unitPath, value: nsg,
+        message: `NSG "${nsg}" of ${of} would hold ${list.length} rules; Azure allows at most ${AZURE_LIMITS.rulesPerNsg} per NSG.`,
+        hint: u.workload
+          ? 'Declare the workload\'s flows with shared ports (fewer protocol/peer combinations), or split it into several workloads.'
+          : 'Use nsgScope: AzureNsgScope.WORKLOAD (one NSG per workload, attached to its NICs), split the zone into smaller zones, or declare flows between zones or selectors with shared ports so fewer workload pairs need rules.',
       });
       continue;
     }
@@ -296,9 +333,11 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     for (const a of list) for (const s of [a.source, a.destination]) if (s !== '*' && s.kind === 'workload') asgs.add(s.workload);
     if (asgs.size > maxAsgs) {
       problems.push({
-        code: 'QuotaExceeded', path: zoneInfo.get(zone)!.path, value: nsg,
-        message: `the rules of NSG "${nsg}" of zone "${zone}" reference ${asgs.size} application security groups; Azure allows at most ${maxAsgs} per NSG.`,
-        hint: `Exact rules need one ASG per workload on one side of every workload pair, and ${zoneInfo.get(zone)!.workloads.length} of the ${maxAsgs} are zone "${zone}"'s own: split busy zones into smaller ones, or declare flows between whole zones or selectors that other zones call as a whole.`,
+        code: 'QuotaExceeded', path: unitPath, value: nsg,
+        message: `the rules of NSG "${nsg}" of ${of} reference ${asgs.size} application security groups; Azure allows at most ${maxAsgs} per NSG.`,
+        hint: u.workload
+          ? `Exact rules need the ASG of one end of every workload pair; workload "${u.workload}" talks to too many workloads that also talk to many others: give it fewer peers, or declare flows to whole zones whose cidrs name them.`
+          : `Use nsgScope: AzureNsgScope.WORKLOAD (one NSG per workload, attached to its NICs: each NSG then references only its workload's peers). Exact rules need one ASG per workload on one side of every workload pair, and ${zoneInfo.get(zone)!.workloads.length} of the ${maxAsgs} are zone "${zone}"'s own: otherwise split busy zones into smaller ones.`,
       });
       continue;
     }
@@ -310,9 +349,9 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
         const assigned = assignPriorities([...keyed.keys()], band[0], band[1]);
         if (!assigned) {
           problems.push({
-            code: 'PriorityExhausted', path: zoneInfo.get(zone)!.path, value: nsg,
+            code: 'PriorityExhausted', path: unitPath, value: nsg,
             message: `NSG "${nsg}" needs ${items.length} ${access.toLowerCase()} ${direction.toLowerCase()} rules but the ${access.toLowerCase()} band (priorities ${band[0]}-${band[1]}) has ${band[1] - band[0] + 1} slots.`,
-            hint: access === 'Deny' ? 'Merge DenyFlow guardrails (deny between zones rather than workloads) so fewer deny rules are needed.' : 'Split the zone into smaller zones.',
+            hint: access === 'Deny' ? 'Merge DenyFlow guardrails (deny between zones rather than workloads) so fewer deny rules are needed.' : u.workload ? 'Split the workload.' : 'Split the zone into smaller zones, or use nsgScope: AzureNsgScope.WORKLOAD.',
           });
           continue;
         }
@@ -336,17 +375,17 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
       type: AZURE_TYPES.asg, name: tf,
       attributes: { name, location: opts.location, resource_group_name: opts.resourceGroupName, tags: baseTags({ 'microseg:workload': w.name, 'microseg:zone': w.zone }) },
     });
-    identities[w.name] = { asgName: name, asgTerraformAddress: `${AZURE_TYPES.asg}.${tf}`, nsgName: azureNsgName(seg, w.zone), zone: w.zone };
+    identities[w.name] = { asgName: name, asgTerraformAddress: `${AZURE_TYPES.asg}.${tf}`, nsgName: unitInfo.get(unitOf({ kind: 'workload', key: `w:${w.name}`, workload: w.name, zone: w.zone }))!.name, zone: w.zone };
   }
-  for (const zone of placement.zones) {
-    const tf = azureNsgTfName(seg, zone);
-    const name = azureNsgName(seg, zone);
+  for (const u of units) {
+    const { tf, name, zone } = u;
+    const workloadTag: Record<string, string> = u.workload ? { 'microseg:workload': u.workload } : {};
     resources.push({
       type: AZURE_TYPES.nsg, name: tf,
-      attributes: { name, location: opts.location, resource_group_name: opts.resourceGroupName, tags: baseTags({ 'microseg:zone': zone, 'microseg:mode': zoneInfo.get(zone)!.mode }) },
+      attributes: { name, location: opts.location, resource_group_name: opts.resourceGroupName, tags: baseTags({ ...workloadTag, 'microseg:zone': zone, 'microseg:mode': zoneInfo.get(zone)!.mode }) },
     });
-    const subnet = opts.subnetIds?.[zone];
-    containers[`nsg:${name}`] = { zone, terraformAddress: `${AZURE_TYPES.nsg}.${tf}`, ...(subnet ? { subnetId: subnet } : {}) };
+    const subnet = u.workload ? undefined : opts.subnetIds?.[zone];
+    containers[`nsg:${name}`] = { zone, ...(u.workload ? { workload: u.workload } : {}), terraformAddress: `${AZURE_TYPES.nsg}.${tf}`, ...(subnet ? { subnetId: subnet } : {}) };
     if (subnet) {
       resources.push({
         type: AZURE_TYPES.association, name: tf,
@@ -359,12 +398,12 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   const ruleNames = new Map<string, string>();
   for (const a of accs.values()) {
     const name = ruleName(a);
-    const nsgTf = azureNsgTfName(seg, a.zone);
-    const nsgName = azureNsgName(seg, a.zone);
+    const nsgTf = unitInfo.get(a.unit)!.tf;
+    const nsgName = unitInfo.get(a.unit)!.name;
     const tf = tfIdentifier(`${nsgTf}_${name}`);
-    const dup = ruleNames.get(`${a.zone}|${name}`);
+    const dup = ruleNames.get(`${a.unit}|${name}`);
     if (dup) throw new Error(`internal: duplicate Azure rule name ${name} in ${nsgName} (${dup})`);
-    ruleNames.set(`${a.zone}|${name}`, tf);
+    ruleNames.set(`${a.unit}|${name}`, tf);
     const priority = priorities.get(a)!;
     const ports = [...a.ports].sort(portSort);
     const portList = ports.includes('*') ? ['*'] : ports;
@@ -405,7 +444,7 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     section: {
       backendPath: opts.backendPath,
       zones: placement.zones,
-      settings: { resourceGroupName: opts.resourceGroupName, location: opts.location, ...(opts.subscriptionId ? { subscriptionId: opts.subscriptionId } : {}) },
+      settings: { resourceGroupName: opts.resourceGroupName, location: opts.location, ...(opts.subscriptionId ? { subscriptionId: opts.subscriptionId } : {}), ...(scope === 'WORKLOAD' ? { nsgScope: scope } : {}) },
       identities,
       containers,
       expected,
@@ -495,6 +534,46 @@ function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasR
     }
     if (!best) break;
     place(best.k, -1); toggle(inbound, best.k); place(best.k, 1);
+  }
+  return inbound;
+}
+
+/**
+ * nsgScope WORKLOAD: chooses, per ordered pair of workloads, whether the exact (ASG to ASG) rule
+ * sits on the destination's NSG (inbound; returned set, key `src>dst`) instead of the source's
+ * (outbound, the default). A workload's NSG references its own ASG plus one ASG per peer on its
+ * exact side, so a source whose NSG would exceed the budget with every pair exact outbound (a
+ * monitoring server that scrapes everything) has all its switchable pairs (both zones with
+ * cidrs) moved to the inbound side: each destination's NSG then references that source's ASG,
+ * and the source's NSG names the destination zones by their cidrs. The decision depends only on
+ * the source's own default reference count, not on any order.
+ */
+function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) => boolean, maxAsgs: number): Set<string> {
+  const refs = new Map<string, Set<string>>();
+  const ref = (w: string, other: string) => {
+    let s = refs.get(w);
+    if (!s) { s = new Set([w]); refs.set(w, s); }
+    s.add(other);
+  };
+  const switchable = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const inbound = new Set<string>();
+  for (const r of rules) {
+    if (r.source.kind !== 'workload' || r.destination.kind !== 'workload') continue;
+    const src = r.source.workload;
+    const dst = r.destination.workload;
+    const key = `${src}>${dst}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const sr = hasRanges(r.source.zone);
+    const dr = hasRanges(r.destination.zone);
+    if (sr || !dr) ref(src, dst);
+    if (!sr) ref(dst, src);
+    if (!sr && dr) inbound.add(key);
+    if (sr && dr) switchable.set(src, [...(switchable.get(src) ?? []), key]);
+  }
+  for (const [src, keys] of switchable) {
+    if ((refs.get(src)?.size ?? 0) > maxAsgs) for (const k of keys) inbound.add(k);
   }
   return inbound;
 }

@@ -3,7 +3,7 @@ import { compile } from '../ir/compile';
 import { fail } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import { AzurePlan, planAzure } from './plan';
-import type { AzureSegmentationProps } from './props';
+import { AzureNsgScope, AzureSegmentationProps } from './props';
 
 /** Validates the props and plans the resources. */
 export function planFromProps(props: AzureSegmentationProps, backendPath: string): { plan: AzurePlan; policy: ReturnType<typeof compile> } {
@@ -15,6 +15,10 @@ export function planFromProps(props: AzureSegmentationProps, backendPath: string
       fail('InvalidProp', backendPath, k, `is required and must be a non-empty string.`, k === 'location' ? 'E.g. location: "westeurope".' : 'E.g. resourceGroupName: rg.name.');
     }
   }
+  const scopes = Object.values(AzureNsgScope) as string[];
+  if (props.nsgScope !== undefined && !scopes.includes(props.nsgScope)) {
+    fail('InvalidProp', backendPath, 'nsgScope', `must be one of ${scopes.join(', ')} (got ${String(props.nsgScope)}).`, 'E.g. nsgScope: AzureNsgScope.WORKLOAD.');
+  }
   const policy = compile(props.segmentation);
   const plan = planAzure(policy, {
     backendPath,
@@ -24,6 +28,7 @@ export function planFromProps(props: AzureSegmentationProps, backendPath: string
     subnetIds: props.subnetIds,
     tags: props.tags,
     subscriptionId: props.subscriptionId,
+    nsgScope: props.nsgScope === AzureNsgScope.WORKLOAD ? 'WORKLOAD' : 'ZONE',
   });
   return { plan, policy };
 }

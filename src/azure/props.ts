@@ -48,6 +48,30 @@ export interface AzureSegmentationProps {
    * @default - only microseg's tags
    */
   readonly tags?: { [key: string]: string };
+
+  /**
+   * What one network security group covers: a zone (`ZONE`, associated with the zone's subnet)
+   * or a workload (`WORKLOAD`, associated with the workload's network interfaces, see
+   * `networkSecurityGroupForWorkload`). Azure lets one NSG reference at most 100 application
+   * security groups; with zones of many busy workloads (e.g. 1,000 workloads in 50 zones) zone
+   * NSGs exceed it and synth fails with `microseg:QuotaExceeded`, while workload NSGs only
+   * reference their workload's peers. `subnetIds` cannot be combined with `WORKLOAD`.
+   *
+   * @default AzureNsgScope.ZONE
+   */
+  readonly nsgScope?: AzureNsgScope;
+}
+
+/** What one network security group rendered by microseg covers. */
+export enum AzureNsgScope {
+  /** One NSG per zone, for the zone's subnet (or NICs): the default. */
+  ZONE = 'ZONE',
+  /**
+   * One NSG per workload, for the workload's network interfaces: exact rules on both ends of
+   * every flow, each NSG referencing only its workload's peers (fits Azure's 100 ASGs per NSG
+   * on large models).
+   */
+  WORKLOAD = 'WORKLOAD',
 }
 
 /**

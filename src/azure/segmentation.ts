@@ -8,14 +8,15 @@ import type { Workload } from '../model/workload';
 import type { Zone } from '../model/zone';
 import { renderSpecs } from './cdktf-render';
 import { AzurePlan, AZURE_TYPES, azureAsgName, azureAsgTfName, azureNsgName, azureNsgTfName } from './plan';
-import { AzureResourceReference, AzureSegmentationProps } from './props';
+import { AzureNsgScope, AzureResourceReference, AzureSegmentationProps } from './props';
 import { planFromProps } from './planner';
 
 /**
  * Renders a microseg model into Azure network security through CDK for Terraform (azurerm):
  * one application security group (ASG) per workload, one network security group (NSG) per zone
- * (associated with the zone's subnet when `subnetIds` gives one), and `azurerm_network_security_rule`
- * resources:
+ * (associated with the zone's subnet when `subnetIds` gives one) or, with
+ * `nsgScope: AzureNsgScope.WORKLOAD`, one per workload (for its network interfaces), and
+ * `azurerm_network_security_rule` resources:
  *
  * - an allowed flow becomes an inbound rule on the destination zone's NSG and an outbound rule
  *   on the source zone's NSG, with one ASG on each side (a packet passes only if both allow);
@@ -82,9 +83,28 @@ export class AzureSegmentation extends Construct {
    */
   public networkSecurityGroupFor(zone: Zone): AzureResourceReference {
     this.checkPlaced(zone, zone.node.path, 'UnknownZone', `zone "${zone.name}"`);
+    if (this.props.nsgScope === AzureNsgScope.WORKLOAD) {
+      fail('InvalidProp', zone.node.path, `zone "${zone.name}"`, `has no NSG of its own: ${this.node.path} renders one NSG per workload (nsgScope WORKLOAD).`, 'Use networkSecurityGroupForWorkload(workload) and associate it with the workload\'s network interfaces.');
+    }
+    return this.nsgReference(zone.name);
+  }
+
+  /**
+   * The network security group that protects a workload placed on Azure: its own NSG with
+   * `nsgScope: AzureNsgScope.WORKLOAD` (associate it with each of the workload's network
+   * interfaces, e.g. `NetworkInterfaceSecurityGroupAssociation`), otherwise its zone's NSG.
+   *
+   * @throws `microseg:UnknownWorkload` when the workload is not in this segmentation or not placed on Azure
+   */
+  public networkSecurityGroupForWorkload(workload: Workload): AzureResourceReference {
+    this.checkPlaced(workload.zone, workload.node.path, 'UnknownWorkload', `workload "${workload.name}"`);
+    return this.nsgReference(this.props.nsgScope === AzureNsgScope.WORKLOAD ? workload.name : workload.zone.name);
+  }
+
+  private nsgReference(unit: string): AzureResourceReference {
     const seg = this.segmentation.name;
-    const tf = azureNsgTfName(seg, zone.name);
-    return { id: `\${${AZURE_TYPES.nsg}.${tf}.id}`, name: azureNsgName(seg, zone.name), terraformAddress: `${AZURE_TYPES.nsg}.${tf}` };
+    const tf = azureNsgTfName(seg, unit);
+    return { id: `\${${AZURE_TYPES.nsg}.${tf}.id}`, name: azureNsgName(seg, unit), terraformAddress: `${AZURE_TYPES.nsg}.${tf}` };
   }
 
   private checkPlaced(zone: Zone, path: string, code: 'UnknownWorkload' | 'UnknownZone', what: string): void {

@@ -8,7 +8,7 @@ import * as fc from 'fast-check';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { AllowFlow, DenyFlow, EnforcementMode, Peer, Port, Segmentation, Zone } from '../../src';
-import { AzureSegmentation, AzureSegmentationProps, AzureTerraform } from '../../src/azure';
+import { AzureNsgScope, AzureSegmentation, AzureSegmentationProps, AzureTerraform } from '../../src/azure';
 import { AZURE_PRIORITIES, assignPriorities, planAzure } from '../../src/azure/plan';
 import { compile } from '../../src/ir';
 import { terraformJson } from '../../src/terraform/util';
@@ -213,6 +213,164 @@ describe('ASG quota: exact side switching', () => {
   });
 });
 
+describe('nsgScope WORKLOAD: one NSG per workload', () => {
+  const m = shop({ monitor: true });
+  const W = { nsgScope: AzureNsgScope.WORKLOAD };
+  const tf = synth(stack => { new AzureSegmentation(stack, 'Azure', props(m.seg, { ...W, tags: { env: 'prod' } })); });
+
+  it('renders one NSG per workload, tagged with its workload, zone and mode, and no zone NSGs or subnet associations', () => {
+    expect(Object.keys(tf.resource.azurerm_network_security_group).sort()).toEqual(['shop_api', 'shop_db', 'shop_frontend', 'shop_worker']);
+    expect(tf.resource.azurerm_network_security_group.shop_db).toEqual({
+      name: 'shop-db', location: LOC, resource_group_name: RG,
+      tags: { 'env': 'prod', 'microseg:segmentation': 'shop', 'microseg:workload': 'db', 'microseg:zone': 'data', 'microseg:mode': 'MONITOR' },
+    });
+    expect(Object.keys(tf.resource.azurerm_application_security_group).sort()).toEqual(['shop_api', 'shop_db', 'shop_frontend', 'shop_worker']);
+    expect(tf.resource.azurerm_subnet_network_security_group_association).toBeUndefined();
+  });
+
+  it('renders an allow as an exact outbound rule on the source workload\'s NSG and an inbound rule from the source zone on the destination workload\'s NSG', () => {
+    expect(rule(tf, 'shop_frontend', 'allow-out-frontend-to-api-tcp')).toMatchObject({
+      direction: 'Outbound', access: 'Allow', protocol: 'Tcp', destination_port_ranges: ['8080', '8443'],
+      source_application_security_group_ids: ['${azurerm_application_security_group.shop_frontend.id}'],
+      destination_application_security_group_ids: ['${azurerm_application_security_group.shop_api.id}'],
+    });
+    expect(rule(tf, 'shop_api', 'allow-in-zone.web-to-api-tcp')).toMatchObject({
+      direction: 'Inbound', access: 'Allow', source_address_prefixes: ['10.1.0.0/16'],
+      destination_application_security_group_ids: ['${azurerm_application_security_group.shop_api.id}'],
+    });
+    // a zone endpoint: each caller's own NSG holds its exact rule
+    expect(rule(tf, 'shop_worker', 'allow-out-worker-to-db-tcp')).toBeDefined();
+    expect(rule(tf, 'shop_api', 'allow-out-api-to-db-tcp')).toBeDefined();
+    expect(rule(tf, 'shop_db', 'allow-in-zone.app-to-db-tcp')).toMatchObject({ destination_port_range: '5432' });
+    expect(rule(tf, 'shop_frontend', 'allow-in-cidr.0.0.0.0_0-to-frontend-tcp')).toMatchObject({ direction: 'Inbound', destination_port_range: '443' });
+    // every NSG's rules protect only its own workload
+    for (const r of rulesOf(tf)) {
+      const nsg = /azurerm_network_security_group\.shop_(\w+)\.name/.exec(r.network_security_group_name)![1];
+      const own = r.direction === 'Inbound' ? r.destination_application_security_group_ids : r.source_application_security_group_ids;
+      if (own) expect(own).toEqual([`\${azurerm_application_security_group.shop_${nsg}.id}`]);
+      else expect(r.name).toMatch(/deny-all|monitor-catchall/);
+    }
+  });
+
+  it('keeps deny-all at 4096, guardrail denies in the deny band, the MONITOR catch-all, and unique priorities on every workload NSG', () => {
+    for (const nsg of ['shop_frontend', 'shop_api', 'shop_worker', 'shop_db']) {
+      for (const short of ['in', 'out']) expect(rule(tf, nsg, `shop-${short}-deny-all`)).toMatchObject({ priority: 4096, access: 'Deny', protocol: '*' });
+    }
+    expect(rule(tf, 'shop_db', 'shop-in-monitor-catchall')).toMatchObject({ priority: 4095, access: 'Allow' });
+    expect(rule(tf, 'shop_api', 'shop-in-monitor-catchall')).toBeUndefined();
+    expect(rule(tf, 'shop_db', 'deny-in-zone.app-to-db-tcp')).toMatchObject({ access: 'Deny', destination_port_range: '22', source_address_prefixes: ['10.2.0.0/16'] });
+    expect(rule(tf, 'shop_worker', 'deny-out-worker-to-zone.data-tcp')).toMatchObject({ access: 'Deny', destination_address_prefixes: ['10.3.0.0/16'] });
+    const denies = rulesOf(tf).filter(r => r.access === 'Deny' && r.priority !== 4096).map(r => r.priority);
+    const allows = rulesOf(tf).filter(r => r.access === 'Allow' && r.priority !== 4095).map(r => r.priority);
+    expect(Math.max(...denies)).toBeLessThan(Math.min(...allows));
+    const seen = new Set<string>();
+    for (const r of rulesOf(tf)) {
+      const key = `${r.network_security_group_name}|${r.direction}|${r.priority}`;
+      expect(seen.has(key), key).toBe(false);
+      seen.add(key);
+    }
+  });
+
+  it('keeps the priority and name of a rule whatever the scope (same content, same hash slot)', () => {
+    const zoneTf = JSON.parse(AzureTerraform.render(props(shop({ monitor: true }).seg)));
+    expect(rule(tf, 'shop_frontend', 'allow-out-frontend-to-api-tcp').priority).toBe(rule(zoneTf, 'shop_web', 'allow-out-frontend-to-api-tcp').priority);
+  });
+
+  it('returns the workload\'s NSG for its NICs, and refuses zone NSGs and subnetIds', () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    const b = new AzureSegmentation(stack, 'Azure', props(m.seg, W));
+    expect(b.networkSecurityGroupForWorkload(m.api)).toEqual({ id: '${azurerm_network_security_group.shop_api.id}', name: 'shop-api', terraformAddress: 'azurerm_network_security_group.shop_api' });
+    expect(() => b.networkSecurityGroupFor(m.app)).toThrow(/microseg:InvalidProp.*app.*one NSG per workload.*networkSecurityGroupForWorkload/);
+    const zoned = new AzureSegmentation(new TerraformStack(Testing.app(), 's2'), 'Azure', props(m.seg));
+    expect(zoned.networkSecurityGroupForWorkload(m.api)).toEqual({ id: '${azurerm_network_security_group.shop_app.id}', name: 'shop-app', terraformAddress: 'azurerm_network_security_group.shop_app' });
+    expect(() => zoned.networkSecurityGroupForWorkload(shop().api)).toThrow(/microseg:UnknownWorkload/);
+    expect(() => AzureTerraform.render(props(m.seg, { ...W, subnetIds: { web: 'x' } }))).toThrow(/microseg:InvalidProp.*subnetIds.*nsgScope WORKLOAD/);
+    expect(() => AzureTerraform.render(props(m.seg, { nsgScope: 'NIC' as any }))).toThrow(/microseg:InvalidProp.*nsgScope.*ZONE, WORKLOAD/);
+  });
+
+  it('records workload NSGs as containers in the manifest, with expected canonical rules', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'microseg-azw-'));
+    const files = AzureTerraform.write(outdir, props(m.seg, W));
+    const az = JSON.parse(fs.readFileSync(files[1], 'utf8')).clouds.azure;
+    expect(az.settings).toEqual({ resourceGroupName: RG, location: LOC, nsgScope: 'WORKLOAD' });
+    expect(az.identities.api).toEqual({ asgName: 'shop-api', asgTerraformAddress: 'azurerm_application_security_group.shop_api', nsgName: 'shop-api', zone: 'app' });
+    expect(Object.keys(az.containers).sort()).toEqual(['nsg:shop-api', 'nsg:shop-db', 'nsg:shop-frontend', 'nsg:shop-worker']);
+    expect(az.containers['nsg:shop-db']).toEqual({ zone: 'data', workload: 'db', terraformAddress: 'azurerm_network_security_group.shop_db' });
+    const wtf = JSON.parse(fs.readFileSync(files[0], 'utf8'));
+    expect(az.expected).toContainEqual({
+      container: 'nsg:shop-frontend', direction: 'egress', action: 'allow', protocol: 'tcp', ports: '8443',
+      peer: 'asg:shop-api', target: 'asg:shop-frontend', priority: rule(wtf, 'shop_frontend', 'allow-out-frontend-to-api-tcp').priority,
+      name: 'allow-out-frontend-to-api-tcp', origin: expect.stringMatching(/^Shop\/App\/Api\//),
+    });
+    expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-api', direction: 'ingress', peer: 'cidr:10.1.0.0/16', target: 'asg:shop-api', ports: '8080' }));
+    expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-db', direction: 'ingress', action: 'allow', peer: '*', target: '*', priority: 4095, name: 'shop-in-monitor-catchall' }));
+    // every rule resource appears in the manifest, in its own NSG's container
+    const names = new Set(az.expected.map((r: any) => `${r.container}|${r.name}`));
+    for (const r of rulesOf(wtf)) expect(names.has(`nsg:${r.network_security_group_name.replace(/^\$\{azurerm_network_security_group\.shop_(\w+)\.name\}$/, 'shop-$1')}|${r.name}`), r.name).toBe(true);
+  });
+
+  it('fits a source that talks to more workloads than one NSG can reference: its pairs get exact inbound sides', () => {
+    const seg = Segmentation.root('Obs');
+    const mon = new Zone(seg, 'Mon', { cidrs: ['10.9.0.0/16'] }).addWorkload('Prom');
+    const zones = ['A', 'B', 'C'].map((n, i) => new Zone(seg, n, { cidrs: [`10.${i + 1}.0.0/16`] }));
+    zones.forEach(z => { for (let i = 0; i < 40; i++) z.addWorkload(`${z.node.id}${i}`); });
+    zones.forEach(z => new AllowFlow(seg, `Scrape${z.node.id}`, { from: mon, to: z, ports: [Port.tcp(9100)] }));
+    zones[1].workloads[0].allowFrom(zones[0].workloads[0], Port.tcp(443));
+    const tf = JSON.parse(AzureTerraform.render(props(seg, W)));
+    expect(rule(tf, 'obs_a7', 'allow-in-prom-to-a7-tcp')).toMatchObject({ source_application_security_group_ids: ['${azurerm_application_security_group.obs_prom.id}'] });
+    expect(rule(tf, 'obs_prom', 'allow-out-prom-to-zone.a-tcp')).toMatchObject({ destination_address_prefixes: ['10.1.0.0/16'], destination_port_range: '9100' });
+    expect(rule(tf, 'obs_a0', 'allow-out-a0-to-b0-tcp')).toBeDefined();
+    const asgs = new Map<string, Set<string>>();
+    for (const r of rulesOf(tf)) {
+      const s = asgs.get(r.network_security_group_name) ?? new Set();
+      for (const a of [...(r.source_application_security_group_ids ?? []), ...(r.destination_application_security_group_ids ?? [])]) s.add(a);
+      asgs.set(r.network_security_group_name, s);
+    }
+    expect(Math.max(...[...asgs.values()].map(s => s.size))).toBeLessThanOrEqual(3);
+    const ev = new AzureNsgEvaluator(tf, ['10.0.0.0/8']);
+    const at = (w: string, zi: number, host: number) => ({ workload: w, address: (10n << 24n) + (BigInt(zi) << 16n) + BigInt(host), family: 'ipv4' as const });
+    expect(ev.allows({ source: at('prom', 9, 1), destination: at('a7', 1, 8), protocol: 'tcp', port: 9100 })).toBe(true);
+    expect(ev.allows({ source: at('a1', 1, 2), destination: at('a7', 1, 8), protocol: 'tcp', port: 9100 })).toBe(false);
+    expect(ev.allows({ source: at('a0', 1, 1), destination: at('b0', 2, 1), protocol: 'tcp', port: 443 })).toBe(true);
+    expect(ev.allows({ source: at('a1', 1, 2), destination: at('b0', 2, 1), protocol: 'tcp', port: 443 })).toBe(false);
+  });
+
+  it('renders the model that fails zone NSGs with QuotaExceeded (whose hint names nsgScope WORKLOAD)', () => {
+    const seg = Segmentation.root('Big');
+    const a = new Zone(seg, 'A', { cidrs: ['10.1.0.0/16'] });
+    const b = new Zone(seg, 'B', { cidrs: ['10.2.0.0/16'] });
+    const target = a.addWorkload('T');
+    for (let i = 0; i < 100; i++) b.addWorkload(`W${i}`);
+    target.allowFrom(b, Port.tcp(443));
+    expect(() => AzureTerraform.render(props(seg))).toThrow(/microseg:QuotaExceeded.*101 application security groups.*nsgScope: AzureNsgScope\.WORKLOAD/);
+    const tf = JSON.parse(AzureTerraform.render(props(seg, W)));
+    expect(Object.keys(tf.resource.azurerm_network_security_group)).toHaveLength(101);
+    expect(rule(tf, 'big_t', 'allow-in-zone.b-to-t-tcp')).toMatchObject({ source_address_prefixes: ['10.2.0.0/16'] });
+    expect(rule(tf, 'big_w42', 'allow-out-w42-to-t-tcp')).toBeDefined();
+  });
+
+  it('is deterministic and stable: any declaration order gives identical JSON; one more flow adds only its rules', () => {
+    const spec: ModelSpec = {
+      zones: [{ workloads: [{ labels: { app: 'web' } }, { labels: {} }] }, { workloads: [{ labels: { app: 'api' } }, { labels: {} }] }],
+      flows: [
+        { from: { kind: 'zone', zone: 0 }, to: { kind: 'selector', label: 'app=api' }, ports: [{ kind: 'tcp', from: 8080, to: 8080 }] },
+        { from: { kind: 'peer', cidr: '0.0.0.0/0' }, to: { kind: 'workload', zone: 0, workload: 0 }, ports: [{ kind: 'tcp', from: 443, to: 443 }] },
+      ],
+      denies: [{ from: { kind: 'zone', zone: 0 }, to: { kind: 'workload', zone: 1, workload: 1 }, ports: [{ kind: 'all' }] }],
+    };
+    const render = (sp: ModelSpec, seed?: number) => AzureTerraform.render(props(buildModel(sp, { shuffleSeed: seed }).seg, W));
+    const base = render(spec, 0);
+    for (const seed of [3, 17]) expect(render(spec, seed)).toBe(base);
+    const before = JSON.parse(base);
+    const more = { ...spec, flows: [...spec.flows, { from: { kind: 'workload', zone: 0, workload: 1 }, to: { kind: 'workload', zone: 1, workload: 0 }, ports: [{ kind: 'udp', from: 5432, to: 5432 }] }] } as ModelSpec;
+    const after = JSON.parse(render(more));
+    const b = before.resource.azurerm_network_security_rule; const a = after.resource.azurerm_network_security_rule;
+    for (const [name, attrs] of Object.entries(b)) expect(a[name], name).toEqual(attrs);
+    expect(Object.keys(a).filter(k => !(k in b)).sort()).toEqual(['seg_w0-1_allow-out-w0-1-to-w1-0-udp', 'seg_w1-0_allow-in-zone_z0-to-w1-0-udp']);
+    expect(after.resource.azurerm_network_security_group).toEqual(before.resource.azurerm_network_security_group);
+  });
+});
+
 describe('AzureSegmentation errors', () => {
   it('rejects missing props', () => {
     const m = shop();
@@ -384,15 +542,15 @@ describe('determinism and stability', () => {
     expect(after.resource.azurerm_network_security_group).toEqual(before.resource.azurerm_network_security_group);
   });
 
-  it('adding a flow between new workload pairs never renames or renumbers existing rules (random models)', () => {
+  for (const nsgScope of ['ZONE', 'WORKLOAD'] as const) it(`adding a flow between new workload pairs never renames or renumbers existing rules (random models, nsgScope ${nsgScope})`, () => {
     let moved = 0; let total = 0;
     fc.assert(fc.property(modelArb({ maxDenies: 0 }), spec0 => {
       const z = spec0.zones.length - 1; const w = spec0.zones[z].workloads.length - 1;
       const extra = { from: { kind: 'workload', zone: 0, workload: 0 }, to: { kind: 'workload', zone: z, workload: w }, ports: [{ kind: 'tcp', from: 9999, to: 9999 }] } as ModelSpec['flows'][number];
       let p0; let p1;
       try {
-        p0 = planAzure(compile(buildModel(spec0).seg), { backendPath: 'A', resourceGroupName: RG, location: LOC });
-        p1 = planAzure(compile(buildModel({ ...spec0, flows: [...spec0.flows, extra] }).seg), { backendPath: 'A', resourceGroupName: RG, location: LOC });
+        p0 = planAzure(compile(buildModel(spec0).seg), { backendPath: 'A', resourceGroupName: RG, location: LOC, nsgScope });
+        p1 = planAzure(compile(buildModel({ ...spec0, flows: [...spec0.flows, extra] }).seg), { backendPath: 'A', resourceGroupName: RG, location: LOC, nsgScope });
       } catch (e) { expect(String(e)).toMatch(/ShadowedFlow/); return; }
       const after = new Map(p1.resources.map(r => [`${r.type}.${r.name}`, r.attributes]));
       for (const r of p0.resources) {
@@ -405,7 +563,7 @@ describe('determinism and stability', () => {
       }
     }), { numRuns: 120 });
     // content-hashed priorities: a rule moves only when a new rule lands in its probe run (rare)
-    console.log(`azure stability: ${moved} of ${total} existing rules changed priority when one flow was added`);
+    console.log(`azure stability (${nsgScope}): ${moved} of ${total} existing rules changed priority when one flow was added`);
     expect(moved / total).toBeLessThan(0.01);
   });
 

@@ -39,7 +39,14 @@ describe('Azure NSG evaluator agrees with the model', () => {
     expect(ev.firstMatch('${azurerm_network_security_group.n.name}', 'Inbound', inbound).name).toBe('DenyAllInBound');
   });
 
-  for (const maxAsgsPerNsg of [undefined, 5]) it(`rendered NSG rules allow exactly what the model allows (random models and packets${maxAsgsPerNsg ? ', exact sides switched to inbound by a low ASG budget' : ''})`, () => {
+  const cases: { title: string; nsgScope?: 'ZONE' | 'WORKLOAD'; maxAsgsPerNsg?: number; layered?: boolean; runs: number }[] = [
+    { title: 'zone NSGs', runs: 160 },
+    { title: 'zone NSGs, exact sides switched to inbound by a low ASG budget', maxAsgsPerNsg: 5, runs: 100 },
+    { title: 'workload NSGs (nsgScope WORKLOAD)', nsgScope: 'WORKLOAD', runs: 120 },
+    { title: 'workload NSGs, busy sources switched to exact inbound by a low ASG budget', nsgScope: 'WORKLOAD', maxAsgsPerNsg: 3, runs: 120 },
+    { title: 'workload NSGs on NICs and zone NSGs on subnets, both evaluated', nsgScope: 'WORKLOAD', layered: true, runs: 120 },
+  ];
+  for (const c of cases) it(`rendered NSG rules allow exactly what the model allows (random models and packets, ${c.title})`, () => {
     let checked = 0; let allowed = 0; let switched = 0;
     fc.assert(fc.property(modelArb().map(withoutIcmpTypes).chain(spec => fc.tuple(fc.constant(spec), fc.array(packetArb(spec), { minLength: 40, maxLength: 40 }))), ([spec, packets]) => {
       const { seg } = buildModel(spec);
@@ -48,22 +55,32 @@ describe('Azure NSG evaluator agrees with the model', () => {
         expect(String(e)).toMatch(/microseg:ShadowedFlow/);
         return;
       }
-      let plan;
-      try { plan = planAzure(policy, { backendPath: 'Azure', resourceGroupName: 'rg', location: 'westeurope', maxAsgsPerNsg }); } catch (e) {
+      let resources;
+      try {
+        resources = planAzure(policy, { backendPath: 'Azure', resourceGroupName: 'rg', location: 'westeurope', maxAsgsPerNsg: c.maxAsgsPerNsg, nsgScope: c.nsgScope }).resources;
+        if (c.layered) {
+          const zonePlan = planAzure(policy, { backendPath: 'Azure', resourceGroupName: 'rg', location: 'westeurope' });
+          const have = new Set(resources.map(r => `${r.type}.${r.name}`));
+          resources = [...resources, ...zonePlan.resources.filter(r => !have.has(`${r.type}.${r.name}`))];
+        }
+      } catch (e) {
         expect(String(e)).toMatch(/microseg:QuotaExceeded/);
         return;
       }
-      if (plan.resources.some(r => r.type === 'azurerm_network_security_rule' && r.attributes.direction === 'Inbound' && r.attributes.access === 'Allow' && r.attributes.source_application_security_group_ids)) switched++;
-      const ev = new AzureNsgEvaluator(terraformJson(plan.resources), VNET);
+      if (resources.some(r => r.type === 'azurerm_network_security_rule' && r.attributes.direction === 'Inbound' && r.attributes.access === 'Allow' && r.attributes.source_application_security_group_ids)) switched++;
+      const ev = new AzureNsgEvaluator(terraformJson(resources), VNET);
+      if (c.nsgScope === 'WORKLOAD') expect(ev.nsgOfWorkload.size).toBe(ev.asgOfWorkload.size);
+      if (c.nsgScope === 'WORKLOAD' && !c.layered) expect(ev.nsgOfZone.size).toBe(0);
       for (const p of packets as Packet[]) {
         const ap = { source: endOf(p.source), destination: endOf(p.destination), protocol: p.protocol, port: p.port };
         const want = modelAllows(policy, p);
         if (ev.allows(ap) !== want) expect.fail(`Azure ${want ? 'blocks' : 'allows'} ${show(p)}`);
         checked++; if (want) allowed++;
       }
-    }), { numRuns: maxAsgsPerNsg ? 100 : 160 });
-    expect(checked).toBeGreaterThan(maxAsgsPerNsg ? 1000 : 3000);
+    }), { numRuns: c.runs });
+    expect(checked).toBeGreaterThan(c.runs * 10);
     expect(allowed).toBeGreaterThan(100);
-    if (maxAsgsPerNsg) expect(switched).toBeGreaterThan(3);
+    console.log(`azure evaluator (${c.title}): ${checked} packets, ${allowed} allowed, ${switched} models with exact inbound sides`);
+    if (c.maxAsgsPerNsg) expect(switched).toBeGreaterThan(0);
   });
 });

@@ -10,6 +10,12 @@
  * (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound 65001, DenyAllInBound 65500;
  * AllowVnetOutBound 65000, AllowInternetOutBound 65001, DenyAllOutBound 65500) after the custom
  * ones. ICMP rules match every ICMP type (NSGs cannot match types).
+ *
+ * Per-workload NSGs (tagged `microseg:workload=<w>`, nsgScope WORKLOAD) sit on the workload's
+ * NICs: a packet then passes the source workload's NSG outbound and the destination workload's
+ * NSG inbound, and also the zone (subnet) NSGs when the document has both (Azure evaluates the
+ * subnet NSG and the NIC NSG, and both must allow: inbound subnet then NIC, outbound NIC then
+ * subnet).
  */
 import { Cidr, cidr, cidrHas } from '../../src/ir';
 
@@ -54,8 +60,10 @@ const asList = (one: unknown, many: unknown): string[] | undefined => (many as s
 export class AzureNsgEvaluator {
   /** Rules per NSG reference (`${azurerm_network_security_group.<name>.name}`), sorted by priority. */
   readonly nsgRules = new Map<string, AzureRule[]>();
-  /** NSG name reference per zone. */
+  /** NSG name reference per zone (subnet NSGs). */
   readonly nsgOfZone = new Map<string, string>();
+  /** NSG name reference per workload (NIC NSGs, nsgScope WORKLOAD). */
+  readonly nsgOfWorkload = new Map<string, string>();
   /** ASG id reference per workload. */
   readonly asgOfWorkload = new Map<string, string>();
   /** Zone per workload (from the ASG tags). */
@@ -77,7 +85,8 @@ export class AzureNsgEvaluator {
     for (const [name, a] of Object.entries<any>(res.azurerm_network_security_group ?? {})) {
       if (a.security_rule) throw new Error('inline security_rule blocks must not be mixed with rule resources');
       const ref = `\${azurerm_network_security_group.${name}.name}`;
-      this.nsgOfZone.set(a.tags['microseg:zone'], ref);
+      if (a.tags['microseg:workload'] !== undefined) this.nsgOfWorkload.set(a.tags['microseg:workload'], ref);
+      else this.nsgOfZone.set(a.tags['microseg:zone'], ref);
       this.nsgRules.set(ref, []);
     }
     for (const r of Object.values<any>(res.azurerm_network_security_rule ?? {})) {
@@ -131,12 +140,22 @@ export class AzureNsgEvaluator {
     return this.nsgRules.get(nsg)!.find(r => r.direction === direction && this.ruleMatches(r, p))!;
   }
 
-  /** Whether Azure delivers the packet: source subnet NSG outbound, then destination subnet NSG inbound. */
+  /** The NSGs in a workload's path, in Azure's order for the direction (NIC and subnet). */
+  nsgsOf(workload: string | undefined, direction: 'Inbound' | 'Outbound'): string[] {
+    if (workload === undefined) return [];
+    const nic = this.nsgOfWorkload.get(workload);
+    const subnet = this.nsgOfZone.get(this.zoneOfWorkload.get(workload)!);
+    const both = [subnet, nic].filter((x): x is string => x !== undefined);
+    return direction === 'Inbound' ? both : both.reverse();
+  }
+
+  /**
+   * Whether Azure delivers the packet: the source's NSGs outbound (NIC, then subnet), then the
+   * destination's NSGs inbound (subnet, then NIC).
+   */
   allows(p: AzurePacket): boolean {
-    const srcNsg = p.source.workload ? this.nsgOfZone.get(this.zoneOfWorkload.get(p.source.workload)!) : undefined;
-    const dstNsg = p.destination.workload ? this.nsgOfZone.get(this.zoneOfWorkload.get(p.destination.workload)!) : undefined;
-    if (srcNsg && this.firstMatch(srcNsg, 'Outbound', p).access !== 'Allow') return false;
-    if (dstNsg && this.firstMatch(dstNsg, 'Inbound', p).access !== 'Allow') return false;
+    for (const nsg of this.nsgsOf(p.source.workload, 'Outbound')) if (this.firstMatch(nsg, 'Outbound', p).access !== 'Allow') return false;
+    for (const nsg of this.nsgsOf(p.destination.workload, 'Inbound')) if (this.firstMatch(nsg, 'Inbound', p).access !== 'Allow') return false;
     return true;
   }
 }
