@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream }
 import { join, resolve } from 'node:path';
 import { CaseParams, CaseResult, SizeName } from './lib/harness';
 import { DEFAULT_SEED, describeTopology, generateTopology } from './models';
-import { formatFigure, Figure, FigureResult } from './lib/report';
+import { formatFigure, Figure, FigureResult, targets } from './lib/report';
 
 const ROOT = resolve(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -164,6 +164,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
     if (o.write) writeResults(results, o);
   }
+  const merged = o.write ? (JSON.parse(readFileSync(RESULTS, 'utf8')).figures as FigureResult[]) : results;
+  process.stdout.write(`targets (design.md section 7)${o.write ? ', from bench/results.json' : ''}:\n${targets(merged).map(t => `  ${t}`).join('\n')}\n`);
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(0)} s${o.write ? `; results merged into ${RESULTS}` : ''}\n`);
 }
 
@@ -186,6 +188,7 @@ function writeResults(results: FigureResult[], o: Options): void {
       'A security group rule that references a group counts as one IPv4 and one IPv6 rule (AWS VPC quotas page).',
     ],
     models: Object.fromEntries(ALL_SIZES.map(s => [s, describeTopology(generateTopology(s, o.seed))])),
+    targets: targets(figures),
     figures,
   };
   writeFileSync(RESULTS, JSON.stringify(doc, null, 1) + '\n');

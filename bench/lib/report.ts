@@ -50,8 +50,11 @@ function head(r: CaseResult | undefined): string {
   }
 }
 
+/** The first line of an error, and its first item when the first line only introduces a list. */
 function firstLine(s?: string): string {
-  return (s ?? '').split('\n')[0].slice(0, 300);
+  const lines = (s ?? '').split('\n').map(l => l.trim()).filter(Boolean);
+  const text = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0] ?? '';
+  return text.slice(0, 400);
 }
 
 function ratio(f: FigureResult): string {
@@ -135,4 +138,41 @@ export function formatFigure(f: Figure, r: FigureResult): string {
     if (b?.status === 'ok') parts.push(gcpOutput(bm.output, true));
   }
   return parts.filter(Boolean).join(' | ');
+}
+
+/** The design targets (design.md section 7) judged from the figures at hand: one line each. */
+export function targets(figures: FigureResult[]): string[] {
+  const by = new Map(figures.map(f => [f.id, f]));
+  const out: string[] = [];
+  const okRun = (f?: FigureResult, role = 'microseg') => f?.runs[role]?.status === 'ok';
+  const o = (f?: FigureResult) => (f?.runs.microseg?.metrics as Json)?.output;
+  for (const size of ['M', 'L'] as const) {
+    const f = by.get(`aws:${size}`) ?? by.get(`aws-novalidation:${size}`);
+    if (!f) continue;
+    if (!okRun(f)) { out.push(`aws ${size}: NOT MET (microseg ${f.runs.microseg?.status}: ${firstLine(f.runs.microseg?.reason)})`); continue; }
+    const out1 = o(f);
+    const sgs = (f.runs.microseg.metrics as Json).sgsPerWorkloadMax;
+    const shape = size === 'M' ? out1.stacks === 1 : true;
+    const within = out1.withinLimits && (typeof sgs !== 'number' || sgs <= 5);
+    const fast = [by.get(`aws:${size}`), by.get(`aws-novalidation:${size}`)].filter(x => x && x.ratio !== undefined).map(x => `${x!.ratio!.toFixed(2)}`);
+    const faster = [by.get(`aws:${size}`), by.get(`aws-novalidation:${size}`)].every(x => !x || x.ratio === undefined || x.ratio <= 1);
+    out.push(`aws ${size}: ${shape && within && faster ? 'met' : 'NOT MET'} (${size === 'M' ? `one stack: ${out1.stacks === 1 ? 'yes' : `no, ${out1.stacks}`}` : `${out1.stacks} stacks`}, limits ${within ? 'held' : `broken: ${out1.broken.join(', ')}`}, time ratio ${fast.join(' / ') || 'n/a'})`);
+  }
+  for (const cloud of ['azure', 'gcp'] as const) {
+    for (const size of ['M', 'L'] as const) {
+      const f = by.get(`${cloud}:${size}`);
+      if (!f) continue;
+      if (!okRun(f)) { out.push(`${cloud} ${size}: NOT MET (microseg ${f.runs.microseg?.status}: ${firstLine(f.runs.microseg?.reason)})`); continue; }
+      const within = o(f).withinLimits;
+      const faster = f.ratio !== undefined && f.ratio <= 1;
+      out.push(`${cloud} ${size}: ${within && faster ? 'met' : 'NOT MET'} (limits ${within ? 'held' : `broken: ${o(f).broken.join(', ')}`}, time ratio ${f.ratio?.toFixed(2) ?? 'n/a'})`);
+    }
+  }
+  const a = by.get('audit:L');
+  if (a) {
+    const m = a.runs.microseg?.metrics as Json;
+    if (!okRun(a)) out.push(`audit L: NOT MET (${a.runs.microseg?.status}: ${firstLine(a.runs.microseg?.reason)})`);
+    else out.push(`audit L: ${m.apiCalls <= m.minimumPages && m.exitCode === 0 && (m.auditMs ?? 0) < 60_000 ? 'met' : 'NOT MET'} (${(m.auditMs / 1000).toFixed(1)} s, ${m.apiCalls} API calls for a minimum of ${m.minimumPages} pages, exit ${m.exitCode})`);
+  }
+  return out;
 }
