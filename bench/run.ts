@@ -73,7 +73,7 @@ function allFigures(o: Options): Figure[] {
         measurements: [{ role: 'microseg', caseName: 'aws-microseg' }, { role: 'baseline', caseName: 'aws-baseline' }],
       });
     }
-    figs.push({ id: `azure:${size}`, cloud: 'azure', size, title: `azure ${size} synth`, measurements: [{ role: 'microseg', caseName: 'azure-microseg' }, { role: 'baseline', caseName: 'azure-baseline' }, { role: 'microseg-tfjson', caseName: 'azure-microseg-tfjson' }] });
+    figs.push({ id: `azure:${size}`, cloud: 'azure', size, title: `azure ${size} synth`, measurements: [{ role: 'microseg', caseName: 'azure-microseg' }, { role: 'baseline', caseName: 'azure-baseline' }, { role: 'microseg-tfjson', caseName: 'azure-microseg-tfjson' }, { role: 'microseg-nsg-workload', caseName: 'azure-microseg', options: { nsgScope: 'WORKLOAD' } }] });
     figs.push({ id: `gcp:${size}`, cloud: 'gcp', size, title: `gcp ${size} synth`, measurements: [{ role: 'microseg', caseName: 'gcp-microseg' }, { role: 'baseline', caseName: 'gcp-baseline' }, { role: 'microseg-tfjson', caseName: 'gcp-microseg-tfjson' }] });
     figs.push({ id: `audit:${size}`, cloud: 'audit', size, title: `audit ${size} aws`, prep: 'aws-manifest', measurements: [{ role: 'microseg', caseName: 'audit-aws' }] });
   }
@@ -92,8 +92,8 @@ function selected(o: Options, f: Figure): boolean {
   });
 }
 
-async function runChild(caseName: string, size: SizeName, o: Options, figureId: string, env: Record<string, string> = {}, options?: Record<string, unknown>): Promise<CaseResult> {
-  const slug = `${figureId.replace(/[:]/g, '-')}-${caseName}`;
+async function runChild(caseName: string, size: SizeName, o: Options, figureId: string, env: Record<string, string> = {}, options?: Record<string, unknown>, role?: string): Promise<CaseResult> {
+  const slug = `${figureId.replace(/[:]/g, '-')}-${role && role !== 'microseg' && role !== 'baseline' && !role.endsWith('tfjson') ? role : caseName}`;
   const outdir = join(OUT, slug);
   const resultFile = join(OUT, 'results', `${slug}.json`);
   mkdirSync(join(OUT, 'results'), { recursive: true });
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
         const prev = runs[m.role];
         if (prev && prev.status !== 'ok') continue;
         if (i > 0 && !prev) continue;
-        const r = await runChild(m.caseName, f.size, o, f.id, f.env, options);
+        const r = await runChild(m.caseName, f.size, o, f.id, f.env, { ...(options ?? {}), ...(m.options ?? {}) }, m.role);
         if (r.status === 'ok') (times[m.role] ??= []).push(r.totalMs ?? 0);
         if (!prev || r.status !== 'ok' || (r.totalMs ?? 0) < (prev.totalMs ?? 0)) runs[m.role] = r;
       }

@@ -1,7 +1,7 @@
 /**
  * microseg on Azure: the reference model rendered by `AzureSegmentation` in a CDKTF app (same
  * app options and provider as the baseline), timed from model construction to the end of
- * `app.synth()`.
+ * `app.synth()`. Option `nsgScope` (e.g. `WORKLOAD`) is passed to the backend.
  */
 import { CaseContext, exportOrUnavailable, importOrUnavailable } from '../lib/harness';
 import { analyzeTerraform } from '../lib/tf-metrics';
@@ -20,7 +20,8 @@ export async function run(ctx: CaseContext) {
     const { app: a, stack } = makeTfApp(cdktf, ctx.outdir, 'microseg');
     new AzurermProvider(stack, 'azurerm', { features: [{}] });
     const model = buildSegmentation(stack, topo);
-    new AzureSegmentation(stack, 'Azure', { segmentation: model.seg, resourceGroupName: AZURE_RG, location: AZURE_LOCATION });
+    const nsgScope = ctx.params.options?.nsgScope;
+    new AzureSegmentation(stack, 'Azure', { segmentation: model.seg, resourceGroupName: AZURE_RG, location: AZURE_LOCATION, ...(nsgScope ? { nsgScope } : {}) });
     return a;
   });
   await ctx.time('synth', () => app.synth());

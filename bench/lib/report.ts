@@ -11,7 +11,7 @@ export interface Figure {
   readonly env?: Record<string, string>;
   /** A preparation case run first (its result's `metrics` become the measurements' options). */
   readonly prep?: string;
-  readonly measurements: { role: string; caseName: string }[];
+  readonly measurements: { role: string; caseName: string; options?: Record<string, unknown>; label?: string }[];
 }
 
 export interface FigureResult {
@@ -125,8 +125,6 @@ export function formatFigure(f: Figure, r: FigureResult): string {
     return `${f.title}: ${secs(m.timings.audit ?? m.totalMs ?? 0)}${split}, ${mem(m.peakRssBytes)} | API calls ${n(mm.apiCalls)} (reader pages ${n(mm.readerPages)}, minimum ${n(mm.minimumPages)}) | ${n(mm.securityGroups)} SGs, ${n(mm.liveRules)} rules, ${n(mm.networkInterfaces)} ENIs | ${extra}${note}`;
   }
   const parts = [`${f.title}: microseg ${head(m)}`, `baseline ${head(b)}`, ratio(r)];
-  const t = r.runs['microseg-tfjson'];
-  if (t) parts.splice(2, 0, `tf.json writer ${head(t)}`);
   if (f.cloud === 'aws') {
     if (m?.status === 'ok') parts.push(awsOutput(mm.output, mm.sgsPerWorkloadMax, false));
     if (b?.status === 'ok') parts.push(awsOutput(bm.output, 1, true));
@@ -136,6 +134,15 @@ export function formatFigure(f: Figure, r: FigureResult): string {
   } else {
     if (m?.status === 'ok') parts.push(gcpOutput(mm.output, false));
     if (b?.status === 'ok') parts.push(gcpOutput(bm.output, true));
+  }
+  const t = r.runs['microseg-tfjson'];
+  if (t) parts.push(`tf.json writer ${head(t)}`);
+  const w = r.runs['microseg-nsg-workload'];
+  if (w) {
+    const wo = (w.metrics as Json)?.output;
+    const b2 = r.runs.baseline;
+    const wr = w.status === 'ok' && b2?.status === 'ok' ? ` (ratio ${((w.totalMs ?? 0) / Math.max(1, b2.totalMs ?? 1)).toFixed(2)})` : '';
+    parts.push(`nsgScope WORKLOAD ${head(w)}${wr}${w.status === 'ok' ? `: ${azureOutput(wo, false)}` : ''}`);
   }
   return parts.filter(Boolean).join(' | ');
 }
@@ -162,6 +169,13 @@ export function targets(figures: FigureResult[]): string[] {
     for (const size of ['M', 'L'] as const) {
       const f = by.get(`${cloud}:${size}`);
       if (!f) continue;
+      const alt = f.runs['microseg-nsg-workload'];
+      if (cloud === 'azure' && alt?.status === 'ok') {
+        const b = f.runs.baseline;
+        const altRatio = b?.status === 'ok' ? (alt.totalMs ?? 0) / Math.max(1, b.totalMs ?? 1) : undefined;
+        const altWithin = (alt.metrics as Json)?.output?.withinLimits;
+        out.push(`azure ${size} with nsgScope WORKLOAD: ${altWithin && altRatio !== undefined && altRatio <= 1 ? 'met' : 'NOT MET'} (limits ${altWithin ? 'held' : `broken: ${(alt.metrics as Json).output.broken.join(', ')}`}, time ratio ${altRatio?.toFixed(2) ?? 'n/a'})`);
+      }
       if (!okRun(f)) { out.push(`${cloud} ${size}: NOT MET (microseg ${f.runs.microseg?.status}: ${firstLine(f.runs.microseg?.reason)})`); continue; }
       const within = o(f).withinLimits;
       const faster = f.ratio !== undefined && f.ratio <= 1;
