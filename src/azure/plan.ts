@@ -4,9 +4,11 @@
  * exactly these specs.
  *
  * - one application security group (ASG) per workload on this cloud, one network security
- *   group (NSG) per zone on this cloud, associated with the zone's subnet when given;
- * - an allow becomes an inbound rule on the destination zone's NSG and an outbound rule on the
- *   source zone's NSG, one ASG per side; peers and remote zones are address prefixes;
+ *   group (NSG) per zone on this cloud, associated with the zone's subnet when given, or with
+ *   nsgScope WORKLOAD one NSG per workload (for its NICs; an "NSG unit" below is a zone or a
+ *   workload);
+ * - an allow becomes an inbound rule on the destination's NSG and an outbound rule on the
+ *   source's NSG, one ASG per side; peers and remote zones are address prefixes;
  * - a guardrail (DenyFlow) becomes deny rules in the deny band (priorities 100-599), allows use
  *   the allow band (600-4094); MONITOR adds a catch-all allow at 4095; deny-all at 4096;
  * - priorities: each rule's home slot is a hash of its content inside its band; collisions
