@@ -5,7 +5,9 @@
  * - identity per workload: a network tag (default) or a service account;
  * - an allow becomes an ingress rule targeting the destination's identity, with the source's
  *   identity (or ranges for peers and remote zones), and an egress rule targeting the source's
- *   identity with destination ranges (the destination zone's `cidrs`, a peer's ranges);
+ *   identity with destination ranges (the destination zone's `cidrs`, a peer's ranges); egress
+ *   towards ENFORCE zones on this backend is one all-traffic rule per source and family naming
+ *   every such zone range it reaches (their ingress is exact), unless `exactEgressPorts`;
  * - guardrails are deny rules (logged) at `denyPriority`, stronger than every allow;
  * - per zone: deny-all ingress and egress (IPv4 and IPv6) at `defaultDenyPriority`, logged,
  *   targeting the zone's workloads; MONITOR zones get a logged catch-all allow one step before.
@@ -46,6 +48,8 @@ export interface GcpPlanOptions {
   readonly allowPriority?: number;
   readonly denyPriority?: number;
   readonly defaultDenyPriority?: number;
+  /** Egress towards zones on this backend names the flows' ports (default: one all-traffic rule per source). */
+  readonly exactEgressPorts?: boolean;
 }
 
 /** The result of planning. */
@@ -90,6 +94,11 @@ interface Acc {
   services: IrService[];
   /** Egress: the destination ranges side (one rule per source and destination side). */
   egressTo?: RangesSide;
+  /**
+   * Egress allow towards workloads of zones on this backend (not `exactEgressPorts`): one
+   * all-traffic rule per source and family naming every such destination range.
+   */
+  coarse?: boolean;
   /** Workload names (identities) or CIDRs (ranges). */
   peers: Set<string>;
   /** Readable names of the other sides, for the description. */
@@ -186,13 +195,34 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
       a.origins.add(origin);
     }
   };
+  // egress towards workloads on this backend: their ingress is exact (destination and source
+  // identity), so the source's egress may name the destination ranges for all traffic
+  const coarse = (source: string, d: RangesSide, origin: string) => {
+    const key = `EGRESS|allow|${source}|local|${d.family}`;
+    let a = accs.get(key);
+    if (!a) {
+      a = { direction: 'EGRESS', action: 'allow', target: source, kind: 'ranges', family: d.family, services: [ALL], peers: new Set(), labels: new Set(), origins: new Set(), coarse: true };
+      accs.set(key, a);
+    }
+    d.prefixes.forEach(c => a!.peers.add(c));
+    a.labels.add(d.origin === 'zone' ? `zone ${d.label}` : `workload ${d.label}`);
+    a.origins.add(origin);
+  };
+  const exactEgress = opts.exactEgressPorts ?? false;
   const widened = new Set<string>();
   for (const r of placement.rules) {
     if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
     if (r.destination.kind === 'workload') add('INGRESS', 'allow', r.destination.workload, r.source, [r.service], r.flows[0]);
     if (r.source.kind === 'workload') {
-      const dests = r.destination.kind === 'workload' ? rangesOfLocal(r.destination.workload, r.destination.zone, r.flows[0]) : [r.destination];
-      for (const d of dests) add('EGRESS', 'allow', r.source.workload, d, [r.service], r.flows[0]);
+      if (r.destination.kind === 'workload') {
+        for (const d of rangesOfLocal(r.destination.workload, r.destination.zone, r.flows[0])) {
+          // a MONITOR zone's catch-all ingress is not exact: keep the ports at the sender
+          if (exactEgress || zoneInfo.get(r.destination.zone)!.mode === 'MONITOR') add('EGRESS', 'allow', r.source.workload, d, [r.service], r.flows[0]);
+          else coarse(r.source.workload, d, r.flows[0]);
+        }
+      } else {
+        add('EGRESS', 'allow', r.source.workload, r.destination, [r.service], r.flows[0]);
+      }
     }
   }
   for (const d of placement.denies) {
@@ -264,14 +294,20 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
 
   for (const a of [...accs.values()].sort((x, y) => cmp(accKey(x), accKey(y)))) {
     const blocks = protocolBlocks(a.services, a.family);
-    const base = a.egressTo
-      ? `${seg}-${a.action}-out-${a.target}-to-${peerLabel(a.egressTo)}`
-      : `${seg}-${a.action}-in-${a.target}-${serviceLabel(a.services[0])}${a.kind === 'ranges' ? '-ranges' : ''}${a.family === 'ipv6' ? '-v6' : ''}`;
+    const base = a.coarse
+      ? `${seg}-allow-out-${a.target}-to-zones${a.family === 'ipv6' ? '-v6' : ''}`
+      : a.egressTo
+        ? `${seg}-${a.action}-out-${a.target}-to-${peerLabel(a.egressTo)}`
+        : `${seg}-${a.action}-in-${a.target}-${serviceLabel(a.services[0])}${a.kind === 'ranges' ? '-ranges' : ''}${a.family === 'ipv6' ? '-v6' : ''}`;
     const origins = [...a.origins].sort();
     const others = [...a.labels].sort();
     const what = a.direction === 'INGRESS' ? `${others.join(', ')} -> ${a.target}` : `${a.target} -> ${others.join(', ')}`;
-    const on = a.egressTo ? '' : ` on ${serviceKey(a.services[0])}`;
-    const description = clip(`microseg ${seg}: ${a.action} ${what}${on} (${origins.join(', ')})`, GCP_LIMITS.descriptionLength);
+    const on = a.egressTo || a.coarse ? '' : ` on ${serviceKey(a.services[0])}`;
+    // the coarse egress rule names destinations only (no flow paths), so that a flow towards a
+    // zone already reached leaves it unchanged
+    const description = a.coarse
+      ? clip(`microseg ${seg}: allow ${what} (all traffic; the destinations' ingress rules are exact)`, GCP_LIMITS.descriptionLength)
+      : clip(`microseg ${seg}: ${a.action} ${what}${on} (${origins.join(', ')})`, GCP_LIMITS.descriptionLength);
     const common = {
       direction: a.direction, priority: a.action === 'allow' ? allowPriority : denyPriority, description,
       [a.action]: blocks, ...identityAttrs('target', [identityOf(a.target)]), ...(a.action === 'deny' ? { log_config: LOG } : {}),
@@ -339,7 +375,10 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   };
 }
 
+const ALL: IrService = { protocol: 'all', from: -1, to: -1 };
+
 function accKey(a: Acc): string {
+  if (a.coarse) return `${a.direction}|${a.action}|${a.target}|local|${a.family}`;
   return a.egressTo ? `${a.direction}|${a.action}|${a.target}|${a.egressTo.key}` : `${a.direction}|${a.action}|${a.target}|${a.kind}|${a.family}|${serviceKey(a.services[0])}`;
 }
 

@@ -29,6 +29,7 @@ export function planFromProps(props: GcpSegmentationProps, backendPath: string, 
     allowPriority: props.allowPriority,
     denyPriority: props.denyPriority,
     defaultDenyPriority: props.defaultDenyPriority,
+    exactEgressPorts: props.exactEgressPorts,
   });
   return { plan, policy };
 }

@@ -81,4 +81,16 @@ export interface GcpSegmentationProps {
    * @default 65000
    */
   readonly defaultDenyPriority?: number;
+
+  /**
+   * Whether egress towards workloads of zones placed on this backend names the flows' ports
+   * (one rule per source and destination zone range). By default a source gets one all-traffic
+   * egress rule naming every such zone range it talks to (`<seg>-allow-out-<src>-to-zones`):
+   * the destination's ingress rules name the source identity and the ports exactly, so nothing
+   * the model forbids passes, and far fewer rules are rendered. Egress towards zones elsewhere,
+   * towards zones in MONITOR mode and towards `Peer`s always names the ports.
+   *
+   * @default false
+   */
+  readonly exactEgressPorts?: boolean;
 }

@@ -18,7 +18,10 @@ import { planFromProps } from './planner';
  * - an allowed flow becomes an ingress allow rule targeting the destination's identity with the
  *   source's identity (or ranges for `Peer`s and zones on other clouds), and an egress allow rule
  *   targeting the source's identity with destination ranges (egress rules can only name ranges:
- *   the destination zone's `cidrs`; a packet passes only if both allow);
+ *   the destination zone's `cidrs`; a packet passes only if both allow). Towards zones on GCP
+ *   (exact ingress) a source gets one all-traffic egress rule naming every zone range it
+ *   reaches (`exactEgressPorts: true` keeps the ports); towards zones elsewhere, MONITOR zones
+ *   and `Peer`s egress names the flows' ports;
  * - per zone, explicit deny-all ingress and egress rules (IPv4 and IPv6, logged) at
  *   `defaultDenyPriority` (65000), targeting the zone's workloads (GCP's implied egress rule
  *   allows everything); `DenyFlow` guardrails are logged deny rules at `denyPriority` (900),

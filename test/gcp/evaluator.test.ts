@@ -43,8 +43,8 @@ describe('GCP firewall evaluator agrees with the model', () => {
     expect(ev.allows({ ...pk('w', 'a', 443), destination: { address: (10n << 24n) + (9n << 16n), family: 'ipv4' } })).toBe(false);
   });
 
-  for (const identity of ['NETWORK_TAG', 'SERVICE_ACCOUNT'] as const) {
-    it(`rendered firewall rules allow exactly what the model allows (${identity}, random models and packets)`, () => {
+  for (const [identity, exactEgressPorts] of [['NETWORK_TAG', false], ['SERVICE_ACCOUNT', false], ['NETWORK_TAG', true]] as const) {
+    it(`rendered firewall rules allow exactly what the model allows (${identity}${exactEgressPorts ? ', exactEgressPorts' : ''}, random models and packets)`, () => {
       let checked = 0; let allowed = 0;
       fc.assert(fc.property(modelArb().map(withoutIcmpTypes).chain(spec => fc.tuple(fc.constant(spec), fc.array(packetArb(spec), { minLength: 40, maxLength: 40 }))), ([spec, packets]) => {
         const { seg } = buildModel(spec);
@@ -54,7 +54,7 @@ describe('GCP firewall evaluator agrees with the model', () => {
           return;
         }
         const serviceAccounts = identity === 'SERVICE_ACCOUNT' ? Object.fromEntries(policy.workloads.map(w => [w.name, sa(w.name)])) : undefined;
-        const plan = planGcp(policy, { backendPath: 'Gcp', network: 'vpc', identity, serviceAccounts });
+        const plan = planGcp(policy, { backendPath: 'Gcp', network: 'vpc', identity, serviceAccounts, exactEgressPorts });
         const ev = new GcpFirewallEvaluator(terraformJson(plan.resources), w => (identity === 'SERVICE_ACCOUNT' ? { tags: [], serviceAccount: sa(w) } : { tags: [gcpNetworkTag(policy.segmentation.name, w)] }));
         for (const p of packets as Packet[]) {
           const gp = { source: endOf(p.source), destination: endOf(p.destination), protocol: p.protocol, port: p.port };

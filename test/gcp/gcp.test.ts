@@ -50,20 +50,40 @@ describe('GcpSegmentation (cdktf, network tags)', () => {
     expect(fw(tf, 'shop-allow-in-db-tcp-5432')).toMatchObject({ source_tags: ['shop-api', 'shop-worker'], target_tags: ['shop-db'] });
   });
 
-  it('renders egress by the destination zone ranges, one rule per address family', () => {
-    expect(fw(tf, 'shop-allow-out-frontend-to-z-app')).toMatchObject({
-      direction: 'EGRESS', priority: 1000, allow: [{ protocol: 'tcp', ports: ['8080', '8443'] }], destination_ranges: ['10.2.0.0/16'], target_tags: ['shop-frontend'],
+  it('renders egress towards zones on GCP as one all-traffic rule per source and family, naming every zone range it reaches', () => {
+    expect(fw(tf, 'shop-allow-out-frontend-to-zones')).toMatchObject({
+      direction: 'EGRESS', priority: 1000, allow: [{ protocol: 'all' }], destination_ranges: ['10.2.0.0/16'], target_tags: ['shop-frontend'],
+      description: 'microseg shop: allow frontend -> zone app (all traffic; the destinations\' ingress rules are exact)',
     });
-    expect(fw(tf, 'shop-allow-out-frontend-to-z-app-v6')).toMatchObject({ direction: 'EGRESS', destination_ranges: ['fd00:2::/64'] });
-    expect(fw(tf, 'shop-allow-out-api-to-z-data')).toMatchObject({ allow: [{ protocol: 'tcp', ports: ['5432'] }], destination_ranges: ['10.3.0.0/16'], target_tags: ['shop-api'] });
+    expect(fw(tf, 'shop-allow-out-frontend-to-zones-v6')).toMatchObject({ direction: 'EGRESS', allow: [{ protocol: 'all' }], destination_ranges: ['fd00:2::/64'], target_tags: ['shop-frontend'] });
+    expect(fw(tf, 'shop-allow-out-api-to-zones')).toMatchObject({ allow: [{ protocol: 'all' }], destination_ranges: ['10.3.0.0/16'], target_tags: ['shop-api'] });
+    // no per-zone egress allows towards zones on this backend
+    expect(all(tf).filter(r => r.direction === 'EGRESS' && r.allow && /-to-z-/.test(r.name))).toEqual([]);
   });
 
-  it('renders peers as source ranges without the model\'s zone ranges', () => {
-    const r = fw(tf, 'shop-allow-in-frontend-tcp-443-ranges');
-    expect(r).toMatchObject({ direction: 'INGRESS', allow: [{ protocol: 'tcp', ports: ['443'] }], target_tags: ['shop-frontend'] });
-    expect(r.source_ranges).toContain('128.0.0.0/1');
-    expect(r.source_ranges.some((c: string) => /^10\.[123]\./.test(c))).toBe(false);
-    expect(r.source_tags).toBeUndefined();
+  it('a source reaching several zones gets one egress rule naming all of their ranges', () => {
+    const m = shop();
+    m.db.allowFrom(m.frontend, Port.tcp(5432));
+    const tf2 = JSON.parse(GcpTerraform.render(props(m.seg)));
+    expect(fw(tf2, 'shop-allow-out-frontend-to-zones')).toMatchObject({ allow: [{ protocol: 'all' }], destination_ranges: ['10.2.0.0/16', '10.3.0.0/16'] });
+    expect(fw(tf2, 'shop-allow-out-frontend-to-zones').description).toContain('frontend -> zone app, zone data');
+  });
+
+  it('exactEgressPorts: true renders one egress rule per source and destination zone range with the flows\' ports', () => {
+    const tf2 = JSON.parse(GcpTerraform.render(props(shop().seg, { exactEgressPorts: true })));
+    expect(fw(tf2, 'shop-allow-out-frontend-to-z-app')).toMatchObject({
+      direction: 'EGRESS', priority: 1000, allow: [{ protocol: 'tcp', ports: ['8080', '8443'] }], destination_ranges: ['10.2.0.0/16'], target_tags: ['shop-frontend'],
+    });
+    expect(fw(tf2, 'shop-allow-out-frontend-to-z-app-v6')).toMatchObject({ direction: 'EGRESS', destination_ranges: ['fd00:2::/64'] });
+    expect(fw(tf2, 'shop-allow-out-api-to-z-data')).toMatchObject({ allow: [{ protocol: 'tcp', ports: ['5432'] }], destination_ranges: ['10.3.0.0/16'], target_tags: ['shop-api'] });
+    expect(fw(tf2, 'shop-allow-out-frontend-to-zones')).toBeUndefined();
+  });
+
+  it('keeps the ports towards a zone in MONITOR mode (its catch-all ingress is not exact)', () => {
+    const tf2 = JSON.parse(GcpTerraform.render(props(shop({ monitor: true }).seg)));
+    expect(fw(tf2, 'shop-allow-out-api-to-z-data')).toMatchObject({ allow: [{ protocol: 'tcp', ports: ['5432'] }], destination_ranges: ['10.3.0.0/16'] });
+    expect(fw(tf2, 'shop-allow-out-api-to-zones')).toBeUndefined();
+    expect(fw(tf2, 'shop-allow-out-frontend-to-zones')).toMatchObject({ allow: [{ protocol: 'all' }], destination_ranges: ['10.2.0.0/16'] });
   });
 
   it('adds logged deny-all ingress and egress per zone (IPv4 and IPv6) at 65000, targeting the zone workloads', () => {
@@ -159,7 +179,9 @@ describe('GcpSegmentation: service accounts, modes, placement', () => {
     const tf = JSON.parse(Testing.synth(stack));
     expect(fw(tf, 'shop-allow-in-api-icmp-8')).toMatchObject({ allow: [{ protocol: 'icmp' }], source_tags: ['shop-frontend'] });
     expect(fw(tf, 'shop-allow-in-db-all')).toMatchObject({ allow: [{ protocol: 'all' }], source_tags: ['shop-frontend'] });
-    expect(fw(tf, 'shop-allow-out-frontend-to-z-app').allow).toEqual([{ protocol: 'tcp', ports: ['8080', '8443'] }, { protocol: 'icmp' }]);
+    expect(fw(tf, 'shop-allow-out-frontend-to-zones')).toMatchObject({ allow: [{ protocol: 'all' }], destination_ranges: ['10.2.0.0/16', '10.3.0.0/16'] });
+    const exact = JSON.parse(GcpTerraform.render(props(m.seg, { exactEgressPorts: true })));
+    expect(fw(exact, 'shop-allow-out-frontend-to-z-app').allow).toEqual([{ protocol: 'tcp', ports: ['8080', '8443'] }, { protocol: 'icmp' }]);
     const warnings = stack.node.findAll().flatMap(c => c.node.metadata).map(md => String(md.data));
     expect(warnings.some(w => w.includes('microseg:IcmpTypeWidened') && w.includes('Shop/Ping'))).toBe(true);
   });
@@ -240,7 +262,8 @@ describe('plain Terraform JSON and manifest', () => {
       container: 'network:prod-vpc', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '8443',
       peer: 'tag:shop-frontend', target: 'tag:shop-api', priority: 1000, name: 'shop-allow-in-api-tcp-8443', origin: expect.stringMatching(/^Shop\/App\/Api\//),
     });
-    expect(gcp.expected).toContainEqual(expect.objectContaining({ direction: 'egress', action: 'allow', peer: 'cidr:10.2.0.0/16', target: 'tag:shop-frontend', ports: '8080' }));
+    expect(gcp.expected).toContainEqual(expect.objectContaining({ direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'cidr:10.2.0.0/16', target: 'tag:shop-frontend', priority: 1000, name: 'shop-allow-out-frontend-to-zones' }));
+    expect(gcp.expected.filter((r: any) => r.direction === 'egress' && r.action === 'allow' && r.target === 'tag:shop-frontend').map((r: any) => r.peer).sort()).toEqual(['cidr:10.2.0.0/16', 'cidr:fd00:2::/64']);
     // a second backend of another cloud merges into the same manifest
     AzureTerraform.write(outdir, { segmentation: m.seg, resourceGroupName: 'rg', location: 'westeurope', zones: ['web'] });
     const merged = JSON.parse(fs.readFileSync(path.join(outdir, 'shop.microseg.json'), 'utf8'));
@@ -273,17 +296,41 @@ describe('determinism and stability', () => {
     const more = { ...spec, flows: [...spec.flows, { from: { kind: 'workload', zone: 1, workload: 1 }, to: { kind: 'workload', zone: 0, workload: 1 }, ports: [{ kind: 'tcp', from: 5432, to: 5432 }] }] } as ModelSpec;
     const after = JSON.parse(GcpTerraform.render(props(buildModel(more).seg))).resource.google_compute_firewall;
     for (const [name, attrs] of Object.entries(before)) expect(after[name], name).toEqual(attrs);
-    expect(Object.keys(after).filter(k => !(k in before)).sort()).toEqual(['seg-allow-in-w0-1-tcp-5432', 'seg-allow-out-w1-1-to-z-z0']);
+    expect(Object.keys(after).filter(k => !(k in before)).sort()).toEqual(['seg-allow-in-w0-1-tcp-5432', 'seg-allow-out-w1-1-to-zones']);
   });
 
-  it('a flow from a source that already sends to the destination zone extends that egress rule in place', () => {
-    const before = JSON.parse(GcpTerraform.render(props(buildModel(spec).seg))).resource.google_compute_firewall;
+  const changes = (more: ModelSpec, extra: Partial<GcpSegmentationProps> = {}) => {
+    const before = JSON.parse(GcpTerraform.render(props(buildModel(spec).seg, extra))).resource.google_compute_firewall;
+    const after = JSON.parse(GcpTerraform.render(props(buildModel(more).seg, extra))).resource.google_compute_firewall;
+    return {
+      before, after,
+      changed: Object.keys(before).filter(k => JSON.stringify(before[k]) !== JSON.stringify(after[k])),
+      added: Object.keys(after).filter(k => !(k in before)).sort(),
+    };
+  };
+
+  it('a flow towards a zone the source already reaches changes no egress rule (only the new ingress rule)', () => {
     const more = { ...spec, flows: [...spec.flows, { from: { kind: 'workload', zone: 0, workload: 1 }, to: { kind: 'workload', zone: 1, workload: 1 }, ports: [{ kind: 'tcp', from: 5432, to: 5432 }] }] } as ModelSpec;
-    const after = JSON.parse(GcpTerraform.render(props(buildModel(more).seg))).resource.google_compute_firewall;
-    const changed = Object.keys(before).filter(k => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    const { changed, added } = changes(more);
+    expect(changed).toEqual([]);
+    expect(added).toEqual(['seg-allow-in-w1-1-tcp-5432']);
+  });
+
+  it('a flow towards a zone the source does not reach yet extends only that source\'s egress rule, in place', () => {
+    const more = { ...spec, flows: [...spec.flows, { from: { kind: 'workload', zone: 1, workload: 0 }, to: { kind: 'workload', zone: 0, workload: 1 }, ports: [{ kind: 'tcp', from: 5432, to: 5432 }] }] } as ModelSpec;
+    const { before, after, changed, added } = changes(more);
+    expect(changed).toEqual(['seg-allow-out-w1-0-to-zones']);
+    expect(before['seg-allow-out-w1-0-to-zones'].destination_ranges).toEqual(['10.3.0.0/16']);
+    expect(after['seg-allow-out-w1-0-to-zones']).toMatchObject({ name: before['seg-allow-out-w1-0-to-zones'].name, priority: 1000, allow: [{ protocol: 'all' }], destination_ranges: ['10.1.0.0/16', '10.3.0.0/16'] });
+    expect(added).toEqual(['seg-allow-in-w0-1-tcp-5432']);
+  });
+
+  it('exactEgressPorts: a flow from a source that already sends to the destination zone extends that egress rule in place', () => {
+    const more = { ...spec, flows: [...spec.flows, { from: { kind: 'workload', zone: 0, workload: 1 }, to: { kind: 'workload', zone: 1, workload: 1 }, ports: [{ kind: 'tcp', from: 5432, to: 5432 }] }] } as ModelSpec;
+    const { before, after, changed, added } = changes(more, { exactEgressPorts: true });
     expect(changed).toEqual(['seg-allow-out-w0-1-to-z-z1']);
     expect(after['seg-allow-out-w0-1-to-z-z1']).toMatchObject({ name: before['seg-allow-out-w0-1-to-z-z1'].name, priority: 1000, allow: [{ protocol: 'tcp', ports: ['5432', '8080'] }] });
-    expect(Object.keys(after).filter(k => !(k in before))).toEqual(['seg-allow-in-w1-1-tcp-5432']);
+    expect(added).toEqual(['seg-allow-in-w1-1-tcp-5432']);
   });
 
   it('adding a flow never renames, removes or re-prioritises an existing rule (random models)', () => {
@@ -298,6 +345,20 @@ describe('determinism and stability', () => {
         expect(after.get(r.name)!.priority).toBe(r.attributes.priority);
         expect(after.get(r.name)!.direction).toBe(r.attributes.direction);
       }
+    }), { numRuns: 100 });
+  });
+
+  it('adding a flow changes no egress rule but the source\'s to-zones rule, and none when its zone is already reached (random models)', () => {
+    fc.assert(fc.property(modelArb({ maxDenies: 0 }), fc.nat(), (spec0, pick) => {
+      const z = pick % spec0.zones.length; const w = spec0.zones[z].workloads.length - 1;
+      const extra = { from: { kind: 'workload', zone: 0, workload: 0 }, to: { kind: 'workload', zone: z, workload: w }, ports: [{ kind: 'tcp', from: 9999, to: 9999 }] } as ModelSpec['flows'][number];
+      const egress = (s: ModelSpec) => new Map(planGcp(compile(buildModel(s).seg), { backendPath: 'G', network: 'n', identity: 'NETWORK_TAG' }).resources
+        .filter(r => r.attributes.direction === 'EGRESS').map(r => [r.attributes.name as string, JSON.stringify(r.attributes)]));
+      const before = egress(spec0); const after = egress({ ...spec0, flows: [...spec0.flows, extra] });
+      const own = `seg-allow-out-w0-0-to-zones`;
+      const reached = before.has(own) && (JSON.parse(before.get(own)!).destination_ranges as string[]).includes(`10.${z + 1}.0.0/16`);
+      const changed = [...new Set([...before.keys(), ...after.keys()])].filter(k => before.get(k) !== after.get(k));
+      expect(changed).toEqual(reached ? [] : [own]);
     }), { numRuns: 100 });
   });
 });
