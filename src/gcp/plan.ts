@@ -286,6 +286,13 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
       }
     }
   };
+  // parsing a CIDR is costly (ip-num): once per text, not once per comparison
+  const parsedCidrs = new Map<string, ReturnType<typeof cidr>>();
+  const parsed = (text: string) => {
+    let c = parsedCidrs.get(text);
+    if (!c) { c = cidr(text); parsedCidrs.set(text, c); }
+    return c;
+  };
   const identityAttrs = (prefix: 'source' | 'target', ids: string[]): Record<string, string[]> => {
     const tags = ids.filter(i => i.startsWith('tag:')).map(i => i.slice(4));
     const accounts = ids.filter(i => i.startsWith('sa:')).map(i => i.slice(3));
@@ -318,7 +325,7 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
         emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...identityAttrs('source', part) }, origins[0]);
       });
     } else {
-      const prefixes = [...a.peers].sort((x, y) => (isUnresolved(x) || isUnresolved(y) ? cmp(x, y) : cidrOrder(cidr(x), cidr(y))));
+      const prefixes = [...a.peers].sort((x, y) => (isUnresolved(x) || isUnresolved(y) ? cmp(x, y) : cidrOrder(parsed(x), parsed(y))));
       chunks(prefixes, GCP_LIMITS.rangesPerRule).forEach((part, i) => {
         const ranges = a.direction === 'INGRESS' ? { source_ranges: part } : { destination_ranges: part };
         emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...ranges }, origins[0]);
