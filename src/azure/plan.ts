@@ -60,6 +60,12 @@ export interface AzurePlanOptions {
   readonly maxAsgsPerNsg?: number;
   /** One NSG per zone (default) or one per workload. */
   readonly nsgScope?: 'ZONE' | 'WORKLOAD';
+  /**
+   * Keep port-exact outbound rules towards zones on Azure (default false: a source whose flows
+   * into a zone are all checked exactly by the zone's inbound rules gets one all-traffic
+   * outbound rule listing every such zone's ranges).
+   */
+  readonly exactEgressPorts?: boolean;
 }
 
 /** The result of planning. */
@@ -137,6 +143,7 @@ function sideLabel(s: Side | '*'): string {
   if (s === '*') return 'any';
   if (s.kind === 'workload') return s.workload;
   const v6 = s.family === 'ipv6' ? '.v6' : '';
+  if (s.key.startsWith('zones:')) return `azure-zones${v6}`;
   if (s.origin === 'zone') return `zone.${s.label}${v6}`;
   if (s.origin === 'workload') return `addr.${s.label}${v6}`;
   return `cidr.${s.label.replace(/\//g, '_').replace(/:/g, '-')}`;
@@ -247,24 +254,65 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   // destination's ASG); only when an NSG would reference too many ASGs are whole zone pairs
   // switched to an exact inbound side (mode B: the destination NSG references the source's ASG),
   // largest relief first. Small models therefore never switch, which keeps rules stable.
+  //
+  // Egress towards the model (unless exactEgressPorts): where the exact side of a pair is
+  // inbound, the source's outbound side need not repeat the ports. A source whose flows into an
+  // ENFORCE zone on Azure are all checked exactly there (no inbound rule of that zone names the
+  // source's zone by its ranges) gets ONE all-traffic outbound rule per address family listing
+  // every such zone's ranges; the destination's inbound rules (source ASG to destination ASG,
+  // ports) decide. Exact sides are therefore inbound by default where the ASG budget allows.
+  // Egress to zones elsewhere, to peers and towards MONITOR zones (whose catch-all lets
+  // everything in) keeps its ports; guardrails stay exact on both sides.
   const maxAsgs = opts.maxAsgsPerNsg ?? AZURE_LIMITS.asgsPerNsg;
+  const compress = !opts.exactEgressPorts;
+  const hasRanges = (z: string) => zoneRanges(z).length > 0;
+  const enforced = (z: string) => zoneInfo.get(z)!.mode !== 'MONITOR';
+  const preferInbound = (zs: string, zd: string) => compress && enforced(zd) && hasRanges(zs) && hasRanges(zd);
   const inboundExact = scope === 'ZONE'
-    ? chooseExactSides(placement.rules, zoneInfo, z => zoneRanges(z).length > 0, maxAsgs)
-    : chooseWorkloadExactSides(placement.rules, z => zoneRanges(z).length > 0, maxAsgs);
+    ? chooseExactSides(placement.rules, zoneInfo, hasRanges, maxAsgs, preferInbound)
+    : chooseWorkloadExactSides(placement.rules, hasRanges, maxAsgs, preferInbound);
   const widened = new Set<string>();
-  for (const r of placement.rules) {
-    if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
+  const decided = placement.rules.map(r => {
     let inboundSources: Side[] = [r.source];
     let outboundDestinations: Side[] = [r.destination];
+    let exactIn = false;
     if (r.source.kind === 'workload' && r.destination.kind === 'workload') {
       const srcRanges = zoneRanges(r.source.zone);
       const dstRanges = zoneRanges(r.destination.zone);
-      if (inboundExact.has(`${unitOf(r.source)}>${unitOf(r.destination)}`)) outboundDestinations = dstRanges;
-      else if (srcRanges.length) inboundSources = srcRanges;
-      else if (dstRanges.length) outboundDestinations = dstRanges;
+      if (inboundExact.has(`${unitOf(r.source)}>${unitOf(r.destination)}`)) { outboundDestinations = dstRanges; exactIn = true; } else if (srcRanges.length) inboundSources = srcRanges;
+      else if (dstRanges.length) { outboundDestinations = dstRanges; exactIn = true; }
     }
+    return { r, inboundSources, outboundDestinations, exactIn };
+  });
+  /** `srcZone>dstZone` where some inbound allow names the source zone by its ranges. */
+  const looseIn = new Set<string>();
+  for (const d of decided) {
+    if (d.r.source.kind === 'workload' && d.r.destination.kind === 'workload' && !d.exactIn && d.inboundSources[0] !== d.r.source) looseIn.add(`${d.r.source.zone}>${d.r.destination.zone}`);
+  }
+  /** Per source workload: the zones its all-traffic outbound rule lists, and the flows behind it. */
+  const towardsZones = new Map<string, { side: WorkloadSide; zones: Set<string>; origins: Set<string> }>();
+  for (const { r, inboundSources, outboundDestinations, exactIn } of decided) {
+    if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
     if (r.destination.kind === 'workload') for (const src of inboundSources) add(unitOf(r.destination), 'Inbound', 'Allow', src, r.destination, r.service, r.flows[0]);
-    if (r.source.kind === 'workload') for (const dst of outboundDestinations) add(unitOf(r.source), 'Outbound', 'Allow', r.source, dst, r.service, r.flows[0]);
+    if (r.source.kind !== 'workload') continue;
+    if (compress && exactIn && r.destination.kind === 'workload' && enforced(r.destination.zone) && hasRanges(r.destination.zone) && !looseIn.has(`${r.source.zone}>${r.destination.zone}`)) {
+      let t = towardsZones.get(r.source.workload);
+      if (!t) { t = { side: r.source, zones: new Set(), origins: new Set() }; towardsZones.set(r.source.workload, t); }
+      t.zones.add(r.destination.zone);
+      t.origins.add(r.flows[0]);
+      continue;
+    }
+    for (const dst of outboundDestinations) add(unitOf(r.source), 'Outbound', 'Allow', r.source, dst, r.service, r.flows[0]);
+  }
+  for (const w of [...towardsZones.keys()].sort()) {
+    const t = towardsZones.get(w)!;
+    const zones = [...t.zones].sort();
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const prefixes = zones.flatMap(z => zoneRanges(z).filter(x => x.family === family).flatMap(x => x.prefixes));
+      if (prefixes.length === 0) continue;
+      const side: RangesSide = { kind: 'ranges', key: `zones:${family}`, origin: 'zone', label: 'azure-zones', family, prefixes };
+      for (const o of [...t.origins].sort()) add(unitOf(t.side), 'Outbound', 'Allow', t.side, side, { protocol: 'all', from: -1, to: -1 }, o);
+    }
   }
   // Guardrails stay exact on both sides; a side that covers a whole local zone with cidrs is
   // named by the zone's ranges.
@@ -419,7 +467,8 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
       resource_group_name: opts.resourceGroupName,
       network_security_group_name: tfRef(AZURE_TYPES.nsg, nsgTf, 'name'),
       source_port_range: '*',
-      description: clip(`microseg ${seg}: ${a.what} (${origins[0]}${origins.length > 1 ? ` +${origins.length - 1}` : ''})`, AZURE_LIMITS.descriptionLength),
+      // the all-traffic rule towards zones names no flow: more flows into the same zones leave it unchanged
+      description: clip(a.destination !== '*' && a.destination.key.startsWith('zones:') ? `microseg ${seg}: ${a.what}; the destination NSGs check each flow` : `microseg ${seg}: ${a.what} (${origins[0]}${origins.length > 1 ? ` +${origins.length - 1}` : ''})`, AZURE_LIMITS.descriptionLength),
       ...(portList.length === 1 ? { destination_port_range: portList[0] } : { destination_port_ranges: portList }),
       ...endAttributes('source', a.source, seg),
       ...endAttributes('destination', a.destination, seg),
@@ -461,6 +510,7 @@ function sideKey(s: Side | '*'): string {
 
 function sideText(s: Side): string {
   if (s.kind === 'workload') return s.workload;
+  if (s.key.startsWith('zones:')) return `zones on Azure it reaches (${s.family === 'ipv6' ? 'IPv6' : 'IPv4'})`;
   return s.origin === 'peer' ? s.label : `${s.origin} ${s.label} (${s.family})`;
 }
 
@@ -489,7 +539,17 @@ function canonicalPorts(p: string): string {
  * while some NSG is over its budget, apply the switch that most reduces the total excess
  * (ties by key); stop when no switch helps.
  */
-function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number): Set<string> {
+function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean): Set<string> {
+  // First every preferred pair inbound (the outbound sides then name whole zones); when the
+  // greedy cannot bring every NSG within budget from there, start from exact outbound sides
+  // instead and then move preferred pairs inbound, in key order, while they fit.
+  const first = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, preferInbound, false);
+  if (first.over === 0) return first.inbound;
+  const second = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, () => false, true, preferInbound);
+  return second.over <= first.over ? second.inbound : first.inbound;
+}
+
+function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, fill: boolean, fillPrefer?: (zs: string, zd: string) => boolean): { inbound: Set<string>; over: number } {
   const pairs = new Map<string, { zs: string; zd: string; dset: Set<string>; sset: Set<string> }>();
   for (const r of rules) {
     if (r.source.kind !== 'workload' || r.destination.kind !== 'workload' || r.source.zone === r.destination.zone) continue;
@@ -500,7 +560,7 @@ function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasR
     p.sset.add(r.source.workload);
   }
   const inbound = new Set<string>();
-  for (const [k, p] of pairs) if (!hasRanges(p.zs) && hasRanges(p.zd)) inbound.add(k);
+  for (const [k, p] of pairs) if ((!hasRanges(p.zs) && hasRanges(p.zd)) || preferInbound(p.zs, p.zd)) inbound.add(k);
   // foreign ASG reference counts per zone NSG
   const refs = new Map<string, Map<string, number>>();
   const bump = (z: string, ws: Set<string>, by: number) => {
@@ -537,7 +597,15 @@ function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasR
     if (!best) break;
     place(best.k, -1); toggle(inbound, best.k); place(best.k, 1);
   }
-  return inbound;
+  if (fill && fillPrefer && [...refs.keys()].every(z => excess(z) === 0)) {
+    for (const k of switchable) {
+      const p = pairs.get(k)!;
+      if (inbound.has(k) || !fillPrefer(p.zs, p.zd)) continue;
+      place(k, -1); toggle(inbound, k); place(k, 1);
+      if (excess(p.zs) + excess(p.zd) > 0) { place(k, -1); toggle(inbound, k); place(k, 1); }
+    }
+  }
+  return { inbound, over: [...refs.keys()].reduce((n, z) => n + excess(z), 0) };
 }
 
 /**
@@ -550,7 +618,7 @@ function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasR
  * and the source's NSG names the destination zones by their cidrs. The decision depends only on
  * the source's own default reference count, not on any order.
  */
-function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) => boolean, maxAsgs: number): Set<string> {
+function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean): Set<string> {
   const refs = new Map<string, Set<string>>();
   const ref = (w: string, other: string) => {
     let s = refs.get(w);
@@ -558,6 +626,7 @@ function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) =
     s.add(other);
   };
   const switchable = new Map<string, string[]>();
+  const pairs: { key: string; src: string; dst: string; zs: string; sr: boolean; dr: boolean; prefer: boolean }[] = [];
   const seen = new Set<string>();
   const inbound = new Set<string>();
   for (const r of rules) {
@@ -569,6 +638,7 @@ function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) =
     seen.add(key);
     const sr = hasRanges(r.source.zone);
     const dr = hasRanges(r.destination.zone);
+    pairs.push({ key, src, dst, zs: r.source.zone, sr, dr, prefer: preferInbound(r.source.zone, r.destination.zone) });
     if (sr || !dr) ref(src, dst);
     if (!sr) ref(dst, src);
     if (!sr && dr) inbound.add(key);
@@ -576,6 +646,42 @@ function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) =
   }
   for (const [src, keys] of switchable) {
     if ((refs.get(src)?.size ?? 0) > maxAsgs) for (const k of keys) inbound.add(k);
+  }
+  // Exact inbound by default (so the source's outbound side can name whole zones): a receiver
+  // takes all its preferred pairs inbound when its NSG then still references at most maxAsgs
+  // ASGs, counted against what it references with exact outbound sides (an upper bound, so the
+  // decision depends on the receiver's own pairs only, not on any order).
+  const final = new Map<string, Set<string>>();
+  const fref = (w: string, other: string) => {
+    let s = final.get(w);
+    if (!s) { s = new Set([w]); final.set(w, s); }
+    s.add(other);
+  };
+  for (const p of pairs) {
+    const both = !p.sr && !p.dr;
+    if (both || !inbound.has(p.key)) fref(p.src, p.dst);
+    if (both || inbound.has(p.key)) fref(p.dst, p.src);
+  }
+  // per receiver and source zone (a source zone is named by its ranges on the receiver's NSG
+  // unless all its pairs into the receiver are exact inbound): whole source zones, in name order
+  const candidates = new Map<string, Map<string, { keys: string[]; srcs: string[] }>>();
+  for (const p of pairs) {
+    if (!p.prefer || !p.sr || !p.dr || inbound.has(p.key)) continue;
+    const byZone = candidates.get(p.dst) ?? new Map<string, { keys: string[]; srcs: string[] }>();
+    const c = byZone.get(p.zs) ?? { keys: [], srcs: [] };
+    c.keys.push(p.key); c.srcs.push(p.src);
+    byZone.set(p.zs, c);
+    candidates.set(p.dst, byZone);
+  }
+  for (const [dst, byZone] of candidates) {
+    const would = new Set(final.get(dst) ?? [dst]);
+    for (const zs of [...byZone.keys()].sort()) {
+      const c = byZone.get(zs)!;
+      const more = c.srcs.filter(x => !would.has(x));
+      if (would.size + new Set(more).size > maxAsgs) continue;
+      more.forEach(x => would.add(x));
+      c.keys.forEach(k => inbound.add(k));
+    }
   }
   return inbound;
 }

@@ -29,6 +29,7 @@ export function planFromProps(props: AzureSegmentationProps, backendPath: string
     tags: props.tags,
     subscriptionId: props.subscriptionId,
     nsgScope: props.nsgScope === AzureNsgScope.WORKLOAD ? 'WORKLOAD' : 'ZONE',
+    exactEgressPorts: props.exactEgressPorts === true,
   });
   return { plan, policy };
 }

@@ -60,6 +60,18 @@ export interface AzureSegmentationProps {
    * @default AzureNsgScope.ZONE
    */
   readonly nsgScope?: AzureNsgScope;
+
+  /**
+   * Keep the ports on outbound rules towards zones placed on Azure. By default a source whose
+   * flows into an ENFORCE zone on Azure are all checked exactly by that zone's inbound rules
+   * (source ASG to destination ASG, ports) gets one all-traffic outbound rule listing those
+   * zones' ranges instead of one outbound rule per flow: nothing the model forbids passes,
+   * since the destination's inbound side decides, and it halves the rules. Outbound rules to
+   * zones on other clouds, to peers and towards MONITOR zones always keep their ports.
+   *
+   * @default false
+   */
+  readonly exactEgressPorts?: boolean;
 }
 
 /** What one network security group rendered by microseg covers. */

@@ -39,7 +39,8 @@ function synth(build: (stack: Construct) => void): any {
   return JSON.parse(Testing.synthScope(build));
 }
 
-const props = (seg: Segmentation, extra: Partial<AzureSegmentationProps> = {}): AzureSegmentationProps => ({ segmentation: seg, resourceGroupName: RG, location: LOC, ...extra });
+/** Props with port-exact egress (the opt-out): most tests below check rule shapes in that mode; see 'egress towards zones on Azure'. */
+const props = (seg: Segmentation, extra: Partial<AzureSegmentationProps> = {}): AzureSegmentationProps => ({ segmentation: seg, resourceGroupName: RG, location: LOC, exactEgressPorts: true, ...extra });
 const rulesOf = (tf: any) => Object.values<any>(tf.resource.azurerm_network_security_rule);
 const rule = (tf: any, nsg: string, name: string) => rulesOf(tf).find(r => r.network_security_group_name === `\${azurerm_network_security_group.${nsg}.name}` && r.name === name);
 
@@ -594,5 +595,74 @@ describe('names', () => {
     const names = [...Object.values<any>(json.resource.azurerm_application_security_group), ...Object.values<any>(json.resource.azurerm_network_security_group), ...rulesOf(json)].map(r => r.name);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(80);
     expect(names.some(n => /-[0-9a-f]{8}$/.test(n))).toBe(true);
+  });
+});
+
+describe('egress towards zones on Azure: one all-traffic outbound rule per source (default)', () => {
+  const exactIn = (tf: any, nsg: string, name: string, src: string) => expect(rule(tf, nsg, name)).toMatchObject({ direction: 'Inbound', access: 'Allow', source_application_security_group_ids: [`\${azurerm_application_security_group.${src}.id}`] });
+
+  it('zone NSGs: the destination checks source ASG, destination ASG and ports; the source names the destination zones\' ranges once, all protocols', () => {
+    const m = shop();
+    const tf = JSON.parse(AzureTerraform.render(props(m.seg, { exactEgressPorts: undefined })));
+    exactIn(tf, 'shop_app', 'allow-in-frontend-to-api-tcp', 'shop_frontend');
+    expect(rule(tf, 'shop_app', 'allow-in-frontend-to-api-tcp').destination_port_ranges).toEqual(['8080', '8443']);
+    expect(rule(tf, 'shop_web', 'allow-out-frontend-to-azure-zones-all')).toMatchObject({ direction: 'Outbound', access: 'Allow', protocol: '*', destination_port_range: '*', destination_address_prefixes: ['10.2.0.0/16'] });
+    expect(rule(tf, 'shop_web', 'allow-out-frontend-to-api-tcp')).toBeUndefined();
+    exactIn(tf, 'shop_data', 'allow-in-api-to-db-tcp', 'shop_api');
+    expect(rule(tf, 'shop_app', 'allow-out-api-to-azure-zones-all')).toMatchObject({ destination_address_prefixes: ['10.3.0.0/16'], protocol: '*' });
+    // guardrails stay exact on both sides, deny band
+    const denies = rulesOf(tf).filter(r => r.access === 'Deny' && r.priority < 600);
+    expect(denies.some(r => r.direction === 'Outbound' && r.network_security_group_name.includes('shop_app'))).toBe(true);
+    const ev = new AzureNsgEvaluator(tf, ['10.0.0.0/8']);
+    const at = (w: string, zi: number, host: number) => ({ workload: w, address: (10n << 24n) + (BigInt(zi) << 16n) + BigInt(host), family: 'ipv4' as const });
+    expect(ev.allows({ source: at('frontend', 1, 1), destination: at('api', 2, 1), protocol: 'tcp', port: 8080 })).toBe(true);
+    expect(ev.allows({ source: at('frontend', 1, 1), destination: at('api', 2, 1), protocol: 'tcp', port: 22 })).toBe(false);
+    expect(ev.allows({ source: at('frontend', 1, 1), destination: at('worker', 2, 2), protocol: 'tcp', port: 8080 })).toBe(false);
+    expect(ev.allows({ source: at('api', 2, 1), destination: at('db', 3, 1), protocol: 'tcp', port: 22 })).toBe(false);
+    expect(ev.allows({ source: at('api', 2, 1), destination: at('db', 3, 1), protocol: 'tcp', port: 5432 })).toBe(true);
+  });
+
+  it('keeps the ports towards MONITOR zones (their catch-all lets everything in) and with exactEgressPorts', () => {
+    const mon = JSON.parse(AzureTerraform.render(props(shop({ monitor: true }).seg, { exactEgressPorts: undefined })));
+    expect(rule(mon, 'shop_app', 'allow-out-api-to-db-tcp')).toMatchObject({ destination_application_security_group_ids: ['${azurerm_application_security_group.shop_db.id}'], destination_port_range: '5432' });
+    expect(rule(mon, 'shop_app', 'allow-out-api-to-azure-zones-all')).toBeUndefined();
+    expect(rule(mon, 'shop_web', 'allow-out-frontend-to-azure-zones-all')).toBeDefined();
+    const exact = JSON.parse(AzureTerraform.render(props(shop().seg)));
+    expect(rulesOf(exact).filter(r => r.name.includes('azure-zones'))).toEqual([]);
+  });
+
+  it('workload NSGs: the same, on each workload\'s NSG', () => {
+    const tf = JSON.parse(AzureTerraform.render(props(shop().seg, { exactEgressPorts: undefined, nsgScope: AzureNsgScope.WORKLOAD })));
+    exactIn(tf, 'shop_api', 'allow-in-frontend-to-api-tcp', 'shop_frontend');
+    expect(rule(tf, 'shop_frontend', 'allow-out-frontend-to-azure-zones-all')).toMatchObject({ protocol: '*', destination_address_prefixes: ['10.2.0.0/16'] });
+    expect(rule(tf, 'shop_worker', 'allow-out-worker-to-azure-zones-all')).toMatchObject({ destination_address_prefixes: ['10.3.0.0/16'] });
+  });
+
+  it('records the all-traffic rule in the manifest as rendered (one canonical rule per zone range)', () => {
+    const m = shop();
+    m.api.allowTo(m.frontend, Port.tcp(9000));
+    const plan = planAzure(compile(m.seg), { backendPath: 'A', resourceGroupName: RG, location: LOC });
+    const out = plan.section.expected.filter(e => e.name === 'allow-out-api-to-azure-zones-all');
+    expect(out.map(e => [e.container, e.direction, e.protocol, e.ports, e.peer, e.target])).toEqual([
+      ['nsg:shop-app', 'egress', 'all', '*', 'cidr:10.3.0.0/16', 'asg:shop-api'],
+      ['nsg:shop-app', 'egress', 'all', '*', 'cidr:10.1.0.0/16', 'asg:shop-api'],
+    ]);
+    const r = plan.resources.find(x => x.name === 'shop_app_allow-out-api-to-azure-zones-all')!;
+    expect(r.attributes).toMatchObject({ protocol: '*', destination_port_range: '*', destination_address_prefixes: ['10.3.0.0/16', '10.1.0.0/16'] });
+    expect(new Set(out.map(e => e.priority))).toEqual(new Set([r.attributes.priority]));
+  });
+
+  it('one more flow: to a zone the source reaches adds no outbound rule; to a new zone changes only that source\'s rule, in place', () => {
+    const render = (extra: (m: ReturnType<typeof shop>) => void) => { const m = shop(); extra(m); return JSON.parse(AzureTerraform.render(props(m.seg, { exactEgressPorts: undefined }))).resource.azurerm_network_security_rule; };
+    const b = render(() => undefined);
+    const same = render(m => m.worker.allowFrom(m.frontend, Port.tcp(7000)));
+    expect(Object.keys(same).filter(k => !(k in b))).toEqual(['shop_app_allow-in-frontend-to-worker-tcp']);
+    for (const [name, attrs] of Object.entries(b)) expect(same[name], name).toEqual(attrs);
+    const other = render(m => m.db.allowFrom(m.frontend, Port.tcp(5432)));
+    expect(Object.keys(other).filter(k => !(k in b))).toEqual(['shop_data_allow-in-frontend-to-db-tcp']);
+    const changed = Object.keys(b).filter(k => JSON.stringify(other[k]) !== JSON.stringify(b[k]));
+    expect(changed).toEqual(['shop_web_allow-out-frontend-to-azure-zones-all']);
+    expect(other[changed[0]].priority).toBe(b[changed[0]].priority);
+    expect(other[changed[0]].destination_address_prefixes).toEqual(['10.2.0.0/16', '10.3.0.0/16']);
   });
 });

@@ -39,8 +39,10 @@ describe('Azure NSG evaluator agrees with the model', () => {
     expect(ev.firstMatch('${azurerm_network_security_group.n.name}', 'Inbound', inbound).name).toBe('DenyAllInBound');
   });
 
-  const cases: { title: string; nsgScope?: 'ZONE' | 'WORKLOAD'; maxAsgsPerNsg?: number; layered?: boolean; runs: number }[] = [
+  const cases: { title: string; nsgScope?: 'ZONE' | 'WORKLOAD'; maxAsgsPerNsg?: number; layered?: boolean; exactEgressPorts?: boolean; runs: number }[] = [
     { title: 'zone NSGs', runs: 160 },
+    { title: 'zone NSGs, port-exact egress (exactEgressPorts)', exactEgressPorts: true, runs: 80 },
+    { title: 'workload NSGs, port-exact egress (exactEgressPorts)', nsgScope: 'WORKLOAD', exactEgressPorts: true, runs: 80 },
     { title: 'zone NSGs, exact sides switched to inbound by a low ASG budget', maxAsgsPerNsg: 5, runs: 100 },
     { title: 'workload NSGs (nsgScope WORKLOAD)', nsgScope: 'WORKLOAD', runs: 120 },
     { title: 'workload NSGs, busy sources switched to exact inbound by a low ASG budget', nsgScope: 'WORKLOAD', maxAsgsPerNsg: 3, runs: 120 },
@@ -57,7 +59,7 @@ describe('Azure NSG evaluator agrees with the model', () => {
       }
       let resources;
       try {
-        resources = planAzure(policy, { backendPath: 'Azure', resourceGroupName: 'rg', location: 'westeurope', maxAsgsPerNsg: c.maxAsgsPerNsg, nsgScope: c.nsgScope }).resources;
+        resources = planAzure(policy, { backendPath: 'Azure', resourceGroupName: 'rg', location: 'westeurope', maxAsgsPerNsg: c.maxAsgsPerNsg, nsgScope: c.nsgScope, exactEgressPorts: c.exactEgressPorts }).resources;
         if (c.layered) {
           const zonePlan = planAzure(policy, { backendPath: 'Azure', resourceGroupName: 'rg', location: 'westeurope' });
           const have = new Set(resources.map(r => `${r.type}.${r.name}`));
