@@ -1,11 +1,10 @@
-import type { ISynthesisSession } from 'cdktf';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { IrPolicy } from '../ir';
-import { writeManifest } from '../ir/manifest';
 import { fail } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
 import type { Zone } from '../model/zone';
+import { attachCdktfRendering } from '../terraform/cdktf-backend';
 import { renderSpecs } from './cdktf-render';
 import { AzurePlan, AZURE_TYPES, azureAsgName, azureAsgTfName, azureNsgName, azureNsgTfName } from './plan';
 import { AzureNsgScope, AzureResourceReference, AzureSegmentationProps } from './props';
@@ -43,7 +42,6 @@ export class AzureSegmentation extends Construct {
 
   private readonly props: AzureSegmentationProps;
   private planned?: { plan: AzurePlan; policy: IrPolicy };
-  private rendered = false;
 
   constructor(scope: Construct, id: string, props: AzureSegmentationProps) {
     super(scope, id);
@@ -52,13 +50,7 @@ export class AzureSegmentation extends Construct {
     }
     this.segmentation = props.segmentation;
     this.props = props;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const cdktf = require('cdktf') as typeof import('cdktf');
-    cdktf.Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) this.render(); } });
-    Object.defineProperty(this, Symbol.for('cdktf/customSynthesis'), {
-      value: { onSynthesize: (session: ISynthesisSession) => this.writeManifestTo(session.outdir) },
-      enumerable: false,
-    });
+    attachCdktfRendering(this, 'azure', () => this.plan(), plan => renderSpecs(this, plan.resources));
   }
 
   /**
@@ -119,31 +111,5 @@ export class AzureSegmentation extends Construct {
   private plan(): { plan: AzurePlan; policy: IrPolicy } {
     if (!this.planned) this.planned = planFromProps(this.props, this.node.path);
     return this.planned;
-  }
-
-  private render(): void {
-    if (this.rendered) return;
-    this.rendered = true;
-    const { plan } = this.plan();
-    renderSpecs(this, plan.resources);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Annotations } = require('cdktf') as typeof import('cdktf');
-    for (const w of plan.warnings) Annotations.of(this).addWarning(`[${w.id}] at ${w.path}: ${w.message}`);
-  }
-
-  private writeManifestTo(outdir: string): void {
-    this.render();
-    const { plan, policy } = this.plan();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const cdktf = require('cdktf') as typeof import('cdktf');
-    const resolver = new cdktf.DefaultTokenResolver(new cdktf.StringConcat());
-    const resolveOne = (v: string) => (cdktf.Token.isUnresolved(v) ? String(cdktf.Tokenization.resolve(v, { scope: this, resolver })) : v);
-    const resolve = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, resolveOne(v)]));
-    const section = {
-      ...plan.section,
-      settings: resolve(plan.section.settings),
-      containers: Object.fromEntries(Object.entries(plan.section.containers).map(([k, v]) => [k, resolve(v)])),
-    };
-    writeManifest(outdir, policy, 'azure', section);
   }
 }

@@ -1,10 +1,9 @@
-import type { ISynthesisSession } from 'cdktf';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { IrPolicy } from '../ir';
-import { writeManifest } from '../ir/manifest';
 import { fail } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
+import { attachCdktfRendering, resolveTerraformText } from '../terraform/cdktf-backend';
 import { renderSpecs } from './cdktf-render';
 import { GcpPlan, gcpNetworkTag } from './plan';
 import { GcpIdentity, GcpSegmentationProps } from './props';
@@ -42,7 +41,6 @@ export class GcpSegmentation extends Construct {
 
   private readonly props: GcpSegmentationProps;
   private planned?: { plan: GcpPlan; policy: IrPolicy };
-  private rendered = false;
 
   constructor(scope: Construct, id: string, props: GcpSegmentationProps) {
     super(scope, id);
@@ -51,13 +49,7 @@ export class GcpSegmentation extends Construct {
     }
     this.segmentation = props.segmentation;
     this.props = props;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const cdktf = require('cdktf') as typeof import('cdktf');
-    cdktf.Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) this.render(); } });
-    Object.defineProperty(this, Symbol.for('cdktf/customSynthesis'), {
-      value: { onSynthesize: (session: ISynthesisSession) => this.writeManifestTo(session.outdir) },
-      enumerable: false,
-    });
+    attachCdktfRendering(this, 'gcp', () => this.plan(), plan => renderSpecs(this, plan.resources));
   }
 
   /**
@@ -96,38 +88,7 @@ export class GcpSegmentation extends Construct {
   }
 
   private plan(): { plan: GcpPlan; policy: IrPolicy } {
-    if (!this.planned) this.planned = planFromProps(this.props, this.node.path, v => this.resolveText(v));
+    if (!this.planned) this.planned = planFromProps(this.props, this.node.path, v => resolveTerraformText(this, v));
     return this.planned;
-  }
-
-  private render(): void {
-    if (this.rendered) return;
-    this.rendered = true;
-    const { plan } = this.plan();
-    renderSpecs(this, plan.resources);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Annotations } = require('cdktf') as typeof import('cdktf');
-    for (const w of plan.warnings) Annotations.of(this).addWarning(`[${w.id}] at ${w.path}: ${w.message}`);
-  }
-
-  /** Resolves a cdktf token to its Terraform text (`${google_compute_network.vpc.name}`). */
-  private resolveText(v: string): string {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const cdktf = require('cdktf') as typeof import('cdktf');
-    if (!cdktf.Token.isUnresolved(v)) return v;
-    return String(cdktf.Tokenization.resolve(v, { scope: this, resolver: new cdktf.DefaultTokenResolver(new cdktf.StringConcat()) }));
-  }
-
-  private writeManifestTo(outdir: string): void {
-    this.render();
-    const { plan, policy } = this.plan();
-    const resolve = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, this.resolveText(v)]));
-    const section = {
-      ...plan.section,
-      settings: resolve(plan.section.settings),
-      identities: Object.fromEntries(Object.entries(plan.section.identities).map(([k, v]) => [k, resolve(v)])),
-      containers: Object.fromEntries(Object.entries(plan.section.containers).map(([k, v]) => [k, resolve(v)])),
-    };
-    writeManifest(outdir, policy, 'gcp', section);
   }
 }
