@@ -19,7 +19,7 @@ import { ManifestCloudSection } from '../ir/manifest';
 import { IrService } from '../ir/services';
 import { IrDeny, IrPolicy, IrZone } from '../ir/types';
 import { MicrosegProblem, MicrosegWarning } from '../model/errors';
-import { isUnresolved, placeForTerraform, RangesSide, Side, SideRule, throwProblems, WorkloadSide } from '../terraform/sides';
+import { isUnresolved, placeForTerraform, placementWarnings, RangesSide, Side, SideRule, throwProblems, WorkloadSide } from '../terraform/sides';
 import { clip, cmp, hash32, shortHash, TfResourceSpec, tfIdentifier, tfRef } from '../terraform/util';
 
 /** Terraform resource types rendered by the Azure backend. */
@@ -204,15 +204,9 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   }
   throwProblems(problems);
 
+  const warnings = placementWarnings(policy, placement, opts.backendPath, 'Azure');
   const acknowledged = new Set(policy.acknowledged.map(a => a.id));
-  const warnings: MicrosegWarning[] = [];
   const warn = (id: string, path: string, message: string) => { if (!acknowledged.has(id)) warnings.push({ id, path, message }); };
-  for (const p of placement.trimmedPeers) {
-    warn('microseg:PeerOverlapsZones', opts.backendPath, `Peer ${p} overlaps zone cidrs of the model; it is rendered without them (peers are addresses outside the model).`);
-  }
-  for (const s of placement.skippedDenyEnds) {
-    warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on Azure and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
-  }
 
   const zoneInfo = new Map(policy.zones.map(z => [z.name, z]));
   /** The NSGs of this backend: per zone, or per workload of the local zones (sorted by name). */

@@ -18,7 +18,7 @@ import { IrService, serviceKey } from '../ir/services';
 import { IrPolicy } from '../ir/types';
 import { MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { cidr } from '../ir/cidr';
-import { cidrOrder, isUnresolved, placeForTerraform, RangesSide, Side, throwProblems } from '../terraform/sides';
+import { cidrOrder, isUnresolved, placeForTerraform, placementWarnings, RangesSide, Side, throwProblems } from '../terraform/sides';
 import { chunks, clip, cmp, shortHash, TfResourceSpec, tfIdentifier } from '../terraform/util';
 
 /** The Terraform resource type rendered by the GCP backend. */
@@ -146,15 +146,9 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   throwProblems(problems);
 
   const identityOf = (w: string) => (useSa ? `sa:${sas[w]}` : `tag:${gcpNetworkTag(seg, w)}`);
+  const warnings = placementWarnings(policy, placement, opts.backendPath, 'GCP');
   const acknowledged = new Set(policy.acknowledged.map(a => a.id));
-  const warnings: MicrosegWarning[] = [];
   const warn = (id: string, path: string, message: string) => { if (!acknowledged.has(id)) warnings.push({ id, path, message }); };
-  for (const p of placement.trimmedPeers) {
-    warn('microseg:PeerOverlapsZones', opts.backendPath, `Peer ${p} overlaps zone cidrs of the model; it is rendered without them (peers are addresses outside the model).`);
-  }
-  for (const s of placement.skippedDenyEnds) {
-    warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on GCP and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
-  }
 
   // destination ranges of a local workload for egress: its zone's cidrs (else its own)
   const localRanges = new Map<string, RangesSide[]>();

@@ -7,7 +7,7 @@
  * `cidrs` (of the same family): an internet allow such as `Peer.anyIpv4() -> api` must not let
  * other workloads of the model reach `api`, which the model forbids. Pure functions.
  */
-import { MicrosegError, MicrosegProblem } from '../model/errors';
+import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { Cidr, cidr, cidrContains, cidrOverlaps, cidrSubtract } from '../ir/cidr';
 import { placeRules } from '../ir/placement';
 import { IrService } from '../ir/services';
@@ -200,3 +200,20 @@ export function throwProblems(problems: MicrosegProblem[]): void {
 
 /** Whether a text is an unresolved token (re-exported for the backends). */
 export { isUnresolved };
+
+/**
+ * The warnings every Terraform backend reports about a placement (unless acknowledged): peers
+ * trimmed of zone ranges, and guardrail ends that cannot be rendered on this cloud.
+ */
+export function placementWarnings(policy: IrPolicy, placement: Placement, backendPath: string, cloudName: string): MicrosegWarning[] {
+  const acknowledged = new Set(policy.acknowledged.map(a => a.id));
+  const warnings: MicrosegWarning[] = [];
+  const warn = (id: string, path: string, message: string) => { if (!acknowledged.has(id)) warnings.push({ id, path, message }); };
+  for (const p of placement.trimmedPeers) {
+    warn('microseg:PeerOverlapsZones', backendPath, `Peer ${p} overlaps zone cidrs of the model; it is rendered without them (peers are addresses outside the model).`);
+  }
+  for (const s of placement.skippedDenyEnds) {
+    warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on ${cloudName} and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
+  }
+  return warnings;
+}
