@@ -15,27 +15,15 @@ import { readAws } from './readers/aws';
 import { readAzure } from './readers/azure';
 import { readFromFiles } from './readers/from-file';
 import { readGcp } from './readers/gcp';
+import type { AuditOptions } from './index';
 import { ReadProgress } from './readers/progress';
 
-/** Options of {@link runAudit}. */
-export interface RunOptions {
-  /** The manifest file (or a folder holding exactly one `*.microseg.json`). */
-  readonly manifestFile: string;
+/**
+ * Options of {@link runAudit}: the public {@link AuditOptions} (documented there), with the cloud
+ * and the time as internal types, plus a progress sink and test hooks.
+ */
+export interface RunOptions extends Omit<AuditOptions, 'cloud' | 'now'> {
   readonly cloud: Cloud;
-  /** AWS regions (default: the manifest's `settings.region`, else AWS_REGION / AWS_DEFAULT_REGION). */
-  readonly regions?: string[];
-  /** Saved CLI outputs instead of live calls. */
-  readonly fromFiles?: string[];
-  readonly azureEndpoint?: string;
-  readonly gcpEndpoint?: string;
-  readonly subscriptionId?: string;
-  readonly resourceGroup?: string;
-  readonly project?: string;
-  readonly network?: string;
-  /** Ignore file (default: `.microsegignore` in the working directory, when present). */
-  readonly ignoreFile?: string;
-  /** Acceptances given on the command line (`<selector> ; <YYYY-MM-DD> ; <reason>`). */
-  readonly accept?: string[];
   readonly now?: Date;
   readonly progress?: ReadProgress;
   /** Tests: extra EC2Client configuration, an Azure TokenCredential, a GCP auth client. */
