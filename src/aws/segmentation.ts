@@ -483,6 +483,9 @@ export class AwsSegmentation extends Construct {
         kind: 'networkAcl', logicalId: n.logicalId, ...where(`nacl:${n.zone}`),
         subnetIds: subs.map(s => concrete(s.subnetId)).filter(Boolean).join(','),
         subnetLogicalIds: subs.map(s => refId(s.subnetId)).filter(Boolean).join(','),
+        // the stacks of those subnets (same order): with the logical ids, the audit finds them
+        // live through the tags CloudFormation puts on them (docs/audit.md)
+        subnetStackNames: subs.filter(s => refId(s.subnetId)).map(s => concrete(Stack.of(s).stackName)).join(','),
         ...tagFields(n.tags),
       };
     }
