@@ -13,6 +13,9 @@ export const ERROR_CODES = [
   'EmptyPorts', 'EmptyEndpoint', 'UnsupportedEndpoint', 'InvalidScope', 'ExpiredFlow', 'InvalidDate',
   'ShadowedFlow', 'MissingCidrs', 'UnknownZone', 'UnknownWorkload', 'QuotaExceeded',
   'InvalidProp', 'ManifestInvalid', 'PriorityExhausted', 'MissingSdk',
+  // AWS backend: addresses and membership checked against the network (docs/aws.md)
+  'RangeOutsideNetwork', 'OverlappingRanges', 'OutsideZone', 'UnresolvedRange', 'IncompleteMembership',
+  'UnmodelledConnection',
 ] as const;
 
 export type ErrorCode = typeof ERROR_CODES[number];
