@@ -10,6 +10,7 @@ import { IDS_PER_OUTPUT } from '../../src/aws/shard';
 import { compile, modelAllows, placeRules } from '../../src/ir';
 import { AwsEvaluator } from '../support/aws-evaluator';
 import { FlowSpec, ModelSpec, modelArb, packetArb, workloadName } from '../support/model-arbitrary';
+import { checkUntil } from '../support/property';
 import { importedVpc, Rendered, renderSpec, subnetFor } from './helpers';
 
 const PROPS = { maxRulesPerSecurityGroup: 200, maxNaclEntriesPerDirection: 40 };
@@ -71,7 +72,6 @@ function tryRender(spec: ModelSpec, props: object, shuffleSeed = 0): Rendered | 
 
 describe('sharding (nested stacks)', () => {
   it('the evaluator follows nested stacks and agrees with the model; every stack within limits, no cycle', () => {
-    let models = 0; let checked = 0; let split = 0;
     const arb = modelArb().chain(spec => fc.tuple(fc.constant(spec), fc.array(packetArb(spec), { minLength: 25, maxLength: 25 }), fc.constantFrom(
       { sharding: AwsSharding.ALWAYS },
       // Small stacks: zones split into parts (network ACLs need their worst case: 1 + 4 x 40 + 4 + 1).
@@ -79,10 +79,10 @@ describe('sharding (nested stacks)', () => {
       // One stack, egress naming the flows' ports, generated descriptions.
       { sharding: AwsSharding.NONE, exactEgressPorts: true, generatedRuleDescriptions: true },
     ) as fc.Arbitrary<{ sharding: AwsSharding; maxResourcesPerStack?: number; exactEgressPorts?: boolean }>));
-    fc.assert(fc.property(arb, ([spec, packets, props]) => {
+    const t = checkUntil(arb, ([spec, packets, props], tally) => {
       const r = tryRender(spec, props);
-      if (typeof r === 'string') return;
-      models++;
+      if (typeof r === 'string') { tally.refuse(); return; }
+      tally.add('models');
       const all = templates(r);
       expect(all.size > 1).toBe(props.sharding === AwsSharding.ALWAYS);
       for (const [id, t] of all) {
@@ -92,46 +92,44 @@ describe('sharding (nested stacks)', () => {
         expect(t.text.length, id).toBeLessThanOrEqual(LIMITS.bytes);
         expect(Object.values<any>(t.json.Resources ?? {}).some(x => /SecurityGroup(Ingress|Egress)$/.test(x.Type)), id).toBe(false);
       }
-      if ([...all.keys()].some(k => /Part\d/.test(k))) split++;
+      if ([...all.keys()].some(k => /Part\d/.test(k))) tally.add('split');
       expect(stackCycle(r.template)).toBeUndefined();
       const policy = r.backend._policy!;
       const ev = new AwsEvaluator(r.template, r.backend, policy, r.app.outdir);
       for (const p of packets) {
         expect(ev.allows(p), JSON.stringify(p, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(modelAllows(policy, p));
-        checked++;
+        tally.add('packets');
       }
-    }), { numRuns: 80 });
-    expect(models).toBeGreaterThan(20);
-    expect(checked).toBeGreaterThan(500);
-    expect(split).toBeGreaterThan(0);
+    }, { until: { models: 21, packets: 501, split: 1 }, batch: 10, maxRuns: 600 });
+    expect(t.get('models')).toBeGreaterThan(20);
+    expect(t.get('packets')).toBeGreaterThan(500);
+    expect(t.get('split')).toBeGreaterThan(0);
   }, 300_000);
 
   it('any declaration order gives byte-identical templates of every stack', () => {
-    let compared = 0;
-    fc.assert(fc.property(modelArb(), fc.integer({ min: 1, max: 1_000_000 }), (spec, seed) => {
+    const t = checkUntil(fc.tuple(modelArb(), fc.integer({ min: 1, max: 1_000_000 })), ([spec, seed], tally) => {
       const a = tryRender(spec, { sharding: AwsSharding.ALWAYS }, 0);
       const b = tryRender(spec, { sharding: AwsSharding.ALWAYS }, seed);
-      if (typeof a === 'string' || typeof b === 'string') { expect(b).toEqual(a); return; }
+      if (typeof a === 'string' || typeof b === 'string') { expect(b).toEqual(a); tally.refuse(); return; }
       const ta = templates(a); const tb = templates(b);
       expect([...tb.keys()]).toEqual([...ta.keys()]);
-      for (const [id, t] of ta) expect(tb.get(id)!.text, id).toBe(t.text);
-      compared++;
-    }), { numRuns: 12 });
-    expect(compared).toBeGreaterThan(5);
+      for (const [id, x] of ta) expect(tb.get(id)!.text, id).toBe(x.text);
+      tally.add('compared');
+    }, { until: { compared: 6 }, batch: 4, maxRuns: 120 });
+    expect(t.get('compared')).toBeGreaterThan(5);
   }, 120_000);
 
   it('adding one flow changes only its own rules; no resource moves between stacks', () => {
-    let compared = 0;
     const arb = modelArb().chain(spec => {
       const wl = fc.integer({ min: 0, max: spec.zones.length - 1 }).chain(z => fc.integer({ min: 0, max: spec.zones[z].workloads.length - 1 }).map(w => ({ zone: z, workload: w })));
       return fc.tuple(fc.constant(spec), wl, wl);
     });
-    fc.assert(fc.property(arb, ([spec, from, to]) => {
+    const t = checkUntil(arb, ([spec, from, to], tally) => {
       const props = { sharding: AwsSharding.ALWAYS };
       const before = tryRender(spec, props);
       const flow: FlowSpec = { from: { kind: 'workload', ...from }, to: { kind: 'workload', ...to }, ports: [{ kind: 'tcp', from: 7777, to: 7777 }] };
       const after = tryRender({ ...spec, flows: [...spec.flows, flow] }, props);
-      if (typeof before === 'string' || typeof after === 'string') return;
+      if (typeof before === 'string' || typeof after === 'string') { tally.refuse(); return; }
       const where = (r: Rendered) => {
         const m = new Map<string, { stack: string; json: any }>();
         for (const [stack, t] of templates(r)) for (const [id, res] of Object.entries<any>(t.json.Resources ?? {})) if (stack !== '(parent)') m.set(id, { stack, json: res });
@@ -155,9 +153,9 @@ describe('sharding (nested stacks)', () => {
         }
       }
       for (const id of [...neu.keys()].filter(x => !old.has(x))) expect(neu.get(id)!.json.Type).toBe('AWS::EC2::NetworkAclEntry');
-      compared++;
-    }), { numRuns: 12 });
-    expect(compared).toBeGreaterThan(5);
+      tally.add('compared');
+    }, { until: { compared: 6 }, batch: 4, maxRuns: 120 });
+    expect(t.get('compared')).toBeGreaterThan(5);
   }, 120_000);
 
   it('packs cross-stack group ids: a stack referencing hundreds of groups needs a few parameters', () => {

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
 import { compile, IrPolicy, modelAllows, Packet, parseAddress, rulesAllow } from '../../src/ir';
 import { buildModel, ModelSpec, modelArb, packetArb } from '../support/model-arbitrary';
+import { checkUntil } from '../support/property';
 
-/** Runs x packets per run: 300 x 20 = 6,000 packets per property, 2,000 in the variants. */
-const RUNS = 300;
+/** Packets per generated model; floors below count packets of models that compiled. */
 const PACKETS = 20;
 
 function tryCompile(spec: ModelSpec, zoneCidrs = true): IrPolicy | undefined {
@@ -19,30 +19,30 @@ function tryCompile(spec: ModelSpec, zoneCidrs = true): IrPolicy | undefined {
   }
 }
 
-function agree(arb: fc.Arbitrary<ModelSpec>, runs: number, opts: { zoneCidrs?: boolean } = {}): number {
-  let checked = 0;
-  fc.assert(fc.property(arb.chain(spec => fc.tuple(fc.constant(spec), fc.array(packetArb(spec), { minLength: PACKETS, maxLength: PACKETS }))), ([spec, packets]) => {
+/** Checks random packets of random models until `floor` packets of compiled models agreed. */
+function agree(arb: fc.Arbitrary<ModelSpec>, floor: number, opts: { zoneCidrs?: boolean } = {}): number {
+  const t = checkUntil(arb.chain(spec => fc.tuple(fc.constant(spec), fc.array(packetArb(spec), { minLength: PACKETS, maxLength: PACKETS }))), ([spec, packets], tally) => {
     const policy = tryCompile(spec, opts.zoneCidrs);
-    if (!policy) return;
+    if (!policy) { tally.refuse(); return; }
     for (const p of packets) {
       expect(rulesAllow(policy.rules, p)).toBe(modelAllows(policy, p));
-      checked++;
+      tally.add('packets');
     }
-  }), { numRuns: runs });
-  return checked;
+  }, { until: { packets: floor }, batch: 25, maxRuns: floor });
+  return t.get('packets');
 }
 
 describe('compiler against the model semantics', () => {
   it('compiled IR rules allow exactly what the declared model allows', () => {
-    expect(agree(modelArb(), RUNS)).toBeGreaterThan(3500); // ~5,000 seen (shadowed models are skipped)
+    expect(agree(modelArb(), 5_000)).toBeGreaterThanOrEqual(5_000);
   });
 
   it('agrees on deny-heavy models (up to 6 denies, no peers)', () => {
-    expect(agree(modelArb({ maxDenies: 6, peers: false, maxFlows: 8 }), 100)).toBeGreaterThan(800); // ~1,400 seen
+    expect(agree(modelArb({ maxDenies: 6, peers: false, maxFlows: 8 }), 1_400)).toBeGreaterThanOrEqual(1_400);
   });
 
   it('agrees without zone CIDRs (the IR is identity-based, CIDRs only matter for placement)', () => {
-    expect(agree(modelArb(), 100, { zoneCidrs: false })).toBeGreaterThan(1000);
+    expect(agree(modelArb(), 1_500, { zoneCidrs: false })).toBeGreaterThanOrEqual(1_500);
   });
 
   it('agrees when denies cut single ICMP types out of ICMP and all-traffic allows (DenyNarrowed)', () => {
@@ -52,7 +52,7 @@ describe('compiler against the model semantics', () => {
       return fc.record({ from: end, to: end, type: fc.constantFrom(0, 8) })
         .map(d => ({ ...spec, denies: [...spec.denies, { from: d.from, to: d.to, ports: [{ kind: 'icmp' as const, type: d.type }] }] }));
     });
-    expect(agree(withIcmpDeny, 100)).toBeGreaterThan(1000);
+    expect(agree(withIcmpDeny, 1_500)).toBeGreaterThanOrEqual(1_500);
   });
 
   it('a peer deny punches an exact hole into a wider peer allow', () => {
