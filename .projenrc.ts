@@ -22,6 +22,7 @@ const project = new cdk.JsiiProject({
     'cdktf@^0.21.0',
     '@cdktf/provider-azurerm@^14.23.1',
     '@cdktf/provider-google@^16.12.1',
+    'cdk8s@^2.70.0',
   ],
   peerDependencyOptions: { pinnedDevDependency: true },
   // Non-jsii runtime helpers are bundled (jsii rule); none of them appears in the public API.
@@ -39,6 +40,8 @@ const project = new cdk.JsiiProject({
     '@azure/arm-network@~36',
     '@azure/identity@~4.13.0',
     '@google-cloud/compute@^6.14.0',
+    'cdk8s-cli@^2.200.0',
+    'yaml@^2',
   ],
 
   // Publishing targets are configured; packaging (jsii-pacmak) stays out of the test command and CI.
@@ -62,6 +65,7 @@ project.package.addField('peerDependenciesMeta', {
   'cdktf': { optional: true },
   '@cdktf/provider-azurerm': { optional: true },
   '@cdktf/provider-google': { optional: true },
+  'cdk8s': { optional: true },
 });
 project.package.addBin({ microseg: 'bin/microseg' });
 project.npmignore?.exclude('/examples/', '/bench/', '/test/', '/.ci/');
