@@ -2,7 +2,7 @@
  * The architecture rules of design.md section 2, enforced on the import statements of src/:
  * - model, ir and analysis (the cloud-agnostic core) import no cloud package, and only each
  *   other in one direction (model <- ir <- analysis);
- * - nothing imports a backend folder (aws, azure, gcp) except that backend itself and src/index.ts.
+ * - nothing imports a backend folder (aws, azure, gcp, k8s) except that backend itself and src/index.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(__dirname, '..', 'src');
 const CORE = ['model', 'ir', 'analysis'];
-const BACKENDS = ['aws', 'azure', 'gcp'];
-const CLOUD_PACKAGE = /^(aws-cdk-lib|cdktf|@cdktf\/|@aws-sdk\/|@azure\/|@google-cloud\/)/;
+const BACKENDS = ['aws', 'azure', 'gcp', 'k8s'];
+const CLOUD_PACKAGE = /^(aws-cdk-lib|cdktf|@cdktf\/|cdk8s|@aws-sdk\/|@azure\/|@google-cloud\/|@kubernetes\/)/;
 /** What each core folder may import from src/ (relative imports). */
 const CORE_MAY_IMPORT: Record<string, string[]> = { model: ['model'], ir: ['model', 'ir'], analysis: ['model', 'ir', 'analysis'] };
 
@@ -88,10 +88,12 @@ describe('layering', () => {
 
   it('each cloud package is imported only where the house rules allow it', () => {
     // cdktf only in the cdktf backends (and their shared helpers), aws-cdk-lib only in aws,
-    // cloud SDKs only in audit (and the AWS SDK in aws).
+    // cdk8s only in k8s, cloud SDKs (and the Kubernetes client) only in audit (and the AWS SDK in aws).
     const allowed: [RegExp, string[]][] = [
       [/^(cdktf|@cdktf\/)/, ['azure', 'gcp', 'terraform']],
       [/^aws-cdk-lib/, ['aws']],
+      [/^cdk8s/, ['k8s']],
+      [/^@kubernetes\//, ['audit']],
       [/^@aws-sdk\//, ['aws', 'audit']],
       [/^(@azure|@google-cloud)\//, ['audit']],
     ];

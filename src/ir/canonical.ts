@@ -4,8 +4,8 @@
  * Pure data and functions.
  */
 
-/** The clouds microseg renders to. */
-export type Cloud = 'aws' | 'azure' | 'gcp';
+/** The clouds (and clusters) microseg renders to. */
+export type Cloud = 'aws' | 'azure' | 'gcp' | 'kubernetes';
 
 /** One rendered (or live) rule in canonical form. */
 export interface CanonicalRule {
