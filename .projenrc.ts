@@ -15,7 +15,8 @@ const project = new cdk.JsiiProject({
   typescriptVersion: '~5.9.0',
   minNodeVersion: '20.0.0',
 
-  // AWS-only users install `microseg aws-cdk-lib constructs`. cdktf and the providers are optional peers.
+  // Every cloud library is an optional peer: AWS users install `microseg aws-cdk-lib constructs`,
+  // plain-Terraform users `microseg constructs`, CDKTF users add cdktf and the provider they render.
   peerDeps: [
     'aws-cdk-lib@^2.276.0',
     'constructs@^10.5.1',
@@ -62,6 +63,7 @@ const project = new cdk.JsiiProject({
 });
 
 project.package.addField('peerDependenciesMeta', {
+  'aws-cdk-lib': { optional: true },
   'cdktf': { optional: true },
   '@cdktf/provider-azurerm': { optional: true },
   '@cdktf/provider-google': { optional: true },
@@ -69,9 +71,20 @@ project.package.addField('peerDependenciesMeta', {
 });
 project.package.addBin({ microseg: 'bin/microseg' });
 project.npmignore?.exclude('/examples/', '/bench/', '/test/', '/.ci/');
+// What the tarball holds is an allow-list (test/packaging/packed-install.test.ts checks it): the
+// compiled library, its jsii assembly, the TypeScript sources the inline source maps point at (so
+// stack traces under `node --enable-source-maps` open real files), the CLI and the docs.
+// The bundled dependencies are added by npm itself.
+project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', '.jsii', 'src/**/*.ts', 'bin/microseg', 'docs/*.md', 'API.md']);
 
 // Compile: jsii, then make the cloud submodules load lazily (importing `microseg` loads no cloud library).
 project.compileTask.exec('node scripts/lazy-index.js');
+
+// Package: the JS tarball only (offline-safe, what npm publishes). The Java, Python, .NET and Go
+// bindings need their toolchains and registries: `npx projen package-all` or `package:<lang>`.
+const pkg = project.tasks.tryFind('package')!;
+pkg.reset();
+pkg.spawn(project.tasks.tryFind('package:js')!);
 
 // Test: compile (tests include the packed install and the CLI), then vitest. Snapshots are never
 // updated by the normal run.

@@ -2,6 +2,7 @@
  * Renders planned resource specs with the azurerm provider classes (deep imports, loaded lazily).
  */
 import type { Construct } from 'constructs';
+import { requireDependency } from '../terraform/require';
 import { TfResourceSpec, toCdktfConfig } from '../terraform/util';
 import { AZURE_TYPES } from './plan';
 
@@ -19,12 +20,7 @@ export function renderSpecs(scope: Construct, specs: TfResourceSpec[]): void {
     let cls = classes.get(spec.type);
     if (!cls) {
       const [mod, name] = MODULES[spec.type];
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        cls = require(mod)[name];
-      } catch (e) {
-        throw new Error(`microseg's AzureSegmentation needs the azurerm provider bindings: npm i @cdktf/provider-azurerm@^14 cdktf@^0.21 (${(e as Error).message})`);
-      }
+      cls = requireDependency(mod, 'AzureSegmentation', scope.node.path)[name];
       classes.set(spec.type, cls!);
     }
     const r = new cls!(scope, `${spec.type}.${spec.name}`, toCdktfConfig(spec.attributes));

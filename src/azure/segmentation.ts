@@ -50,7 +50,7 @@ export class AzureSegmentation extends Construct {
     }
     this.segmentation = props.segmentation;
     this.props = props;
-    attachCdktfRendering(this, 'azure', () => this.plan(), plan => renderSpecs(this, plan.resources));
+    attachCdktfRendering(this, 'azure', () => this.plan(), plan => renderSpecs(this, plan.resources), 'AzureSegmentation', '@cdktf/provider-azurerm/lib/network-security-rule');
   }
 
   /**

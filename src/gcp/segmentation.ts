@@ -49,7 +49,7 @@ export class GcpSegmentation extends Construct {
     }
     this.segmentation = props.segmentation;
     this.props = props;
-    attachCdktfRendering(this, 'gcp', () => this.plan(), plan => renderSpecs(this, plan.resources));
+    attachCdktfRendering(this, 'gcp', () => this.plan(), plan => renderSpecs(this, plan.resources), 'GcpSegmentation', '@cdktf/provider-google/lib/compute-firewall');
   }
 
   /**

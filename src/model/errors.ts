@@ -12,7 +12,7 @@ export const ERROR_CODES = [
   'InvalidName', 'DuplicateName', 'InvalidLabel', 'InvalidCidr', 'InvalidPort', 'InvalidIcmp',
   'EmptyPorts', 'EmptyEndpoint', 'UnsupportedEndpoint', 'InvalidScope', 'ExpiredFlow', 'InvalidDate',
   'ShadowedFlow', 'MissingCidrs', 'UnknownZone', 'UnknownWorkload', 'QuotaExceeded',
-  'InvalidProp', 'ManifestInvalid', 'PriorityExhausted', 'MissingSdk',
+  'InvalidProp', 'ManifestInvalid', 'PriorityExhausted', 'MissingSdk', 'MissingDependency', 'DuplicateBackend',
   // AWS backend: addresses and membership checked against the network (docs/aws.md)
   'RangeOutsideNetwork', 'OverlappingRanges', 'OutsideZone', 'UnresolvedRange', 'IncompleteMembership',
   'UnmodelledConnection',

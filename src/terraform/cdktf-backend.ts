@@ -10,6 +10,7 @@ import type { ISynthesisSession } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { Cloud, IrPolicy, ManifestCloudSection, writeManifest } from '../ir';
 import type { MicrosegWarning } from '../model/errors';
+import { requireDependency } from './require';
 
 /** The part of a cloud plan this module needs. */
 export interface CdktfPlan {
@@ -17,29 +18,33 @@ export interface CdktfPlan {
   readonly warnings: MicrosegWarning[];
 }
 
-function cdktfModule(): typeof import('cdktf') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('cdktf') as typeof import('cdktf');
+function cdktfModule(what: string, path: string): typeof import('cdktf') {
+  return requireDependency<typeof import('cdktf')>('cdktf', what, path);
 }
 
 /** Resolves a cdktf token to its Terraform text (`${google_compute_network.vpc.name}`); other strings pass through. */
 export function resolveTerraformText(scope: IConstruct, value: string): string {
-  const cdktf = cdktfModule();
+  const cdktf = cdktfModule('a Terraform backend', scope.node.path);
   if (!cdktf.Token.isUnresolved(value)) return value;
   return String(cdktf.Tokenization.resolve(value, { scope, resolver: new cdktf.DefaultTokenResolver(new cdktf.StringConcat()) }));
 }
 
 /**
  * Wires lazy rendering and the manifest into a backend construct. `plan` is called (and should
- * cache) when rendering; `emit` creates the cdktf resources once.
+ * cache) when rendering; `emit` creates the cdktf resources once. `what` names the construct
+ * class and `provider` a module of its provider bindings: both cdktf and the provider are
+ * checked when the construct is created, so a missing package fails there, with the install line.
  */
 export function attachCdktfRendering<P extends CdktfPlan>(
   construct: IConstruct,
   cloud: Cloud,
   plan: () => { plan: P; policy: IrPolicy },
   emit: (plan: P) => void,
+  what: string = 'a Terraform backend',
+  provider?: string,
 ): void {
-  const cdktf = cdktfModule();
+  const cdktf = cdktfModule(what, construct.node.path);
+  if (provider) requireDependency(provider, what, construct.node.path);
   let rendered = false;
   const render = () => {
     if (rendered) return;
