@@ -22,7 +22,7 @@ interface Run { code: number; stdout: string; stderr: string }
 function cli(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
   return new Promise(resolve => {
     execFile(process.execPath, ['--import', 'tsx', ...nodeArgs, ...(nodeArgs.includes('-e') ? [] : [MAIN]), ...args], {
-      cwd: ROOT, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', AWS_REGION: '', ...env }, timeout: 60_000,
+      cwd: ROOT, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', AWS_REGION: '', ...env }, timeout: 240_000,
     }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
   });
 }

@@ -117,7 +117,7 @@ describe('sharding (nested stacks)', () => {
       tally.add('compared');
     }, { until: { compared: 6 }, batch: 4, maxRuns: 120 });
     expect(t.get('compared')).toBeGreaterThan(5);
-  }, 120_000);
+  }, 300_000);
 
   it('adding one flow changes only its own rules; no resource moves between stacks', () => {
     const arb = modelArb().chain(spec => {
@@ -156,7 +156,7 @@ describe('sharding (nested stacks)', () => {
       tally.add('compared');
     }, { until: { compared: 6 }, batch: 4, maxRuns: 120 });
     expect(t.get('compared')).toBeGreaterThan(5);
-  }, 120_000);
+  }, 300_000);
 
   it('packs cross-stack group ids: a stack referencing hundreds of groups needs a few parameters', () => {
     const seg = Segmentation.root('Big');
