@@ -50,7 +50,10 @@ export interface BenchZone {
   readonly tier: Tier;
   /** Business domain (0-based); shared zones serve every domain. */
   readonly domain: number;
+  /** The zone's first address range (the whole zone in the contiguous layout). */
   readonly cidr: string;
+  /** Every address range of the zone (one /22, or one /24 per availability zone when scattered). */
+  readonly cidrs: string[];
   readonly labels: Record<string, string>;
   /** Workload names, in generation order. */
   readonly workloads: string[];
@@ -85,9 +88,20 @@ export interface BenchFlow {
   readonly ports: BenchPort[];
 }
 
+/**
+ * How zone ranges sit in the VPC: `contiguous`, one /22 per zone; `scattered`, like a real VPC of
+ * subnet groups, one /24 per zone per availability zone (three), each AZ's subnets in its own
+ * /18 of 10.0.0.0/16: zone i has 10.0.i.0/24, 10.0.(64+i).0/24 and 10.0.(128+i).0/24.
+ */
+export type BenchLayout = 'contiguous' | 'scattered';
+export const LAYOUTS: readonly BenchLayout[] = ['contiguous', 'scattered'];
+/** Availability zones of the scattered layout. */
+export const SCATTERED_AZS = 3;
+
 export interface BenchTopology {
   readonly size: SizeSpec;
   readonly seed: string;
+  readonly layout: BenchLayout;
   readonly vpcCidr: string;
   readonly zones: BenchZone[];
   readonly workloads: BenchWorkload[];
@@ -234,7 +248,7 @@ export function endpointKey(e: BenchEndpoint): string {
 }
 
 /** Generates the reference topology of a size from a seed. Pure and deterministic. */
-export function generateTopology(sizeOrName: SizeSpec | keyof typeof SIZES, seed: string = DEFAULT_SEED): BenchTopology {
+export function generateTopology(sizeOrName: SizeSpec | keyof typeof SIZES, seed: string = DEFAULT_SEED, layout: BenchLayout = 'contiguous'): BenchTopology {
   const size = typeof sizeOrName === 'string' ? SIZES[sizeOrName] : sizeOrName;
   if (!size) throw new Error(`unknown size ${String(sizeOrName)}`);
   if (size.zones < TIERS.length) throw new Error('a reference model needs at least one zone per tier');
@@ -266,7 +280,11 @@ export function generateTopology(sizeOrName: SizeSpec | keyof typeof SIZES, seed
       names.push(wname);
       workloads.push({ name: wname, zone: name, tier: zt.tier, kind: spec.kind, labels: wlabels, ports: spec.ports.map(p => ({ ...p })) });
     }
-    zones.push({ name, tier: zt.tier, domain, cidr: `10.0.${i * 4}.0/22`, labels, workloads: names });
+    // The layout changes the ranges only: workloads and flows are the same in both.
+    const cidrs = layout === 'scattered'
+      ? Array.from({ length: SCATTERED_AZS }, (_, az) => `10.0.${az * 64 + i}.0/24`)
+      : [`10.0.${i * 4}.0/22`];
+    zones.push({ name, tier: zt.tier, domain, cidr: cidrs[0], cidrs, labels, workloads: names });
   });
 
   const byName = new Map(workloads.map(w => [w.name, w]));
@@ -360,7 +378,7 @@ export function generateTopology(sizeOrName: SizeSpec | keyof typeof SIZES, seed
     generators['next-tier']();
   }
 
-  return { size, seed, vpcCidr: VPC_CIDR, zones, workloads, flows };
+  return { size, seed, layout, vpcCidr: VPC_CIDR, zones, workloads, flows };
 }
 
 // ---- derived views -----------------------------------------------------------------------------
@@ -462,7 +480,7 @@ export function buildSegmentation(scope: Construct | undefined, topo: BenchTopol
   const wlByZone = new Map<string, BenchWorkload[]>();
   for (const w of topo.workloads) wlByZone.set(w.zone, [...(wlByZone.get(w.zone) ?? []), w]);
   for (const z of order(topo.zones)) {
-    const zone = seg.addZone(z.name, { name: z.name, labels: z.labels, cidrs: [z.cidr] });
+    const zone = seg.addZone(z.name, { name: z.name, labels: z.labels, cidrs: z.cidrs });
     zones.set(z.name, zone);
     for (const w of order(wlByZone.get(z.name) ?? [])) {
       workloads.set(w.name, zone.addWorkload(w.name, { name: w.name, labels: w.labels }));

@@ -73,6 +73,13 @@ function allFigures(o: Options): Figure[] {
         measurements: [{ role: 'microseg', caseName: 'aws-microseg' }, { role: 'baseline', caseName: 'aws-baseline' }],
       });
     }
+    if (size !== 'S' && o.cdkValidation !== 'off') {
+      // The same model with the zones of a real VPC: one /24 per zone per availability zone.
+      figs.push({
+        id: `aws-scattered:${size}`, cloud: 'aws', size, title: `aws ${size} synth (scattered zones)`,
+        measurements: [{ role: 'microseg', caseName: 'aws-microseg', options: { layout: 'scattered' } }, { role: 'baseline', caseName: 'aws-baseline' }],
+      });
+    }
     figs.push({ id: `azure:${size}`, cloud: 'azure', size, title: `azure ${size} synth`, measurements: [{ role: 'microseg', caseName: 'azure-microseg' }, { role: 'baseline', caseName: 'azure-baseline' }, { role: 'microseg-tfjson', caseName: 'azure-microseg-tfjson' }, { role: 'microseg-nsg-workload', caseName: 'azure-microseg', options: { nsgScope: 'WORKLOAD' } }] });
     figs.push({ id: `gcp:${size}`, cloud: 'gcp', size, title: `gcp ${size} synth`, measurements: [{ role: 'microseg', caseName: 'gcp-microseg' }, { role: 'baseline', caseName: 'gcp-baseline' }, { role: 'microseg-tfjson', caseName: 'gcp-microseg-tfjson' }] });
     figs.push({ id: `audit:${size}`, cloud: 'audit', size, title: `audit ${size} aws`, prep: 'aws-manifest', measurements: [{ role: 'microseg', caseName: 'audit-aws' }] });
@@ -86,7 +93,7 @@ function selected(o: Options, f: Figure): boolean {
   if (!o.only) return f.cloud !== 'audit' || f.size === 'L';
   return o.only.some(sel => {
     const [c, s] = sel.split(':');
-    const cloudOk = c === cloud || (c === 'aws' && cloud === 'aws-novalidation');
+    const cloudOk = c === cloud || (c === 'aws' && (cloud === 'aws-novalidation' || cloud === 'aws-scattered'));
     const sizeOk = s === undefined ? (f.cloud !== 'audit' || f.size === 'L' || o.sizes.length < ALL_SIZES.length) : s.toUpperCase() === f.size;
     return cloudOk && sizeOk;
   });

@@ -13,7 +13,8 @@ export async function run(ctx: CaseContext) {
   const ec2 = await ctx.time('import', () => import('aws-cdk-lib/aws-ec2'));
   const awsMod = await ctx.time('import', () => importOrUnavailable('../../src/aws', 'the AWS backend (src/aws)'));
   const AwsSegmentation = exportOrUnavailable<any>(awsMod, 'AwsSegmentation', 'src/aws');
-  const topo = generateTopology(ctx.size, ctx.seed);
+  const layout = (ctx.params.options?.layout as 'contiguous' | 'scattered' | undefined) ?? 'contiguous';
+  const topo = generateTopology(ctx.size, ctx.seed, layout);
   ctx.startOfMeasurement();
 
   const built = await ctx.time('build', () => {
@@ -34,5 +35,5 @@ export async function run(ctx: CaseContext) {
       sgsPerWorkloadMax = `unknown (securityGroupsFor threw: ${String((e as Error).message).split('\n')[0].slice(0, 200)})`;
     }
   }
-  return { flows: topo.flows.length, workloads: topo.workloads.length, sgsPerWorkloadMax, output };
+  return { layout, zoneRanges: topo.zones.reduce((n, z) => n + z.cidrs.length, 0), flows: topo.flows.length, workloads: topo.workloads.length, sgsPerWorkloadMax, output };
 }

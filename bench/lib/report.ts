@@ -165,6 +165,16 @@ export function targets(figures: FigureResult[]): string[] {
     const faster = [by.get(`aws:${size}`), by.get(`aws-novalidation:${size}`)].every(x => !x || x.ratio === undefined || x.ratio <= 1);
     out.push(`aws ${size}: ${shape && within && faster ? 'met' : 'NOT MET'} (${size === 'M' ? `one stack: ${out1.stacks === 1 ? 'yes' : `no, ${out1.stacks}`}` : `${out1.stacks} stacks`}, limits ${within ? 'held' : `broken: ${out1.broken.join(', ')}`}, time ratio ${fast.join(' / ') || 'n/a'})`);
   }
+  for (const size of ['M', 'L'] as const) {
+    // The scattered layout (one /24 per zone per AZ): M in one stack, L within every limit.
+    const f = by.get(`aws-scattered:${size}`);
+    if (!f) continue;
+    if (!okRun(f)) { out.push(`aws ${size} scattered: NOT MET (microseg ${f.runs.microseg?.status}: ${firstLine(f.runs.microseg?.reason)})`); continue; }
+    const out1 = o(f);
+    const shape = size === 'M' ? out1.stacks === 1 : true;
+    const faster = f.ratio !== undefined && f.ratio <= 1;
+    out.push(`aws ${size} scattered: ${shape && out1.withinLimits && faster ? 'met' : 'NOT MET'} (${size === 'M' ? `one stack: ${out1.stacks === 1 ? 'yes' : `no, ${out1.stacks}`}` : `${out1.stacks} stacks`}, limits ${out1.withinLimits ? 'held' : `broken: ${out1.broken.join(', ')}`}, time ratio ${f.ratio?.toFixed(2) ?? 'n/a'})`);
+  }
   for (const cloud of ['azure', 'gcp'] as const) {
     for (const size of ['M', 'L'] as const) {
       const f = by.get(`${cloud}:${size}`);

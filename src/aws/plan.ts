@@ -9,9 +9,10 @@
  */
 import { createHash } from 'crypto';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
+import { findExposure, subtractRanges } from './exposure';
 import { DEFAULT_STACK_LIMITS, groupBytes, planShards, ShardPlan, StackLimits } from './shard';
 import {
-  ALL_SERVICE, CanonicalRule, Cidr, cidrOverlaps, cidrSubtract, IrEndpointRef, IrPolicy, IrService, isCidr,
+  ALL_SERVICE, CanonicalRule, Cidr, cidrOverlaps, IrEndpointRef, IrPolicy, IrService, isCidr,
   mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceKey, serviceOverlaps, sortCanonical, subtractAll,
 } from '../ir';
 
@@ -19,8 +20,10 @@ import {
 export const AWS_WARNINGS = {
   /** Egress to in-model destinations uses the VPC range because the destination zone has no cidrs. */
   EGRESS_TO_VPC_RANGE: 'microseg:EgressToVpcRange',
-  /** A Peer range lies entirely inside zone ranges, so no ingress rule can be rendered for it. */
+  /** A Peer range lies entirely inside ranges it must leave out, so no rule is rendered for it. */
   PEER_INSIDE_ZONES: 'microseg:PeerInsideZones',
+  /** MONITOR's catch-all ingress is open to the internet (asked for with `monitorIngressFromInternet`). */
+  MONITOR_OPEN_TO_INTERNET: 'microseg:MonitorOpenToInternet',
 } as const;
 
 /** The match-nothing egress rule (same as aws-cdk-lib's `allowAllOutbound: false`). */
@@ -62,8 +65,8 @@ export interface AwsPlanOptions {
   readonly egressTowardsZones?: 'zone' | 'flow';
   /** Describe rules of flows without a description as `<from> to <to> on <ports>` (default false). */
   readonly generatedDescriptions?: boolean;
-  /** Carve zone ranges out of Peer ranges in ingress rules (default true). */
-  readonly excludeZoneRangesFromPeers?: boolean;
+  /** MONITOR's catch-all ingress from the internet instead of the VPC range (default false). */
+  readonly monitorIngressFromInternet?: boolean;
   /** Resources already in the stack that the backend did not create. */
   readonly otherResources?: number;
   /**
@@ -252,6 +255,40 @@ function portsOf(s: IrService): { from: number; to: number } {
   return s.protocol === 'all' ? { from: -1, to: -1 } : { from: s.from, to: s.to };
 }
 
+/**
+ * The ports (ICMP type and code) of a service as rendered with `protocol`. ICMP towards IPv6
+ * ranges is ICMPv6, whose types differ: echo request 8 is 128, echo reply 0 is 129, destination
+ * unreachable 3 is 1 (fragmentation needed, 3/4, is packet too big, 2), time exceeded 11 is 3.
+ * parameter problem 12 is 4. Types from 128 up are ICMPv6 numbers already (no ICMPv4 type
+ * has them) and are kept. An ICMP type with no ICMPv6 counterpart renders nothing towards IPv6
+ * (never more open).
+ *
+ * @see https://www.iana.org/assignments/icmpv6-parameters/icmpv6-parameters.xhtml
+ */
+export function portsFor(s: IrService, protocol: SgRulePlan['protocol']): { from: number; to: number }[] {
+  if (protocol !== 'icmpv6' || s.protocol !== 'icmp' || s.from === -1) return [portsOf(s)];
+  const type = s.from; const code = s.to;
+  switch (type) {
+    case 8: return [{ from: 128, to: code }];
+    case 0: return [{ from: 129, to: code }];
+    case 11: return [{ from: 3, to: code }];
+    case 12: return [{ from: 4, to: code }];
+    case 3:
+      if (code === -1) return [{ from: 1, to: -1 }, { from: 2, to: -1 }];
+      return ICMP_UNREACHABLE_V6[code] ? [ICMP_UNREACHABLE_V6[code]] : [];
+    default: return type >= 128 ? [{ from: type, to: code }] : [];
+  }
+}
+
+/** ICMP destination-unreachable codes with an ICMPv6 counterpart (type/code). */
+const ICMP_UNREACHABLE_V6: Record<number, { from: number; to: number }> = {
+  0: { from: 1, to: 0 }, // network unreachable -> no route to destination
+  1: { from: 1, to: 3 }, // host unreachable -> address unreachable
+  3: { from: 1, to: 4 }, // port unreachable
+  4: { from: 2, to: 0 }, // fragmentation needed -> packet too big
+  13: { from: 1, to: 1 }, // administratively prohibited
+};
+
 // ---- planning -------------------------------------------------------------------------------
 
 interface Part { service: IrService; flows: string[] }
@@ -273,7 +310,6 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   const seg = policy.segmentation.name;
   const quotas = opts.quotas ?? DEFAULT_QUOTAS;
   const eph = opts.ephemeral ?? { from: 1024, to: 65535 };
-  const exclude = opts.excludeZoneRangesFromPeers ?? true;
   const egressMode = opts.egressTowardsZones ?? 'zone';
   const generated = opts.generatedDescriptions ?? false;
   const problems: MicrosegProblem[] = [];
@@ -290,21 +326,23 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   // Known zone ranges (tokens skipped), parsed.
   const zoneRanges: Cidr[] = [];
   const remoteZoneCidrs = new Set<string>();
+  const remoteRanges: Cidr[] = [];
   for (const z of policy.zones) {
     for (const c of z.cidrs) {
       if (isToken(c)) continue;
       const p = parseCidr(c);
       if (isCidr(p)) zoneRanges.push(p);
-      if (!localZones.has(z.name)) remoteZoneCidrs.add(c);
+      if (!localZones.has(z.name)) {
+        remoteZoneCidrs.add(c);
+        if (isCidr(p)) remoteRanges.push(p);
+      }
     }
   }
   const vpcCidr = opts.vpcCidr && !isToken(opts.vpcCidr) ? opts.vpcCidr : undefined;
-  // Workloads of local zones without cidrs are somewhere in the VPC: carve the VPC range then.
-  const carved: Cidr[] = [...zoneRanges];
-  if (vpcCidr && policy.zones.some(z => localZones.has(z.name) && z.workloads.length > 0 && z.cidrs.length === 0)) {
-    const p = parseCidr(vpcCidr);
-    if (isCidr(p)) carved.push(p);
-  }
+  // Peer ingress is one rule per range; the destinations it exposes to the model's own workloads
+  // keep their sources' side exact (see exposure.ts).
+  const exposure = findExposure({ policy, placed, localZones, vpcCidr, remoteZoneCidrs });
+  problems.push(...exposure.problems);
 
   // A rule's description: the first flow (by path) whose own ports cover the whole rule, else
   // the first flow. So a flow merged into a wider existing rule does not rewrite its description.
@@ -319,27 +357,34 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     return ruleDescription(f?.description ?? chosen ?? '');
   };
 
-  // Peer ranges in ingress rules, with zone ranges carved out so a Peer never matches a workload.
+  // Peer ranges in ingress rules: one rule per range. Only the ranges of zones placed on other
+  // backends are left out (their egress is not rendered here, so it cannot be kept exact).
   const carvedCache = new Map<string, string[]>();
   const carve = (text: string, flows: string[]): string[] => {
     let out = carvedCache.get(text);
     if (!out) {
-      out = carveOnce(text, flows);
+      out = carveOnce(text, flows, remoteRanges, 'zones placed on other backends');
       carvedCache.set(text, out);
     }
     return out;
   };
-  const carveOnce = (text: string, flows: string[]): string[] => {
-    if (!exclude || isToken(text) || remoteZoneCidrs.has(text)) return [text];
+  // Peer ranges in egress rules (and MONITOR's catch-all egress): the exposed zones left out.
+  const egressCache = new Map<string, string[]>();
+  const egressPeer = (text: string, flows: string[]): string[] => {
+    let out = egressCache.get(text);
+    if (!out) {
+      out = carveOnce(text, flows, exposure.carve, 'zones whose workloads are open to Peer ranges');
+      egressCache.set(text, out);
+    }
+    return out;
+  };
+  const carveOnce = (text: string, flows: string[], ranges: readonly Cidr[], what: string): string[] => {
+    if (isToken(text) || remoteZoneCidrs.has(text) || ranges.length === 0) return [text];
     const p = parseCidr(text);
     if (!isCidr(p)) return [text];
-    let pieces: Cidr[] = [p];
-    for (const z of carved) {
-      if (z.family !== p.family) continue;
-      pieces = pieces.flatMap(x => cidrSubtract(x, z));
-    }
-    if (pieces.length === 0) {
-      warn({ id: AWS_WARNINGS.PEER_INSIDE_ZONES, path: flows[0] ?? opts.backendPath, message: `The Peer range ${text} lies inside zone ranges: a Peer stands for addresses outside the model, so no ingress rule is rendered for it (flows: ${flows.join(', ')}).` });
+    const pieces = subtractRanges(p, ranges);
+    if (pieces.length === 0 && flows.length > 0) {
+      warn({ id: AWS_WARNINGS.PEER_INSIDE_ZONES, path: flows[0], message: `The Peer range ${text} lies inside the ranges of ${what}: a Peer stands for addresses outside the model, so no rule is rendered for it (flows: ${flows.join(', ')}).` });
     }
     return pieces.map(x => x.text);
   };
@@ -422,10 +467,17 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       if (r.destination.kind === 'workload') {
         const z = zoneByName.get(r.destination.zone)!;
         const known = z.cidrs;
-        if (known.length > 0) {
-          // Towards a zone placed here (exact ingress at every member), one all-traffic rule per
-          // zone range is as exact as the flows' ports, and does not change when flows are added.
-          const zoneWide = egressMode === 'zone' && r.destinationLocal;
+        // Towards a zone placed here (exact ingress at every member), one all-traffic rule per
+        // zone range is as exact as the flows' ports, and does not change when flows are added.
+        const zoneWide = egressMode === 'zone' && r.destinationLocal;
+        if (r.destinationLocal && (exposure.zones.has(z.name) || (known.length === 0 && exposure.workloads.size > 0))) {
+          // The zone holds a workload open to a Peer range that covers the model (or its range
+          // is the VPC's): name the destination by its source group; the flows' ports towards an
+          // exposed destination (its Peer rule would let other ports through).
+          const dst = r.destination.workload;
+          const wide = zoneWide && !exposure.workloads.has(dst);
+          add(egressAcc, src, { kind: 'sg', group: sourceGroupName(dst) }, wide ? ALL_SERVICE : r.service, r.flows, wide ? (generated ? `to workload ${dst}` : '') : undefined);
+        } else if (known.length > 0) {
           for (const c of known) add(egressAcc, src, { kind: 'cidr', cidr: c, family: familyOf(c) }, zoneWide ? ALL_SERVICE : r.service, r.flows, zoneWide ? (generated ? `to zone ${z.name}` : '') : undefined);
         } else {
           let set = vpcRangeUse.get(z.name);
@@ -434,7 +486,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
           add(egressAcc, src, vpcCidr ? { kind: 'cidr', cidr: vpcCidr, family: 'ipv4' } : { kind: 'vpc' }, r.service, r.flows);
         }
       } else {
-        add(egressAcc, src, { kind: 'cidr', cidr: r.destination.cidr, family: r.destination.family }, r.service, r.flows);
+        for (const c of egressPeer(r.destination.cidr, r.flows)) add(egressAcc, src, { kind: 'cidr', cidr: c, family: familyOf(c) }, r.service, r.flows);
       }
     }
   }
@@ -485,7 +537,6 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       for (const e of acc?.values() ?? []) {
         const family = e.peer.kind === 'cidr' ? e.peer.family : 'ipv4';
         for (const { service: s, origins } of mergeWithOrigins(e.parts)) {
-          const { from, to } = portsOf(s);
           const protocol = protocolFor(s, family);
           // Every reference is inline and points to an earlier group in the canonical order, so
           // there is no cycle: a source that sorts before the destination is referenced by its
@@ -495,7 +546,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
           const peer: SgPeer = e.peer.kind === 'sg' && !(rank.get(e.peer.group)! < rank.get(name)!) ? { kind: 'sg', group: sourceGroupName(e.peer.group) } : e.peer;
           // A zone-wide egress rule has a fixed description (flows added later do not change it).
           const description = e.label !== undefined && s.protocol === 'all' ? e.label : describe(origins, s);
-          out.push({ direction, protocol, from, to, peer, description, origins, kind: 'flow' });
+          for (const { from, to } of portsFor(s, protocol)) out.push({ direction, protocol, from, to, peer, description, origins, kind: 'flow' });
         }
       }
       return out;
@@ -503,15 +554,21 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     const ingress = toRules('ingress', ingressAcc.get(name));
     const egress = toRules('egress', egressAcc.get(name));
     if (monitor) {
-      const catchall = (direction: 'ingress' | 'egress', list: SgRulePlan[]) => {
-        for (const c of ipv6Used ? ['0.0.0.0/0', '::/0'] : ['0.0.0.0/0']) {
-          const peer: SgPeer = { kind: 'cidr', cidr: c, family: familyOf(c) };
+      // MONITOR's catch-all: ingress from the VPC range (the internet only when asked for),
+      // egress everywhere but the ranges of zones open to Peer ranges (see exposure.ts).
+      const catchall = (direction: 'ingress' | 'egress', list: SgRulePlan[], peers: SgPeer[]) => {
+        for (const peer of peers) {
           if (list.some(r => r.protocol === 'all' && canonicalPeer(r.peer) === canonicalPeer(peer))) continue;
           list.push({ direction, protocol: 'all', from: -1, to: -1, peer, description: `${seg}-monitor-catchall`, origins: [], kind: 'catchall' });
         }
       };
-      catchall('ingress', ingress);
-      catchall('egress', egress);
+      const anywhere = ipv6Used ? ['0.0.0.0/0', '::/0'] : ['0.0.0.0/0'];
+      const cidrPeer = (c: string): SgPeer => ({ kind: 'cidr', cidr: c, family: familyOf(c) });
+      const monitorIngress: SgPeer[] = opts.monitorIngressFromInternet
+        ? anywhere.map(cidrPeer)
+        : [vpcCidr ? cidrPeer(vpcCidr) : { kind: 'vpc' }];
+      catchall('ingress', ingress, monitorIngress);
+      catchall('egress', egress, anywhere.flatMap(c => egressPeer(c, [])).map(cidrPeer));
     }
     if (egress.length === 0) egress.push(matchNothing());
     const sortRules = (list: SgRulePlan[]) => list.sort((a, b) => cmp(ruleSortKey(a), ruleSortKey(b)));
@@ -569,6 +626,14 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       continue;
     }
     nacls.push(planNacl(policy, zoneName, naclSubnets[zoneName], { seg, eph, quotas, problems, warn, zoneRanges, ipv6Used }));
+  }
+
+  const monitored = groups.filter(g => g.monitor).map(g => g.workload);
+  if (opts.monitorIngressFromInternet && monitored.length > 0) {
+    warn({
+      id: AWS_WARNINGS.MONITOR_OPEN_TO_INTERNET, path: opts.backendPath,
+      message: `MONITOR's catch-all lets the internet (0.0.0.0/0${ipv6Used ? ', ::/0' : ''}) reach every port of ${monitored.join(', ')} (monitorIngressFromInternet: true). Acknowledge it with a reason, or drop the prop: the catch-all then admits the VPC range only.`,
+    });
   }
 
   const resourceCount = groups.length
@@ -760,8 +825,7 @@ function planNacl(policy: IrPolicy, zoneName: string, subnets: string[], ctx: Na
     const family = familyOf(e.cidr);
     for (const { service: s, origins } of mergeWithOrigins(e.parts)) {
       const protocol = protocolFor(s, family);
-      const { from, to } = portsOf(s);
-      raw.push({ egress: e.egress, action: e.action, protocol, protocolNumber: PROTOCOL_NUMBERS[protocol], from, to, cidr: e.cidr, family, band: e.band, origins });
+      for (const { from, to } of portsFor(s, protocol)) raw.push({ egress: e.egress, action: e.action, protocol, protocolNumber: PROTOCOL_NUMBERS[protocol], from, to, cidr: e.cidr, family, band: e.band, origins });
     }
   }
   const keyOf = (e: Omit<NaclEntryPlan, 'ruleNumber' | 'logicalId'>) => `${e.egress ? 'egress' : 'ingress'}|${e.action}|${e.band}|${e.protocol}|${canonicalPorts(e.protocol, e.from, e.to)}|${e.cidr}`;

@@ -104,15 +104,24 @@ export interface AwsSegmentationProps {
   readonly ephemeralPortRange?: EphemeralPortRange;
 
   /**
-   * Carve the zones' ranges out of Peer ranges in ingress rules. A `Peer` stands for addresses
-   * outside the model; without the carve, `Peer.anyIpv4()` in an ingress rule also matches the
-   * workloads of the model, and any workload whose egress reaches the destination's range
-   * could then pass. With it, in-model traffic passes only by the security group references the
-   * model declares (more rules: `0.0.0.0/0` minus three zone ranges is about 20 ranges).
+   * Formerly: carve the zones' ranges out of Peer ranges in ingress rules.
    *
+   * @deprecated Ingress from a `Peer` is now always one rule per range, and the backend keeps
+   * the model's own sources exact on their side instead (egress towards a destination open to a
+   * Peer range names its source group; egress towards Peers leaves such zones out). The prop has
+   * no effect.
    * @default true
    */
   readonly excludeZoneRangesFromPeers?: boolean;
+
+  /**
+   * MONITOR's catch-all admits the internet (`0.0.0.0/0`, and `::/0` when the model uses IPv6)
+   * instead of the VPC range. Warns `microseg:MonitorOpenToInternet`, and only then does the
+   * backend acknowledge cdk-nag's AwsSolutions-EC23 for the catch-all.
+   *
+   * @default false
+   */
+  readonly monitorIngressFromInternet?: boolean;
 
   /**
    * Whether the segmentation is spread over nested stacks (`AWS::CloudFormation::Stack`, one per
@@ -155,8 +164,13 @@ export class AwsWarnings {
    * also opens those ports towards unsegmented hosts in the VPC.
    */
   public static readonly EGRESS_TO_VPC_RANGE = 'microseg:EgressToVpcRange';
-  /** A Peer range lies entirely inside zone ranges, so no ingress rule is rendered for it. */
+  /**
+   * A Peer range lies entirely inside ranges it must leave out (zones placed on other backends
+   * for ingress; zones open to Peer ranges for egress), so no rule is rendered for it.
+   */
   public static readonly PEER_INSIDE_ZONES = 'microseg:PeerInsideZones';
+  /** MONITOR's catch-all ingress is open to the internet (`monitorIngressFromInternet: true`). */
+  public static readonly MONITOR_OPEN_TO_INTERNET = 'microseg:MonitorOpenToInternet';
 
   private constructor() {}
 }
@@ -183,9 +197,10 @@ class RenderAspect implements IAspect {
  * `<segmentation>.microseg.json` (the manifest `microseg audit` reads) into the cloud assembly.
  *
  * Semantics: a packet passes when the source's egress and the destination's ingress allow it.
- * Ingress is exact (security group references for workloads, Peer ranges minus the zones'
- * ranges); egress towards workloads of the model uses the destination zone's `cidrs` (or the
- * VPC range), egress towards Peers is exact.
+ * Ingress is exact (security group references for workloads, one rule per Peer range); egress
+ * towards workloads of the model uses the destination zone's `cidrs` (or the VPC range), except
+ * towards a zone with a workload open to a Peer range that covers the model's addresses: there it
+ * names each destination's source group. Egress towards Peers is exact and leaves those zones out.
  */
 export class AwsSegmentation extends Construct {
   /** The rendered model. */
@@ -281,7 +296,7 @@ export class AwsSegmentation extends Construct {
       vpcCidr,
       ephemeral: this.props.ephemeralPortRange ? { from: this.props.ephemeralPortRange.startPort, to: this.props.ephemeralPortRange.endPort } : undefined,
       quotas: this.quotas,
-      excludeZoneRangesFromPeers: this.props.excludeZoneRangesFromPeers,
+      monitorIngressFromInternet: this.props.monitorIngressFromInternet,
       egressTowardsZones: this.props.exactEgressPorts ? 'flow' : 'zone',
       generatedDescriptions: this.props.generatedRuleDescriptions ?? false,
       otherResources,
@@ -387,7 +402,7 @@ export class AwsSegmentation extends Construct {
     cfn.securityGroupEgress = g.egress.map(r => this.inlineRule(g.name, r));
     // Internet-facing flows are declared on purpose: suppress cdk-nag's finding with the flow's reason.
     const open = g.ingress.filter(r => r.kind === 'flow' && r.peer.kind === 'cidr' && (r.peer.cidr === '0.0.0.0/0' || r.peer.cidr === '::/0'));
-    const catchall = g.ingress.some(r => r.kind === 'catchall');
+    const catchall = g.ingress.some(r => r.kind === 'catchall' && r.peer.kind === 'cidr' && (r.peer.cidr === '0.0.0.0/0' || r.peer.cidr === '::/0'));
     if (open.length > 0 || catchall) {
       const reasons = open.map(r => r.description);
       if (catchall) reasons.push(`EnforcementMode.MONITOR: ${this.segmentation.name}-monitor-catchall keeps traffic flowing while flow logs are studied`);
@@ -399,7 +414,7 @@ export class AwsSegmentation extends Construct {
 
   private inlineRule(group: string, r: SgRulePlan): ec2.CfnSecurityGroup.IngressProperty & ec2.CfnSecurityGroup.EgressProperty {
     const peer = r.peer.kind === 'sg'
-      ? { sourceSecurityGroupId: this.groupIdFor(group, r.peer.group) }
+      ? (r.direction === 'egress' ? { destinationSecurityGroupId: this.groupIdFor(group, r.peer.group) } : { sourceSecurityGroupId: this.groupIdFor(group, r.peer.group) })
       : r.peer.kind === 'vpc'
         ? { cidrIp: this.vpc.vpcCidrBlock }
         : r.peer.family === 'ipv6' ? { cidrIpv6: r.peer.cidr } : { cidrIp: r.peer.cidr };

@@ -88,7 +88,7 @@ export function groupBytes(g: SgGroupPlan, crossStack: boolean, pathPrefix?: str
     ...(r.peer.kind === 'cidr' ? { CidrIp: r.peer.cidr } : r.peer.kind === 'vpc' ? { CidrIp: { 'Fn::GetAtt': ['VpcXXXXXXXX', 'CidrBlock'] } } : {}),
     ...(r.description ? { Description: r.description } : {}),
     ...(r.protocol === 'all' ? { IpProtocol: '-1' } : { FromPort: r.from, IpProtocol: r.protocol, ToPort: r.to }),
-    ...(r.peer.kind === 'sg' ? { SourceSecurityGroupId: crossStack ? { 'Fn::Select': [100, { Ref: 'IdsSourcesXXXXXXXXXXXXXXXXXXXXXX0' }] } : { 'Fn::GetAtt': [g.logicalId, 'GroupId'] } } : {}),
+    ...(r.peer.kind === 'sg' ? { [r.direction === 'egress' ? 'DestinationSecurityGroupId' : 'SourceSecurityGroupId']: crossStack ? { 'Fn::Select': [100, { Ref: 'IdsSourcesXXXXXXXXXXXXXXXXXXXXXX0' }] } : { 'Fn::GetAtt': [g.logicalId, 'GroupId'] } } : {}),
   });
   const resource = {
     [g.logicalId]: {
@@ -161,7 +161,7 @@ export function planShards(groups: SgGroupPlan[], nacls: NaclPlan[], opts: Shard
   for (const s of shards) {
     const imports = new Map<string, { stack: string; output: number }>();
     for (const name of s.groups) {
-      for (const r of byName.get(name)!.ingress) {
+      for (const r of [...byName.get(name)!.ingress, ...byName.get(name)!.egress]) {
         if (r.peer.kind !== 'sg') continue;
         const producer = stackOf.get(r.peer.group);
         if (!producer || producer === s.id) continue;

@@ -107,28 +107,34 @@ describe('security groups', () => {
     ]);
   });
 
-  it('carves zone ranges out of Peer ranges in ingress, unless told not to', () => {
+  it('renders a Peer range as ONE ingress rule; in-model sources reach the exposed destination by its source group and the flows\' ports', () => {
     const s = setup();
     s.frontend.allowFrom(Peer.anyIpv4(), Port.tcp(443));
+    s.frontend.allowFrom(s.api, Port.tcp(8443));
+    s.api.allowTo(Peer.anyIpv4(), Port.tcp(443));
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
-    const ingress: any[] = groupOf(Template.fromStack(s.stack), 'frontend').props.SecurityGroupIngress;
-    const cidrs = ingress.map(r => r.CidrIp);
-    expect(cidrs).not.toContain('0.0.0.0/0');
-    expect(cidrs).toContain('128.0.0.0/1');
-    expect(cidrs).toContain('10.0.0.0/16');
-    expect(cidrs).toContain('10.4.0.0/14');
-    for (const c of ['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16']) expect(cidrs).not.toContain(c);
-
-    const s2 = setup();
-    s2.frontend.allowFrom(Peer.anyIpv4(), Port.tcp(443));
-    new AwsSegmentation(s2.stack, 'Aws', { segmentation: s2.seg, vpc: s2.vpc, excludeZoneRangesFromPeers: false });
-    const t2 = Template.fromStack(s2.stack);
-    const fe = groupOf(t2, 'frontend');
-    expect(fe.props.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443 })]);
+    const t = Template.fromStack(s.stack);
+    const fe = groupOf(t, 'frontend');
+    expect(fe.props.SecurityGroupIngress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, SourceSecurityGroupId: expect.anything() }),
+    ]);
     // The declared internet-facing flow suppresses cdk-nag's finding with the flow's description.
-    expect(t2.toJSON().Resources[fe.id].Metadata.cdk_nag.rules_to_suppress).toEqual([
+    expect(t.toJSON().Resources[fe.id].Metadata.cdk_nag.rules_to_suppress).toEqual([
       { id: 'AwsSolutions-EC23', reason: 'Declared internet-facing flow: ' },
     ]);
+    // api -> frontend names frontend's source group on 8443 only (not the Web zone's range), and
+    // api's egress to the internet leaves the Web zone out: api never passes frontend's 443.
+    const egress: any[] = groupOf(t, 'api').props.SecurityGroupEgress;
+    const srcFrontend = Object.keys(t.findResources(SG, { Properties: { Tags: Match.arrayWith([{ Key: 'microseg:group', Value: 'src.frontend' }]) } }))[0];
+    expect(egress.filter(r => r.DestinationSecurityGroupId)).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, DestinationSecurityGroupId: { 'Fn::GetAtt': [srcFrontend, 'GroupId'] } }),
+    ]);
+    const peerRanges = egress.filter(r => r.CidrIp).map(r => r.CidrIp);
+    expect(peerRanges).not.toContain('0.0.0.0/0');
+    expect(peerRanges).not.toContain('10.1.0.0/16');
+    expect(peerRanges).toContain('10.2.0.0/15');
+    expect(peerRanges).toContain('128.0.0.0/1');
   });
 
   it('uses the VPC range for egress to zones without cidrs, with a stable warning', () => {
@@ -209,13 +215,15 @@ describe('security groups', () => {
     expect(groupOf(t, 'postgres').props.SecurityGroupIngress.map((r: any) => `${r.FromPort}-${r.ToPort}`)).toEqual(['5000-5431', '5433-6000']);
   });
 
-  it('warns when a Peer range lies inside the zones (nothing to render)', () => {
+  it('renders a Peer range inside a zone; warns when egress towards a Peer lies inside an exposed zone (nothing to render)', () => {
     const s = setup();
     s.api.allowFrom(Peer.ipv4('10.1.2.0/24'), Port.tcp(80));
+    s.frontend.allowTo(Peer.ipv4('10.2.5.0/24'), Port.tcp(80));
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc });
     const t = Template.fromStack(s.stack);
-    expect(groupOf(t, 'api').props.SecurityGroupIngress).toBeUndefined();
-    Annotations.fromStack(s.stack).hasWarning('/Shop/Aws', Match.stringLikeRegexp(`10.1.2.0/24 lies inside zone ranges.*${AwsWarnings.PEER_INSIDE_ZONES}`));
+    expect(groupOf(t, 'api').props.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '10.1.2.0/24', FromPort: 80 })]);
+    expect(groupOf(t, 'frontend').props.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
+    Annotations.fromStack(s.stack).hasWarning('/Shop/Aws', Match.stringLikeRegexp(`10.2.5.0/24 lies inside the ranges of zones whose workloads are open to Peer ranges.*${AwsWarnings.PEER_INSIDE_ZONES}`));
   });
 
   it('places only the given zones; flows to other zones use their cidrs', () => {

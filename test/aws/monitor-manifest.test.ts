@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EnforcementMode, Peer, Port, Segmentation } from '../../src';
-import { AwsSegmentation } from '../../src/aws';
+import { AwsSegmentation, AwsWarnings } from '../../src/aws';
 import { Manifest } from '../../src/ir';
 import { importedVpc, subnetFor } from './helpers';
 
@@ -23,7 +23,8 @@ describe('MONITOR mode', () => {
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       Tags: Match.arrayWith([{ Key: 'microseg:monitor', Value: 'catchall' }, { Key: 'microseg:workload', Value: 'fe' }]),
-      SecurityGroupIngress: [{ CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'shop-monitor-catchall' }],
+      // The catch-all admits the VPC range, not the internet.
+      SecurityGroupIngress: [{ CidrIp: '10.0.0.0/8', IpProtocol: '-1', Description: 'shop-monitor-catchall' }],
       SecurityGroupEgress: [
         { CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'shop-monitor-catchall' },
         { CidrIp: '10.3.0.0/16', IpProtocol: '-1' },
@@ -33,6 +34,23 @@ describe('MONITOR mode', () => {
     const pgGroup = Object.values(t.findResources('AWS::EC2::SecurityGroup', { Properties: { Tags: Match.arrayWith([{ Key: 'microseg:workload', Value: 'pg' }]) } }))[0];
     expect(JSON.stringify(pgGroup)).not.toMatch(/catchall/);
     expect(pgGroup.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
+    // Nothing to acknowledge for cdk-nag: the catch-all is not open to the internet.
+    const feGroup = Object.values(t.findResources('AWS::EC2::SecurityGroup', { Properties: { Tags: Match.arrayWith([{ Key: 'microseg:workload', Value: 'fe' }]) } }))[0];
+    expect(feGroup.Metadata?.cdk_nag).toBeUndefined();
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp(AwsWarnings.MONITOR_OPEN_TO_INTERNET));
+  });
+
+  it('admits the internet only when asked for (monitorIngressFromInternet), with a warning and the cdk-nag acknowledgement', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Shop', { mode: EnforcementMode.MONITOR });
+    seg.addZone('Web', { cidrs: ['10.1.0.0/16'] }).addWorkload('Fe');
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), monitorIngressFromInternet: true });
+    const t = Template.fromStack(stack);
+    const fe = Object.values(t.findResources('AWS::EC2::SecurityGroup', { Properties: { Tags: Match.arrayWith([{ Key: 'microseg:workload', Value: 'fe' }]) } }))[0];
+    expect(fe.Properties.SecurityGroupIngress).toEqual([{ CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'shop-monitor-catchall' }]);
+    expect(fe.Metadata.cdk_nag.rules_to_suppress[0].id).toBe('AwsSolutions-EC23');
+    Annotations.fromStack(stack).hasWarning('/S/Aws', Match.stringLikeRegexp(`internet.*fe.*${AwsWarnings.MONITOR_OPEN_TO_INTERNET}`));
   });
 });
 
@@ -77,7 +95,7 @@ describe('manifest', () => {
     const rules = aws.expected.map(r => `${r.container} ${r.direction} ${r.action} ${r.protocol} ${r.ports} ${r.peer}${r.priority !== undefined ? ' #' + r.priority : ''}`);
     expect(rules).toContain('sg:fe egress allow all * cidr:10.3.0.0/16');
     expect(rules).toContain('sg:pg ingress allow tcp 5432 sg:fe');
-    expect(rules).toContain('sg:pg ingress allow all * cidr:0.0.0.0/0');
+    expect(rules).toContain('sg:pg ingress allow all * cidr:10.0.0.0/8');
     expect(rules).toContain('sg:pg egress allow all * cidr:0.0.0.0/0');
     expect(rules).toContain('sg:fe ingress allow tcp 443 cidr:203.0.113.0/24');
     expect(rules.filter(r => r.startsWith('nacl:web')).map(r => r.replace(/ #\d+$/, ''))).toEqual([

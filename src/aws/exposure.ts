@@ -1,0 +1,127 @@
+/**
+ * Which destinations a Peer ingress rule exposes to the model's own workloads, and what the
+ * sources' side must leave out to stay exact. Pure functions over the compiled policy.
+ *
+ * A security group rule from `Peer.anyIpv4()` also matches the addresses of the model's
+ * workloads. Instead of carving every zone range out of the Peer range (one rule per piece:
+ * hundreds on a VPC of scattered subnets), the AWS backend renders the Peer range as ONE rule and
+ * keeps the *source* side exact for the destinations such a rule exposes: egress towards their
+ * zone names each destination's source group with the flows' ports, and egress towards Peers
+ * (and MONITOR's catch-all egress) leaves out the exposed zones' ranges. A packet passes only if
+ * the source's egress and the destination's ingress both allow it, so the pair allows exactly
+ * what the model allows.
+ *
+ * @internal (not exported from the submodule index)
+ */
+import { MicrosegProblem } from '../model/errors';
+import { Cidr, cidrOverlaps, cidrSubtract, IrPolicy, isCidr, parseCidr, PlacedRule } from '../ir';
+
+/** The exposure of a placement. */
+export interface Exposure {
+  /** Local workloads with a Peer ingress rule whose range covers addresses of the model. */
+  readonly workloads: ReadonlySet<string>;
+  /** Local zones with at least one exposed workload. */
+  readonly zones: ReadonlySet<string>;
+  /** Ranges egress towards Peers leaves out (the exposed zones' ranges, or the VPC range). */
+  readonly carve: readonly Cidr[];
+  /** Ranges that cannot be known at synth where exactness needs them. */
+  readonly problems: MicrosegProblem[];
+}
+
+/** What {@link findExposure} needs besides the policy. */
+export interface ExposureInput {
+  readonly policy: IrPolicy;
+  readonly placed: readonly PlacedRule[];
+  readonly localZones: ReadonlySet<string>;
+  /** The VPC's primary IPv4 range when known at synth. */
+  readonly vpcCidr?: string;
+  /** Ranges of zones placed elsewhere: their Peer-range overlaps are carved on ingress. */
+  readonly remoteZoneCidrs: ReadonlySet<string>;
+}
+
+export function isTokenText(text: string): boolean {
+  return /\$\{Token\[/.test(text);
+}
+
+/**
+ * Finds the exposed destinations. A Peer range is *in-model* when it overlaps a local zone's
+ * range, the VPC range (when a local zone has no `cidrs`), or a range unknown at synth.
+ */
+export function findExposure(input: ExposureInput): Exposure {
+  const { policy, localZones } = input;
+  const problems: MicrosegProblem[] = [];
+  const vpc = input.vpcCidr && !isTokenText(input.vpcCidr) ? parseCidr(input.vpcCidr) : undefined;
+  const vpcRange = vpc && isCidr(vpc) ? vpc : undefined;
+  const local = policy.zones.filter(z => localZones.has(z.name) && z.workloads.length > 0);
+  const known: Cidr[] = [];
+  let unknownIpv4 = false;
+  for (const z of local) {
+    if (z.cidrs.length === 0) {
+      if (vpcRange) known.push(vpcRange); else unknownIpv4 = true;
+    }
+    for (const c of z.cidrs) {
+      if (isTokenText(c)) { unknownIpv4 = true; continue; }
+      const p = parseCidr(c);
+      if (isCidr(p)) known.push(p);
+    }
+  }
+  const inModel = (text: string): boolean => {
+    if (isTokenText(text)) return true;
+    const p = parseCidr(text);
+    if (!isCidr(p)) return false;
+    return known.some(k => k.family === p.family && cidrOverlaps(k, p)) || (unknownIpv4 && p.family === 'ipv4');
+  };
+
+  const workloads = new Set<string>();
+  const zones = new Set<string>();
+  for (const r of input.placed) {
+    if (!r.destinationLocal || r.destination.kind !== 'workload' || r.source.kind !== 'cidr') continue;
+    if (input.remoteZoneCidrs.has(r.source.cidr)) continue;
+    if (!inModel(r.source.cidr)) continue;
+    workloads.add(r.destination.workload);
+    zones.add(r.destination.zone);
+  }
+
+  const carve: Cidr[] = [];
+  for (const z of policy.zones.filter(x => zones.has(x.name))) {
+    const path = z.path;
+    if (z.cidrs.length === 0) {
+      if (vpcRange) carve.push(vpcRange);
+      else {
+        problems.push({
+          code: 'UnresolvedRange', path, value: z.name,
+          message: `zone "${z.name}" has a workload open to a Peer range that covers the model's addresses, and neither the zone's cidrs nor the VPC range is known at synth, so egress towards Peers cannot leave the zone out (it would be more open than the model).`,
+          hint: `Give zone "${z.name}" concrete cidrs or subnets, or a VPC whose range is known at synth (ec2.Vpc, or Vpc.fromLookup / fromVpcAttributes with vpcCidrBlock).`,
+        });
+      }
+    }
+    for (const c of z.cidrs) {
+      if (isTokenText(c)) {
+        problems.push({
+          code: 'UnresolvedRange', path, value: c,
+          message: `zone "${z.name}" has a workload open to a Peer range that covers the model's addresses, and this range is unknown at synth, so egress towards Peers cannot leave it out (it would be more open than the model).`,
+          hint: 'Use a concrete CIDR (or subnets whose CIDRs CDK knows) for this zone.',
+        });
+        continue;
+      }
+      const p = parseCidr(c);
+      if (isCidr(p)) carve.push(p);
+    }
+  }
+  return { workloads, zones, carve: dedupe(carve), problems };
+}
+
+function dedupe(list: Cidr[]): Cidr[] {
+  const seen = new Set<string>();
+  return list.filter(c => (seen.has(c.text) ? false : (seen.add(c.text), true)));
+}
+
+/** `range` minus every carve range of its family (canonical pieces, in address order). */
+export function subtractRanges(range: Cidr, carve: readonly Cidr[]): Cidr[] {
+  let pieces: Cidr[] = [range];
+  for (const c of carve) {
+    if (c.family !== range.family) continue;
+    pieces = pieces.flatMap(x => cidrSubtract(x, c));
+  }
+  return pieces;
+}
