@@ -3,12 +3,12 @@ import { cdk, javascript } from 'projen';
 // microseg: network microsegmentation as code. One options object, a few explicit tweaks, synth last.
 const project = new cdk.JsiiProject({
   name: 'microseg',
-  description: 'Network microsegmentation as code: declare zones, workloads and allowed flows once; render AWS security groups and NACLs, Azure NSGs/ASGs and GCP firewall rules; prove and audit them.',
+  description: 'Network microsegmentation as code: declare zones, workloads and allowed flows once; render AWS security groups and NACLs, Azure NSGs/ASGs, GCP firewall rules and Kubernetes NetworkPolicies; prove and audit them.',
   author: 'microseg maintainers',
   authorAddress: 'maintainers@microseg.dev',
   repositoryUrl: 'https://github.com/microseg/microseg.git',
   defaultReleaseBranch: 'main',
-  keywords: ['microsegmentation', 'zero-trust', 'security-groups', 'nacl', 'nsg', 'firewall', 'cdk', 'cdktf'],
+  keywords: ['microsegmentation', 'zero-trust', 'security-groups', 'nacl', 'nsg', 'firewall', 'cdk', 'cdktf', 'kubernetes', 'networkpolicy', 'cdk8s'],
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   jsiiVersion: '~6.0.0',
@@ -42,6 +42,7 @@ const project = new cdk.JsiiProject({
     '@azure/identity@~4.13.0',
     '@google-cloud/compute@^6.14.0',
     'cdk8s-cli@^2.200.0',
+    'cdk8s-plus-33@^2.5.0',
     'yaml@^2',
   ],
 
@@ -57,7 +58,7 @@ const project = new cdk.JsiiProject({
   github: false,
   release: false,
   docgen: true,
-  gitignore: ['cdk.out', 'cdktf.out', 'bench/out', '.tmp', 'test/.work'],
+  gitignore: ['cdk.out', 'cdktf.out', 'bench/out', '.tmp', 'test/.work', 'examples/k8s/dist'],
   npmignoreEnabled: true,
   tsconfigDev: { compilerOptions: { skipLibCheck: true } },
 });

@@ -19,7 +19,7 @@ const out = src.replace(pattern, (_m, name, mod) => {
   }
   return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, configurable: true, get: function () { return require("./${mod}"); } });`;
 });
-if (count === 0 && /__importStar\(require\("\.\/(aws|azure|gcp|audit)"\)\)/.test(src)) {
+if (count === 0 && /__importStar\(require\("\.\/(aws|azure|gcp|audit|k8s)"\)\)/.test(src)) {
   console.error('lazy-index: submodule exports found but not rewritten; the compiled index format changed');
   process.exit(1);
 }

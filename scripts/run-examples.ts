@@ -1,5 +1,6 @@
 /**
- * The main job: synthesize every example (CDK apps for AWS, CDKTF apps for Azure and GCP) into
+ * The main job: synthesize every example (CDK apps for AWS, CDKTF apps for Azure and GCP, a cdk8s
+ * app for Kubernetes) into
  * `.tmp/examples/<name>/` and print each segmentation's summary and what was rendered.
  *
  *   npm run examples            # all examples
@@ -11,7 +12,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { Segmentation, SegmentationAnalysis } from '../src';
 
-interface Rendered { app: string; kind: 'cdk' | 'cdktf'; outdir: string; ms: number }
+interface Rendered { app: string; kind: 'cdk' | 'cdktf' | 'cdk8s'; outdir: string; ms: number }
 interface Example { name: string; segmentation: () => Segmentation; synth: (outdir: string) => Rendered[] }
 
 const root = path.resolve(__dirname, '..');
@@ -27,6 +28,12 @@ function cdktf(app: string, build: (outdir: string) => { synth(): void }, outdir
   const t0 = performance.now();
   build(outdir).synth();
   return { app, kind: 'cdktf', outdir, ms: performance.now() - t0 };
+}
+
+function cdk8s(app: string, build: (outdir: string) => { synth(): void }, outdir: string): Rendered {
+  const t0 = performance.now();
+  build(outdir).synth();
+  return { app, kind: 'cdk8s', outdir, ms: performance.now() - t0 };
 }
 
 const examples: Example[] = [
@@ -48,6 +55,11 @@ const examples: Example[] = [
       cdktf('CDKTF (Azure, GCP)', require('../examples/multi-cloud/main').buildApp, path.join(out, 'cdktf.out')),
     ],
   },
+  {
+    name: 'k8s',
+    segmentation: () => require('../examples/k8s/main').buildModel().segmentation,
+    synth: out => [cdk8s('cdk8s (Kubernetes)', require('../examples/k8s/main').buildApp, out)],
+  },
 ];
 
 /** Counts rendered resources by type in a CDK assembly or a CDKTF output folder. */
@@ -66,6 +78,9 @@ function countResources(r: Rendered): Record<string, number> {
         for (const [type, byName] of Object.entries<Record<string, unknown>>(tf.resource ?? {})) {
           for (let i = 0; i < Object.keys(byName).length; i++) add(type);
         }
+      }
+      if (r.kind === 'cdk8s' && entry.name.endsWith('.k8s.yaml')) {
+        for (const m of fs.readFileSync(file, 'utf8').matchAll(/^kind: (\w+)$/gm)) add(m[1]);
       }
     }
   };
@@ -106,7 +121,7 @@ function main(): void {
       for (const r of rendered) {
         const counts = countResources(r);
         const interesting = Object.entries(counts)
-          .filter(([t]) => /SecurityGroup|NetworkAcl|network_security|application_security|compute_firewall|subnet_network_security/.test(t))
+          .filter(([t]) => /SecurityGroup|NetworkAcl|network_security|application_security|compute_firewall|subnet_network_security|NetworkPolicy/.test(t))
           .map(([t, n]) => `${t} x${n}`).join(', ');
         table.push([r.app, `${Math.round(r.ms)} ms`, interesting || '(none)']);
       }

@@ -88,7 +88,7 @@ function throwIfAny(problems: MicrosegProblem[]): void {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The labels a workload's pods carry: its own (valid) labels, the segmentation and the workload. */
-export function podLabels(segmentation: string, workload: IrWorkload): { labels: Record<string, string>; dropped: string[] } {
+export function podLabels(segmentation: string, workload: Pick<IrWorkload, 'name' | 'labels'>): { labels: Record<string, string>; dropped: string[] } {
   const own: Record<string, string> = {};
   const dropped: string[] = [];
   for (const k of Object.keys(workload.labels).sort()) {

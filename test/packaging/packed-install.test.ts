@@ -116,6 +116,25 @@ describe('packed install with only aws-cdk-lib and constructs', () => {
     expect(result.azure).toContain('azurerm_network_security_rule');
     expect(result.gcp).toEqual(['google_compute_firewall']);
   });
+
+  it('renders Kubernetes NetworkPolicy YAML without cdk8s installed; the cdk8s construct names the npm i line', () => {
+    const out = run(`
+      const m = require('microseg');
+      const seg = m.Segmentation.root('Shop');
+      const web = seg.addZone('Web').addWorkload('Frontend');
+      const api = seg.addZone('App').addWorkload('Api');
+      api.allowFrom(web, m.Port.tcp(8080));
+      const yaml = m.k8s.KubernetesManifests.render({ segmentation: seg });
+      let missing = '';
+      try { new m.k8s.KubernetesSegmentation(seg, 'K8s', { segmentation: seg }); } catch (e) { missing = e.message; }
+      const loaded = Object.keys(require.cache).filter(f => /node_modules\\/(cdk8s|cdktf|@cdktf|aws-cdk-lib)\\//.test(f));
+      console.log(JSON.stringify({ policies: (yaml.match(/^kind: NetworkPolicy$/gm) || []).length, missing, loaded }));
+    `);
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    expect(result.loaded).toEqual([]);
+    expect(result.policies).toBe(6);
+    expect(result.missing).toMatch(/microseg:MissingSdk.*npm i cdk8s/);
+  });
 });
 
 

@@ -1,0 +1,3 @@
+export * from './props';
+export * from './segmentation';
+export * from './manifests';

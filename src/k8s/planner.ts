@@ -1,0 +1,37 @@
+/** Validation of the backend props and planning (internal, shared by the cdk8s construct and the plain YAML writer). */
+import { compile } from '../ir/compile';
+import { IrPolicy } from '../ir/types';
+import { fail } from '../model/errors';
+import { Segmentation } from '../model/segmentation';
+import { KubernetesPlan, planKubernetes } from './plan';
+import { KubernetesSegmentationProps } from './props';
+import { sortedObject, toYamlDocuments } from './yaml';
+
+/** Validates the props and plans the NetworkPolicies. */
+export function planFromProps(props: KubernetesSegmentationProps, backendPath: string): { plan: KubernetesPlan; policy: IrPolicy } {
+  if (!props || !Segmentation.isSegmentation(props.segmentation)) {
+    fail('InvalidProp', backendPath, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
+  }
+  if (props.dns !== undefined && (props.dns === null || typeof props.dns !== 'object')) {
+    fail('InvalidProp', backendPath, props.dns, 'dns must be an object.', 'E.g. dns: { allow: false }.');
+  }
+  const policy = compile(props.segmentation);
+  const plan = planKubernetes(policy, {
+    backendPath,
+    zones: props.zones,
+    namespaces: props.namespaces,
+    podCidrs: props.podCidrs,
+    dns: props.dns ? { allow: props.dns.allow, namespace: props.dns.namespace, podLabels: props.dns.podLabels } : undefined,
+  });
+  return { plan, policy };
+}
+
+/** The objects as they are written (keys sorted, apiVersion/kind/metadata first). */
+export function renderedObjects(plan: KubernetesPlan): Record<string, unknown>[] {
+  return plan.policies.map(p => sortedObject(p as unknown as Record<string, unknown>));
+}
+
+/** The multi-document YAML of a plan. */
+export function renderYaml(plan: KubernetesPlan): string {
+  return toYamlDocuments(renderedObjects(plan));
+}
