@@ -11,12 +11,16 @@ import { KubernetesSegmentationProps } from './props';
 /** cdk8s, loaded when a construct is created (never when the submodule is imported). */
 function cdk8sModule(path: string): typeof import('cdk8s') {
   try {
+    // test hook shared with the other optional dependencies: packages to treat as not installed
+    if ((process.env.MICROSEG_HIDE_DEPENDENCIES ?? '').split(',').map(s => s.trim()).includes('cdk8s')) {
+      throw Object.assign(new Error("Cannot find module 'cdk8s'"), { code: 'MODULE_NOT_FOUND' });
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('cdk8s') as typeof import('cdk8s');
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('cdk8s')) {
-      throw new MicrosegError({ code: 'MissingSdk', path, value: 'cdk8s', message: 'KubernetesSegmentation is a cdk8s construct, and cdk8s is not installed.', hint: 'Install it next to microseg: npm i cdk8s@^2 constructs@^10 (or write plain YAML with KubernetesManifests.write, which needs no cdk8s).' });
+    if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes("'cdk8s")) {
+      throw new MicrosegError({ code: 'MissingDependency', path, value: 'cdk8s', message: 'is needed by KubernetesSegmentation (a cdk8s construct) but is not installed.', hint: 'Install it next to microseg: npm i cdk8s@^2 constructs (or write plain YAML with KubernetesManifests.write, which needs no cdk8s).' });
     }
     throw e;
   }

@@ -133,7 +133,7 @@ describe('packed install with only aws-cdk-lib and constructs', () => {
     const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result.loaded).toEqual([]);
     expect(result.policies).toBe(6);
-    expect(result.missing).toMatch(/microseg:MissingSdk.*npm i cdk8s/);
+    expect(result.missing).toMatch(/microseg:MissingDependency.*npm i cdk8s/);
   });
 });
 
