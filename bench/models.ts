@@ -1,5 +1,5 @@
 /**
- * Reference models for the bench (design.md section 7), generated deterministically from a seed.
+ * Reference models for the bench (docs/architecture.md, performance targets), generated deterministically from a seed.
  *
  * Shaped like real estates: zones in tiers (edge, web, app, data, shared), grouped in business
  * domains; most flows go from one tier to the next (mostly inside the source's domain), some stay

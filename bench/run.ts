@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every figure of design.md section 7, each measurement in a fresh child
+ * `npm run bench`: runs every figure of the performance targets (docs/architecture.md), each measurement in a fresh child
  * process (`bench/child.ts` + `bench/cases/<case>.ts`), prints one line per figure and merges
  * the results into `bench/results.json`. See bench/README.md.
  *
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     if (o.write) writeResults(results, o);
   }
   const merged = o.write ? (JSON.parse(readFileSync(RESULTS, 'utf8')).figures as FigureResult[]) : results;
-  process.stdout.write(`targets (design.md section 7)${o.write ? ', from bench/results.json' : ''}:\n${targets(merged).map(t => `  ${t}`).join('\n')}\n`);
+  process.stdout.write(`targets (docs/architecture.md)${o.write ? ', from bench/results.json' : ''}:\n${targets(merged).map(t => `  ${t}`).join('\n')}\n`);
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(0)} s${o.write ? `; results merged into ${RESULTS}` : ''}\n`);
 }
 

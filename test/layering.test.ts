@@ -1,5 +1,5 @@
 /**
- * The architecture rules of design.md section 2, enforced on the import statements of src/:
+ * The architecture rules of docs/architecture.md, enforced on the import statements of src/:
  * - model, ir and analysis (the cloud-agnostic core) import no cloud package, and only each
  *   other in one direction (model <- ir <- analysis);
  * - nothing imports a backend folder (aws, azure, gcp, k8s) except that backend itself and src/index.ts.

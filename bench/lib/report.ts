@@ -147,7 +147,7 @@ export function formatFigure(f: Figure, r: FigureResult): string {
   return parts.filter(Boolean).join(' | ');
 }
 
-/** The design targets (design.md section 7) judged from the figures at hand: one line each. */
+/** The design targets (docs/architecture.md, performance targets) judged from the figures at hand: one line each. */
 export function targets(figures: FigureResult[]): string[] {
   const by = new Map(figures.map(f => [f.id, f]));
   const out: string[] = [];

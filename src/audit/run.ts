@@ -37,7 +37,7 @@ export interface RunOptions extends Omit<AuditOptions, 'cloud' | 'now'> {
 export function resolveManifestFile(file: string): string {
   let stat: fs.Stats;
   try { stat = fs.statSync(file); } catch (e) {
-    throw new MicrosegError({ code: 'ManifestInvalid', path: file, message: `cannot be read: ${(e as Error).message}`, hint: 'Pass the <segmentation>.microseg.json file written at synth (cdk.out/ or cdktf.out/stacks/<stack>/).' });
+    throw new MicrosegError({ code: 'ManifestInvalid', path: file, message: `cannot be read: ${(e as Error).message}`, hint: 'Pass the <segmentation>.microseg.json file written at synth (in cdk.out/ or cdktf.out/, or the folder given to the *.tf.json writers).' });
   }
   if (!stat.isDirectory()) return file;
   const found = fs.readdirSync(file).filter(f => f.endsWith('.microseg.json')).sort();

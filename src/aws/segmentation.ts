@@ -2,6 +2,7 @@ import { Annotations, AspectPriority, Aspects, CfnOutput, CfnParameter, CfnResou
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
 import { compile, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
+import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
 import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, NaclPlan, planAws, SgGroupPlan, SgRulePlan, sourceGroupName, zoneGroupName } from './plan';
@@ -223,6 +224,7 @@ export class AwsSegmentation extends Construct {
 
   constructor(scope: Construct, id: string, props: AwsSegmentationProps) {
     super(scope, id);
+    props = props ?? ({} as AwsSegmentationProps);
     this.props = props;
     this.segmentation = props.segmentation;
     this.vpc = props.vpc;
@@ -233,6 +235,7 @@ export class AwsSegmentation extends Construct {
       resourcesPerStack: props.maxResourcesPerStack ?? DEFAULT_QUOTAS.resourcesPerStack,
     };
     this.validateProps();
+    claimBackend(this.segmentation, 'aws', this);
     Aspects.of(this).add(new RenderAspect(this), { priority: AspectPriority.MUTATING });
   }
 
@@ -525,6 +528,12 @@ export class AwsSegmentation extends Construct {
   private validateProps(): void {
     const problems: MicrosegProblem[] = [];
     const path = this.node.path;
+    if (!Segmentation.isSegmentation(this.props.segmentation)) {
+      problems.push({ code: 'InvalidProp', path, value: 'segmentation', message: 'is not a microseg Segmentation.', hint: 'Pass `segmentation: mySegmentation`.' });
+    }
+    if (!this.props.vpc || typeof (this.props.vpc as Partial<ec2.IVpc>).selectSubnets !== 'function') {
+      problems.push({ code: 'InvalidProp', path, value: 'vpc', message: 'is required: the VPC of the security groups (an ec2.IVpc).', hint: 'Pass `vpc: myVpc` (e.g. ec2.Vpc.fromLookup(stack, "Vpc", { vpcId })).' });
+    }
     const intIn = (name: string, v: number, lo: number, hi: number, hint: string) => {
       if (!Number.isInteger(v) || v < lo || v > hi) problems.push({ code: 'InvalidProp', path, value: v, message: `${name} must be an integer from ${lo} to ${hi}.`, hint });
     };

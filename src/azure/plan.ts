@@ -440,13 +440,22 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
 
   const expected: CanonicalRule[] = [];
   const ruleNames = new Map<string, string>();
+  const collisions: MicrosegProblem[] = [];
   for (const a of accs.values()) {
     const name = ruleName(a);
     const nsgTf = unitInfo.get(a.unit)!.tf;
     const nsgName = unitInfo.get(a.unit)!.name;
     const tf = tfIdentifier(`${nsgTf}_${name}`);
     const dup = ruleNames.get(`${a.unit}|${name}`);
-    if (dup) throw new Error(`internal: duplicate Azure rule name ${name} in ${nsgName} (${dup})`);
+    if (dup) {
+      // Valid model names can meet after rendering (a workload named "azure-zones").
+      collisions.push({
+        code: 'DuplicateName', path: opts.backendPath, value: name,
+        message: `two rules of NSG "${nsgName}" would get this name (from ${[...a.origins].sort()[0] ?? 'the model'}): the names of workloads and zones meet in the rendered rule names.`,
+        hint: 'Rename the workload or zone involved (the `name` prop); "azure-zones" and names with "-to-" are best avoided.',
+      });
+      continue;
+    }
     ruleNames.set(`${a.unit}|${name}`, tf);
     const priority = priorities.get(a)!;
     const ports = [...a.ports].sort(portSort);
@@ -483,6 +492,7 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
       }
     }
   }
+  throwProblems(collisions);
   resources.sort((x, y) => cmp(x.type, y.type) || cmp(x.name, y.name));
   return {
     resources,

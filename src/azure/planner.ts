@@ -1,25 +1,31 @@
 /** Validation of the backend props and planning (internal, shared by the construct and the Terraform JSON writer). */
 import { compile } from '../ir/compile';
-import { fail } from '../model/errors';
+import { MicrosegError, MicrosegProblem, problemsOf } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import { AzurePlan, planAzure } from './plan';
 import { AzureNsgScope, AzureSegmentationProps } from './props';
 
 /** Validates the props and plans the resources. */
 export function planFromProps(props: AzureSegmentationProps, backendPath: string): { plan: AzurePlan; policy: ReturnType<typeof compile> } {
-  if (!props || !Segmentation.isSegmentation(props.segmentation)) {
-    fail('InvalidProp', backendPath, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
+  // Problems in the props and in the model are reported together, props first.
+  const problems: MicrosegProblem[] = [];
+  const segmentation = props?.segmentation;
+  if (!Segmentation.isSegmentation(segmentation)) {
+    problems.push({ code: 'InvalidProp', path: backendPath, value: 'segmentation', message: 'is not a microseg Segmentation.', hint: 'Pass `segmentation: mySegmentation`.' });
   }
   for (const k of ['resourceGroupName', 'location'] as const) {
-    if (typeof props[k] !== 'string' || props[k].length === 0) {
-      fail('InvalidProp', backendPath, k, `is required and must be a non-empty string.`, k === 'location' ? 'E.g. location: "westeurope".' : 'E.g. resourceGroupName: rg.name.');
+    if (typeof props?.[k] !== 'string' || props[k].length === 0) {
+      problems.push({ code: 'InvalidProp', path: backendPath, value: k, message: 'is required and must be a non-empty string.', hint: k === 'location' ? 'E.g. location: "westeurope".' : 'E.g. resourceGroupName: rg.name.' });
     }
   }
   const scopes = Object.values(AzureNsgScope) as string[];
-  if (props.nsgScope !== undefined && !scopes.includes(props.nsgScope)) {
-    fail('InvalidProp', backendPath, 'nsgScope', `must be one of ${scopes.join(', ')} (got ${String(props.nsgScope)}).`, 'E.g. nsgScope: AzureNsgScope.WORKLOAD.');
+  if (props?.nsgScope !== undefined && !scopes.includes(props.nsgScope)) {
+    problems.push({ code: 'InvalidProp', path: backendPath, value: 'nsgScope', message: `must be one of ${scopes.join(', ')} (got ${String(props.nsgScope)}).`, hint: 'E.g. nsgScope: AzureNsgScope.WORKLOAD.' });
   }
-  const policy = compile(props.segmentation);
+  let compiled: ReturnType<typeof compile> | undefined;
+  if (Segmentation.isSegmentation(segmentation)) problems.push(...problemsOf(() => { compiled = compile(segmentation); }));
+  if (problems.length > 0 || !compiled) throw MicrosegError.fromProblems(problems);
+  const policy = compiled;
   const plan = planAzure(policy, {
     backendPath,
     resourceGroupName: props.resourceGroupName,

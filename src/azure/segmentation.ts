@@ -4,7 +4,9 @@ import { fail } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
 import type { Zone } from '../model/zone';
+import { claimBackend } from '../ir/backends';
 import { attachCdktfRendering } from '../terraform/cdktf-backend';
+import { AZURERM_PROVIDER } from '../terraform/providers';
 import { renderSpecs } from './cdktf-render';
 import { AzurePlan, AZURE_TYPES, azureAsgName, azureAsgTfName, azureNsgName, azureNsgTfName } from './plan';
 import { AzureNsgScope, AzureResourceReference, AzureSegmentationProps } from './props';
@@ -50,7 +52,10 @@ export class AzureSegmentation extends Construct {
     }
     this.segmentation = props.segmentation;
     this.props = props;
-    attachCdktfRendering(this, 'azure', () => this.plan(), plan => renderSpecs(this, plan.resources), 'AzureSegmentation', '@cdktf/provider-azurerm/lib/network-security-rule');
+    claimBackend(this.segmentation, 'azure', this);
+    attachCdktfRendering(this, 'azure', () => this.plan(), plan => renderSpecs(this, plan.resources), {
+      what: 'AzureSegmentation', bindings: '@cdktf/provider-azurerm/lib/network-security-rule', provider: AZURERM_PROVIDER,
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeManifest } from '../ir/manifest';
+import { AZURERM_PROVIDER } from '../terraform/providers';
 import { terraformJson } from '../terraform/util';
 import { planFromProps } from './planner';
 import type { AzureSegmentationProps } from './props';
@@ -12,11 +13,14 @@ import type { AzureSegmentationProps } from './props';
  */
 export class AzureTerraform {
   /**
-   * The Terraform JSON document (resources only: configure the `azurerm` provider yourself).
+   * The Terraform JSON document: the resources and `terraform.required_providers.azurerm` (the
+   * azurerm major version the backend is tested against, `~> 4.0`). Configure the `azurerm`
+   * provider block (features, subscription) yourself.
    */
   public static render(props: AzureSegmentationProps): string {
-    const { plan } = planFromProps(props, `${props?.segmentation?.node?.path ?? ''}#azure`);
-    return JSON.stringify(terraformJson(plan.resources), null, 2) + '\n';
+    const backendPath = `${props?.segmentation?.node?.path ?? ''}#azure`;
+    const { plan } = planFromProps(props, backendPath);
+    return JSON.stringify(terraformJson(plan.resources, AZURERM_PROVIDER, backendPath), null, 2) + '\n';
   }
 
   /**
@@ -28,9 +32,10 @@ export class AzureTerraform {
   public static write(outdir: string, props: AzureSegmentationProps): string[] {
     const backendPath = `${props?.segmentation?.node?.path ?? ''}#azure`;
     const { plan, policy } = planFromProps(props, backendPath);
+    const doc = JSON.stringify(terraformJson(plan.resources, AZURERM_PROVIDER, backendPath), null, 2) + '\n';
     fs.mkdirSync(outdir, { recursive: true });
     const file = path.join(outdir, `${policy.segmentation.name}.azure.tf.json`);
-    fs.writeFileSync(file, JSON.stringify(terraformJson(plan.resources), null, 2) + '\n');
+    fs.writeFileSync(file, doc);
     const manifest = writeManifest(outdir, policy, 'azure', plan.section);
     return [file, manifest];
   }

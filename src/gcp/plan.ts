@@ -256,9 +256,18 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   const resources: TfResourceSpec[] = [];
   const expected: CanonicalRule[] = [];
   const names = new Map<string, string>();
+  const collisions: MicrosegProblem[] = [];
   const emit = (name: string, attrs: Record<string, unknown>, origin: string) => {
     const prev = names.get(name);
-    if (prev !== undefined) throw new Error(`internal: duplicate GCP firewall name ${name}`);
+    if (prev !== undefined) {
+      // Valid model names can meet after rendering (workload "a-to-z-b" next to zone "b-to-zones").
+      collisions.push({
+        code: 'DuplicateName', path: opts.backendPath, value: name,
+        message: `two firewall rules would get this name (from ${prev} and from ${origin}): the names of workloads and zones meet in the rendered rule names.`,
+        hint: 'Rename one of the workloads or zones involved (the `name` prop), e.g. avoid "-to-" in names.',
+      });
+      return;
+    }
     names.set(name, origin);
     const attributes = { name, network: opts.network, ...(opts.project ? { project: opts.project } : {}), ...attrs };
     resources.push({ type: GCP_FIREWALL, name: tfIdentifier(name), attributes });
@@ -361,6 +370,7 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   for (const w of localWorkloads) {
     identities[w.name] = useSa ? { serviceAccount: sas[w.name], zone: w.zone } : { networkTag: gcpNetworkTag(seg, w.name), zone: w.zone };
   }
+  throwProblems(collisions);
   resources.sort((x, y) => cmp(x.name, y.name));
   return {
     resources,

@@ -3,7 +3,9 @@ import { IrPolicy } from '../ir';
 import { fail } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
+import { claimBackend } from '../ir/backends';
 import { attachCdktfRendering, resolveTerraformText } from '../terraform/cdktf-backend';
+import { GOOGLE_PROVIDER } from '../terraform/providers';
 import { renderSpecs } from './cdktf-render';
 import { GcpPlan, gcpNetworkTag } from './plan';
 import { GcpIdentity, GcpSegmentationProps } from './props';
@@ -49,7 +51,10 @@ export class GcpSegmentation extends Construct {
     }
     this.segmentation = props.segmentation;
     this.props = props;
-    attachCdktfRendering(this, 'gcp', () => this.plan(), plan => renderSpecs(this, plan.resources), 'GcpSegmentation', '@cdktf/provider-google/lib/compute-firewall');
+    claimBackend(this.segmentation, 'gcp', this);
+    attachCdktfRendering(this, 'gcp', () => this.plan(), plan => renderSpecs(this, plan.resources), {
+      what: 'GcpSegmentation', bindings: '@cdktf/provider-google/lib/compute-firewall', provider: GOOGLE_PROVIDER,
+    });
   }
 
   /**

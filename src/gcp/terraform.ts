@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeManifest } from '../ir/manifest';
+import { GOOGLE_PROVIDER } from '../terraform/providers';
 import { terraformJson } from '../terraform/util';
 import { planFromProps } from './planner';
 import type { GcpSegmentationProps } from './props';
@@ -11,10 +12,15 @@ import type { GcpSegmentationProps } from './props';
  * {@link GcpSegmentation} renders. Needs no cdktf.
  */
 export class GcpTerraform {
-  /** The Terraform JSON document (resources only: configure the `google` provider yourself). */
+  /**
+   * The Terraform JSON document: the rules and `terraform.required_providers.google` (the google
+   * major version the backend is tested against, `~> 6.0`). Configure the `google` provider
+   * block (project, region) yourself.
+   */
   public static render(props: GcpSegmentationProps): string {
-    const { plan } = planFromProps(props, `${props?.segmentation?.node?.path ?? ''}#gcp`);
-    return JSON.stringify(terraformJson(plan.resources), null, 2) + '\n';
+    const backendPath = `${props?.segmentation?.node?.path ?? ''}#gcp`;
+    const { plan } = planFromProps(props, backendPath);
+    return JSON.stringify(terraformJson(plan.resources, GOOGLE_PROVIDER, backendPath), null, 2) + '\n';
   }
 
   /**
@@ -24,10 +30,12 @@ export class GcpTerraform {
    * @returns the paths written: the Terraform file, then the manifest
    */
   public static write(outdir: string, props: GcpSegmentationProps): string[] {
-    const { plan, policy } = planFromProps(props, `${props?.segmentation?.node?.path ?? ''}#gcp`);
+    const backendPath = `${props?.segmentation?.node?.path ?? ''}#gcp`;
+    const { plan, policy } = planFromProps(props, backendPath);
+    const doc = JSON.stringify(terraformJson(plan.resources, GOOGLE_PROVIDER, backendPath), null, 2) + '\n';
     fs.mkdirSync(outdir, { recursive: true });
     const file = path.join(outdir, `${policy.segmentation.name}.gcp.tf.json`);
-    fs.writeFileSync(file, JSON.stringify(terraformJson(plan.resources), null, 2) + '\n');
+    fs.writeFileSync(file, doc);
     return [file, writeManifest(outdir, policy, 'gcp', plan.section)];
   }
 

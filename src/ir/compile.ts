@@ -9,8 +9,8 @@ import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors
 import { AllowFlow, DenyFlow } from '../model/flow';
 import { validateLabels, validateName } from '../model/names';
 import { Peer } from '../model/peer';
-import { Port, Protocol } from '../model/port';
-import { Segmentation } from '../model/segmentation';
+import { EXPLICIT_MINUS_ONE, Port, Protocol } from '../model/port';
+import { EnforcementMode, Segmentation } from '../model/segmentation';
 import { Selector } from '../model/selector';
 import { isUnresolved } from '../model/tokens';
 import { Workload } from '../model/workload';
@@ -46,6 +46,7 @@ class Compiler {
   run(): IrPolicy {
     const seg = this.seg;
     this.check(() => validateName('segmentation', seg.name, seg.node.path));
+    this.validateMode(seg.mode, seg.node.path);
 
     const zones = this.validateZones();
     const workloads = this.validateWorkloads();
@@ -96,9 +97,27 @@ class Compiler {
     if (this.problems.length > 0) throw MicrosegError.fromProblems(this.problems);
   }
 
+  /** Enum values arrive as plain strings from JavaScript (`mode: 'monitor'`): only the members count. */
+  private validateMode(mode: unknown, path: string): void {
+    const modes = Object.values(EnforcementMode) as string[];
+    if (!modes.includes(mode as string)) {
+      const close = typeof mode === 'string' ? modes.find(m => m === mode.toUpperCase()) : undefined;
+      this.problem('InvalidProp', path, mode, `mode must be one of ${modes.map(m => `EnforcementMode.${m}`).join(', ')}.`,
+        close ? `Did you mean EnforcementMode.${close}?` : 'Use EnforcementMode.ENFORCE or EnforcementMode.MONITOR.');
+    }
+  }
+
   private validateCidrs(cidrs: string[], path: string): string[] {
     const out: string[] = [];
+    if (!Array.isArray(cidrs)) {
+      this.problem('InvalidCidr', path, cidrs, '`cidrs` is a list of CIDR strings.', typeof cidrs === 'string' ? `Did you mean cidrs: [${JSON.stringify(cidrs)}]?` : 'E.g. cidrs: ["10.0.1.0/24"].');
+      return out;
+    }
     for (const c of cidrs) {
+      if (typeof c !== 'string') {
+        this.problem('InvalidCidr', path, c, 'is not a CIDR string.', 'Write CIDRs as strings, e.g. "10.0.1.0/24".');
+        continue;
+      }
       if (isUnresolved(c)) { out.push(c); continue; }
       const parsed = parseCidr(c);
       if (isCidr(parsed)) out.push(parsed.text);
@@ -114,6 +133,7 @@ class Compiler {
       const path = z.node.path;
       this.check(() => validateName('zone', z.name, path));
       this.check(() => validateLabels(z.labels, path));
+      if (z.mode !== undefined) this.validateMode(z.mode, path);
       const prev = byName.get(z.name);
       if (prev) {
         this.problem('DuplicateName', path, z.name, `zone name is already used by ${prev.node.path}.`, 'Give one of them a different `name`.');
@@ -151,6 +171,11 @@ class Compiler {
   }
 
   private resolveEndpoint(ep: unknown, path: string, role: string): IrEndpointRef | undefined {
+    if (ep === undefined || ep === null) {
+      const prop = role === 'source' ? 'from' : 'to';
+      this.problem('InvalidProp', path, prop, `the ${role} (\`${prop}\`) is missing.`, `Pass \`${prop}:\` a Workload, Zone, Selector or Peer.`);
+      return undefined;
+    }
     if (Workload.isWorkload(ep)) {
       if (ep.zone.segmentation !== this.seg) {
         this.problem('UnsupportedEndpoint', path, ep.endpointKey, `the ${role} belongs to another segmentation (${ep.zone.segmentation.node.path}).`, 'Flows connect endpoints of one segmentation; use Peer.ipv4() for addresses outside it.');
@@ -171,6 +196,16 @@ class Compiler {
       return { key: ep.endpointKey, kind: 'zone', workloads: ws, zones: [ep.name] };
     }
     if (Selector.isSelector(ep)) {
+      const pairs = Object.entries(ep.matchLabels ?? {});
+      if (pairs.length === 0) {
+        this.problem('InvalidLabel', path, ep.endpointKey, `the ${role} selector has no labels, so it would select every workload (the other end of the flow included).`, 'Name at least one label, e.g. Selector.labels({ app: "web" }), or use the zone or workload itself.');
+        return undefined;
+      }
+      const unset = pairs.filter(([, v]) => typeof v !== 'string').map(([k]) => k);
+      if (unset.length > 0) {
+        this.problem('InvalidLabel', path, unset.join(', '), `the ${role} selector gives no string value for ${unset.map(k => `"${k}"`).join(', ')}: it would select the workloads WITHOUT that label.`, 'Give every selector label a value (check the variable you passed).');
+        return undefined;
+      }
       this.labelled ??= this.seg.workloads.map(w => ({ workload: w, labels: w.labels }));
       const matched = this.labelled.filter(x => ep.matches(x.labels)).map(x => x.workload);
       if (matched.length === 0) {
@@ -202,9 +237,21 @@ class Compiler {
 
   private portsToServices(ports: Port[], path: string): IrService[] {
     const out: IrService[] = [];
+    if (!Array.isArray(ports)) {
+      this.problem('InvalidPort', path, String(ports), '`ports` is a list of Ports.', 'E.g. ports: [Port.tcp(443)].');
+      return out;
+    }
     for (const p of ports) {
       if (!p || typeof p !== 'object' || !('protocol' in p)) {
         this.problem('InvalidPort', path, String(p), 'is not a Port.', 'Use Port.tcp(443), Port.udp(53), Port.icmp(), Port.allTraffic() ...');
+        continue;
+      }
+      if (!Port.isPort(p)) {
+        this.problem('InvalidPort', path, { ...(p as object) }, 'is not a Port made by microseg (an object with the same fields is not checked, and could allow more than it says).', 'Use the factories: Port.tcp(22), Port.tcpRange(8000, 8080), Port.icmp(8), Port.allTraffic() ...');
+        continue;
+      }
+      if (EXPLICIT_MINUS_ONE in p) {
+        this.problem('InvalidIcmp', path, (p as unknown as Record<symbol, string>)[EXPLICIT_MINUS_ONE], 'ICMP type and code are integers from 0 to 255; -1 is not a way to say "every".', 'Omit them to allow every type or every code: Port.icmp() or Port.icmp(type).');
         continue;
       }
       if (isUnresolved(p.fromPort) || isUnresolved(p.toPort)) {
@@ -247,7 +294,7 @@ class Compiler {
   private resolveFlow(f: AllowFlow): IrFlow | undefined {
     const path = f.node.path;
     const before = this.problems.length;
-    if (!f.ports || f.ports.length === 0) {
+    if (Array.isArray(f.ports) && f.ports.length === 0) {
       this.problem('EmptyPorts', path, f.flowKey, 'the flow allows no ports.', 'Pass at least one Port, e.g. Port.tcp(443).');
     }
     const services = this.portsToServices(f.ports ?? [], path);

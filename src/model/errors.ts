@@ -52,7 +52,7 @@ export class MicrosegError extends Error {
     if (problems.length === 1) return new MicrosegError(problems[0]);
     const head = problems[0];
     const err = new MicrosegError(head);
-    err.message = `${problems.length} problems in the segmentation model:\n` + problems.map(p => '  ' + formatProblem(p)).join('\n');
+    err.message = `${problems.length} problems, nothing was rendered:\n` + problems.map(p => '  ' + formatProblem(p)).join('\n');
     err.problems = problems;
     return err;
   }
@@ -71,6 +71,20 @@ export class MicrosegError extends Error {
     this.value = problem.value;
     this.hint = problem.hint;
     this.problems = [problem];
+  }
+}
+
+/**
+ * Runs `fn` and returns the problems of the `MicrosegError` it throws (none when it succeeds), so
+ * problems of several checks (backend props, the model) are reported together. Other errors pass.
+ */
+export function problemsOf(fn: () => void): MicrosegProblem[] {
+  try {
+    fn();
+    return [];
+  } catch (e) {
+    if (e instanceof MicrosegError) return e.problems;
+    throw e;
   }
 }
 

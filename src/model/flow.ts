@@ -67,17 +67,19 @@ export class AllowFlow extends Construct {
     super(scope, id);
     Object.defineProperty(this, ALLOW_SYMBOL, { value: true });
     this.segmentation = Segmentation.of(this);
-    this.from = props.from;
-    this.to = props.to;
-    this.ports = [...(props.ports ?? [])];
-    this.description = props.description;
-    this.owner = props.owner;
-    this.expires = props.expires;
+    // Missing or malformed props are reported by the compiler with codes, all at once.
+    const p: Partial<AllowFlowProps> = props ?? {};
+    this.from = p.from!;
+    this.to = p.to!;
+    this.ports = Array.isArray(p.ports) ? [...p.ports] : (p.ports === undefined ? [] : p.ports as unknown as Port[]);
+    this.description = p.description;
+    this.owner = p.owner;
+    this.expires = p.expires;
   }
 
   /** `<from> -> <to>`: the flow's endpoints as text. */
   public get flowKey(): string {
-    return `${this.from.endpointKey} -> ${this.to.endpointKey}`;
+    return `${endpointText(this.from)} -> ${endpointText(this.to)}`;
   }
 }
 
@@ -132,14 +134,21 @@ export class DenyFlow extends Construct {
     super(scope, id);
     Object.defineProperty(this, DENY_SYMBOL, { value: true });
     this.segmentation = Segmentation.of(this);
-    this.from = props.from;
-    this.to = props.to;
-    this.ports = props.ports && props.ports.length > 0 ? [...props.ports] : [Port.allTraffic()];
-    this.description = props.description;
+    const p: Partial<DenyFlowProps> = props ?? {};
+    this.from = p.from!;
+    this.to = p.to!;
+    this.ports = Array.isArray(p.ports) && p.ports.length > 0 ? [...p.ports] : (p.ports === undefined || Array.isArray(p.ports) ? [Port.allTraffic()] : p.ports as unknown as Port[]);
+    this.description = p.description;
   }
 
   /** `<from> -> <to>`: the guardrail's endpoints as text. */
   public get flowKey(): string {
-    return `${this.from.endpointKey} -> ${this.to.endpointKey}`;
+    return `${endpointText(this.from)} -> ${endpointText(this.to)}`;
   }
+}
+
+/** An endpoint's key, or a readable stand-in for a missing or foreign value (never throws). */
+function endpointText(ep: IFlowEndpoint | undefined): string {
+  const key = (ep as { endpointKey?: unknown } | undefined | null)?.endpointKey;
+  return typeof key === 'string' ? key : `<${ep === undefined ? 'missing' : typeof ep}>`;
 }

@@ -12,6 +12,10 @@ export enum Protocol {
   ALL = 'all',
 }
 
+const PORT_SYMBOL = Symbol.for('microseg.Port');
+/** @internal Set on a Port made by `Port.icmp()` with an explicit -1 (which would mean "every"). */
+export const EXPLICIT_MINUS_ONE = Symbol.for('microseg.Port.explicitMinusOne');
+
 /**
  * A protocol and port range, the traffic a flow allows or denies.
  *
@@ -27,6 +31,14 @@ export class Port {
   /** An inclusive range of TCP ports. */
   public static tcpRange(startPort: number, endPort: number): Port {
     return new Port(Protocol.TCP, startPort, endPort);
+  }
+
+  /**
+   * Whether `x` is a Port made by one of the factories (a hand-made object with the same fields
+   * is not: the compiler rejects it with `microseg:InvalidPort`).
+   */
+  public static isPort(x: unknown): x is Port {
+    return x !== null && typeof x === 'object' && PORT_SYMBOL in (x as object);
   }
 
   /** All TCP ports (0-65535). */
@@ -56,7 +68,13 @@ export class Port {
    * @param code ICMP code 0-255 (needs `type`); omit for every code
    */
   public static icmp(type?: number, code?: number): Port {
-    return new Port(Protocol.ICMP, type ?? -1, code ?? -1);
+    const port = new Port(Protocol.ICMP, type ?? -1, code ?? -1);
+    // -1 is the internal "every type / every code": passed explicitly it is a mistake, reported
+    // when the model is compiled (with the flow's path), not silently widened to every type.
+    if (type === -1 || code === -1) {
+      Object.defineProperty(port, EXPLICIT_MINUS_ONE, { value: `icmp(${[type, code].filter(x => x !== undefined).join(', ')})` });
+    }
+    return port;
   }
 
   /** Every protocol and port. */
@@ -72,6 +90,7 @@ export class Port {
   public readonly toPort: number;
 
   private constructor(protocol: Protocol, fromPort: number, toPort: number) {
+    Object.defineProperty(this, PORT_SYMBOL, { value: true });
     this.protocol = protocol;
     this.fromPort = fromPort;
     this.toPort = toPort;

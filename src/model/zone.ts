@@ -66,11 +66,13 @@ export class Zone extends Construct implements IFlowEndpoint {
       fail('InvalidScope', `${scope?.node?.path ?? ''}/${id}`, undefined, 'a Zone must be a direct child of a Segmentation.', 'Create it with `new Zone(segmentation, id)` or `segmentation.addZone(id)`.');
     }
     super(scope, id);
+    props = props ?? {};
     Object.defineProperty(this, ZONE_SYMBOL, { value: true });
     this.segmentation = scope;
     this.name = props.name ?? id.toLowerCase();
     this.labels = { ...(props.labels ?? {}) };
-    this.cidrs = [...(props.cidrs ?? [])];
+    // A non-array (e.g. one string) is kept as it is and reported by the compiler (InvalidCidr).
+    this.cidrs = Array.isArray(props.cidrs) ? [...props.cidrs] : (props.cidrs ?? []);
     this.explicitMode = props.mode;
   }
 

@@ -11,6 +11,7 @@ import type { IConstruct } from 'constructs';
 import { Cloud, IrPolicy, ManifestCloudSection, writeManifest } from '../ir';
 import type { MicrosegWarning } from '../model/errors';
 import { requireDependency } from './require';
+import type { TfProviderRequirement } from './util';
 
 /** The part of a cloud plan this module needs. */
 export interface CdktfPlan {
@@ -29,28 +30,44 @@ export function resolveTerraformText(scope: IConstruct, value: string): string {
   return String(cdktf.Tokenization.resolve(value, { scope, resolver: new cdktf.DefaultTokenResolver(new cdktf.StringConcat()) }));
 }
 
+/** What a backend construct needs from cdktf and its provider. */
+export interface CdktfBackendOptions {
+  /** The construct class, for messages (`GcpSegmentation`). */
+  readonly what: string;
+  /** A module of the provider bindings, checked when the construct is created. */
+  readonly bindings: string;
+  /** The provider requirement the rendered resources are tested against. */
+  readonly provider: TfProviderRequirement;
+}
+
 /**
  * Wires lazy rendering and the manifest into a backend construct. `plan` is called (and should
- * cache) when rendering; `emit` creates the cdktf resources once. `what` names the construct
- * class and `provider` a module of its provider bindings: both cdktf and the provider are
- * checked when the construct is created, so a missing package fails there, with the install line.
+ * cache) when rendering; `emit` creates the cdktf resources once. cdktf and the provider bindings
+ * are checked when the construct is created, so a missing package fails there, with the install
+ * line. Unless the stack configures the provider itself (its provider construct then declares
+ * the requirement), the stack gets `terraform.required_providers` for the backend's provider.
  */
 export function attachCdktfRendering<P extends CdktfPlan>(
   construct: IConstruct,
   cloud: Cloud,
   plan: () => { plan: P; policy: IrPolicy },
   emit: (plan: P) => void,
-  what: string = 'a Terraform backend',
-  provider?: string,
+  options: CdktfBackendOptions,
 ): void {
-  const cdktf = cdktfModule(what, construct.node.path);
-  if (provider) requireDependency(provider, what, construct.node.path);
+  const cdktf = cdktfModule(options.what, construct.node.path);
+  requireDependency(options.bindings, options.what, construct.node.path);
   let rendered = false;
   const render = () => {
     if (rendered) return;
     rendered = true;
     const p = plan().plan;
     emit(p);
+    const stack = cdktf.TerraformStack.of(construct);
+    const name = options.provider.name;
+    const configured = stack.node.findAll().some(c => cdktf.TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === name);
+    if (!configured) {
+      stack.addOverride(`terraform.required_providers.${name}`, { source: options.provider.source, version: options.provider.version });
+    }
     for (const w of p.warnings) cdktf.Annotations.of(construct).addWarning(`[${w.id}] at ${w.path}: ${w.message}`);
   };
   cdktf.Aspects.of(construct).add({ visit: (node: IConstruct) => { if (node === construct) render(); } });

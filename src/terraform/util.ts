@@ -4,6 +4,7 @@
  * Pure: imports neither cdktf nor any provider package. Not part of the public API.
  */
 import { createHash } from 'crypto';
+import { MicrosegError } from '../model/errors';
 
 /** A short, stable hex hash of a text. */
 export function shortHash(text: string, length = 8): string {
@@ -43,15 +44,58 @@ export function sortKeys<T>(value: T): T {
   return value;
 }
 
-/** A Terraform JSON document (`*.tf.json`) holding the given resources, keys sorted. */
-export function terraformJson(resources: TfResourceSpec[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * Escapes Terraform's template sequences so a text is taken literally: `${` becomes `$${` and
+ * `%{` becomes `%%{` (Terraform turns them back into `${` and `%{`). Descriptions carry construct
+ * ids and user text, which must never be evaluated as interpolations or directives.
+ *
+ * @see https://developer.hashicorp.com/terraform/language/expressions/strings#escape-sequences
+ */
+export function escapeTemplate(text: string): string {
+  return text.replace(/([$%])\{/g, '$1$1{');
+}
+
+/** The attributes whose values are literal text (escaped with {@link escapeTemplate}). */
+const LITERAL_ATTRIBUTES = new Set(['description']);
+
+/** A deep copy with the literal-text attributes escaped. */
+export function escapeLiterals<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(escapeLiterals) as unknown as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) =>
+      [k, LITERAL_ATTRIBUTES.has(k) && typeof v === 'string' ? escapeTemplate(v) : escapeLiterals(v)])) as T;
+  }
+  return value;
+}
+
+/** A provider requirement: `terraform { required_providers { <name> = { source, version } } }`. */
+export interface TfProviderRequirement {
+  readonly name: string;
+  readonly source: string;
+  readonly version: string;
+}
+
+/**
+ * A Terraform JSON document (`*.tf.json`) holding the given resources and the provider
+ * requirement, keys sorted. Two resources with one address are a coded error.
+ */
+export function terraformJson(resources: TfResourceSpec[], provider?: TfProviderRequirement, backendPath = ''): Record<string, unknown> {
   const resource: Record<string, Record<string, unknown>> = {};
+  const dups: string[] = [];
   for (const r of resources) {
     const byType = resource[r.type] ?? (resource[r.type] = {});
-    if (r.name in byType) throw new Error(`internal: duplicate Terraform resource ${r.type}.${r.name}`);
-    byType[r.name] = r.attributes;
+    if (r.name in byType) dups.push(`${r.type}.${r.name}`);
+    byType[r.name] = escapeLiterals(r.attributes);
   }
-  return sortKeys({ ...extra, resource });
+  if (dups.length > 0) {
+    throw MicrosegError.fromProblems(dups.map(d => ({
+      code: 'DuplicateName' as const, path: backendPath, value: d,
+      message: 'is a duplicate Terraform address: two rendered resources would get it (names of the model meet after rendering).',
+      hint: 'Rename one of the workloads or zones involved (the `name` prop).',
+    })));
+  }
+  const terraform = provider ? { terraform: { required_providers: { [provider.name]: { source: provider.source, version: provider.version } } } } : {};
+  return sortKeys({ ...terraform, resource });
 }
 
 /**
@@ -59,6 +103,7 @@ export function terraformJson(resources: TfResourceSpec[], extra: Record<string,
  * provider class takes. Keys inside the objects named in `opaque` (tags, labels) are kept.
  */
 export function toCdktfConfig(attributes: Record<string, unknown>, opaque: string[] = ['tags', 'labels']): Record<string, unknown> {
+  attributes = escapeLiterals(attributes);
   const conv = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(conv);
     if (v !== null && typeof v === 'object') {

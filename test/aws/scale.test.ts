@@ -1,5 +1,5 @@
 /**
- * The bench's reference models (design.md section 7): M fits ONE stack within every quota, L
+ * The bench's reference models (docs/architecture.md, performance targets): M fits ONE stack within every quota, L
  * shards into nested stacks within every limit (plan level: fast), and on M's real template the
  * evaluator agrees with the model on a sample of pairs. Timing is measured by `npm run bench`.
  */

@@ -429,7 +429,7 @@ describe('plain Terraform JSON', () => {
     const m = shop();
     const json = JSON.parse(AzureTerraform.render(props(m.seg, { subnetIds: { web: 'subnet-web' } })));
     const tf = synth(stack => { new AzureSegmentation(stack, 'Azure', props(m.seg, { subnetIds: { web: 'subnet-web' } })); });
-    expect(Object.keys(json)).toEqual(['resource']);
+    expect(Object.keys(json)).toEqual(['resource', 'terraform']);
     for (const type of Object.keys(json.resource)) {
       for (const [name, attrs] of Object.entries<any>(json.resource[type])) {
         expect(name).toMatch(/^[A-Za-z_][A-Za-z0-9_-]*$/);

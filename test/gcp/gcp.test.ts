@@ -236,7 +236,7 @@ describe('plain Terraform JSON and manifest', () => {
     const m = shop();
     const json = JSON.parse(GcpTerraform.render(props(m.seg)));
     const tf = synth(stack => { new GcpSegmentation(stack, 'Gcp', props(m.seg)); });
-    expect(Object.keys(json)).toEqual(['resource']);
+    expect(Object.keys(json)).toEqual(['resource', 'terraform']);
     expect(Object.keys(json.resource)).toEqual(['google_compute_firewall']);
     for (const [name, attrs] of Object.entries<any>(json.resource.google_compute_firewall)) {
       expect(name).toMatch(/^[A-Za-z_][A-Za-z0-9_-]*$/);

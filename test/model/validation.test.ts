@@ -374,7 +374,7 @@ describe('model validation: problems are reported together', () => {
     const err = problemsOf(seg);
     expect(err.code).toBe('InvalidCidr');
     expect(err.problems.map(p => p.code)).toEqual(['InvalidCidr', 'InvalidLabel', 'InvalidPort', 'EmptyEndpoint']);
-    expect(err.message).toMatch(/^4 problems in the segmentation model:\n/);
+    expect(err.message).toMatch(/^4 problems, nothing was rendered:\n/);
     for (const code of ['InvalidCidr', 'InvalidLabel', 'InvalidPort', 'EmptyEndpoint']) expect(err.message).toContain(`[microseg:${code}]`);
   });
 });
