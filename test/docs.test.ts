@@ -11,6 +11,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { Port, Segmentation } from '../src';
 import { resolveManifestFile } from '../src/audit/run';
+import { ERROR_CODES } from '../src/model/errors';
 import { SDK_INSTALL } from '../src/audit/sdk';
 import { AwsSegmentation } from '../src/aws';
 import { AzureTerraform } from '../src/azure';
@@ -152,5 +153,12 @@ describe('README: network ACLs', () => {
     const acls = resources.filter(r => r.Type === 'AWS::EC2::NetworkAcl');
     expect(acls).toHaveLength(1);
     expect(JSON.stringify(acls[0])).toMatch(/app/);
+  });
+});
+
+describe('error codes', () => {
+  it('every stable error code is documented in docs/', () => {
+    const docs = fs.readdirSync(path.join(root, 'docs')).filter(f => f.endsWith('.md')).map(f => read(path.join('docs', f))).join('\n');
+    expect(ERROR_CODES.filter(c => !docs.includes(`\`${c}\``))).toEqual([]);
   });
 });
