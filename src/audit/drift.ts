@@ -167,6 +167,15 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
     });
   }
   for (const d of detached) {
+    if (d.unexpected) {
+      const key = `unexpected association ${d.container} on ${d.attachedTo}`;
+      findings.push({
+        kind: 'unexpected', severity: 'medium', cloud: ctx.cloud, container: d.container,
+        message: `${d.container} is associated with ${d.attachedTo}, which the manifest does not list for it: its rules apply there too.`,
+        ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
+      });
+      continue;
+    }
     const key = `missing association ${d.container} on ${d.attachedTo}`;
     const instead = d.instead ? ` (${d.instead} is attached there instead)` : ' (nothing is attached there)';
     findings.push({

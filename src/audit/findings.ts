@@ -44,6 +44,9 @@ export interface DetachedContainer {
   readonly attachedTo: string;
   /** What is attached there instead, if anything (`nsg-id:<name>`). */
   readonly instead?: string;
+  /** True for an association the manifest does not declare (a microseg NACL on a foreign subnet). */
+  readonly unexpected?: boolean;
+  readonly region?: string;
 }
 
 /** What a reader saw. `errors` non-empty means the view is incomplete (fail closed). */
@@ -65,7 +68,7 @@ export interface LiveState {
    * Several regions (AWS): each region's rules and attachments apart, since each region must
    * match the manifest on its own (a rule missing in one region is drift even when another has it).
    */
-  readonly regions?: { readonly region: string; readonly rules: CanonicalRule[]; readonly unmanaged: UnmanagedAttachment[] }[];
+  readonly regions?: { readonly region: string; readonly rules: CanonicalRule[]; readonly unmanaged: UnmanagedAttachment[]; readonly detached?: DetachedContainer[] }[];
 }
 
 /** One drift finding. */

@@ -272,6 +272,42 @@ export interface AuditOptions {
    * @default - now
    */
   readonly now?: string;
+  /**
+   * Per-request timeout in seconds: one HTTP attempt, headers and body (fractions allowed).
+   * @default 60
+   */
+  readonly requestTimeoutSeconds?: number;
+  /**
+   * Overall deadline of the reads in seconds; what is not read by then makes the audit incomplete.
+   * @default 900
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Longest `Retry-After` honoured, in seconds; a server asking to wait longer fails the call.
+   * @default 30
+   */
+  readonly maxRetryAfterSeconds?: number;
+  /**
+   * Most pages one paginated call may return; more (or a page token seen twice) fails the call.
+   * @default - 200 (AWS, pages of 1,000), 100 (Azure), 100 (GCP, pages of 500)
+   */
+  readonly maxPages?: number;
+  /**
+   * The least severe finding that fails the audit (exit code 1); less severe findings are
+   * reported but give exit code 0.
+   * @default DriftSeverity.LOW (every finding counts)
+   */
+  readonly failOn?: DriftSeverity;
+  /**
+   * Longest an acceptance may run, in days from now; a later expiry is an error.
+   * @default 365
+   */
+  readonly maxAcceptDays?: number;
+  /**
+   * Let key patterns with `*` accept critical findings (only fingerprints and exact keys can, by default).
+   * @default false
+   */
+  readonly acceptCriticalWildcards?: boolean;
 }
 
 /** Options of {@link DriftAudit.render}. */

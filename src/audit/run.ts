@@ -11,7 +11,8 @@ import { MicrosegError } from '../model/errors';
 import { computeDrift } from './drift';
 import { Acceptance, AuditOutcome, LiveState } from './findings';
 import { applyAcceptances, parseAcceptance, readIgnoreFile } from './ignore';
-import { readAws } from './readers/aws';
+import { NaclSubnets, readAws } from './readers/aws';
+import { DEFAULT_TIMEOUT_SECONDS, readLimits, ReadLimits } from './readers/limits';
 import { readAzure } from './readers/azure';
 import { readFromFiles } from './readers/from-file';
 import { readGcp } from './readers/gcp';
@@ -95,8 +96,24 @@ function missingSetting(file: string, what: string, flag: string): never {
   throw new MicrosegError({ code: 'ManifestInvalid', path: file, value: what, message: `does not say the ${what} to audit.`, hint: `Pass ${flag}.` });
 }
 
+/** The subnets each zone's NACL must be associated with, as the AWS backend recorded them. */
+export function naclSubnetsOf(section: ManifestCloudSection): Record<string, NaclSubnets> {
+  const out: Record<string, NaclSubnets> = {};
+  const split = (v: unknown) => typeof v === 'string' ? v.split(',').map(x => x.trim()).filter(x => x && !x.includes('${Token[')) : [];
+  for (const [c, fields] of Object.entries(section.containers ?? {})) {
+    if (!c.startsWith('nacl:') || !fields) continue;
+    const logicalIds = split(fields.subnetLogicalIds);
+    const stacks = split(fields.subnetStackNames);
+    const fallback = setting(section, 'stackName');
+    const logical = logicalIds.map((logicalId, i) => ({ stackName: stacks[i] ?? fallback ?? '', logicalId })).filter(l => l.stackName);
+    const subnetIds = split(fields.subnetIds).filter(x => x.startsWith('subnet-'));
+    if (subnetIds.length || logical.length) out[c.slice(5)] = { subnetIds, logical };
+  }
+  return out;
+}
+
 /** Reads the live side for one cloud. */
-export async function readLive(manifest: Manifest, file: string, options: RunOptions): Promise<LiveState> {
+export async function readLive(manifest: Manifest, file: string, options: RunOptions, limits: ReadLimits = readLimits(options)): Promise<LiveState> {
   const cloud = options.cloud;
   const section = manifest.clouds[cloud]!;
   const seg = manifest.segmentation.name;
@@ -109,7 +126,7 @@ export async function readLive(manifest: Manifest, file: string, options: RunOpt
   if (cloud === 'aws') {
     const regions = options.regions?.length ? options.regions
       : [setting(section, 'region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? missingSetting(file, 'AWS region', '--region <region>[,<region>...]')];
-    return readAws({ segmentation: seg, regions, progress: options.progress, clientConfig: options.awsClientConfig, maxAttempts: options.awsMaxAttempts });
+    return readAws({ segmentation: seg, regions, progress: options.progress, clientConfig: options.awsClientConfig, maxAttempts: options.awsMaxAttempts, limits, naclSubnets: naclSubnetsOf(section) });
   }
   if (cloud === 'azure') {
     const asgNames = new Set([...prefixed('asg:'), ...Object.values(section.identities ?? {}).map(i => i.asgName).filter((x): x is string => !!x)]);
@@ -121,14 +138,43 @@ export async function readLive(manifest: Manifest, file: string, options: RunOpt
       segmentation: seg, subnetOf,
       subscriptionId: options.subscriptionId ?? setting(section, 'subscriptionId', 'subscription') ?? process.env.AZURE_SUBSCRIPTION_ID ?? missingSetting(file, 'Azure subscription', '--subscription <id>'),
       resourceGroup: options.resourceGroup ?? setting(section, 'resourceGroupName', 'resourceGroup') ?? missingSetting(file, 'Azure resource group', '--resource-group <name>'),
-      nsgNames: prefixed('nsg:'), asgNames, endpoint: options.azureEndpoint, credential: options.azureCredential, progress: options.progress,
+      nsgNames: prefixed('nsg:'), asgNames, endpoint: options.azureEndpoint, credential: options.azureCredential, progress: options.progress, limits,
     });
   }
   return readGcp({
     project: options.project ?? setting(section, 'project', 'projectId') ?? process.env.GOOGLE_CLOUD_PROJECT ?? missingSetting(file, 'GCP project', '--project <id>'),
     network: options.network ?? gcpNetwork(section) ?? missingSetting(file, 'GCP network', '--network <name>'),
-    endpoint: options.gcpEndpoint, authClient: options.gcpAuthClient, progress: options.progress,
+    endpoint: options.gcpEndpoint, authClient: options.gcpAuthClient, progress: options.progress, limits,
   });
+}
+
+/**
+ * Reads the live side within the overall deadline (`timeoutSeconds`): the readers stop their
+ * calls when it passes; should anything still hang (a credential provider, say), the read is
+ * given up at the deadline plus a grace second and the outcome is incomplete.
+ */
+async function readWithDeadline(manifest: Manifest, file: string, options: RunOptions): Promise<LiveState> {
+  const seconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), seconds * 1000);
+  let grace: NodeJS.Timeout | undefined;
+  try {
+    const limits = readLimits({ ...options, signal: deadline.signal });
+    const read = readLive(manifest, file, options, limits);
+    read.catch(() => undefined);
+    const late = new Promise<LiveState>(resolve => {
+      deadline.signal.addEventListener('abort', () => {
+        grace = setTimeout(() => resolve({
+          cloud: options.cloud, rules: [], containers: [], unmanaged: [], notes: [], requests: 0, pages: 0,
+          errors: [`${options.cloud}: the overall deadline of ${seconds} s (--timeout) passed and the reads did not stop: nothing could be read completely.`],
+        }), 1000);
+      }, { once: true });
+    });
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+    if (grace) clearTimeout(grace);
+  }
 }
 
 /** Loads the acceptances of the ignore file and the command line. */
@@ -153,11 +199,11 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const file = resolveManifestFile(options.manifestFile);
   const manifest = loadManifest(file, options.cloud);
   const acceptances = loadAcceptances(options);
-  const live = await readLive(manifest, file, options);
+  const live = await readWithDeadline(manifest, file, options);
   const section = manifest.clouds[options.cloud]!;
   // several regions: each must match the manifest on its own
   const all = live.regions && live.regions.length > 1
-    ? live.regions.flatMap(r => computeDrift(section.expected, r.rules, r.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true, region: r.region }))
+    ? live.regions.flatMap(r => computeDrift(section.expected, r.rules, r.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true, region: r.region }, r.detached))
     : computeDrift(section.expected, live.rules, live.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true }, live.detached);
   const applied = applyAcceptances(all, acceptances, options.now ?? new Date());
   const complete = live.errors.length === 0;

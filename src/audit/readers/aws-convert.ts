@@ -41,7 +41,11 @@ export interface Ec2NetworkAclEntry {
   readonly IcmpTypeCode?: { readonly Code?: number; readonly Type?: number };
   readonly PortRange?: { readonly From?: number; readonly To?: number };
 }
-export interface Ec2NetworkAcl { readonly NetworkAclId?: string; readonly Tags?: Ec2Tag[]; readonly Entries?: Ec2NetworkAclEntry[] }
+export interface Ec2NetworkAcl {
+  readonly NetworkAclId?: string; readonly Tags?: Ec2Tag[]; readonly Entries?: Ec2NetworkAclEntry[];
+  readonly Associations?: { readonly NetworkAclAssociationId?: string; readonly SubnetId?: string }[];
+}
+export interface Ec2Subnet { readonly SubnetId?: string; readonly Tags?: Ec2Tag[] }
 export interface Ec2NetworkInterface { readonly NetworkInterfaceId?: string; readonly Groups?: { readonly GroupId?: string; readonly GroupName?: string }[] }
 
 /** The value of a tag, if present. */

@@ -6,14 +6,24 @@
  * (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`).
  */
 import { CanonicalRule } from '../../ir/canonical';
-import { LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
+import { Readable } from 'stream';
+import { DetachedContainer, LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
 import { loadSdk } from '../sdk';
 import {
-  AWS_TAGS, Ec2NetworkAcl, Ec2NetworkInterface, Ec2SecurityGroup, Ec2SecurityGroupRule, fromIpPermissions, fromNetworkAcl,
-  fromSecurityGroupRule, groupContainer, unmanagedOnInterfaces,
+  AWS_TAGS, Ec2NetworkAcl, Ec2NetworkInterface, Ec2SecurityGroup, Ec2SecurityGroupRule, Ec2Subnet, fromIpPermissions, fromNetworkAcl,
+  fromSecurityGroupRule, groupContainer, tagValue, unmanagedOnInterfaces,
 } from './aws-convert';
+import { abortReason, anySignal, checkRetryAfter, DEFAULT_MAX_PAGES, PageGuard, ReadLimitError, ReadLimits, readLimits, whenAborted } from './limits';
 import { normalizeRules } from '../normalize';
 import { ReadProgress } from './progress';
+
+/** Where the manifest says a zone's network ACL is associated (subnet ids, or CloudFormation logical ids). */
+export interface NaclSubnets {
+  /** Concrete subnet ids. */
+  readonly subnetIds: string[];
+  /** Subnets known by CloudFormation logical id and stack name (found through the tags CloudFormation puts on them). */
+  readonly logical: { readonly stackName: string; readonly logicalId: string }[];
+}
 
 /** Options of the AWS reader. */
 export interface AwsReaderOptions {
@@ -26,12 +36,20 @@ export interface AwsReaderOptions {
   /** Extra EC2Client configuration (tests: credentials). */
   readonly clientConfig?: Record<string, unknown>;
   readonly progress?: ReadProgress;
+  /** Timeouts, Retry-After cap, page cap, deadline. */
+  readonly limits?: ReadLimits;
+  /** Zone -> the subnets its NACL must be associated with (from the manifest). */
+  readonly naclSubnets?: Readonly<Record<string, NaclSubnets>>;
 }
 
 /** EC2 allows at most 200 values in one filter. */
 export const EC2_FILTER_VALUES = 200;
 /** The largest page EC2 Describe* calls return. */
 export const EC2_PAGE_SIZE = 1000;
+
+/** The CloudFormation tags on every resource a stack creates. */
+const CFN_STACK_TAG = 'aws:cloudformation:stack-name';
+const CFN_LOGICAL_TAG = 'aws:cloudformation:logical-id';
 
 /** Reads every region; never throws for API errors (they land in `errors`, making the view incomplete). */
 export async function readAws(options: AwsReaderOptions): Promise<LiveState> {
@@ -42,15 +60,58 @@ export async function readAws(options: AwsReaderOptions): Promise<LiveState> {
     rules: parts.flatMap(p => p.rules),
     containers: parts.flatMap(p => p.containers),
     unmanaged: parts.flatMap(p => p.unmanaged),
+    detached: parts.flatMap(p => p.detached ?? []),
     errors: parts.flatMap(p => p.errors),
     notes: parts.flatMap(p => p.notes),
     requests: parts.reduce((a, p) => a + p.requests, 0),
     pages: parts.reduce((a, p) => a + p.pages, 0),
-    regions: options.regions.map((region, i) => ({ region, rules: parts[i].rules, unmanaged: parts[i].unmanaged })),
+    regions: options.regions.map((region, i) => ({ region, rules: parts[i].rules, unmanaged: parts[i].unmanaged, detached: parts[i].detached ?? [] })),
+  };
+}
+
+/**
+ * Wraps the client's HTTP handler: each attempt gets the per-request timeout (the body is read
+ * inside it, so a drip-fed body cannot stall the audit), and an error response asking to
+ * `Retry-After` longer than the cap fails the call instead of sleeping.
+ */
+function boundHandler(inner: any, limits: ReadLimits): any {
+  return {
+    metadata: inner.metadata,
+    destroy: () => inner.destroy?.(),
+    updateHttpClientConfig: (k: string, v: unknown) => inner.updateHttpClientConfig?.(k, v),
+    httpHandlerConfigs: () => inner.httpHandlerConfigs?.() ?? {},
+    handle: async (request: any, opts: { abortSignal?: AbortSignal } = {}) => {
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), limits.requestTimeoutMs);
+      const signal = anySignal(opts.abortSignal as AbortSignal | undefined, timeout.signal, limits.signal)!;
+      const work = (async () => {
+        const out = await inner.handle(request, { ...opts, abortSignal: signal });
+        const res = out.response;
+        if (res.statusCode >= 400) checkRetryAfter(res.headers?.['retry-after'], limits);
+        const chunks: Buffer[] = [];
+        if (res.body && typeof res.body[Symbol.asyncIterator] === 'function') {
+          for await (const c of res.body) chunks.push(Buffer.from(c));
+        }
+        const body = Buffer.concat(chunks);
+        // EC2 never declares a DTD; entity declarations are an attack on the parser (billion laughs)
+        if (/<!(DOCTYPE|ENTITY)/i.test(body.subarray(0, 4096).toString('utf8'))) throw new ReadLimitError('MalformedResponse', 'the answer declares a DTD or entities, which EC2 never does');
+        res.body = Readable.from([body]);
+        return out;
+      })();
+      work.catch(() => undefined);
+      try {
+        return await Promise.race([work, whenAborted(signal).then(() => {
+          throw new ReadLimitError(limits.signal?.aborted ? 'MicrosegDeadline' : 'MicrosegRequestTimeout', abortReason(limits, 'it'));
+        })]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
 }
 
 async function readRegion(sdk: any, region: string, options: AwsReaderOptions): Promise<LiveState> {
+  const limits = options.limits ?? readLimits({});
   const client = new sdk.EC2Client({
     region,
     retryMode: 'adaptive',
@@ -58,6 +119,7 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.clientConfig ?? {}),
   });
+  client.config.requestHandler = boundHandler(client.config.requestHandler, limits);
   let requests = 0;
   let pages = 0;
   client.middlewareStack.add((next: any) => async (args: any) => { requests++; return next(args); }, { step: 'deserialize', name: 'microsegRequestCounter' });
@@ -66,19 +128,31 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   const errors: string[] = [];
   const notes: string[] = [];
   const progress = options.progress;
+  const maxPages = limits.maxPages ?? DEFAULT_MAX_PAGES.aws;
 
-  /** Runs one paginated Describe call; returns false when a page failed. */
-  async function all<T>(operation: string, paginator: any, input: Record<string, unknown>, key: string, sink: T[]): Promise<boolean> {
+  /**
+   * Runs one paginated Describe call; returns false when a page failed. A page without its
+   * result list (an HTML page, an empty body, another action's answer) is a failed read.
+   */
+  async function all<T>(operation: string, input: Record<string, unknown>, key: string, sink: T[]): Promise<boolean> {
+    const guard = new PageGuard(maxPages);
+    let token: string | undefined;
     try {
-      for await (const page of paginator({ client, pageSize: EC2_PAGE_SIZE }, input)) {
+      do {
+        if (limits.signal?.aborted) throw new ReadLimitError('MicrosegDeadline', abortReason(limits, 'it'));
+        const page = await client.send(new sdk[`${operation}Command`]({ ...input, MaxResults: EC2_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }), { abortSignal: limits.signal });
         pages++;
-        const items = (page[key] ?? []) as T[];
-        sink.push(...items);
+        const items = page?.[key];
+        if (!Array.isArray(items)) throw new ReadLimitError('MalformedResponse', `the answer has no ${key} list (not an EC2 ${operation} response)`);
+        sink.push(...(items as T[]));
         progress?.page('aws', `${region} ${operation}`, items.length);
-      }
+        token = page.NextToken || undefined;
+        guard.page(token);
+      } while (token);
       return true;
     } catch (e) {
-      errors.push(`aws ${region} ${operation}: ${describeError(e)}`);
+      const aborted = limits.signal?.aborted && !(e instanceof ReadLimitError);
+      errors.push(`aws ${region} ${operation}: ${aborted ? `MicrosegDeadline: ${abortReason(limits, 'it')}` : describeError(e)}`);
       return false;
     }
   }
@@ -86,12 +160,19 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   const segFilter = [{ Name: `tag:${AWS_TAGS.segmentation}`, Values: [options.segmentation] }];
   const groups: Ec2SecurityGroup[] = [];
   const acls: Ec2NetworkAcl[] = [];
-  // Groups and NACLs are independent; rules and interfaces need the group ids.
+  const subnets: Ec2Subnet[] = [];
+  const logical = Object.values(options.naclSubnets ?? {}).flatMap(z => z.logical);
+  const stacks = [...new Set(logical.map(l => l.stackName))].sort();
+  // Groups, NACLs and the zones' subnets are independent; rules and interfaces need the group ids.
   const [groupsOk] = await Promise.all([
-    all('DescribeSecurityGroups', sdk.paginateDescribeSecurityGroups, { Filters: segFilter }, 'SecurityGroups', groups),
-    all('DescribeNetworkAcls', sdk.paginateDescribeNetworkAcls, { Filters: segFilter }, 'NetworkAcls', acls),
+    all('DescribeSecurityGroups', { Filters: segFilter }, 'SecurityGroups', groups),
+    all('DescribeNetworkAcls', { Filters: segFilter }, 'NetworkAcls', acls),
+    ...stacks.map(stack => all('DescribeSubnets', { Filters: [{ Name: `tag:${CFN_STACK_TAG}`, Values: [stack] }] }, 'Subnets', subnets)),
   ]);
 
+  // The answers must be what was asked: every group and NACL carries the segmentation tag.
+  const untagged = [...groups, ...acls].filter(x => tagValue(x.Tags, AWS_TAGS.segmentation) !== options.segmentation);
+  if (untagged.length) errors.push(`aws ${region}: ${untagged.length} group(s) or network ACL(s) answered for the filter ${AWS_TAGS.segmentation}=${options.segmentation} do not carry it: the answers are not trustworthy.`);
   const names = new Map<string, string>();
   const containerOf = new Map<string, string>();
   const containers: LiveContainer[] = [];
@@ -115,8 +196,8 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   const enis: Ec2NetworkInterface[] = [];
   if (groupsOk) {
     await runLimited([
-      ...chunks.map(c => () => all('DescribeSecurityGroupRules', sdk.paginateDescribeSecurityGroupRules, { Filters: [{ Name: 'group-id', Values: c }] }, 'SecurityGroupRules', sgRules)),
-      ...chunks.map(c => () => all('DescribeNetworkInterfaces', sdk.paginateDescribeNetworkInterfaces, { Filters: [{ Name: 'group-id', Values: c }] }, 'NetworkInterfaces', enis)),
+      ...chunks.map(c => () => all('DescribeSecurityGroupRules', { Filters: [{ Name: 'group-id', Values: c }] }, 'SecurityGroupRules', sgRules)),
+      ...chunks.map(c => () => all('DescribeNetworkInterfaces', { Filters: [{ Name: 'group-id', Values: c }] }, 'NetworkInterfaces', enis)),
     ], 4);
   }
 
@@ -143,8 +224,52 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   const seen = new Set<string>();
   const unmanaged: UnmanagedAttachment[] = [];
   for (const u of unmanagedOnInterfaces(dedupeEnis(enis, seen), names, region)) unmanaged.push(u);
+  const detached = options.naclSubnets && errors.length === 0 ? naclAssociations(acls, subnets, options.naclSubnets, region, errors) : [];
   client.destroy?.();
-  return { cloud: 'aws', rules, containers, unmanaged, errors, notes, requests, pages };
+  return { cloud: 'aws', rules, containers, unmanaged, detached, errors, notes, requests, pages };
+}
+
+/**
+ * Compares the live associations of the segmentation's NACLs with the manifest's subnets: a zone
+ * subnet not associated with its NACL is a missing association, a subnet associated with a
+ * microseg NACL that the manifest does not list is an unexpected one. A subnet of the manifest
+ * that cannot be found live makes the view incomplete.
+ */
+export function naclAssociations(acls: Ec2NetworkAcl[], subnets: Ec2Subnet[], expected: Readonly<Record<string, NaclSubnets>>, region: string | undefined, errors: string[]): DetachedContainer[] {
+  const out: DetachedContainer[] = [];
+  const byLogical = new Map<string, string>();
+  for (const s of subnets) {
+    const stack = tagValue(s.Tags, CFN_STACK_TAG);
+    const id = tagValue(s.Tags, CFN_LOGICAL_TAG);
+    if (stack && id && s.SubnetId) byLogical.set(`${stack}/${id}`, s.SubnetId);
+  }
+  const aclOfZone = new Map<string, Ec2NetworkAcl>();
+  for (const a of acls) aclOfZone.set(tagValue(a.Tags, AWS_TAGS.zone) ?? a.NetworkAclId ?? '', a);
+  const expectedSubnets = new Map<string, string>(); // subnet -> zone
+  for (const [zone, want] of Object.entries(expected).sort()) {
+    const ids = [...want.subnetIds];
+    for (const l of want.logical) {
+      const id = byLogical.get(`${l.stackName}/${l.logicalId}`);
+      if (id) ids.push(id);
+      else errors.push(`aws${region ? ` ${region}` : ''} DescribeSubnets: subnet ${l.logicalId} of stack ${l.stackName} (zone ${zone}) was not found by its CloudFormation tags: its network ACL association cannot be checked.`);
+    }
+    for (const id of ids) expectedSubnets.set(id, zone);
+    const acl = aclOfZone.get(zone);
+    if (!acl) continue; // the NACL itself is gone: its rules are reported missing
+    const live = new Set((acl.Associations ?? []).map(a => a.SubnetId ?? ''));
+    for (const id of [...new Set(ids)].sort()) {
+      if (!live.has(id)) out.push({ container: `nacl:${zone}`, attachedTo: `subnet ${id}`, ...(region ? { region } : {}) });
+    }
+  }
+  for (const [zone, acl] of [...aclOfZone.entries()].sort()) {
+    if (!(zone in expected)) continue;
+    for (const a of (acl.Associations ?? []).slice().sort((x, y) => String(x.SubnetId).localeCompare(String(y.SubnetId)))) {
+      if (a.SubnetId && expectedSubnets.get(a.SubnetId) !== zone) {
+        out.push({ container: `nacl:${zone}`, attachedTo: `subnet ${a.SubnetId}`, unexpected: true, ...(region ? { region } : {}) });
+      }
+    }
+  }
+  return out;
 }
 
 function fromNetworkAclContainer(a: Ec2NetworkAcl): string {

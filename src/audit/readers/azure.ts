@@ -10,6 +10,7 @@ import { DetachedContainer, LiveContainer, LiveState, UnmanagedAttachment } from
 import { loadSdk } from '../sdk';
 import { describeError } from './aws';
 import { armName, AzureNsg, fromNsg } from './azure-convert';
+import { abortReason, anySignal, checkRetryAfter, DEFAULT_MAX_PAGES, PageGuard, ReadLimitError, ReadLimits, readLimits } from './limits';
 import { ReadProgress } from './progress';
 
 /** Options of the Azure reader. */
@@ -30,6 +31,8 @@ export interface AzureReaderOptions {
   /** Retries after throttling or transient errors (default 5). */
   readonly maxRetries?: number;
   readonly progress?: ReadProgress;
+  /** Timeouts, Retry-After cap, page cap, deadline. */
+  readonly limits?: ReadLimits;
 }
 
 /** Tag keys the Azure backend may write on NSGs/ASGs (Azure allows `:` in tag names). */
@@ -62,8 +65,45 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
     ...(endpoint ? { endpoint, credentialScopes: [`${endpoint}/.default`] } : {}),
     retryOptions: { maxRetries: options.maxRetries ?? 5 },
   });
+  const limits = options.limits ?? readLimits({});
   let requests = 0;
-  client.pipeline.addPolicy({ name: 'microsegRequestCounter', sendRequest: (req: any, next: any) => { requests++; return next(req); } }, { afterPhase: 'Retry' });
+  // Each attempt: counted, bounded by the per-request timeout (body included) and the deadline;
+  // an error asking to retry later than the cap fails the call instead of sleeping.
+  client.pipeline.addPolicy({
+    name: 'microsegAttempt',
+    sendRequest: async (req: any, next: any) => {
+      requests++;
+      req.abortSignal = anySignal(req.abortSignal, AbortSignal.timeout(limits.requestTimeoutMs), limits.signal);
+      const res = await next(req);
+      if (res.status >= 400) {
+        const ms = res.headers.get('retry-after-ms') ?? res.headers.get('x-ms-retry-after-ms');
+        checkRetryAfter(ms ? String(Number(ms) / 1000) : res.headers.get('retry-after'), limits);
+      }
+      return res;
+    },
+  }, { afterPhase: 'Retry' });
+  // Each list page as the SDK receives it: a JSON object with a `value` list, and a `nextLink`
+  // that neither repeats nor goes on past the page cap; anything else fails the read.
+  const guards = new Map<string, PageGuard>();
+  client.pipeline.addPolicy({
+    name: 'microsegListPage',
+    sendRequest: async (req: any, next: any) => {
+      const res = await next(req);
+      if (req.method !== 'GET' || res.status !== 200) return res;
+      const key = new URL(req.url).pathname.toLowerCase();
+      let body: any;
+      try { body = JSON.parse(res.bodyAsText ?? ''); } catch { body = undefined; }
+      if (!body || typeof body !== 'object' || !Array.isArray(body.value) || !body.value.every((x: unknown) => x && typeof x === 'object')) {
+        throw new ReadLimitError('MalformedResponse', `the answer is not an ARM list (a JSON object with a "value" list)${(res.bodyAsText ?? '').trim() ? '' : ': the body is empty'}`);
+      }
+      if (body.nextLink !== undefined && body.nextLink !== null && typeof body.nextLink !== 'string') throw new ReadLimitError('MalformedResponse', 'the answer has a nextLink that is not a URL');
+      let guard = guards.get(key);
+      if (!guard) { guard = new PageGuard(limits.maxPages ?? DEFAULT_MAX_PAGES.azure); guards.set(key, guard); }
+      guard.remember(req.url);
+      guard.page(body.nextLink);
+      return res;
+    },
+  });
   if (isLoopbackHttp(endpoint)) {
     // Bearer tokens are only sent over TLS by the SDK; a loopback emulator speaks plain HTTP.
     client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
@@ -92,7 +132,9 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
       }
       return true;
     } catch (e) {
-      errors.push(`azure ${operation} (resource group ${rg}): ${describeError(e)}`);
+      const reason = e instanceof ReadLimitError ? describeError(e)
+        : (e as Error)?.name === 'AbortError' ? `${limits.signal?.aborted ? 'MicrosegDeadline' : 'MicrosegRequestTimeout'}: ${abortReason(limits, 'it')}` : describeError(e);
+      errors.push(`azure ${operation} (resource group ${rg}): ${reason}`);
       return false;
     }
   }
@@ -100,9 +142,9 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
   const asgs: { id?: string; name?: string; tags?: Record<string, string> }[] = [];
   const nics: any[] = [];
   await Promise.all([
-    all('networkSecurityGroups.list', () => client.networkSecurityGroups.list(rg), nsgs),
-    all('applicationSecurityGroups.list', () => client.applicationSecurityGroups.list(rg), asgs),
-    all('networkInterfaces.list', () => client.networkInterfaces.list(rg), nics),
+    all('networkSecurityGroups.list', () => client.networkSecurityGroups.list(rg, { abortSignal: limits.signal }), nsgs),
+    all('applicationSecurityGroups.list', () => client.applicationSecurityGroups.list(rg, { abortSignal: limits.signal }), asgs),
+    all('networkInterfaces.list', () => client.networkInterfaces.list(rg, { abortSignal: limits.signal }), nics),
   ]);
 
   const tagged = (tags?: Record<string, string>) => SEG_TAGS.some(k => tags?.[k] === options.segmentation);

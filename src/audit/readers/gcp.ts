@@ -10,6 +10,7 @@ import { LiveState } from '../findings';
 import { loadSdk } from '../sdk';
 import { describeError } from './aws';
 import { fromFirewall, GcpFirewall, networkName } from './gcp-convert';
+import { abortReason, anySignal, checkRetryAfter, DEFAULT_MAX_PAGES, PageGuard, ReadLimitError, ReadLimits, readLimits } from './limits';
 import { ReadProgress } from './progress';
 
 /** Options of the GCP reader. */
@@ -21,6 +22,8 @@ export interface GcpReaderOptions {
   /** An auth client with `fetch` and `getRequestHeaders` (default: MICROSEG_GCP_ACCESS_TOKEN, else ADC). */
   readonly authClient?: unknown;
   readonly progress?: ReadProgress;
+  /** Timeouts, Retry-After cap, page cap, deadline. */
+  readonly limits?: ReadLimits;
 }
 
 /** The largest page `firewalls.list` returns. */
@@ -46,12 +49,28 @@ export const GCP_SCOPE = 'https://www.googleapis.com/auth/compute.readonly';
  * so its retry settings never apply: retry rate limiting (429) and server errors (5xx) of GET
  * requests at the HTTP layer instead (exponential backoff).
  */
-export function withHttpRetries<T extends object>(auth: T, retries = 5): T {
+export function withHttpRetries<T extends object>(auth: T, retries = 5, limits: ReadLimits = readLimits({})): T {
   const inner = auth as unknown as { fetch(url: unknown, opts: Record<string, unknown>): Promise<unknown> };
   const wrapped = Object.create(auth);
   wrapped.fetch = (url: unknown, opts: Record<string, unknown> = {}) => inner.fetch.call(auth, url, {
     ...opts,
-    retryConfig: { retry: retries, retryDelay: 200, retryDelayMultiplier: 2, maxRetryDelay: 20_000, statusCodesToRetry: [[408, 408], [429, 429], [500, 599]], httpMethodsToRetry: ['GET'], noResponseRetries: 2 },
+    // per attempt (gaxios re-arms it on every retry), body included; the deadline stops it all
+    timeout: limits.requestTimeoutMs,
+    ...(limits.signal ? { signal: anySignal(opts.signal as AbortSignal | undefined, limits.signal) } : {}),
+    retryConfig: {
+      retry: retries, retryDelay: 200, retryDelayMultiplier: 2, maxRetryDelay: Math.min(20_000, limits.maxRetryAfterMs), statusCodesToRetry: [[408, 408], [429, 429], [500, 599]], httpMethodsToRetry: ['GET'], noResponseRetries: 2,
+      // a server asking to wait longer than the cap fails the call instead of being retried
+      retryBackoff: (err: { response?: { headers?: any } }, delay: number) => {
+        const h = err.response?.headers;
+        try {
+          checkRetryAfter(typeof h?.get === 'function' ? h.get('retry-after') : h?.['retry-after'], limits);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        if (limits.signal?.aborted) return Promise.reject(new ReadLimitError('MicrosegDeadline', abortReason(limits, 'it')));
+        return new Promise<void>(resolve => setTimeout(resolve, delay));
+      },
+    },
   });
   return wrapped;
 }
@@ -80,26 +99,36 @@ export async function readGcp(options: GcpReaderOptions): Promise<LiveState> {
   }
   const token = process.env.MICROSEG_GCP_ACCESS_TOKEN;
   const authClient = options.authClient ?? (token ? staticTokenClient(token) : undefined);
-  if (authClient) clientOptions.authClient = withHttpRetries(authClient as object);
-  else clientOptions.auth = withHttpRetries(new (gaxModule().GoogleAuth)({ scopes: [GCP_SCOPE] }));
+  const limits = options.limits ?? readLimits({});
+  if (authClient) clientOptions.authClient = withHttpRetries(authClient as object, 5, limits);
+  else clientOptions.auth = withHttpRetries(new (gaxModule().GoogleAuth)({ scopes: [GCP_SCOPE] }), 5, limits);
   const client = new compute.FirewallsClient(clientOptions);
 
   const errors: string[] = [];
   let pages = 0;
   let requests = 0;
   const firewalls: GcpFirewall[] = [];
+  const guard = new PageGuard(limits.maxPages ?? DEFAULT_MAX_PAGES.gcp);
   try {
     let request: Record<string, unknown> | null = { project: options.project, maxResults: GCP_PAGE_SIZE };
     while (request) {
+      if (limits.signal?.aborted) throw new ReadLimitError('MicrosegDeadline', abortReason(limits, 'it'));
       requests++;
-      const [items, next]: [GcpFirewall[] | null, Record<string, unknown> | null] = await client.list(request, { autoPaginate: false });
+      const [items, next, raw]: [GcpFirewall[] | null, Record<string, unknown> | null, { kind?: string | null } | undefined] = await client.list(request, { autoPaginate: false });
       pages++;
+      // a firewall list always says what it is; `items` is left out when the page is empty
+      if (!raw || raw.kind !== 'compute#firewallList') throw new ReadLimitError('MalformedResponse', 'the answer is not a compute#firewallList');
       firewalls.push(...(items ?? []));
       options.progress?.page('gcp', 'firewalls.list', (items ?? []).length);
-      request = next && next.pageToken ? next : null;
+      const token: string | undefined = next && typeof next.pageToken === 'string' && next.pageToken ? next.pageToken : undefined;
+      guard.page(token);
+      request = token ? next : null;
     }
   } catch (e) {
-    errors.push(`gcp firewalls.list (project ${options.project}): ${describeError(e)}`);
+    const reason = e instanceof ReadLimitError || /^(RetryAfterTooLong|MalformedResponse|PagingLoop|TooManyPages)$/.test(String((e as Error)?.name)) ? describeError(e)
+      : limits.signal?.aborted || /abort/i.test(String((e as Error)?.name) + String((e as Error)?.message))
+        ? `${limits.signal?.aborted ? 'MicrosegDeadline' : 'MicrosegRequestTimeout'}: ${abortReason(limits, 'it')}` : describeError(e);
+    errors.push(`gcp firewalls.list (project ${options.project}): ${reason}`);
   } finally {
     await client.close?.().catch(() => undefined);
   }

@@ -9,6 +9,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { CanonicalRule } from '../../../src/ir/canonical';
 import { Manifest } from '../../../src/ir/manifest';
+import { closeWithLifetime, Hostile, sendHostile } from './faults';
 
 export interface Ec2Group { groupId: string; groupName: string; vpcId: string; description?: string; tags: Record<string, string> }
 export interface Ec2Rule {
@@ -19,10 +20,11 @@ export interface Ec2AclEntry {
   ruleNumber: number; protocol: string; ruleAction: 'allow' | 'deny'; egress: boolean; cidrBlock?: string; ipv6CidrBlock?: string;
   icmp?: { type: number; code: number }; portRange?: { from: number; to: number };
 }
-export interface Ec2Acl { networkAclId: string; vpcId: string; tags: Record<string, string>; entries: Ec2AclEntry[] }
+export interface Ec2Acl { networkAclId: string; vpcId: string; tags: Record<string, string>; entries: Ec2AclEntry[]; associations?: string[] }
+export interface Ec2Subnet { subnetId: string; vpcId: string; cidrBlock: string; tags: Record<string, string> }
 export interface Ec2Eni { networkInterfaceId: string; groupIds: string[] }
 /** The whole state the server answers from (mutable: tests inject drift into it). */
-export interface Ec2State { securityGroups: Ec2Group[]; rules: Ec2Rule[]; networkAcls: Ec2Acl[]; networkInterfaces: Ec2Eni[] }
+export interface Ec2State { securityGroups: Ec2Group[]; rules: Ec2Rule[]; networkAcls: Ec2Acl[]; networkInterfaces: Ec2Eni[]; subnets?: Ec2Subnet[] }
 
 /** A recorded request. */
 export interface RecordedRequest { method: string; path: string; action: string; params: Record<string, string>; status: number; region?: string }
@@ -39,6 +41,12 @@ export interface Ec2ServerOptions {
   regions?: Record<string, Ec2State>;
   /** Tests: rules DescribeSecurityGroupRules lists (default all), to simulate an incomplete page. */
   rulesFilter?: (r: Ec2Rule) => boolean;
+  /** A hostile answer instead of the real one (garbage, hang, drip feed). */
+  hostile?: (req: { action: string; params: Record<string, string>; page: number; count: number }) => Hostile | undefined;
+  /** Replaces the continuation token of a real answer (token loops: the same token, or a new one every page). */
+  nextToken?: (req: { action: string; count: number }) => string | undefined;
+  /** Closes itself after this many milliseconds (default {@link SERVER_LIFETIME_MS}). */
+  lifetimeMs?: number;
 }
 
 export interface Ec2Server {
@@ -53,7 +61,7 @@ export interface Ec2Server {
 /** EC2's throttling error. */
 export const THROTTLE: Ec2Fault = { status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.' };
 
-const READ_ACTIONS = new Set(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'DescribeNetworkAcls', 'DescribeNetworkInterfaces']);
+const READ_ACTIONS = new Set(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'DescribeNetworkAcls', 'DescribeNetworkInterfaces', 'DescribeSubnets']);
 
 /** Starts the server on 127.0.0.1 with a random port. */
 export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions = {}): Promise<Ec2Server> {
@@ -87,13 +95,22 @@ export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions 
         if (pageSize !== undefined && (pageSize < 5 || pageSize > 1000)) {
           return send(400, errorXml('InvalidParameterValue', `Value (${pageSize}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`));
         }
-        const offset = params.NextToken ? Number(Buffer.from(params.NextToken, 'base64url').toString()) : 0;
+        const decoded = params.NextToken ? Number(Buffer.from(params.NextToken, 'base64url').toString()) : 0;
+        const offset = Number.isFinite(decoded) ? decoded : 0;
         const size = Math.min(pageSize ?? Number.MAX_SAFE_INTEGER, options.maxPage ?? 1000);
         const page = Math.floor(offset / Math.max(size, 1)) + 1;
         const fault = options.fault?.({ action, params, page, count });
         if (fault) return send(fault.status, errorXml(fault.code, fault.message));
+        const hostile = options.hostile?.({ action, params, page, count });
+        if (hostile) {
+          requests.push({ method: req.method ?? '', path: url.pathname, action, params, status: 'status' in hostile ? hostile.status ?? 200 : 200, region });
+          return sendHostile(res, hostile);
+        }
         const filters = parseFilters(params);
-        send(200, respond((region && options.regions?.[region]) || state, action, filters, offset, size, options.rulesFilter));
+        let xml = respond((region && options.regions?.[region]) || state, action, filters, offset, size, options.rulesFilter);
+        const token = options.nextToken?.({ action, count });
+        if (token !== undefined) xml = xml.replace(/<nextToken>[^<]*<\/nextToken>/, '').replace(`</${action}Response>`, `<nextToken>${token}</nextToken></${action}Response>`);
+        send(200, xml);
       } catch (e) {
         send(400, errorXml('InvalidParameterValue', (e as Error).message));
       }
@@ -106,7 +123,7 @@ export async function startEc2Server(state: Ec2State, options: Ec2ServerOptions 
     requests,
     get busyMs() { return busyMs; },
     state,
-    close: () => new Promise<void>(resolve => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+    close: closeWithLifetime(server, options.lifetimeMs),
   };
 }
 
@@ -176,6 +193,11 @@ function respond(state: Ec2State, action: string, filters: Map<string, string[]>
       const { slice, next } = pageOf(acls);
       return wrap(nest('networkAclSet', slice.map(a => item(aclXml(a))).join('')), next);
     }
+    case 'DescribeSubnets': {
+      checkFilters(filters, ['vpc-id', 'subnet-id']);
+      const { slice, next } = pageOf((state.subnets ?? []).filter(x => tagsMatch(x.tags, filters)));
+      return wrap(nest('subnetSet', slice.map(x => item(el('subnetId', x.subnetId) + el('vpcId', x.vpcId) + el('cidrBlock', x.cidrBlock) + tagSet(x.tags))).join('')), next);
+    }
     case 'DescribeNetworkInterfaces': {
       checkFilters(filters, ['group-id', 'vpc-id']);
       const enis = state.networkInterfaces.filter(e => !groupIds || e.groupIds.some(g => groupIds.has(g)));
@@ -235,7 +257,9 @@ function aclXml(a: Ec2Acl): string {
       el('cidrBlock', e.cidrBlock) + el('ipv6CidrBlock', e.ipv6CidrBlock) +
       (e.icmp ? nest('icmpTypeCode', el('code', e.icmp.code) + el('type', e.icmp.type)) : '') +
       (e.portRange ? nest('portRange', el('from', e.portRange.from) + el('to', e.portRange.to)) : ''),
-    )).join('')) + nest('associationSet', '') + tagSet(a.tags);
+    )).join('')) + nest('associationSet', (a.associations ?? []).map(sub => item(
+      el('networkAclAssociationId', fakeId('aclassoc', `${a.networkAclId}/${sub}`)) + el('networkAclId', a.networkAclId) + el('subnetId', sub),
+    )).join('')) + tagSet(a.tags);
 }
 
 function errorXml(code: string, message: string): string {
@@ -324,8 +348,22 @@ export function ec2StateFromManifest(manifest: Manifest, vpcId = 'vpc-0a1b2c3d4e
       if (list) list.push(e); else entries.set(zone, [e]);
     }
   }
+  // the zones' subnets as the manifest records them (concrete ids, or CloudFormation logical ids)
+  const subnets: Ec2Subnet[] = [];
+  const subnetsOf = (zone: string): string[] => {
+    const fields = section.containers?.[`nacl:${zone}`] ?? {};
+    const split = (v: unknown) => typeof v === 'string' ? v.split(',').filter(Boolean) : [];
+    const ids = split(fields.subnetIds);
+    const stacks = split(fields.subnetStackNames);
+    split(fields.subnetLogicalIds).forEach((logicalId, i) => {
+      const subnetId = fakeId('subnet', `${stacks[i] ?? section.settings.stackName}/${logicalId}`);
+      subnets.push({ subnetId, vpcId, cidrBlock: '10.0.0.0/24', tags: { 'aws:cloudformation:stack-name': stacks[i] ?? section.settings.stackName, 'aws:cloudformation:logical-id': logicalId } });
+      ids.push(subnetId);
+    });
+    return ids;
+  };
   const networkAcls: Ec2Acl[] = [...aclZones].sort().map(zone => ({
-    networkAclId: fakeId('acl', `${seg}/${zone}`), vpcId,
+    networkAclId: fakeId('acl', `${seg}/${zone}`), vpcId, associations: subnetsOf(zone),
     tags: { 'microseg:segmentation': seg, 'microseg:zone': zone, ...recordedTags(`nacl:${zone}`) },
     entries: [
       ...(entries.get(zone) ?? []),
@@ -343,7 +381,7 @@ export function ec2StateFromManifest(manifest: Manifest, vpcId = 'vpc-0a1b2c3d4e
     const names = [...new Set([...own, ...zoneGroups])];
     if (names.length) networkInterfaces.push({ networkInterfaceId: fakeId('eni', `${seg}/${w}`), groupIds: names.map(groupId) });
   }
-  return { securityGroups, rules, networkAcls, networkInterfaces };
+  return { securityGroups, rules, networkAcls, networkInterfaces, subnets };
 }
 
 /** The fewest pages the reader can need for a state (pages of 1000; group-id filters of 200 values). */
@@ -351,6 +389,10 @@ export function minimumEc2Pages(state: Ec2State): number {
   const pages = (n: number) => Math.max(1, Math.ceil(n / 1000));
   const ids = state.securityGroups.map(g => g.groupId).sort();
   let total = pages(state.securityGroups.length) + pages(state.networkAcls.length);
+  // one DescribeSubnets call per stack whose subnets the manifest names by logical id
+  const byStack = new Map<string, number>();
+  for (const x of state.subnets ?? []) byStack.set(x.tags['aws:cloudformation:stack-name'], (byStack.get(x.tags['aws:cloudformation:stack-name']) ?? 0) + 1);
+  for (const n of byStack.values()) total += pages(n);
   for (let i = 0; i < ids.length; i += 200) {
     const chunk = new Set(ids.slice(i, i + 200));
     total += pages(state.rules.filter(r => chunk.has(r.groupId)).length);

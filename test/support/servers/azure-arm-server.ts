@@ -7,6 +7,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { CanonicalRule } from '../../../src/ir/canonical';
 import { Manifest } from '../../../src/ir/manifest';
+import { closeWithLifetime, Hostile, sendHostile } from './faults';
 
 export interface ArmState {
   subscriptionId: string;
@@ -22,6 +23,12 @@ export interface ArmServerOptions {
   /** Items per page (default 50). */
   pageSize?: number;
   fault?: (req: { kind: string; page: number; count: number }) => ArmFault | undefined;
+  /** A hostile answer instead of the real one (garbage, hang, drip feed). */
+  hostile?: (req: { kind: string; page: number; count: number }) => Hostile | undefined;
+  /** Replaces the nextLink of a real answer (`url` is the request's own URL: a self-pointing link). */
+  nextLink?: (req: { kind: string; count: number; url: string }) => string | undefined;
+  /** Closes itself after this many milliseconds (default {@link SERVER_LIFETIME_MS}). */
+  lifetimeMs?: number;
 }
 export interface ArmServer { url: string; requests: ArmRequest[]; state: ArmState; close(): Promise<void> }
 
@@ -49,19 +56,25 @@ export async function startArmServer(state: ArmState, options: ArmServerOptions 
       const count = (counts.get(kind) ?? 0) + 1;
       counts.set(kind, count);
       const size = options.pageSize ?? 50;
-      const offset = Number(query.$skiptoken ?? '0');
+      const offset = Number(query.$skiptoken ?? '0') || 0;
       const page = Math.floor(offset / size) + 1;
       const fault = options.fault?.({ kind, page, count });
       if (fault) return send(fault.status, { error: { code: fault.code, message: fault.message } }, fault.headers);
+      const hostile = options.hostile?.({ kind, page, count });
+      if (hostile) {
+        requests.push({ method: req.method ?? '', path: url.pathname, query, status: 'status' in hostile ? hostile.status ?? 200 : 200, authorization: req.headers.authorization });
+        return sendHostile(res, hostile);
+      }
       const items = state[kind];
       const value = items.slice(offset, offset + size);
-      const next = offset + size < items.length ? `${base}${url.pathname}?api-version=${query['api-version']}&$skiptoken=${offset + size}` : undefined;
+      const next = options.nextLink?.({ kind, count, url: `${base}${req.url}` })
+        ?? (offset + size < items.length ? `${base}${url.pathname}?api-version=${query['api-version']}&$skiptoken=${offset + size}` : undefined);
       send(200, { value, ...(next ? { nextLink: next } : {}) });
     });
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url: base, requests, state, close: () => new Promise<void>(resolve => { server.closeAllConnections?.(); server.close(() => resolve()); }) };
+  return { url: base, requests, state, close: closeWithLifetime(server, options.lifetimeMs) };
 }
 
 /** The ARM id of a resource in the state's resource group. */

@@ -7,6 +7,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { CanonicalRule } from '../../../src/ir/canonical';
 import { Manifest } from '../../../src/ir/manifest';
+import { closeWithLifetime, Hostile, sendHostile } from './faults';
 
 export interface GcpState { project: string; firewalls: any[] }
 export interface GcpRequest { method: string; path: string; query: Record<string, string>; status: number; authorization?: string }
@@ -15,6 +16,12 @@ export interface GcpServerOptions {
   /** Largest page (default 500, the API maximum). */
   maxPage?: number;
   fault?: (req: { page: number; count: number }) => GcpFault | undefined;
+  /** A hostile answer instead of the real one (garbage, hang, drip feed). */
+  hostile?: (req: { page: number; count: number }) => Hostile | undefined;
+  /** Replaces the nextPageToken of a real answer (a repeated token). */
+  pageToken?: (req: { count: number }) => string | undefined;
+  /** Closes itself after this many milliseconds (default {@link SERVER_LIFETIME_MS}). */
+  lifetimeMs?: number;
 }
 export interface GcpServer { url: string; requests: GcpRequest[]; state: GcpState; close(): Promise<void> }
 
@@ -38,12 +45,17 @@ export async function startGcpServer(state: GcpState, options: GcpServerOptions 
       count++;
       const size = Math.min(Number(query.maxResults ?? 500), options.maxPage ?? 500);
       if (!(size >= 0 && size <= 500)) return error(400, 'Invalid value for field maxResults: must be between 0 and 500');
-      const offset = query.pageToken ? Number(Buffer.from(query.pageToken, 'base64url').toString()) : 0;
+      const offset = (query.pageToken ? Number(Buffer.from(query.pageToken, 'base64url').toString()) : 0) || 0;
       const page = Math.floor(offset / Math.max(size, 1)) + 1;
       const fault = options.fault?.({ page, count });
       if (fault) return error(fault.status, fault.message, fault.reason);
+      const hostile = options.hostile?.({ page, count });
+      if (hostile) {
+        requests.push({ method: req.method ?? '', path: url.pathname, query, status: 'status' in hostile ? hostile.status ?? 200 : 200, authorization: req.headers.authorization });
+        return sendHostile(res, hostile);
+      }
       const items = state.firewalls.slice(offset, offset + size);
-      const next = offset + size < state.firewalls.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
+      const next = options.pageToken?.({ count }) ?? (offset + size < state.firewalls.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined);
       send(200, {
         kind: 'compute#firewallList', id: `projects/${state.project}/global/firewalls`, items,
         ...(next ? { nextPageToken: next } : {}), selfLink: `https://www.googleapis.com/compute/v1/projects/${state.project}/global/firewalls`,
@@ -52,7 +64,7 @@ export async function startGcpServer(state: GcpState, options: GcpServerOptions 
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, requests, state, close: () => new Promise<void>(resolve => { server.closeAllConnections?.(); server.close(() => resolve()); }) };
+  return { url, requests, state, close: closeWithLifetime(server, options.lifetimeMs) };
 }
 
 /** Firewall resources for canonical rules: one per rule name, sides and ports collected. */
