@@ -11,19 +11,38 @@
  */
 import * as fs from 'fs';
 import { MicrosegError, MicrosegProblem } from '../model/errors';
+import { requireRegularFile } from './files';
 import { Acceptance, AcceptedFinding, Finding } from './findings';
 
+/** Default longest acceptance, in days from now. */
+export const DEFAULT_MAX_ACCEPT_DAYS = 365;
+
+/** How far acceptances may reach. */
+export interface AcceptancePolicy {
+  /** Today (default: now). */
+  readonly now?: Date;
+  /** Longest acceptance in days from now (default {@link DEFAULT_MAX_ACCEPT_DAYS}). */
+  readonly maxAcceptDays?: number;
+}
+
+/**
+ * A key pattern with `*` must name the kind and the container type literally before its first
+ * wildcard (`unexpected sg:legacy|*`, `unmanaged sg-id:sg-0abc* on *`): `*` alone, or `* sg:…`,
+ * would accept drift nobody looked at.
+ */
+const WILDCARD_PREFIX = /^(unexpected|missing|modified|unmanaged) [a-z-]+:/;
+
 /** Parses one `--accept` value or ignore-file line. */
-export function parseAcceptance(text: string, source: string): Acceptance | MicrosegProblem {
+export function parseAcceptance(text: string, source: string, policy: AcceptancePolicy = {}): Acceptance | MicrosegProblem {
   const parts = text.split(';').map(p => p.trim());
   if (parts.length < 3 || !parts[0] || !parts[2]) {
     return { code: 'InvalidProp', path: source, value: text, message: 'is not an acceptance: expected "<fingerprint or key pattern> ; <expires YYYY-MM-DD> ; <reason>".', hint: 'Example: "3fa2c1d09b7e4411 ; 2026-12-31 ; break-glass access, INC-1234".' };
   }
   const [selector, expires, ...reason] = parts;
-  return checked({ selector, expires, reason: reason.join('; '), source }, text);
+  return checked({ selector, expires, reason: reason.join('; '), source }, text, policy);
 }
 
-function checked(a: Acceptance, raw: unknown): Acceptance | MicrosegProblem {
+function checked(a: Acceptance, raw: unknown, policy: AcceptancePolicy): Acceptance | MicrosegProblem {
   if (typeof a.selector !== 'string' || a.selector.trim() === '') {
     return { code: 'InvalidProp', path: a.source, value: raw, message: 'has no finding selector.', hint: 'Use the fingerprint a report prints, or a key pattern such as "unexpected sg:web|ingress|*".' };
   }
@@ -33,11 +52,29 @@ function checked(a: Acceptance, raw: unknown): Acceptance | MicrosegProblem {
   if (typeof a.expires !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(a.expires) || isNaN(Date.parse(`${a.expires}T00:00:00Z`))) {
     return { code: 'InvalidDate', path: a.source, value: a.expires, message: 'is not an expiry date (YYYY-MM-DD): every accepted drift expires.', hint: 'Example: 2026-12-31.' };
   }
-  return { selector: a.selector.trim(), reason: a.reason.trim(), expires: a.expires, source: a.source };
+  const selector = a.selector.trim();
+  if (selector.includes('*') && !WILDCARD_PREFIX.test(selector.slice(0, selector.indexOf('*')))) {
+    return {
+      code: 'InvalidProp', path: a.source, value: selector,
+      message: 'is a wildcard pattern that does not name the kind and the container type before its first "*": it could accept drift nobody looked at.',
+      hint: 'Use a fingerprint, or a pattern such as "unexpected sg:legacy|*" or "unmanaged sg-id:sg-0abc* on *".',
+    };
+  }
+  const maxDays = policy.maxAcceptDays ?? DEFAULT_MAX_ACCEPT_DAYS;
+  const now = policy.now ?? new Date();
+  const horizon = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + maxDays));
+  if (Date.parse(`${a.expires}T00:00:00Z`) > horizon.getTime()) {
+    return {
+      code: 'InvalidDate', path: a.source, value: a.expires,
+      message: `is more than ${maxDays} days ahead (latest: ${horizon.toISOString().slice(0, 10)}): accepted drift must be looked at again.`,
+      hint: 'Choose an earlier expiry, or raise the horizon with --max-accept-days (maxAcceptDays).',
+    };
+  }
+  return { selector, reason: a.reason.trim(), expires: a.expires, source: a.source };
 }
 
 /** Parses the text of an ignore file (JSON or line format). Throws `MicrosegError` listing every bad entry. */
-export function parseIgnoreFile(text: string, file: string): Acceptance[] {
+export function parseIgnoreFile(text: string, file: string, policy: AcceptancePolicy = {}): Acceptance[] {
   const problems: MicrosegProblem[] = [];
   const out: Acceptance[] = [];
   const trimmed = text.trim();
@@ -51,14 +88,14 @@ export function parseIgnoreFile(text: string, file: string): Acceptance[] {
       throw new MicrosegError({ code: 'InvalidProp', path: file, message: 'has no "accept" list.', hint: '{ "accept": [ { "finding": "...", "expires": "2026-12-31", "reason": "..." } ] }' });
     }
     list.forEach((e: Record<string, unknown>, i: number) => {
-      const r = checked({ selector: String(e?.finding ?? e?.selector ?? ''), expires: e?.expires as string, reason: e?.reason as string, source: `${file}#accept[${i}]` }, e);
+      const r = checked({ selector: String(e?.finding ?? e?.selector ?? ''), expires: e?.expires as string, reason: e?.reason as string, source: `${file}#accept[${i}]` }, e, policy);
       if ('code' in r) problems.push(r); else out.push(r);
     });
   } else {
     text.split(/\r?\n/).forEach((line, i) => {
       const content = line.trim();
       if (!content || content.startsWith('#')) return;
-      const r = parseAcceptance(content, `${file}:${i + 1}`);
+      const r = parseAcceptance(content, `${file}:${i + 1}`, policy);
       if ('code' in r) problems.push(r); else out.push(r);
     });
   }
@@ -67,12 +104,13 @@ export function parseIgnoreFile(text: string, file: string): Acceptance[] {
 }
 
 /** Reads an ignore file. */
-export function readIgnoreFile(file: string): Acceptance[] {
+export function readIgnoreFile(file: string, policy: AcceptancePolicy = {}): Acceptance[] {
+  requireRegularFile(file, 'accepted drift');
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
     throw new MicrosegError({ code: 'InvalidProp', path: file, message: `cannot be read: ${(e as Error).message}` });
   }
-  return parseIgnoreFile(text, file);
+  return parseIgnoreFile(text, file, policy);
 }
 
 /** True when the acceptance is past its expiry (it applies through the whole expiry day, UTC). */
@@ -91,8 +129,18 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * True when the acceptance may accept the finding: a critical finding only by its fingerprint or
+ * exact key, unless wildcards are allowed for critical findings.
+ */
+export function acceptable(a: Acceptance, f: Finding, criticalWildcards = false): boolean {
+  if (a.selector === f.key) return true;
+  if (!selectorMatches(a.selector, f)) return false;
+  return criticalWildcards || f.severity !== 'critical' || !a.selector.includes('*');
+}
+
 /** Splits findings into those still counting and those accepted; reports expired and unused acceptances. */
-export function applyAcceptances(findings: Finding[], acceptances: Acceptance[], now: Date): {
+export function applyAcceptances(findings: Finding[], acceptances: Acceptance[], now: Date, criticalWildcards = false): {
   findings: Finding[]; accepted: AcceptedFinding[]; expired: Acceptance[]; unused: Acceptance[];
 } {
   const active = acceptances.filter(a => !isExpired(a, now));
@@ -101,7 +149,7 @@ export function applyAcceptances(findings: Finding[], acceptances: Acceptance[],
   const kept: Finding[] = [];
   const accepted: AcceptedFinding[] = [];
   for (const f of findings) {
-    const a = active.find(x => selectorMatches(x.selector, f));
+    const a = active.find(x => acceptable(x, f, criticalWildcards));
     if (a) { used.add(a); accepted.push({ finding: f, reason: a.reason, expires: a.expires, selector: a.selector }); } else kept.push(f);
   }
   return { findings: kept, accepted, expired, unused: active.filter(a => !used.has(a)) };

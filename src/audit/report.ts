@@ -41,7 +41,8 @@ export function render(outcome: AuditOutcome, format: FormatText, options: Rende
 export function verdict(o: AuditOutcome): string {
   if (!o.complete) return `AUDIT INCOMPLETE: ${o.errors.length} read error(s); drift cannot be ruled out (exit 2).`;
   if (o.findings.length === 0) return `No drift: ${o.liveRules} live rule(s) match the ${o.expectedRules} declared${o.accepted.length ? ` (${o.accepted.length} accepted finding(s))` : ''}.`;
-  return `DRIFT: ${o.findings.length} finding(s) (${countBy(o.findings, f => f.severity, ['critical', 'high', 'medium', 'low'])}).`;
+  const counts = `${o.findings.length} finding(s) (${countBy(o.findings, f => f.severity, ['critical', 'high', 'medium', 'low'])})`;
+  return o.exitCode === 0 ? `Drift below the --fail-on severity: ${counts}; exit 0.` : `DRIFT: ${counts}.`;
 }
 
 function countBy<T>(items: T[], key: (t: T) => string, order: string[]): string {

@@ -9,7 +9,8 @@ import { Cloud } from '../ir/canonical';
 import { Manifest, MANIFEST_SCHEMA_VERSION, ManifestCloudSection } from '../ir/manifest';
 import { MicrosegError } from '../model/errors';
 import { computeDrift } from './drift';
-import { Acceptance, AuditOutcome, LiveState } from './findings';
+import { requireRegularFile } from './files';
+import { Acceptance, AuditOutcome, LiveState, SEVERITY_RANK } from './findings';
 import { applyAcceptances, parseAcceptance, readIgnoreFile } from './ignore';
 import { NaclSubnets, readAws } from './readers/aws';
 import { DEFAULT_TIMEOUT_SECONDS, readLimits, ReadLimits } from './readers/limits';
@@ -40,8 +41,12 @@ export function resolveManifestFile(file: string): string {
   try { stat = fs.statSync(file); } catch (e) {
     throw new MicrosegError({ code: 'ManifestInvalid', path: file, message: `cannot be read: ${(e as Error).message}`, hint: 'Pass the <segmentation>.microseg.json file written at synth (in cdk.out/ or cdktf.out/, or the folder given to the *.tf.json writers).' });
   }
-  if (!stat.isDirectory()) return file;
+  if (!stat.isDirectory()) {
+    requireRegularFile(file, 'the manifest', 'NotAFile');
+    return file;
+  }
   const found = fs.readdirSync(file).filter(f => f.endsWith('.microseg.json')).sort();
+  if (found.length === 1) requireRegularFile(path.join(file, found[0]), 'the manifest', 'NotAFile');
   if (found.length !== 1) {
     throw new MicrosegError({ code: 'ManifestInvalid', path: file, value: found, message: found.length ? 'holds several manifests.' : 'holds no *.microseg.json manifest.', hint: 'Pass the manifest file itself.' });
   }
@@ -120,8 +125,22 @@ export async function readLive(manifest: Manifest, file: string, options: RunOpt
   const prefixed = (p: string) => new Set([
     ...Object.keys(section.containers ?? {}), ...section.expected.flatMap(r => [r.container, r.peer, r.target ?? '']),
   ].filter(c => c.startsWith(p)).map(c => c.slice(p.length)));
+  const containerNames = [...Object.keys(section.containers ?? {}), ...section.expected.map(r => r.container)];
+  const asgNames = new Set([...prefixed('asg:'), ...Object.values(section.identities ?? {}).map(i => i.asgName).filter((x): x is string => !!x)]);
+  const subnetOf: Record<string, string> = {};
+  for (const [c, fields] of Object.entries(section.containers ?? {})) {
+    if (c.startsWith('nsg:') && typeof fields?.subnetId === 'string' && fields.subnetId.startsWith('/subscriptions/')) subnetOf[c.slice(4)] = fields.subnetId;
+  }
   if (options.fromFiles && options.fromFiles.length) {
-    return readFromFiles(options.fromFiles, { cloud, segmentation: seg, nsgNames: prefixed('nsg:'), network: options.network ?? (cloud === 'gcp' ? gcpNetwork(section) : undefined) });
+    return readFromFiles(options.fromFiles, {
+      cloud, segmentation: seg, nsgNames: prefixed('nsg:'), asgNames, subnetOf,
+      network: options.network ?? (cloud === 'gcp' ? gcpNetwork(section) : undefined),
+      naclSubnets: cloud === 'aws' ? naclSubnetsOf(section) : undefined,
+      declares: {
+        groups: containerNames.some(c => c.startsWith('sg:')), acls: containerNames.some(c => c.startsWith('nacl:')),
+        nsgs: containerNames.some(c => c.startsWith('nsg:')), asgs: asgNames.size > 0, firewalls: cloud === 'gcp',
+      },
+    });
   }
   if (cloud === 'aws') {
     const regions = options.regions?.length ? options.regions
@@ -129,11 +148,6 @@ export async function readLive(manifest: Manifest, file: string, options: RunOpt
     return readAws({ segmentation: seg, regions, progress: options.progress, clientConfig: options.awsClientConfig, maxAttempts: options.awsMaxAttempts, limits, naclSubnets: naclSubnetsOf(section) });
   }
   if (cloud === 'azure') {
-    const asgNames = new Set([...prefixed('asg:'), ...Object.values(section.identities ?? {}).map(i => i.asgName).filter((x): x is string => !!x)]);
-    const subnetOf: Record<string, string> = {};
-    for (const [c, fields] of Object.entries(section.containers ?? {})) {
-      if (c.startsWith('nsg:') && typeof fields?.subnetId === 'string' && fields.subnetId.startsWith('/subscriptions/')) subnetOf[c.slice(4)] = fields.subnetId;
-    }
     return readAzure({
       segmentation: seg, subnetOf,
       subscriptionId: options.subscriptionId ?? setting(section, 'subscriptionId', 'subscription') ?? process.env.AZURE_SUBSCRIPTION_ID ?? missingSetting(file, 'Azure subscription', '--subscription <id>'),
@@ -177,13 +191,19 @@ async function readWithDeadline(manifest: Manifest, file: string, options: RunOp
   }
 }
 
+/** `.microsegignore` in the working directory, when present. */
+export function defaultIgnoreFile(): string | undefined {
+  return fs.existsSync('.microsegignore') ? '.microsegignore' : undefined;
+}
+
 /** Loads the acceptances of the ignore file and the command line. */
 export function loadAcceptances(options: RunOptions): Acceptance[] {
   const out: Acceptance[] = [];
-  const file = options.ignoreFile ?? (fs.existsSync('.microsegignore') ? '.microsegignore' : undefined);
-  if (file) out.push(...readIgnoreFile(file));
+  const file = options.ignoreFile ?? defaultIgnoreFile();
+  const policy = { now: options.now, maxAcceptDays: options.maxAcceptDays };
+  if (file) out.push(...readIgnoreFile(file, policy));
   for (const a of options.accept ?? []) {
-    const r = parseAcceptance(a, '--accept');
+    const r = parseAcceptance(a, '--accept', policy);
     if ('code' in r) throw new MicrosegError(r);
     out.push(r);
   }
@@ -198,6 +218,7 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const started = Date.now();
   const file = resolveManifestFile(options.manifestFile);
   const manifest = loadManifest(file, options.cloud);
+  for (const f of options.fromFiles ?? []) requireRegularFile(f, 'saved CLI outputs');
   const acceptances = loadAcceptances(options);
   const live = await readWithDeadline(manifest, file, options);
   const section = manifest.clouds[options.cloud]!;
@@ -205,7 +226,7 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const all = live.regions && live.regions.length > 1
     ? live.regions.flatMap(r => computeDrift(section.expected, r.rules, r.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true, region: r.region }, r.detached))
     : computeDrift(section.expected, live.rules, live.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true }, live.detached);
-  const applied = applyAcceptances(all, acceptances, options.now ?? new Date());
+  const applied = applyAcceptances(all, acceptances, options.now ?? new Date(), options.acceptCriticalWildcards === true);
   const complete = live.errors.length === 0;
   return {
     segmentation: manifest.segmentation.name,
@@ -224,6 +245,6 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
     requests: live.requests,
     pages: live.pages,
     durationMs: Date.now() - started,
-    exitCode: !complete ? 2 : applied.findings.length > 0 ? 1 : 0,
+    exitCode: !complete ? 2 : applied.findings.some(f => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[options.failOn ?? 'low']) ? 1 : 0,
   };
 }

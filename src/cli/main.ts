@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 /** Exit codes. */
 export const EXIT = { OK: 0, DRIFT: 1, INCOMPLETE: 2 } as const;
@@ -26,6 +26,20 @@ function packageVersion(): string {
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map(s => s.trim()).filter(Boolean)];
 const repeat = (value: string, previous: string[] = []) => [...previous, value];
+const secondsArg = (value: string) => {
+  const n = Number(value);
+  if (!(n > 0 && n <= 86_400)) throw new InvalidArgumentError('expected seconds, a number above 0 (fractions allowed) and at most 86400.');
+  return n;
+};
+const countArg = (value: string) => {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 1_000_000)) throw new InvalidArgumentError('expected a whole number from 1 to 1000000.');
+  return n;
+};
+const severityArg = (value: string) => {
+  if (!['critical', 'high', 'medium', 'low'].includes(value)) throw new InvalidArgumentError('expected critical, high, medium or low.');
+  return value;
+};
 
 /** Output streams (tests pass their own). */
 export interface CliIo {
@@ -63,6 +77,13 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .option('--network <name>', 'GCP network (default: the manifest\'s)')
     .option('--ignore-file <file>', 'accepted drift (default: .microsegignore when present)')
     .option('--accept <entry>', 'accept drift: "<fingerprint or key pattern> ; <YYYY-MM-DD> ; <reason>"; repeatable', repeat)
+    .option('--fail-on <severity>', 'least severe finding that fails the audit (exit 1): critical, high, medium or low (default low: every finding)', severityArg)
+    .option('--request-timeout <seconds>', 'per-request timeout: one HTTP attempt, body included (default 60)', secondsArg)
+    .option('--timeout <seconds>', 'overall deadline of the reads; what is not read by then makes the audit incomplete (default 900)', secondsArg)
+    .option('--max-retry-after <seconds>', 'longest Retry-After honoured; a server asking for more fails the call (default 30)', secondsArg)
+    .option('--max-pages <n>', 'most pages one listing may return (default: AWS 200, Azure 100, GCP 100)', countArg)
+    .option('--max-accept-days <days>', 'longest an acceptance may run from today (default 365)', countArg)
+    .option('--accept-critical-wildcards', 'let key patterns with * accept critical findings (default: only fingerprints and exact keys can)')
     .option('--no-progress', 'no progress indicator on stderr')
     .action(async (opts: Record<string, any>) => {
       code = await audit(opts, io);
@@ -84,17 +105,32 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
 async function audit(opts: Record<string, any>, io: CliIo): Promise<number> {
   // Loaded here, not at start-up: `microseg --help` loads no audit code and no SDK.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runAudit } = require('../audit/run') as typeof import('../audit/run');
+  const { runAudit, resolveManifestFile, defaultIgnoreFile } = require('../audit/run') as typeof import('../audit/run');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { render, verdict } = require('../audit/report') as typeof import('../audit/report');
-  const progress = opts.progress !== false && io.stderr.isTTY ? startProgress(io) : undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkOutput, writeAtomically } = require('../audit/files') as typeof import('../audit/files');
+  const toFile = typeof opts.output === 'string';
   let outcome;
+  const progress = opts.progress !== false && io.stderr.isTTY ? startProgress(io) : undefined;
   try {
+    if (toFile) {
+      // before anything is read: the report may never overwrite an input
+      const ignore = opts.ignoreFile ?? defaultIgnoreFile();
+      checkOutput(opts.output, [
+        { file: resolveManifestFile(opts.manifest), what: 'manifest' },
+        ...(opts.fromFile ?? []).map((f: string) => ({ file: f, what: '--from-file input' })),
+        ...(ignore ? [{ file: ignore, what: 'ignore file' }] : []),
+      ]);
+    }
     outcome = await runAudit({
       manifestFile: opts.manifest, cloud: opts.cloud, regions: opts.region, fromFiles: opts.fromFile,
       azureEndpoint: opts.azureEndpoint, gcpEndpoint: opts.gcpEndpoint, subscriptionId: opts.subscription,
       resourceGroup: opts.resourceGroup, project: opts.project, network: opts.network,
       ignoreFile: opts.ignoreFile, accept: opts.accept, progress: progress?.progress,
+      failOn: opts.failOn, requestTimeoutSeconds: opts.requestTimeout, timeoutSeconds: opts.timeout,
+      maxRetryAfterSeconds: opts.maxRetryAfter, maxPages: opts.maxPages, maxAcceptDays: opts.maxAcceptDays,
+      acceptCriticalWildcards: opts.acceptCriticalWildcards === true,
     });
   } catch (e) {
     progress?.stop();
@@ -102,13 +138,11 @@ async function audit(opts: Record<string, any>, io: CliIo): Promise<number> {
     return EXIT.INCOMPLETE;
   }
   progress?.stop();
-  const toFile = typeof opts.output === 'string';
   const color = !toFile && opts.format === 'table' && !!io.stdout.isTTY && !io.env.NO_COLOR;
   const report = render(outcome, opts.format, { color, version: packageVersion() });
   if (toFile) {
     try {
-      fs.mkdirSync(path.dirname(path.resolve(opts.output)), { recursive: true });
-      fs.writeFileSync(opts.output, report);
+      writeAtomically(opts.output, report);
     } catch (e) {
       io.stderr.write(`error: cannot write ${opts.output}: ${(e as Error).message}\n`);
       return EXIT.INCOMPLETE;
@@ -144,5 +178,10 @@ function startProgress(io: CliIo): { progress: { page(cloud: string, operation: 
 }
 
 if (require.main === module) {
-  void main().then(code => { process.exitCode = code; });
+  void main().then(code => {
+    process.exitCode = code;
+    // The reads stop at their deadline; should a library still hold a socket or a timer, the
+    // exit code is not held back by it.
+    setTimeout(() => process.exit(code), 2000).unref();
+  });
 }

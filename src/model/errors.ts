@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   // AWS backend: addresses and membership checked against the network (docs/aws.md)
   'RangeOutsideNetwork', 'OverlappingRanges', 'OutsideZone', 'UnresolvedRange', 'IncompleteMembership',
   'UnmodelledConnection',
+  // audit: a report would overwrite an input, or an input is not a regular file (docs/audit.md)
+  'UnsafeOutput', 'NotAFile',
 ] as const;
 
 export type ErrorCode = typeof ERROR_CODES[number];

@@ -166,7 +166,8 @@ describe.concurrent('microseg CLI', () => {
     const dir = tmpDir();
     const ignore = path.join(dir, '.microsegignore');
     const key = 'unexpected sg:db|ingress|allow|tcp|22|cidr:0.0.0.0/0|*|';
-    fs.writeFileSync(ignore, `# known\n${fingerprint('aws', key)} ; 2999-12-31 ; tolerated in this test\n`);
+    const soon = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    fs.writeFileSync(ignore, `# known\n${fingerprint('aws', key)} ; ${soon} ; tolerated in this test\n`);
     const r = await cli(['audit', '-m', manifestFile, '-c', 'aws', '--ignore-file', ignore], awsEnv);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/No drift: .*\(1 accepted finding\(s\)\)/);

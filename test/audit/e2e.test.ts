@@ -77,6 +77,30 @@ describe('AWS: the aws-three-tier example\'s CDK manifest against a local EC2 en
     expect(out.findings[3]).toMatchObject({ expected: { ports: '8080', peer: 'sg:frontend' }, live: { ports: '8080-8081' } });
     for (const r of server.requests) expect(r.action).toMatch(READ_ACTIONS);
   });
+
+  it('NACL associations: a zone subnet taken off its NACL is missing, a foreign subnet on it unexpected, an unknown subnet exit 2', async () => {
+    const state = ec2StateFromManifest(manifest);
+    expect(state.subnets!.length).toBe(6); // found live by their CloudFormation tags
+    const db = state.networkAcls.find(a => a.tags['microseg:zone'] === 'db')!;
+    const web = state.networkAcls.find(a => a.tags['microseg:zone'] === 'web')!;
+    const removed = db.associations!.shift()!;
+    web.associations!.push('subnet-0foreign000000001');
+    const server = await startEc2Server(state);
+    closers.push(server.close);
+    fakeAwsEnv(server.url);
+    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings.map(f => [f.kind, f.severity, f.container, f.key])).toEqual([
+      ['missing', 'high', 'nacl:db', `missing association nacl:db on subnet ${removed}`],
+      ['unexpected', 'medium', 'nacl:web', 'unexpected association nacl:web on subnet subnet-0foreign000000001'],
+    ]);
+    expect(server.requests.filter(r => r.action === 'DescribeSubnets').map(r => r.params['Filter.1.Name'])).toEqual(['tag:aws:cloudformation:stack-name']);
+    // a zone subnet that cannot be found live: the association cannot be checked (exit 2)
+    state.subnets = state.subnets!.slice(1);
+    const partial = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
+    expect(partial.exitCode).toBe(2);
+    expect(partial.errors.join('\n')).toMatch(/DescribeSubnets: subnet \S+ of stack ShopThreeTier \(zone \w+\) was not found/);
+  });
 });
 
 describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local ARM and Compute endpoints', () => {

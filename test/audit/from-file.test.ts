@@ -87,9 +87,11 @@ describe('Azure samples', () => {
     expect(fromNsg(flat).rules).toEqual(fromNsg(arm).rules);
   });
 
-  it('readFromFiles: a list of ASGs is not an NSG output', () => {
-    const live = readFromFiles([sample('azure/ApplicationSecurityGroupList.2024-05-01.json')], { cloud: 'azure', segmentation: 'shop' });
-    expect(live.errors[0]).toMatch(/not an `az network nsg show` or `az network nsg list` JSON output/);
+  it('readFromFiles: a list of ASGs is no NSG or NIC output: both are named as missing', () => {
+    const live = readFromFiles([sample('azure/ApplicationSecurityGroupList.2024-05-01.json')], { cloud: 'azure', segmentation: 'shop', declares: { nsgs: true, asgs: true } });
+    expect(live.errors).toHaveLength(2);
+    expect(live.errors[0]).toMatch(/the saved view has no `az network nsg list --resource-group <group>` output/);
+    expect(live.errors[1]).toMatch(/the saved view has no `az network nic list --resource-group <group>` output/);
   });
 });
 

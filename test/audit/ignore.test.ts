@@ -75,7 +75,8 @@ describe('ignore file', () => {
     const acls = { NetworkAcls: [{ NetworkAclId: 'acl-1', Tags: [{ Key: 'microseg:segmentation', Value: 'shop' }, { Key: 'microseg:zone', Value: 'data' }], Entries: m.clouds.aws!.expected.filter(r => r.container === 'nacl:data').map(r => ({ RuleNumber: r.priority, Protocol: '6', RuleAction: 'allow', Egress: r.direction === 'egress', CidrBlock: r.peer.slice(5), PortRange: { From: Number(r.ports.split('-')[0]), To: Number(r.ports.split('-')[1] ?? r.ports) } })) }] };
     fs.writeFileSync(path.join(dir, 'sgs.json'), JSON.stringify({ SecurityGroups: groups }));
     fs.writeFileSync(path.join(dir, 'acls.json'), JSON.stringify(acls));
-    const fromFiles = [path.join(dir, 'sgs.json'), path.join(dir, 'acls.json')];
+    fs.writeFileSync(path.join(dir, 'enis.json'), JSON.stringify({ NetworkInterfaces: [] }));
+    const fromFiles = [path.join(dir, 'sgs.json'), path.join(dir, 'acls.json'), path.join(dir, 'enis.json')];
     const plain = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles });
     expect(plain.findings.map(f => [f.kind, f.severity, f.container])).toEqual([['unexpected', 'medium', 'sg:db']]);
     const ignore = path.join(dir, '.microsegignore');

@@ -4,6 +4,7 @@
  * `properties`). Pure functions shared by the live reader and `--from-file`.
  */
 import { CanonicalRule } from '../../ir/canonical';
+import { DetachedContainer, LiveContainer, UnmanagedAttachment } from '../findings';
 import { canonicalProtocol, formatPortRange, isPortProtocol, parsePortRange } from '../normalize';
 import { cidrPeer } from './aws-convert';
 
@@ -103,4 +104,69 @@ export function fromNsg(nsg: AzureNsg, names?: { nsg?: string }): { rules: Canon
     }
   }
   return { rules, notes };
+}
+
+/** Tag keys the Azure backend may write on NSGs/ASGs (Azure allows `:` in tag names). */
+export const AZURE_SEG_TAGS = ['microseg:segmentation', 'microseg-segmentation'];
+
+/** What the Azure view is compared against. */
+export interface AzureViewOptions {
+  readonly segmentation: string;
+  /** NSG names of the manifest (tagged NSGs count too). */
+  readonly nsgNames: ReadonlySet<string>;
+  /** ASG names of the manifest (tagged ASGs count too). */
+  readonly asgNames: ReadonlySet<string>;
+  /** NSG name -> the subnet id it must be associated with. */
+  readonly subnetOf?: Readonly<Record<string, string>>;
+}
+
+/** A field of an SDK/`az` object (flattened) or of raw ARM JSON (under `properties`). */
+function field(x: any, name: string): any {
+  return x?.[name] ?? x?.properties?.[name];
+}
+
+/**
+ * The segmentation's NSG rules, the foreign NSGs and ASGs on segmented NICs (`unmanaged`), and
+ * zone NSGs not associated with their subnet. Pure: shared by the live reader and `--from-file`.
+ */
+export function azureView(nsgs: AzureNsg[], asgs: { name?: string; tags?: Record<string, string> }[], nics: any[], options: AzureViewOptions): {
+  rules: CanonicalRule[]; containers: LiveContainer[]; unmanaged: UnmanagedAttachment[]; detached: DetachedContainer[]; notes: string[];
+} {
+  const tagged = (tags?: Record<string, string>) => AZURE_SEG_TAGS.some(k => tags?.[k] === options.segmentation);
+  const ours = nsgs.filter(n => options.nsgNames.has(n.name ?? '') || tagged(n.tags));
+  const ourNsgIds = new Set(ours.map(n => (n.id ?? '').toLowerCase()));
+  const asgNames = new Set([...options.asgNames, ...asgs.filter(a => tagged(a.tags)).map(a => a.name ?? '')]);
+  const rules: CanonicalRule[] = [];
+  const notes: string[] = [];
+  const containers: LiveContainer[] = [];
+  for (const n of ours) {
+    const r = fromNsg(n);
+    rules.push(...r.rules);
+    notes.push(...r.notes);
+    containers.push({ container: `nsg:${n.name}`, id: n.id ?? '' });
+  }
+  const unmanaged: UnmanagedAttachment[] = [];
+  for (const nic of nics) {
+    const configs: any[] = field(nic, 'ipConfigurations') ?? [];
+    const nicAsgs: string[] = configs.flatMap(c => (field(c, 'applicationSecurityGroups') ?? []).map((a: any) => armName(a.id)));
+    const workloads = [...new Set(nicAsgs.filter(a => asgNames.has(a)))].sort();
+    if (workloads.length === 0) continue;
+    for (const a of [...new Set(nicAsgs.filter(x => !asgNames.has(x)))].sort()) {
+      unmanaged.push({ container: `asg:${a}`, name: `application security group ${a}`, attachedTo: nic.name ?? nic.id, workloads });
+    }
+    const nsgId: string | undefined = field(nic, 'networkSecurityGroup')?.id;
+    if (nsgId && !ourNsgIds.has(nsgId.toLowerCase())) {
+      unmanaged.push({ container: `nsg-id:${armName(nsgId)}`, name: `network security group ${armName(nsgId)}`, attachedTo: nic.name ?? nic.id, workloads });
+    }
+  }
+  // each zone NSG must be associated with the zone's subnet; a foreign NSG there is unmanaged
+  const detached: DetachedContainer[] = [];
+  const subnetIds = (n: AzureNsg) => ((n.properties ?? n).subnets ?? []).map(x => (x.id ?? '').toLowerCase());
+  for (const [name, subnet] of Object.entries(options.subnetOf ?? {}).sort()) {
+    const mine = ours.find(n => n.name === name);
+    if (!mine || subnetIds(mine).includes(subnet.toLowerCase())) continue;
+    const other = nsgs.find(n => n !== mine && subnetIds(n).includes(subnet.toLowerCase()));
+    detached.push({ container: `nsg:${name}`, attachedTo: `subnet ${armName(subnet)}`, ...(other ? { instead: `nsg-id:${other.name}` } : {}) });
+  }
+  return { rules, containers, unmanaged, detached, notes };
 }

@@ -5,11 +5,10 @@
  * `Retry-After`). `endpoint` points at a sovereign cloud (or, on loopback only, a local emulator
  * over plain HTTP).
  */
-import { CanonicalRule } from '../../ir/canonical';
-import { DetachedContainer, LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
+import { LiveState } from '../findings';
 import { loadSdk } from '../sdk';
 import { describeError } from './aws';
-import { armName, AzureNsg, fromNsg } from './azure-convert';
+import { AzureNsg, azureView } from './azure-convert';
 import { abortReason, anySignal, checkRetryAfter, DEFAULT_MAX_PAGES, PageGuard, ReadLimitError, ReadLimits, readLimits } from './limits';
 import { ReadProgress } from './progress';
 
@@ -34,9 +33,6 @@ export interface AzureReaderOptions {
   /** Timeouts, Retry-After cap, page cap, deadline. */
   readonly limits?: ReadLimits;
 }
-
-/** Tag keys the Azure backend may write on NSGs/ASGs (Azure allows `:` in tag names). */
-const SEG_TAGS = ['microseg:segmentation', 'microseg-segmentation'];
 
 /** A credential that returns a fixed bearer token (CI with a pre-fetched token, tests). */
 export function staticTokenCredential(token: string): { getToken(): Promise<{ token: string; expiresOnTimestamp: number }> } {
@@ -147,43 +143,12 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
     all('networkInterfaces.list', () => client.networkInterfaces.list(rg, { abortSignal: limits.signal }), nics),
   ]);
 
-  const tagged = (tags?: Record<string, string>) => SEG_TAGS.some(k => tags?.[k] === options.segmentation);
-  const ours = nsgs.filter(n => options.nsgNames.has(n.name ?? '') || tagged(n.tags));
-  const ourNsgIds = new Set(ours.map(n => (n.id ?? '').toLowerCase()));
-  const asgNames = new Set([...options.asgNames, ...asgs.filter(a => tagged(a.tags)).map(a => a.name ?? '')]);
-  const rules: CanonicalRule[] = [];
-  const containers: LiveContainer[] = [];
-  for (const n of ours) {
-    const r = fromNsg(n);
-    rules.push(...r.rules);
-    notes.push(...r.notes);
-    containers.push({ container: `nsg:${n.name}`, id: n.id ?? '' });
+  const view = azureView(nsgs, asgs, nics, options);
+  notes.push(...view.notes);
+  if (asgs.length) {
+    const liveAsgs = new Set(asgs.map(a => a.name ?? ''));
+    for (const a of [...options.asgNames].sort()) if (!liveAsgs.has(a)) notes.push(`azure: application security group ${a} of the manifest was not found in ${rg}.`);
   }
-  const liveAsgs = new Set(asgs.map(a => a.name ?? ''));
-  for (const a of [...options.asgNames].sort()) if (!liveAsgs.has(a) && asgs.length) notes.push(`azure: application security group ${a} of the manifest was not found in ${rg}.`);
-
-  const unmanaged: UnmanagedAttachment[] = [];
-  for (const nic of nics) {
-    const configs: any[] = nic.ipConfigurations ?? [];
-    const nicAsgs: string[] = configs.flatMap(c => (c.applicationSecurityGroups ?? []).map((a: any) => armName(a.id)));
-    const workloads = [...new Set(nicAsgs.filter(a => asgNames.has(a)))].sort();
-    if (workloads.length === 0) continue;
-    for (const a of [...new Set(nicAsgs.filter(x => !asgNames.has(x)))].sort()) {
-      unmanaged.push({ container: `asg:${a}`, name: `application security group ${a}`, attachedTo: nic.name ?? nic.id, workloads });
-    }
-    const nsgId: string | undefined = nic.networkSecurityGroup?.id;
-    if (nsgId && !ourNsgIds.has(nsgId.toLowerCase())) {
-      unmanaged.push({ container: `nsg-id:${armName(nsgId)}`, name: `network security group ${armName(nsgId)}`, attachedTo: nic.name ?? nic.id, workloads });
-    }
-  }
-  // each zone NSG must be associated with the zone's subnet; a foreign NSG there is unmanaged
-  const detached: DetachedContainer[] = [];
-  const subnetIds = (n: AzureNsg) => ((n.properties ?? n).subnets ?? []).map(x => (x.id ?? '').toLowerCase());
-  for (const [name, subnet] of Object.entries(options.subnetOf ?? {}).sort()) {
-    const mine = ours.find(n => n.name === name);
-    if (!mine || subnetIds(mine).includes(subnet.toLowerCase())) continue;
-    const other = nsgs.find(n => n !== mine && subnetIds(n).includes(subnet.toLowerCase()));
-    detached.push({ container: `nsg:${name}`, attachedTo: `subnet ${armName(subnet)}`, ...(other ? { instead: `nsg-id:${other.name}` } : {}) });
-  }
+  const { rules, containers, unmanaged, detached } = view;
   return { cloud: 'azure', rules, containers, unmanaged, detached, errors, notes, requests, pages };
 }

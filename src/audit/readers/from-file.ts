@@ -8,12 +8,14 @@
  */
 import * as fs from 'fs';
 import { CanonicalRule, Cloud } from '../../ir/canonical';
-import { LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
+import { DetachedContainer, LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
 import {
-  AWS_TAGS, Ec2NetworkAcl, Ec2NetworkInterface, Ec2SecurityGroup, Ec2SecurityGroupRule, fromIpPermissions, fromNetworkAcl,
+  AWS_TAGS, Ec2NetworkAcl, Ec2NetworkInterface, Ec2SecurityGroup, Ec2SecurityGroupRule, Ec2Subnet, fromIpPermissions, fromNetworkAcl,
   fromSecurityGroupRule, groupContainer, isSegmentationGroup, tagValue, unmanagedOnInterfaces,
 } from './aws-convert';
-import { AzureNsg, fromNsg } from './azure-convert';
+import { requireRegularFile } from '../files';
+import { NaclSubnets, naclAssociations } from './aws';
+import { AzureNsg, azureView } from './azure-convert';
 import { fromFirewall, GcpFirewall, networkName } from './gcp-convert';
 
 /** What the saved files are compared against. */
@@ -22,8 +24,21 @@ export interface FromFileOptions {
   readonly segmentation: string;
   /** Azure: NSG names of the manifest. */
   readonly nsgNames?: ReadonlySet<string>;
+  /** Azure: ASG names of the manifest. */
+  readonly asgNames?: ReadonlySet<string>;
+  /** Azure: NSG name -> the subnet id it must be associated with. */
+  readonly subnetOf?: Readonly<Record<string, string>>;
   /** GCP: the network. */
   readonly network?: string;
+  /** AWS: zone -> the subnets of its NACL (from the manifest). */
+  readonly naclSubnets?: Readonly<Record<string, NaclSubnets>>;
+  /**
+   * What the manifest declares, hence which outputs the audit needs (a saved view that does not
+   * cover them is incomplete): AWS security groups (`sg:`) need the groups and the interfaces,
+   * network ACLs (`nacl:`) the ACLs; Azure NSGs need the NSGs, ASGs the NICs; GCP the firewall rules.
+   * @default - nothing required (tests of the parsers)
+   */
+  readonly declares?: { readonly groups?: boolean; readonly acls?: boolean; readonly nsgs?: boolean; readonly asgs?: boolean; readonly firewalls?: boolean };
 }
 
 /** Parses JSON, accepting trailing commas before `}` or `]` (outside strings). */
@@ -60,31 +75,47 @@ export function readFromFiles(files: string[], options: FromFileOptions): LiveSt
   const docs: { file: string; doc: any }[] = [];
   for (const file of files) {
     try {
+      requireRegularFile(file, 'saved CLI outputs');
       docs.push({ file, doc: parseLenientJson(fs.readFileSync(file, 'utf8')) });
     } catch (e) {
       errors.push(`${file}: cannot be read as JSON: ${(e as Error).message}`);
     }
   }
-  const empty = { rules: [] as CanonicalRule[], containers: [] as LiveContainer[], unmanaged: [] as UnmanagedAttachment[] };
+  const empty = { rules: [] as CanonicalRule[], containers: [] as LiveContainer[], unmanaged: [] as UnmanagedAttachment[], detached: [] as DetachedContainer[] };
   let part = empty;
-  if (options.cloud === 'aws') part = fromAwsDocs(docs, options.segmentation, errors, notes);
+  if (options.cloud === 'aws') part = fromAwsDocs(docs, options, errors, notes);
   if (options.cloud === 'azure') part = fromAzureDocs(docs, options, errors, notes);
   if (options.cloud === 'gcp') part = fromGcpDocs(docs, options, errors, notes);
   return { cloud: options.cloud, ...part, errors, notes, requests: 0, pages: docs.length };
 }
 
-function fromAwsDocs(docs: { file: string; doc: any }[], seg: string, errors: string[], notes: string[]) {
+/** The error for a saved view that lacks an output the audit needs. */
+function missingOutput(command: string, why: string): string {
+  return `--from-file: the saved view has no \`${command}\` output, so ${why} cannot be checked: a partial view cannot rule out drift. Add that output.`;
+}
+
+function fromAwsDocs(docs: { file: string; doc: any }[], options: FromFileOptions, errors: string[], notes: string[]) {
+  const seg = options.segmentation;
   const groups: Ec2SecurityGroup[] = [];
   const sgRules: { file: string; rules: Ec2SecurityGroupRule[] }[] = [];
   const acls: Ec2NetworkAcl[] = [];
   const enis: Ec2NetworkInterface[] = [];
+  const subnets: Ec2Subnet[] = [];
+  const seen = { groups: false, acls: false, enis: false, subnets: false };
   for (const { file, doc } of docs) {
-    if (Array.isArray(doc?.SecurityGroups)) groups.push(...doc.SecurityGroups);
+    if (Array.isArray(doc?.SecurityGroups)) { groups.push(...doc.SecurityGroups); seen.groups = true; }
     else if (Array.isArray(doc?.SecurityGroupRules)) sgRules.push({ file, rules: doc.SecurityGroupRules });
-    else if (Array.isArray(doc?.NetworkAcls)) acls.push(...doc.NetworkAcls);
-    else if (Array.isArray(doc?.NetworkInterfaces)) enis.push(...doc.NetworkInterfaces);
-    else errors.push(`${file}: not an \`aws ec2 describe-security-groups\`, \`describe-security-group-rules\`, \`describe-network-acls\` or \`describe-network-interfaces\` JSON output (expected a top-level SecurityGroups, SecurityGroupRules, NetworkAcls or NetworkInterfaces list; --query projections cannot be audited).`);
+    else if (Array.isArray(doc?.NetworkAcls)) { acls.push(...doc.NetworkAcls); seen.acls = true; }
+    else if (Array.isArray(doc?.NetworkInterfaces)) { enis.push(...doc.NetworkInterfaces); seen.enis = true; }
+    else if (Array.isArray(doc?.Subnets)) { subnets.push(...doc.Subnets); seen.subnets = true; }
+    else errors.push(`${file}: not an \`aws ec2 describe-security-groups\`, \`describe-security-group-rules\`, \`describe-network-acls\`, \`describe-network-interfaces\` or \`describe-subnets\` JSON output (expected a top-level SecurityGroups, SecurityGroupRules, NetworkAcls, NetworkInterfaces or Subnets list; --query projections cannot be audited).`);
   }
+  const d = options.declares ?? {};
+  if (d.groups && !seen.groups) errors.push(missingOutput(`aws ec2 describe-security-groups --filters Name=tag:microseg:segmentation,Values=${seg}`, 'the security groups'));
+  if (d.groups && !seen.enis) errors.push(missingOutput('aws ec2 describe-network-interfaces', 'groups attached from outside the model (unmanaged)'));
+  if (d.acls && !seen.acls) errors.push(missingOutput(`aws ec2 describe-network-acls --filters Name=tag:microseg:segmentation,Values=${seg}`, 'the network ACLs'));
+  const logicalSubnets = Object.values(options.naclSubnets ?? {}).some(z => z.logical.length > 0);
+  if (d.acls && seen.acls && logicalSubnets && !seen.subnets) errors.push(missingOutput('aws ec2 describe-subnets', 'the network ACL associations (the manifest knows the zone subnets by CloudFormation logical id)'));
   const ours = groups.filter(g => isSegmentationGroup(g, seg));
   if (groups.length > ours.length) notes.push(`aws: ${groups.length - ours.length} security group(s) in the files do not carry microseg:segmentation=${seg} and were ignored.`);
   const names = new Map<string, string>();
@@ -105,7 +136,9 @@ function fromAwsDocs(docs: { file: string; doc: any }[], seg: string, errors: st
     ...ours.map(g => ({ container: groupContainer(g), id: g.GroupId ?? '' })),
     ...ourAcls.map(a => ({ container: `nacl:${tagValue(a.Tags, AWS_TAGS.zone) ?? a.NetworkAclId}`, id: a.NetworkAclId ?? '' })),
   ];
-  return { rules, containers, unmanaged: unmanagedOnInterfaces(enis, names) };
+  const detached = seen.acls && options.naclSubnets && (seen.subnets || !logicalSubnets)
+    ? naclAssociations(ourAcls, subnets, options.naclSubnets, undefined, errors) : [];
+  return { rules, containers, unmanaged: unmanagedOnInterfaces(enis, names), detached };
 }
 
 /** Extracts NSGs from `az` output, ARM JSON, a list response or an API-spec example. */
@@ -120,22 +153,46 @@ function isNsg(x: any): boolean {
   return !!x && typeof x === 'object' && (Array.isArray(x.securityRules) || Array.isArray(x.properties?.securityRules) || /networkSecurityGroups/i.test(String(x.type ?? '')));
 }
 
+/** A NIC (`az network nic list/show`, SDK or ARM shape). */
+function isNic(x: any): boolean {
+  return !!x && typeof x === 'object' && (Array.isArray(x.ipConfigurations) || Array.isArray(x.properties?.ipConfigurations) || /networkInterfaces$/i.test(String(x.type ?? '')));
+}
+
+function isAsg(x: any): boolean {
+  return !!x && typeof x === 'object' && /applicationSecurityGroups$/i.test(String(x.type ?? ''));
+}
+
+/** The items of a list output (`az ... list`, an ARM list page, an API-spec example), or one resource. */
+function itemsOf(doc: any): any[] | undefined {
+  if (Array.isArray(doc)) return doc;
+  if (doc?.responses?.['200']?.body) return itemsOf(doc.responses['200'].body);
+  if (Array.isArray(doc?.value)) return doc.value;
+  return doc && typeof doc === 'object' ? [doc] : undefined;
+}
+
 function fromAzureDocs(docs: { file: string; doc: any }[], options: FromFileOptions, errors: string[], notes: string[]) {
-  const rules: CanonicalRule[] = [];
-  const containers: LiveContainer[] = [];
+  const nsgs: AzureNsg[] = [];
+  const nics: any[] = [];
+  const asgs: any[] = [];
+  const seen = { nsgs: false, nics: false };
   for (const { file, doc } of docs) {
-    const nsgs = nsgsOf(doc);
-    if (!nsgs) { errors.push(`${file}: not an \`az network nsg show\` or \`az network nsg list\` JSON output.`); continue; }
-    for (const n of nsgs) {
-      const tagged = n.tags?.['microseg:segmentation'] === options.segmentation || n.tags?.['microseg-segmentation'] === options.segmentation;
-      if (!tagged && !options.nsgNames?.has(n.name ?? '')) { notes.push(`azure: NSG ${n.name} in ${file} is not one of the segmentation's and was ignored.`); continue; }
-      const r = fromNsg(n);
-      rules.push(...r.rules);
-      notes.push(...r.notes);
-      containers.push({ container: `nsg:${n.name}`, id: n.id ?? '' });
-    }
+    const items = itemsOf(doc);
+    if (items && items.length && items.every(isNsg)) { nsgs.push(...items); seen.nsgs = true; continue; }
+    if (items && items.length && items.every(isNic)) { nics.push(...items); seen.nics = true; continue; }
+    if (items && items.length && items.every(isAsg)) { asgs.push(...items); continue; }
+    errors.push(`${file}: not an \`az network nsg list\` (or \`nsg show\`), \`az network nic list\` or \`az network asg list\` JSON output${items && items.length === 0 ? ' (an empty list does not say which)' : ''}.`);
   }
-  return { rules, containers, unmanaged: [] as UnmanagedAttachment[] };
+  const d = options.declares ?? {};
+  if (d.nsgs && !seen.nsgs) errors.push(missingOutput('az network nsg list --resource-group <group>', 'the network security groups'));
+  if (d.asgs && !seen.nics) errors.push(missingOutput('az network nic list --resource-group <group>', 'groups attached to segmented NICs from outside the model (unmanaged)'));
+  const names = options.nsgNames ?? new Set<string>();
+  for (const n of nsgs) {
+    const tagged = n.tags?.['microseg:segmentation'] === options.segmentation || n.tags?.['microseg-segmentation'] === options.segmentation;
+    if (!tagged && !names.has(n.name ?? '')) notes.push(`azure: NSG ${n.name} in the files is not one of the segmentation's and was ignored.`);
+  }
+  const view = azureView(nsgs, asgs, nics, { segmentation: options.segmentation, nsgNames: names, asgNames: options.asgNames ?? new Set(), subnetOf: options.subnetOf });
+  notes.push(...view.notes);
+  return { rules: view.rules, containers: view.containers, unmanaged: view.unmanaged, detached: seen.nsgs ? view.detached : [] };
 }
 
 function fromGcpDocs(docs: { file: string; doc: any }[], options: FromFileOptions, errors: string[], notes: string[]) {
@@ -153,6 +210,9 @@ function fromGcpDocs(docs: { file: string; doc: any }[], options: FromFileOption
     }
     if (other) notes.push(`gcp: ${other} firewall rule(s) in ${file} belong to other networks and were ignored.`);
   }
+  if (options.declares?.firewalls && !docs.some(({ doc }) => Array.isArray(doc) || Array.isArray(doc?.items))) {
+    errors.push(missingOutput('gcloud compute firewall-rules list --format=json', 'the firewall rules'));
+  }
   const containers = options.network ? [{ container: `network:${options.network}`, id: options.network }] : [];
-  return { rules, containers, unmanaged: [] as UnmanagedAttachment[] };
+  return { rules, containers, unmanaged: [] as UnmanagedAttachment[], detached: [] as DetachedContainer[] };
 }
