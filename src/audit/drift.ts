@@ -11,7 +11,7 @@ import { createHash } from 'crypto';
 import { CanonicalRule, Cloud } from '../ir/canonical';
 import { Cidr, cidrContains, isCidr, parseCidr } from '../ir/cidr';
 import { Manifest } from '../ir/manifest';
-import { DetachedContainer, Finding, SEVERITY_RANK, SeverityText, UnmanagedAttachment } from './findings';
+import { DetachedContainer, DriftKindText, Finding, SEVERITY_RANK, SeverityText, UnmanagedAttachment } from './findings';
 import { cmp, isPortProtocol, NormalRule, normalizeRules, parsePortRange, ruleKey } from './normalize';
 
 /** Ports whose exposure to the whole internet is critical (remote administration and databases). */
@@ -132,57 +132,57 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
     if (!best) { unpairedMissing.push(e); continue; }
     paired.add(best);
     const key = `modified ${e.key} -> ${best.key}`;
-    findings.push({
+    findings.push(mk({
       kind: 'modified', severity: modifiedSeverity(e, best), cloud: ctx.cloud, container: e.container,
       expected: strip(e), live: strip(best), ...(best.ids.length ? { liveIds: best.ids } : {}),
       message: `declared ${describeRule(e)}, but live is ${describeRule(best)}${idsText(best)}.`,
       ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
-    });
+    }));
   }
   for (const e of unpairedMissing) {
     const key = `missing ${e.key}`;
-    findings.push({
+    findings.push(mk({
       kind: 'missing', severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
       message: `declared ${describeRule(e)} is not live.`,
       ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
-    });
+    }));
   }
   for (const l of extra) {
     if (paired.has(l)) continue;
     const key = `unexpected ${l.key}`;
-    findings.push({
+    findings.push(mk({
       kind: 'unexpected', severity: unexpectedSeverity(l), cloud: ctx.cloud, container: l.container, live: strip(l), ...(l.ids.length ? { liveIds: l.ids } : {}),
       message: `live ${describeRule(l)}${idsText(l)} is not declared.`,
       ...locate.container(l.container, l.target), key, fingerprint: fingerprint(ctx.cloud, key),
-    });
+    }));
   }
   for (const u of unmanaged) {
     const key = `unmanaged ${u.container} on ${u.attachedTo}`;
     const where = u.workloads.length ? ` together with ${u.workloads.join(', ')}` : '';
     const loc = u.workloads.length ? locate.workload(u.workloads[0]) : locate.container(u.container);
-    findings.push({
+    findings.push(mk({
       kind: 'unmanaged', severity: 'high', cloud: ctx.cloud, container: u.container, unmanaged: u,
       message: `${u.name} (${u.container}) is attached to ${u.attachedTo}${where}, but microseg did not create it: its rules are not part of the model.`,
       ...loc, key, fingerprint: fingerprint(ctx.cloud, key),
-    });
+    }));
   }
   for (const d of detached) {
     if (d.unexpected) {
       const key = `unexpected association ${d.container} on ${d.attachedTo}`;
-      findings.push({
+      findings.push(mk({
         kind: 'unexpected', severity: 'medium', cloud: ctx.cloud, container: d.container,
         message: `${d.container} is associated with ${d.attachedTo}, which the manifest does not list for it: its rules apply there too.`,
         ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
-      });
+      }));
       continue;
     }
     const key = `missing association ${d.container} on ${d.attachedTo}`;
     const instead = d.instead ? ` (${d.instead} is attached there instead)` : ' (nothing is attached there)';
-    findings.push({
+    findings.push(mk({
       kind: 'missing', severity: 'high', cloud: ctx.cloud, container: d.container,
       message: `${d.container} is not attached to ${d.attachedTo}${instead}: none of its rules apply there.`,
       ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
-    });
+    }));
   }
   if (ctx.region) {
     const r = ctx.region;
@@ -192,6 +192,11 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
     }));
   }
   return sortFindings(findings);
+}
+
+/** A finding from the engine's literal kinds, severities and clouds (the public enums hold the same strings). */
+function mk(f: Omit<Finding, 'kind' | 'severity' | 'cloud'> & { kind: DriftKindText; severity: SeverityText; cloud: Cloud }): Finding {
+  return f as unknown as Finding;
 }
 
 /** Sorts findings by severity, kind, key. */

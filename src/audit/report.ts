@@ -8,6 +8,7 @@ import type * as sarif from 'sarif';
 import { CanonicalRule } from '../ir/canonical';
 import { describeRule } from './drift';
 import { AuditOutcome, DriftKindText, Finding, SeverityText } from './findings';
+import { AuditRule } from './types';
 import { jsonLineIndex } from './json-lines';
 
 /** Report formats. */
@@ -51,8 +52,8 @@ function countBy<T>(items: T[], key: (t: T) => string, order: string[]): string 
   return order.filter(k => counts.get(k)).map(k => `${counts.get(k)} ${k}`).join(', ');
 }
 
-function ruleText(r: CanonicalRule | undefined): string {
-  return r ? describeRule(r) : '';
+function ruleText(r: AuditRule | undefined): string {
+  return r ? describeRule(r as CanonicalRule) : '';
 }
 
 function findingRule(f: Finding): string {

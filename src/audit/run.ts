@@ -17,7 +17,7 @@ import { DEFAULT_TIMEOUT_SECONDS, readLimits, ReadLimits } from './readers/limit
 import { readAzure } from './readers/azure';
 import { readFromFiles } from './readers/from-file';
 import { readGcp } from './readers/gcp';
-import type { AuditOptions } from './index';
+import { AuditCloud, AuditOptions } from './types';
 import { ReadProgress } from './readers/progress';
 
 /**
@@ -230,7 +230,7 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const complete = live.errors.length === 0;
   return {
     segmentation: manifest.segmentation.name,
-    cloud: options.cloud,
+    cloud: options.cloud as AuditCloud,
     manifestFile: file,
     complete,
     errors: live.errors,
