@@ -156,13 +156,19 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
       ...locate.container(l.container, l.target), key, fingerprint: fingerprint(ctx.cloud, key),
     }));
   }
-  for (const u of unmanaged) {
+  for (const entry of unmanaged) {
+    // a foreign firewall rule carries its rules: the finding is as severe as the worst of them (at least high)
+    const { rules: held, ...u } = entry as UnmanagedAttachment & { rules?: CanonicalRule[] };
+    const worst = (held ?? []).map(unexpectedSeverity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0];
+    const severity: SeverityText = worst && SEVERITY_RANK[worst] < SEVERITY_RANK.high ? worst : 'high';
     const key = `unmanaged ${u.container} on ${u.attachedTo}`;
-    const where = u.workloads.length ? ` together with ${u.workloads.join(', ')}` : '';
     const loc = u.workloads.length ? locate.workload(u.workloads[0]) : locate.container(u.container);
+    const message = held
+      ? `${u.name} targets ${u.attachedTo} (${u.workloads.join(', ')}), but microseg did not render it: its rules bypass the model (${held.slice(0, 3).map(describeRule).join('; ')}${held.length > 3 ? `; and ${held.length - 3} more` : ''}).`
+      : `${u.name} (${u.container}) is attached to ${u.attachedTo}${u.workloads.length ? ` together with ${u.workloads.join(', ')}` : ''}, but microseg did not create it: its rules are not part of the model.`;
     findings.push(mk({
-      kind: 'unmanaged', severity: 'high', cloud: ctx.cloud, container: u.container, unmanaged: u,
-      message: `${u.name} (${u.container}) is attached to ${u.attachedTo}${where}, but microseg did not create it: its rules are not part of the model.`,
+      kind: 'unmanaged', severity, cloud: ctx.cloud, container: u.container, unmanaged: u, ...(held ? { liveIds: [u.container.slice('firewall:'.length)] } : {}),
+      message,
       ...loc, key, fingerprint: fingerprint(ctx.cloud, key),
     }));
   }

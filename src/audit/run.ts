@@ -17,6 +17,7 @@ import { DEFAULT_TIMEOUT_SECONDS, readLimits, ReadLimits } from './readers/limit
 import { readAzure } from './readers/azure';
 import { readFromFiles } from './readers/from-file';
 import { readGcp } from './readers/gcp';
+import { splitUnmanagedFirewalls } from './readers/gcp-convert';
 import { AuditCloud, AuditOptions } from './types';
 import { ReadProgress } from './readers/progress';
 
@@ -220,8 +221,13 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const manifest = loadManifest(file, options.cloud);
   for (const f of options.fromFiles ?? []) requireRegularFile(f, 'saved CLI outputs');
   const acceptances = loadAcceptances(options);
-  const live = await readWithDeadline(manifest, file, options);
+  let live = await readWithDeadline(manifest, file, options);
   const section = manifest.clouds[options.cloud]!;
+  if (options.cloud === 'gcp') {
+    // firewall rules microseg did not render that target a segmented workload: unmanaged
+    const split = splitUnmanagedFirewalls(live.rules, new Set(section.expected.map(r => r.name).filter((n): n is string => !!n)), section.identities ?? {});
+    live = { ...live, rules: split.rules, unmanaged: [...live.unmanaged, ...split.unmanaged] };
+  }
   // several regions: each must match the manifest on its own
   const all = live.regions && live.regions.length > 1
     ? live.regions.flatMap(r => computeDrift(section.expected, r.rules, r.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true, region: r.region }, r.detached))

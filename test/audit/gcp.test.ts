@@ -53,6 +53,23 @@ describe('GCP reader against a local Compute endpoint', () => {
     expect(fw(s.state, 'other-net')).toBeTruthy();
   });
 
+  it('a firewall rule microseg did not render that targets a segmented workload\'s tag or service account is unmanaged', async () => {
+    const net = 'https://www.googleapis.com/compute/v1/projects/shop-prod/global/networks/prod';
+    const { file, server: s } = await setup(st => {
+      // another team's rule on the db workload's tag: SSH from anywhere (critical), and one on an unrelated tag
+      st.firewalls.push({ name: 'ops-ssh-db', network: net, direction: 'INGRESS', priority: 800, sourceRanges: ['0.0.0.0/0'], targetTags: ['db'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });
+      st.firewalls.push({ name: 'ops-metrics', network: net, direction: 'INGRESS', priority: 800, sourceRanges: ['10.9.0.0/16'], targetServiceAccounts: ['metrics@shop-prod.iam.gserviceaccount.com'], allowed: [{ IPProtocol: 'tcp', ports: ['9100'] }] });
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    expect(out.exitCode).toBe(1);
+    expect(out.findings.map(f => [f.kind, f.severity, f.container, f.constructPath])).toEqual([
+      ['unmanaged', 'critical', 'firewall:ops-ssh-db', 'Shop/Data/Db'],
+      ['unexpected', 'medium', 'network:prod', 'Shop'],
+    ]);
+    expect(out.findings[0]).toMatchObject({ unmanaged: { name: 'firewall rule ops-ssh-db', attachedTo: 'tag:db', workloads: ['db'] }, liveIds: ['ops-ssh-db'] });
+    expect(out.findings[0].message).toMatch(/targets tag:db \(db\), but microseg did not render it: its rules bypass the model \(ingress allow tcp 22 from cidr:0\.0\.0\.0\/0 to tag:db/);
+  });
+
   it('retries rate limiting (429) and unavailability (503), then succeeds', async () => {
     const { file, server: s } = await setup(undefined, {
       maxPage: 3,

@@ -4,6 +4,7 @@
  */
 import { CanonicalRule } from '../../ir/canonical';
 import { canonicalProtocol, formatPortRange, parsePortRange } from '../normalize';
+import { UnmanagedAttachment } from '../findings';
 import { cidrPeer } from './aws-convert';
 import { armName } from './azure-convert';
 
@@ -60,4 +61,42 @@ export function fromFirewall(fw: GcpFirewall): CanonicalRule[] {
     }
   }
   return out;
+}
+
+/** An unmanaged firewall rule with the canonical rules it holds (they set the finding's severity). */
+export interface UnmanagedFirewall extends UnmanagedAttachment {
+  readonly rules: CanonicalRule[];
+}
+
+/**
+ * Splits the live rules: firewall rules microseg did not render (their name is not in the
+ * manifest) that target a segmented workload's network tag or service account are `unmanaged`
+ * (their rules bypass the model); the others stay in the comparison. Rules that target every
+ * instance of the network are compared as they are (`unexpected`).
+ */
+export function splitUnmanagedFirewalls(live: CanonicalRule[], rendered: ReadonlySet<string>, identities: Readonly<Record<string, Record<string, string>>>): { rules: CanonicalRule[]; unmanaged: UnmanagedFirewall[] } {
+  const byTarget = new Map<string, string[]>();
+  for (const [w, id] of Object.entries(identities)) {
+    const targets = [id.networkTag ? `tag:${id.networkTag}` : '', id.serviceAccount ? `sa:${id.serviceAccount}` : ''].filter(Boolean);
+    for (const t of targets) byTarget.set(t, [...(byTarget.get(t) ?? []), w]);
+  }
+  const foreign = new Map<string, CanonicalRule[]>();
+  const rules: CanonicalRule[] = [];
+  for (const r of live) {
+    const name = r.name;
+    if (name && !rendered.has(name) && r.target && byTarget.has(r.target)) {
+      const list = foreign.get(name);
+      if (list) list.push(r); else foreign.set(name, [r]);
+    } else {
+      rules.push(r);
+    }
+  }
+  const unmanaged: UnmanagedFirewall[] = [...foreign.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, rs]) => {
+    const targets = [...new Set(rs.map(r => r.target!))].sort();
+    return {
+      container: `firewall:${name}`, name: `firewall rule ${name}`, attachedTo: targets.join(', '),
+      workloads: [...new Set(targets.flatMap(t => byTarget.get(t) ?? []))].sort(), rules: rs,
+    };
+  });
+  return { rules, unmanaged };
 }
