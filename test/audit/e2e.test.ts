@@ -175,9 +175,9 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     modified.allowed = [{ IPProtocol: 'tcp', ports: ['443', '8443'] }];
     const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: server.url });
     expect(out.exitCode).toBe(1);
-    expect(out.findings.map(f => [f.kind, f.severity])).toEqual([['unexpected', 'critical'], ['unexpected', 'medium'], ['missing', 'low']]);
-    const mongo = out.findings.find(f => f.live?.name === 'allow-mongo')!;
-    expect(mongo).toMatchObject({ kind: 'unexpected', severity: 'critical', container: 'network:analytics-vpc' });
+    expect(out.findings.map(f => [f.kind, f.severity])).toEqual([['unmanaged', 'critical'], ['unexpected', 'medium'], ['missing', 'low']]);
+    // a rule microseg did not render, on a segmented workload's tag: unmanaged, as severe as its rule
+    expect(out.findings[0]).toMatchObject({ kind: 'unmanaged', severity: 'critical', container: 'firewall:allow-mongo', unmanaged: { attachedTo: 'tag:shop-warehouse' } });
     expect(out.findings.find(f => f.kind === 'missing')!.expected!.name).toBe(deleted.name);
     // 443 and 8443 are not adjacent: the extra port is an unexpected rule of the same firewall rule
     expect(out.findings.find(f => f.live?.ports === '8443')).toMatchObject({ kind: 'unexpected', live: { name: modified.name } });
