@@ -5,12 +5,14 @@
  * deployed faithfully into local API servers, audited by the real SDK clients; then drift is
  * injected and reported exactly. Every request the servers receive is a read (read-only guarantee).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run';
 import { Manifest } from '../../src/ir/manifest';
 import { readManifest, synthAwsExample, synthMultiCloud } from './e2e-apps';
-import { azureTestCredential, fakeAwsEnv } from './helpers';
-import { ec2StateFromManifest, fakeId, startEc2Server } from '../support/servers/aws-ec2-server';
+import { azureTestCredential, fakeAwsEnv, tmpDir } from './helpers';
+import { awsCliOutputs, ec2StateFromManifest, fakeId, startEc2Server } from '../support/servers/aws-ec2-server';
 import { armId, armStateFromManifest, startArmServer } from '../support/servers/azure-arm-server';
 import { gcpStateFromManifest, startGcpServer } from '../support/servers/gcp-compute-server';
 
@@ -95,6 +97,15 @@ describe('AWS: the aws-three-tier example\'s CDK manifest against a local EC2 en
       ['unexpected', 'medium', 'nacl:web', 'unexpected association nacl:web on subnet subnet-0foreign000000001'],
     ]);
     expect(server.requests.filter(r => r.action === 'DescribeSubnets').map(r => r.params['Filter.1.Name'])).toEqual(['tag:aws:cloudformation:stack-name']);
+    // the same from saved CLI outputs: the subnets file is needed (the manifest knows them by logical id)
+    const dir = tmpDir();
+    const saved = awsCliOutputs(state);
+    const files = Object.entries(saved).map(([cmd, doc]) => { const f = path.join(dir, `${cmd}.json`); fs.writeFileSync(f, JSON.stringify(doc)); return f; });
+    const fromFiles = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles: files });
+    expect(fromFiles.findings.map(f => f.key)).toEqual(out.findings.map(f => f.key));
+    const noSubnets = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles: files.filter(f => !f.endsWith('describe-subnets.json')) });
+    expect(noSubnets.exitCode).toBe(2);
+    expect(noSubnets.errors.join('\n')).toMatch(/no `aws ec2 describe-subnets` output, so the network ACL associations/);
     // a zone subnet that cannot be found live: the association cannot be checked (exit 2)
     state.subnets = state.subnets!.slice(1);
     const partial = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });

@@ -400,3 +400,31 @@ export function minimumEc2Pages(state: Ec2State): number {
   }
   return total;
 }
+
+const tags = (t: Record<string, string>) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+
+/** The state as `aws ec2 describe-*` prints it (JSON output), by command. */
+export function awsCliOutputs(s: Ec2State): Record<string, unknown> {
+  const perm = (r: Ec2State['rules'][number]) => ({
+    IpProtocol: r.ipProtocol, ...(r.ipProtocol === '-1' ? {} : { FromPort: r.fromPort, ToPort: r.toPort }),
+    IpRanges: r.cidrIpv4 ? [{ CidrIp: r.cidrIpv4 }] : [], Ipv6Ranges: r.cidrIpv6 ? [{ CidrIpv6: r.cidrIpv6 }] : [],
+    PrefixListIds: r.prefixListId ? [{ PrefixListId: r.prefixListId }] : [], UserIdGroupPairs: r.referencedGroupId ? [{ GroupId: r.referencedGroupId }] : [],
+  });
+  return {
+    'describe-security-groups': { SecurityGroups: s.securityGroups.map(g => ({
+      GroupId: g.groupId, GroupName: g.groupName, VpcId: g.vpcId, Tags: tags(g.tags),
+      IpPermissions: s.rules.filter(r => r.groupId === g.groupId && !r.isEgress).map(perm),
+      IpPermissionsEgress: s.rules.filter(r => r.groupId === g.groupId && r.isEgress).map(perm),
+    })) },
+    'describe-network-acls': { NetworkAcls: s.networkAcls.map(a => ({
+      NetworkAclId: a.networkAclId, VpcId: a.vpcId, Tags: tags(a.tags),
+      Associations: (a.associations ?? []).map(SubnetId => ({ NetworkAclId: a.networkAclId, SubnetId })),
+      Entries: a.entries.map(e => ({
+        RuleNumber: e.ruleNumber, Protocol: e.protocol, RuleAction: e.ruleAction, Egress: e.egress, CidrBlock: e.cidrBlock, Ipv6CidrBlock: e.ipv6CidrBlock,
+        ...(e.icmp ? { IcmpTypeCode: { Type: e.icmp.type, Code: e.icmp.code } } : {}), ...(e.portRange ? { PortRange: { From: e.portRange.from, To: e.portRange.to } } : {}),
+      })),
+    })) },
+    'describe-network-interfaces': { NetworkInterfaces: s.networkInterfaces.map(e => ({ NetworkInterfaceId: e.networkInterfaceId, Groups: e.groupIds.map(GroupId => ({ GroupId })) })) },
+    'describe-subnets': { Subnets: (s.subnets ?? []).map(x => ({ SubnetId: x.subnetId, VpcId: x.vpcId, Tags: tags(x.tags) })) },
+  };
+}
