@@ -44,6 +44,9 @@ const project = new cdk.JsiiProject({
     'cdk8s-cli@^2.200.0',
     'cdk8s-plus-33@^2.5.0',
     'yaml@^2',
+    // DuckDB reads flow logs for `microseg traffic` only: like the cloud SDKs, not a jsii module, so
+    // not a peer; src/traffic loads it lazily and names `npm i @duckdb/node-api` when it is missing.
+    '@duckdb/node-api@1.5.6-r.1',
   ],
 
   // Publishing targets are configured; packaging (jsii-pacmak) stays out of the test command and CI.

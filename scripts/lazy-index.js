@@ -2,7 +2,7 @@
 // Rewrites lib/index.js after jsii compiles it so the cloud submodules load on first access.
 // `require('microseg')` then loads no cloud library at all, `require('microseg').aws` loads
 // aws-cdk-lib only, and cdktf is loaded only by `.azure` / `.gcp` (the same technique aws-cdk-lib
-// uses for its own index). The API (.jsii, .d.ts) is unchanged. Using `.aws` without aws-cdk-lib
+// uses for its own index; `.traffic` loads no DuckDB until an analysis runs). The API (.jsii, .d.ts) is unchanged. Using `.aws` without aws-cdk-lib
 // installed is a coded error naming the install line, not a bare "Cannot find module".
 'use strict';
 const fs = require('fs');
@@ -19,7 +19,7 @@ const out = src.replace(pattern, (_m, name, mod) => {
   }
   return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, configurable: true, get: function () { return require("./${mod}"); } });`;
 });
-if (count === 0 && /__importStar\(require\("\.\/(aws|azure|gcp|audit|k8s)"\)\)/.test(src)) {
+if (count === 0 && /__importStar\(require\("\.\/(aws|azure|gcp|audit|k8s|traffic)"\)\)/.test(src)) {
   console.error('lazy-index: submodule exports found but not rewritten; the compiled index format changed');
   process.exit(1);
 }

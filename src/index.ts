@@ -13,3 +13,4 @@ export * as azure from './azure';
 export * as gcp from './gcp';
 export * as audit from './audit';
 export * as k8s from './k8s';
+export * as traffic from './traffic';

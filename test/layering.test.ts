@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = path.resolve(__dirname, '..', 'src');
 const CORE = ['model', 'ir', 'analysis'];
 const BACKENDS = ['aws', 'azure', 'gcp', 'k8s'];
-const CLOUD_PACKAGE = /^(aws-cdk-lib|cdktf|@cdktf\/|cdk8s|@aws-sdk\/|@azure\/|@google-cloud\/|@kubernetes\/)/;
+const CLOUD_PACKAGE = /^(aws-cdk-lib|cdktf|@cdktf\/|cdk8s|@aws-sdk\/|@azure\/|@google-cloud\/|@kubernetes\/|@duckdb\/)/;
 /** What each core folder may import from src/ (relative imports). */
 const CORE_MAY_IMPORT: Record<string, string[]> = { model: ['model'], ir: ['model', 'ir'], analysis: ['model', 'ir', 'analysis'] };
 
@@ -96,9 +96,18 @@ describe('layering', () => {
       [/^@kubernetes\//, ['audit']],
       [/^@aws-sdk\//, ['aws', 'audit']],
       [/^(@azure|@google-cloud)\//, ['audit']],
+      [/^@duckdb\//, ['traffic']],
     ];
     const bad = imports.filter(i => allowed.some(([re, folders]) => re.test(i.spec) && !folders.includes(topFolder(i.file))));
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+  });
+
+  it('traffic imports only the core (model, ir, analysis) and itself, and loads DuckDB lazily', () => {
+    const bad = imports.filter(i => topFolder(i.file) === 'traffic' && i.target && !['model', 'ir', 'analysis', 'traffic'].includes(topFolder(i.target)));
+    expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+    // no top-level import of the engine: it is required inside a function, so `microseg.traffic` loads without it
+    const eager = walk(path.join(SRC, 'traffic')).filter(f => /^\s*import[^;]*['"]@duckdb\//m.test(fs.readFileSync(f, 'utf8')));
+    expect(eager.map(rel)).toEqual([]);
   });
 
   it('nothing imports a backend folder except that backend itself and src/index.ts', () => {

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { addTrafficCommand } from './traffic';
 
 /** Exit codes. */
 export const EXIT = { OK: 0, DRIFT: 1, INCOMPLETE: 2 } as const;
@@ -88,6 +89,8 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .action(async (opts: Record<string, any>) => {
       code = await audit(opts, io);
     });
+
+  addTrafficCommand(program, io, c => { code = c; });
 
   try {
     await program.parseAsync(argv);

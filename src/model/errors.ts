@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'UnmodelledConnection',
   // audit: a report would overwrite an input, or an input is not a regular file (docs/audit.md)
   'UnsafeOutput', 'NotAFile',
+  // traffic (flow logs): docs/traffic.md
+  'FlowLogUnreadable', 'InventoryUnreadable', 'InvalidOption',
 ] as const;
 
 export type ErrorCode = typeof ERROR_CODES[number];

@@ -1,0 +1,96 @@
+/**
+ * `microseg traffic discover|simulate`. DuckDB is loaded only when one of them runs (the traffic
+ * code itself is small and loads no engine at import), so `microseg --help` stays fast.
+ *
+ * Exit codes: discover 0 done, 2 incomplete; simulate 0 nothing would be blocked, 1 some traffic
+ * would be blocked, 2 the logs, inventory or manifest could not be read completely (fail closed).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command, Option } from 'commander';
+import { discover } from '../traffic/discover';
+import { discoverSummary, renderDiscover, renderSimulate, simulateVerdict } from '../traffic/report';
+import { simulate } from '../traffic/simulate';
+
+/** Output streams (the CLI's). */
+interface Io {
+  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+}
+
+const repeat = (value: string, previous: string[] = []) => [...previous, value];
+
+function readOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('-l, --logs <path>', 'flow log file or folder (walked; S3 layouts plain and Hive-style); repeatable', repeat)
+    .option('-i, --inventory <file>', 'saved aws ec2 describe-instances/-network-interfaces/-subnets/-security-groups JSON; repeatable', repeat)
+    .option('--since <iso>', 'only records at or after this time (S3 folders outside are not read)')
+    .option('--until <iso>', 'only records before this time')
+    .option('--aws-fields <fields>', 'fields of headerless AWS text (CloudWatch Logs export); default: the version 2 default format')
+    .option('--threads <n>', 'DuckDB threads (default: all cores)', v => Number(v))
+    .option('-o, --output <file>', 'write the result to a file instead of stdout');
+}
+
+function write(io: Io, output: string | undefined, text: string, summary: string): boolean {
+  if (!output) {
+    io.stdout.write(text);
+    return true;
+  }
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+    const tmp = `${output}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, output);
+  } catch (e) {
+    io.stderr.write(`error: cannot write ${output}: ${(e as Error).message}\n`);
+    return false;
+  }
+  io.stderr.write(`${summary} Written: ${output}\n`);
+  return true;
+}
+
+/** Adds the `traffic` command to the program; `setCode` receives the exit code. */
+export function addTrafficCommand(program: Command, io: Io, setCode: (code: number) => void): void {
+  const traffic = program.command('traffic').description('Flow logs: discover the model, simulate a declared model before enforcing it.');
+
+  readOptions(traffic.command('discover')
+    .description('Propose zones, workloads and flows from flow logs.\nExit codes: 0 done, 2 logs or inventory not read completely.'))
+    .option('-m, --manifest <file>', 'a manifest whose workload and zone cidrs name addresses')
+    .option('--group-by <how>', 'workloads from inventory: tag:<key>', 'tag:Name')
+    .option('--zones-by <how>', 'zones from inventory: subnet or tag:<key>', 'subnet')
+    .option('--min-records <n>', 'drop flows with fewer records (reported)', v => Number(v), 1)
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'ts', 'markdown', 'table']).default('json'))
+    .action(async (opts: Record<string, any>) => {
+      try {
+        const r = await discover({
+          logs: opts.logs, inventory: opts.inventory, since: opts.since, until: opts.until, awsFields: opts.awsFields, threads: opts.threads,
+          manifest: opts.manifest, groupBy: opts.groupBy, zonesBy: opts.zonesBy, minRecords: opts.minRecords,
+        });
+        setCode(write(io, opts.output, renderDiscover(r, opts.format), discoverSummary(r)) ? 0 : 2);
+      } catch (e) {
+        io.stderr.write(`error: ${(e as Error).message}\n`);
+        setCode(2);
+      }
+    });
+
+  readOptions(traffic.command('simulate')
+    .description('Replay flow logs against a declared model (its manifest).\n' +
+      'Exit codes: 0 nothing would be blocked, 1 some traffic would be blocked, 2 logs, inventory or manifest not read completely.'))
+    .requiredOption('-m, --manifest <file>', 'the <segmentation>.microseg.json written at synth')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(['table', 'json', 'markdown', 'sarif', 'junit']).default('table'))
+    .addOption(new Option('--engine <engine>', 'query engine').choices(['duckdb']).default('duckdb'))
+    .action(async (opts: Record<string, any>) => {
+      try {
+        const manifest = fs.existsSync(opts.manifest) && fs.statSync(opts.manifest).isDirectory()
+          ? path.join(opts.manifest, fs.readdirSync(opts.manifest).find(f => f.endsWith('.microseg.json')) ?? 'missing.microseg.json')
+          : opts.manifest;
+        const r = await simulate({
+          logs: opts.logs, inventory: opts.inventory, since: opts.since, until: opts.until, awsFields: opts.awsFields, threads: opts.threads, manifest,
+        });
+        setCode(write(io, opts.output, renderSimulate(r, opts.format), simulateVerdict(r)) ? r.exitCode : 2);
+      } catch (e) {
+        io.stderr.write(`error: ${(e as Error).message}\n`);
+        setCode(2);
+      }
+    });
+}

@@ -1,0 +1,123 @@
+/**
+ * `discover`: from flow logs to a proposed model. Conversations (see engine.ts) are joined with
+ * identities in DuckDB and aggregated per (client identity, server identity, protocol, port);
+ * only those aggregates come back. Flows under `minRecords` are dropped and counted; REJECT
+ * conversations are listed apart (attempts, not dependencies); the internet is folded into
+ * `ipv4:0.0.0.0/0` / `ipv6:::/0`.
+ */
+import * as fs from 'fs';
+import { Manifest, MANIFEST_SCHEMA_VERSION } from '../ir/manifest';
+import { load, num, iso, PROTO_SQL, unknownAddresses } from './engine';
+import { TrafficError } from './errors';
+import { IdentityEntry, IdentityMap } from './identity';
+import { inventoryEntries, manifestEntries } from './inventory';
+import { DiscoveredFlow, DiscoveredZone, DiscoverOptions, DiscoverResult } from './types';
+
+/** Reads and checks a manifest file. */
+export function readManifest(file: string): Manifest {
+  let m: Manifest;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new TrafficError('ManifestInvalid', file, 'is not a readable manifest', (e as Error).message);
+  }
+  if (m?.schemaVersion !== MANIFEST_SCHEMA_VERSION || !m.model || !Array.isArray(m.rules)) {
+    throw new TrafficError('ManifestInvalid', file, `is not a microseg manifest of schema version ${MANIFEST_SCHEMA_VERSION}`, 'Pass the <segmentation>.microseg.json written at synth.');
+  }
+  return m;
+}
+
+/** Identity entries from the manifest and inventory of the options. */
+export function identityEntries(options: { manifest?: string; inventory?: string[]; groupBy?: string; zonesBy?: string }, manifest?: Manifest): IdentityEntry[] {
+  const groupBy = options.groupBy ?? 'tag:Name';
+  const zonesBy = options.zonesBy ?? 'subnet';
+  if (!/^tag:.+/.test(groupBy)) throw new TrafficError('InvalidOption', '--group-by', `"${groupBy}" is not supported`, 'Use tag:<key>, e.g. tag:app.');
+  if (zonesBy !== 'subnet' && !/^tag:.+/.test(zonesBy)) throw new TrafficError('InvalidOption', '--zones-by', `"${zonesBy}" is not supported`, 'Use subnet or tag:<key>.');
+  const entries: IdentityEntry[] = [];
+  if (manifest) entries.push(...manifestEntries(manifest, options.manifest ?? 'manifest'));
+  if (options.inventory?.length) entries.push(...inventoryEntries(options.inventory, { groupBy, zonesBy }));
+  return entries;
+}
+
+interface Row { from: string; to: string; protocol: string; port: number | null; records: number; bytes: number; t0: unknown; t1: unknown }
+
+function mergePorts(rows: Row[]): DiscoveredFlow[] {
+  const byKey = new Map<string, { rows: Row[] }>();
+  for (const r of rows) {
+    const k = `${r.from}\u0000${r.to}\u0000${r.protocol}`;
+    const g = byKey.get(k) ?? { rows: [] };
+    g.rows.push(r);
+    byKey.set(k, g);
+  }
+  const times = (rs: Row[], key: 't0' | 't1') => rs.map(r => r[key]).filter(t => t !== null && t !== undefined).map(Number);
+  return [...byKey.values()].map(({ rows: rs }) => {
+    const t0 = times(rs, 't0'); const t1 = times(rs, 't1');
+    return {
+      from: rs[0].from, to: rs[0].to, protocol: rs[0].protocol,
+      ports: [...new Set(rs.map(r => r.port).filter((p): p is number => p !== null))].sort((a, b) => a - b),
+      records: rs.reduce((s, r) => s + r.records, 0),
+      bytes: rs.reduce((s, r) => s + r.bytes, 0),
+      firstSeen: t0.length ? iso(Math.min(...t0)) ?? '' : '',
+      lastSeen: t1.length ? iso(Math.max(...t1)) ?? '' : '',
+    };
+  })
+    .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.protocol.localeCompare(b.protocol));
+}
+
+/** Runs discover. */
+export async function discover(options: DiscoverOptions): Promise<DiscoverResult> {
+  const manifest = options.manifest ? readManifest(options.manifest) : undefined;
+  const map = new IdentityMap(identityEntries(options, manifest));
+  const minRecords = options.minRecords ?? 1;
+  if (!Number.isInteger(minRecords) || minRecords < 1) throw new TrafficError('InvalidOption', '--min-records', `"${options.minRecords}" is not a positive integer`);
+  const loaded = await load(options, map);
+  const { db } = loaded;
+  try {
+    const rows = (await db.all(`
+      SELECT k.identity AS "from", s.identity AS "to", ${PROTO_SQL('c.proto')} AS protocol, c.port, c.action,
+             sum(c.records)::BIGINT AS records, sum(c.bytes)::BIGINT AS bytes, min(c.t0) AS t0, max(c.t1) AS t1
+      FROM convs c JOIN ident k ON k.addr = c.client JOIN ident s ON s.addr = c.server
+      GROUP BY ALL ORDER BY 1, 2, 3, 4`)).map(r => ({
+      from: String(r.from), to: String(r.to), protocol: String(r.protocol), port: r.port === null ? null : Number(r.port),
+      action: String(r.action), records: num(r.records), bytes: num(r.bytes), t0: r.t0, t1: r.t1,
+    }));
+    const accepted = rows.filter(r => r.action !== 'REJECT');
+    const kept = accepted.filter(r => r.records >= minRecords);
+    const unknown = await unknownAddresses(db);
+    const identRows = await db.all('SELECT addr, workload, zone FROM ident WHERE workload IS NOT NULL ORDER BY addr');
+    // zones: every zone of the identity sources; workloads with the addresses seen
+    const zones = new Map<string, { cidrs: Set<string>; workloads: Map<string, { labels: Record<string, string>; addresses: string[] }> }>();
+    const zoneOf = (name: string) => {
+      let z = zones.get(name);
+      if (!z) { z = { cidrs: new Set(), workloads: new Map() }; zones.set(name, z); }
+      return z;
+    };
+    for (const e of map.entries) {
+      if (e.zone && !e.workload) zoneOf(e.zone).cidrs.add(e.cidr);
+    }
+    const labelsOf = new Map(map.entries.filter(e => e.workload).map(e => [e.workload!, e.labels ?? {}]));
+    for (const r of identRows) {
+      const z = zoneOf(r.zone ? String(r.zone) : 'unzoned');
+      const name = String(r.workload);
+      const w = z.workloads.get(name) ?? { labels: labelsOf.get(name) ?? {}, addresses: [] };
+      w.addresses.push(String(r.addr));
+      z.workloads.set(name, w);
+    }
+    const zoneList: DiscoveredZone[] = [...zones.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([name, z]) => ({
+      name, cidrs: [...z.cidrs].sort(),
+      workloads: [...z.workloads.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([wn, w]) => ({ name: wn, labels: w.labels, addresses: w.addresses.sort() })),
+    }));
+    return {
+      schemaVersion: 1,
+      records: loaded.counts,
+      window: loaded.window,
+      zones: zoneList,
+      flows: mergePorts(kept),
+      rejected: mergePorts(rows.filter(r => r.action === 'REJECT')),
+      unknown,
+      dropped: { belowMinRecords: accepted.length - kept.length },
+    };
+  } finally {
+    db.close();
+  }
+}

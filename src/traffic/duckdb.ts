@@ -1,0 +1,89 @@
+/**
+ * The embedded engine: DuckDB through `@duckdb/node-api`, an optional peer dependency loaded on
+ * first use. A user of the constructs alone never installs it; a missing one is a
+ * `[microseg:MissingDependency]` error naming the `npm i` line.
+ */
+import { MicrosegError } from '../model/errors';
+
+/** The install line for the engine. */
+export const DUCKDB_INSTALL = 'npm i @duckdb/node-api';
+
+/** The part of a DuckDB connection the traffic engine uses. */
+export interface Db {
+  /** Runs statements and returns rows as plain JS values (BIGINT as bigint). */
+  all(sql: string): Promise<Record<string, unknown>[]>;
+  /** Runs statements, ignoring results. */
+  run(sql: string): Promise<void>;
+  /**
+   * Appends rows to a table through DuckDB's appender. `types` gives each column's kind:
+   * `s` VARCHAR, `i` BIGINT, `n` INTEGER, `u` UHUGEINT, `b` BOOLEAN.
+   */
+  append(table: string, types: string, rows: (string | number | bigint | boolean | null)[][]): Promise<void>;
+  /** Closes the connection and the instance. */
+  close(): void;
+}
+
+/** Loads `@duckdb/node-api`, or throws `MissingDependency` with the install line. */
+export function loadDuckDb(): any {
+  const hidden = (process.env.MICROSEG_HIDE_SDKS ?? '').split(',').map(s => s.trim());
+  try {
+    if (hidden.includes('@duckdb/node-api')) throw Object.assign(new Error("Cannot find module '@duckdb/node-api'"), { code: 'MODULE_NOT_FOUND' });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('@duckdb/node-api');
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('@duckdb/node-api')) {
+      throw new MicrosegError({
+        code: 'MissingDependency', path: 'traffic', value: '@duckdb/node-api',
+        message: 'is needed to read flow logs but is not installed.',
+        hint: `Install it next to microseg: ${DUCKDB_INSTALL}`,
+      });
+    }
+    throw e;
+  }
+}
+
+/** Opens an in-memory DuckDB. */
+export async function openDb(threads?: number): Promise<Db> {
+  const duck = loadDuckDb();
+  const config: Record<string, string> = {};
+  if (threads) config.threads = String(threads);
+  const instance = await duck.DuckDBInstance.create(':memory:', config);
+  const conn = await instance.connect();
+  return {
+    async all(sql) {
+      const reader = await conn.runAndReadAll(sql);
+      return reader.getRowObjectsJS() as Record<string, unknown>[];
+    },
+    async run(sql) {
+      await conn.run(sql);
+    },
+    async append(table, types, rows) {
+      const appender = await conn.createAppender(table);
+      for (const row of rows) {
+        row.forEach((v, i) => {
+          if (v === null || v === undefined) return appender.appendNull();
+          switch (types[i]) {
+            case 's': return appender.appendVarchar(String(v));
+            case 'i': return appender.appendBigInt(BigInt(v as number));
+            case 'n': return appender.appendInteger(Number(v));
+            case 'u': return appender.appendUHugeInt(BigInt(v as bigint));
+            case 'b': return appender.appendBoolean(Boolean(v));
+            default: throw new Error(`append: unknown column kind ${types[i]}`);
+          }
+        });
+        appender.endRow();
+      }
+      appender.closeSync();
+    },
+    close() {
+      try { conn.closeSync?.(); } catch { /* already closed */ }
+      try { instance.closeSync?.(); } catch { /* already closed */ }
+    },
+  };
+}
+
+/** Quotes a string as a SQL literal. */
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}

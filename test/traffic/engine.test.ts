@@ -1,0 +1,85 @@
+/**
+ * discover and simulate on a fixed generated estate (S3 delivery, both the default v2 format
+ * without tcp-flags and a custom v5 order with them): the discovered flows are exactly the call
+ * graph, rejects are apart, the unknown host is listed, and simulate's verdicts and exit code.
+ */
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { Port } from '../../src';
+import { TrafficAnalysis, SimulateFormat, DiscoverFormat } from '../../src/traffic';
+import { writeS3 } from '../support/traffic-generator';
+import { estateModel, SHOP, tmpDir, writeManifest } from './helpers';
+
+
+const EXPECTED_FLOWS = [
+  ['ipv4:0.0.0.0/0', 'workload:frontend', 'tcp', [8080]],
+  ['workload:cart', 'workload:redis', 'tcp', [6379]],
+  ['workload:checkout', 'ipv4:10.0.2.250', 'tcp', [1521]],
+  ['workload:checkout', 'workload:payments', 'tcp', [50051]],
+  ['workload:frontend', 'workload:cart', 'tcp', [7070]],
+  ['workload:frontend', 'workload:redis', 'udp', [53000]],
+];
+
+describe.each(['v2', 'v5'] as const)('traffic on a generated estate (%s)', format => {
+  const dir = tmpDir();
+  const logs = path.join(dir, 'logs');
+  const { records } = writeS3(SHOP, { format, start: 1_790_000_000, seed: 7, nodata: 3, root: logs, perFile: 40 });
+  // the declared model: everything but the legacy database, plus one flow never used
+  const declared = SHOP.calls.filter(c => c.port !== 1521 && !c.reject).map(c => (c.client.startsWith('203.') || c.client.startsWith('198.') ? { ...c, client: '0.0.0.0/0' } : c));
+  const { manifest } = estateModel(SHOP, declared, (seg, w) => { w.get('email')!.allowTo(w.get('cart')!, Port.tcp(7000)); void seg; });
+  const manifestFile = writeManifest(dir, manifest);
+
+  it('discover returns exactly the call graph, rejects apart, the unknown host listed', async () => {
+    const r = await TrafficAnalysis.discover({ logs: [logs], manifest: manifestFile });
+    expect(r.records).toEqual({ read: records, traffic: records - 3, skipped: 3, rejected: 3 });
+    expect(r.flows.map(f => [f.from, f.to, f.protocol, f.ports])).toEqual(EXPECTED_FLOWS);
+    expect(r.rejected.map(f => [f.from, f.to, f.protocol, f.ports])).toEqual([['ipv4:0.0.0.0/0', 'workload:frontend', 'tcp', [22]]]);
+    expect(r.unknown).toEqual([{ address: '10.0.2.250', records: 4, peers: ['workload:checkout'] }]);
+    expect(r.flows.find(f => f.to === 'workload:cart')!.records).toBe(6 * 2 * 2);
+    expect(r.dropped.belowMinRecords).toBe(0);
+    const zones = Object.fromEntries(r.zones.map(z => [z.name, z.workloads.map(w => w.name)]));
+    expect(zones).toEqual({ data: ['redis'], services: ['cart', 'checkout', 'payments'], web: ['frontend'] });
+  });
+
+  it('--min-records drops small flows and counts them', async () => {
+    const r = await TrafficAnalysis.discover({ logs: [logs], manifest: manifestFile, minRecords: 5 });
+    expect(r.flows.map(f => f.to)).not.toContain('ipv4:10.0.2.250');
+    expect(r.dropped.belowMinRecords).toBe(2); // checkout -> legacy (4 records), frontend -> redis udp (4)
+  });
+
+  it('simulate: verdicts, unused flows, unknown, coverage, exit 1', async () => {
+    const r = await TrafficAnalysis.simulate({ logs: [logs], manifest: manifestFile });
+    const v = r.conversations.map(c => [c.from, c.to, c.port, c.verdict]);
+    expect(v).toEqual([
+      ['ipv4:0.0.0.0/0', 'workload:frontend', 22, 'rejected'],
+      ['ipv4:0.0.0.0/0', 'workload:frontend', 8080, 'allowed'],
+      ['workload:cart', 'workload:redis', 6379, 'allowed'],
+      ['workload:checkout', 'ipv4:10.0.2.250', 1521, 'wouldBlock'],
+      ['workload:checkout', 'workload:payments', 50051, 'allowed'],
+      ['workload:frontend', 'workload:cart', 7070, 'allowed'],
+      ['workload:frontend', 'workload:redis', 53000, 'allowed'],
+    ]);
+    expect(r.conversations.find(c => c.port === 7070)!.flows).toEqual(['Shop/frontend-to-cart-tcp7070']);
+    expect(r.unused).toEqual([{ flow: 'Shop/services/email/To-workload:cart-tcp:7000', from: 'workload:email', to: 'workload:cart', ports: 'tcp:7000' }]);
+    expect(r.unknown.map(u => u.address)).toEqual(['10.0.2.250']);
+    expect(r.coverage.conversations).toBeCloseTo(5 / 6, 3);
+    expect(r.coverage.observedOfAllowed).toBeCloseTo(4 / 5, 3);
+    expect(r.exitCode).toBe(1);
+    const sarif = JSON.parse(TrafficAnalysis.renderSimulation(r, SimulateFormat.SARIF));
+    expect(sarif.runs[0].results.filter((x: any) => x.ruleId === 'microseg/traffic/would-block')).toHaveLength(1);
+    expect(TrafficAnalysis.renderSimulation(r, SimulateFormat.JUNIT)).toContain('failures="1"');
+    expect(TrafficAnalysis.renderSimulation(r, SimulateFormat.MARKDOWN)).toContain('### Would be blocked');
+    expect(JSON.parse(TrafficAnalysis.renderSimulation(r, SimulateFormat.JSON)).schemaVersion).toBe(1);
+    expect(TrafficAnalysis.renderDiscover(await TrafficAnalysis.discover({ logs: [logs], manifest: manifestFile }), DiscoverFormat.TABLE)).toContain('workload:checkout');
+  });
+
+  it('--since/--until prune S3 folders by date before reading; an empty window is an error', async () => {
+    const later = path.join(dir, 'later');
+    const day2 = writeS3(SHOP, { format, start: 1_790_000_000 + 3 * 86400, seed: 8, root: later, hive: true });
+    const all = await TrafficAnalysis.discover({ logs: [logs, later] });
+    expect(all.records.read).toBe(records + day2.records);
+    const r = await TrafficAnalysis.discover({ logs: [logs, later], since: new Date((1_790_000_000 + 2 * 86400) * 1000).toISOString() });
+    expect(r.records.read).toBe(day2.records);
+    await expect(TrafficAnalysis.discover({ logs: [logs], since: '2030-01-01T00:00:00Z' })).rejects.toThrow(/microseg:FlowLogUnreadable.*no flow log file in the window/);
+  });
+});
