@@ -1,7 +1,8 @@
 /**
  * The main job: synthesize every example (CDK apps for AWS, CDKTF apps for Azure and GCP, a cdk8s
  * app for Kubernetes) into
- * `.tmp/examples/<name>/` and print each segmentation's summary and what was rendered.
+ * `.tmp/examples/<name>/` and print each segmentation's summary and what was rendered; then run the
+ * traffic example (discover, then simulate, on shipped flow logs) and print its summary.
  *
  *   npm run examples            # all examples
  *   npm run examples -- multi   # only examples whose name contains "multi"
@@ -101,11 +102,25 @@ function manifests(dir: string): string[] {
   return out.sort();
 }
 
-function main(): void {
+/** The traffic example: discover, then simulate, on the shipped flow logs (examples/traffic). */
+async function traffic(): Promise<boolean> {
+  console.log(pc.bold('\n== traffic =='));
+  try {
+    const { lines } = await require('../examples/traffic/main').run(path.join(outRoot, 'traffic'));
+    console.log(lines.join('\n'));
+    return true;
+  } catch (e) {
+    console.error(pc.red(`failed: ${(e as Error).message}`));
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
   const filter = process.argv[2];
   const selected = examples.filter(e => !filter || e.name.includes(filter));
-  if (selected.length === 0) {
-    console.error(`no example matches "${filter}"; examples: ${examples.map(e => e.name).join(', ')}`);
+  const withTraffic = !filter || 'traffic'.includes(filter);
+  if (selected.length === 0 && !withTraffic) {
+    console.error(`no example matches "${filter}"; examples: ${[...examples.map(e => e.name), 'traffic'].join(', ')}`);
     process.exit(2);
   }
   let failed = 0;
@@ -132,7 +147,8 @@ function main(): void {
       console.error(pc.red(`failed: ${(e as Error).message}`));
     }
   }
+  if (withTraffic && !(await traffic())) failed++;
   if (failed) process.exit(1);
 }
 
-main();
+void main();

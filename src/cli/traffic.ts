@@ -24,6 +24,8 @@ function readOptions(cmd: Command): Command {
   return cmd
     .requiredOption('-l, --logs <path>', 'flow log file or folder (walked; S3 layouts plain and Hive-style); repeatable', repeat)
     .option('-i, --inventory <file>', 'saved aws ec2 describe-instances/-network-interfaces/-subnets/-security-groups JSON; repeatable', repeat)
+    .option('--group-by <how>', 'workloads from inventory: tag:<key> (interfaces whose security group carries microseg:workload are that workload)', 'tag:Name')
+    .option('--zones-by <how>', 'zones from inventory: subnet or tag:<key>', 'subnet')
     .option('--since <iso>', 'only records at or after this time (S3 folders outside are not read)')
     .option('--until <iso>', 'only records before this time')
     .option('--aws-fields <fields>', 'fields of headerless AWS text (CloudWatch Logs export); default: the version 2 default format')
@@ -56,8 +58,6 @@ export function addTrafficCommand(program: Command, io: Io, setCode: (code: numb
   readOptions(traffic.command('discover')
     .description('Propose zones, workloads and flows from flow logs.\nExit codes: 0 done, 2 logs or inventory not read completely.'))
     .option('-m, --manifest <file>', 'a manifest whose workload and zone cidrs name addresses')
-    .option('--group-by <how>', 'workloads from inventory: tag:<key>', 'tag:Name')
-    .option('--zones-by <how>', 'zones from inventory: subnet or tag:<key>', 'subnet')
     .option('--min-records <n>', 'drop flows with fewer records (reported)', v => Number(v), 1)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'ts', 'markdown', 'table']).default('json'))
     .action(async (opts: Record<string, any>) => {
@@ -86,6 +86,7 @@ export function addTrafficCommand(program: Command, io: Io, setCode: (code: numb
           : opts.manifest;
         const r = await simulate({
           logs: opts.logs, inventory: opts.inventory, since: opts.since, until: opts.until, awsFields: opts.awsFields, threads: opts.threads, manifest,
+          groupBy: opts.groupBy, zonesBy: opts.zonesBy,
         });
         setCode(write(io, opts.output, renderSimulate(r, opts.format), simulateVerdict(r)) ? r.exitCode : 2);
       } catch (e) {

@@ -28,14 +28,20 @@ export function readManifest(file: string): Manifest {
 }
 
 /** Identity entries from the manifest and inventory of the options. */
-export function identityEntries(options: { manifest?: string; inventory?: string[]; groupBy?: string; zonesBy?: string }, manifest?: Manifest): IdentityEntry[] {
+export function identityEntries(options: { manifest?: string; inventory?: string[]; groupBy?: string; zonesBy?: string; strict?: boolean }, manifest?: Manifest): IdentityEntry[] {
   const groupBy = options.groupBy ?? 'tag:Name';
   const zonesBy = options.zonesBy ?? 'subnet';
   if (!/^tag:.+/.test(groupBy)) throw new TrafficError('InvalidOption', '--group-by', `"${groupBy}" is not supported`, 'Use tag:<key>, e.g. tag:app.');
   if (zonesBy !== 'subnet' && !/^tag:.+/.test(zonesBy)) throw new TrafficError('InvalidOption', '--zones-by', `"${zonesBy}" is not supported`, 'Use subnet or tag:<key>.');
   const entries: IdentityEntry[] = [];
   if (manifest) entries.push(...manifestEntries(manifest, options.manifest ?? 'manifest'));
-  if (options.inventory?.length) entries.push(...inventoryEntries(options.inventory, { groupBy, zonesBy }));
+  if (options.inventory?.length) {
+    const inv = inventoryEntries(options.inventory, { groupBy, zonesBy });
+    // against a declared model, a workload name the model does not know is no workload: the
+    // address stays an address (and is listed as unknown)
+    const known = manifest && options.strict ? new Set(manifest.model.workloads.map(w => w.name)) : undefined;
+    entries.push(...inv.map(e => (known && e.workload && !known.has(e.workload) ? { ...e, workload: undefined } : e)));
+  }
   return entries;
 }
 

@@ -3,8 +3,9 @@
  * manifest's workload and zone `cidrs` and saved inventory files (see inventory.ts). The most
  * specific range wins; workload entries win over zone entries of the same length.
  *
- * Identity strings (every output uses them): `workload:<name>`, `zone:<name>` (an address known
- * only to lie in a zone), `ipv4:<address or cidr>`, `ipv6:<...>`. The internet (any address that
+ * Identity strings (every output uses them): `workload:<name>`, `ipv4:<address or cidr>`,
+ * `ipv6:<...>` (declared flows also name `zone:<name>`). An internal address without a workload
+ * stays an address, even inside a zone's range. The internet (any address that
  * is neither private nor inside a known range) is folded into one `Peer` range.
  */
 import { Cidr, cidr, cidrHas, parseAddress } from '../ir/cidr';
@@ -20,6 +21,8 @@ export interface IdentityEntry {
   readonly labels?: Record<string, string>;
   /** Where the entry came from (file, manifest). */
   readonly source: string;
+  /** Wins over entries of the same specificity with a lower priority (the manifest: 1, inventory: 0). @default 0 */
+  readonly priority?: number;
 }
 
 /** What one address resolved to. */
@@ -54,7 +57,7 @@ export class IdentityMap {
    */
   constructor(public readonly entries: IdentityEntry[], peers: string[] = []) {
     const parsed = entries.map(entry => ({ entry, c: cidr(entry.cidr) }));
-    const rank = (p: Parsed) => p.c.prefix * 2 + (p.entry.workload ? 1 : 0);
+    const rank = (p: Parsed) => p.c.prefix * 4 + (p.entry.workload ? 2 : 0) + (p.entry.priority ?? 0);
     for (const p of parsed) {
       if (p.c.first !== p.c.last) continue;
       const key = `${p.c.family}:${p.c.first}`;
@@ -75,7 +78,9 @@ export class IdentityMap {
     }
     // a zone known from a less specific range than the workload's exact address
     const zone = hit?.entry.zone ?? this.ranges.find(r => r.entry.zone && cidrHas(r.c, family, value))?.entry.zone;
-    if (zone) return { address: text, family, value, identity: `zone:${zone}`, zone, unknown: true, internet: false };
+    // an address no source names stays an address (listed as unknown), even inside a zone's range:
+    // declaring the whole zone for it would allow far more than was observed
+    if (zone) return { address: text, family, value, identity: `${family}:${text}`, zone, unknown: true, internet: false };
     if (hit || PRIVATE.some(p => cidrHas(p, family, value))) {
       return { address: text, family, value, identity: `${family}:${text}`, unknown: true, internet: false };
     }

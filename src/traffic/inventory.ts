@@ -30,8 +30,8 @@ export function toName(text: string): string {
 /** Identity entries from a manifest: workload cidrs, then zone cidrs. */
 export function manifestEntries(m: Manifest, source: string): IdentityEntry[] {
   const out: IdentityEntry[] = [];
-  for (const w of m.model.workloads) for (const c of w.cidrs) out.push({ cidr: c, workload: w.name, zone: w.zone, labels: w.labels, source });
-  for (const z of m.model.zones) for (const c of z.cidrs) out.push({ cidr: c, zone: z.name, source });
+  for (const w of m.model.workloads) for (const c of w.cidrs) out.push({ cidr: c, workload: w.name, zone: w.zone, labels: w.labels, source, priority: 1 });
+  for (const z of m.model.zones) for (const c of z.cidrs) out.push({ cidr: c, zone: z.name, source, priority: 1 });
   return out;
 }
 

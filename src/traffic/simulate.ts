@@ -68,7 +68,7 @@ function declaredPeers(m: Manifest): string[] {
 /** Runs simulate. */
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const manifest = readManifest(options.manifest);
-  const map = new IdentityMap(identityEntries(options, manifest), declaredPeers(manifest));
+  const map = new IdentityMap(identityEntries({ ...options, strict: true }, manifest), declaredPeers(manifest));
   const loaded = await load(options, map);
   const { db } = loaded;
   try {

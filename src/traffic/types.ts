@@ -53,6 +53,16 @@ export interface TrafficReadOptions {
    */
   readonly awsFields?: string;
   /**
+   * How inventory addresses become workloads: `tag:<key>` (instances and interfaces).
+   * @default "tag:Name"
+   */
+  readonly groupBy?: string;
+  /**
+   * How workloads become zones: `subnet` (the subnet's Name tag, else its id) or `tag:<key>`.
+   * @default "subnet"
+   */
+  readonly zonesBy?: string;
+  /**
    * DuckDB worker threads.
    * @default - DuckDB's default (the number of cores)
    */
@@ -66,16 +76,6 @@ export interface DiscoverOptions extends TrafficReadOptions {
    * @default - none
    */
   readonly manifest?: string;
-  /**
-   * How inventory addresses become workloads: `tag:<key>` (instances and interfaces).
-   * @default "tag:Name"
-   */
-  readonly groupBy?: string;
-  /**
-   * How workloads become zones: `subnet` (the subnet's Name tag, else its id) or `tag:<key>`.
-   * @default "subnet"
-   */
-  readonly zonesBy?: string;
   /**
    * Flows with fewer records are dropped (and counted in `dropped`).
    * @default 1

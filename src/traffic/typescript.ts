@@ -69,7 +69,9 @@ export function renderTypeScript(r: DiscoverResult, name = 'discovered'): string
       lines.push(`// not expressible (no side is a workload or zone): ${f.from} -> ${f.to} ${f.protocol}:${f.ports.join(',')} ${comment.slice(3)}`);
       continue;
     }
-    let id = `${pascal(f.from.replace(/^(workload|zone):/, ''))}To${pascal(f.to.replace(/^(workload|zone):/, ''))}${pascal(f.protocol)}${f.ports.length ? f.ports.join('And') : ''}`;
+    const part = (identity: string) => (vars.has(identity) ? pascal(identity.replace(/^(workload|zone):/, ''))
+      : /\/0$/.test(identity) ? 'Internet' : `Host${pascal(identity.slice(5))}`);
+    let id = `${part(f.from)}To${part(f.to)}${pascal(f.protocol)}${f.ports.length ? f.ports.join('And') : ''}`;
     while (ids.has(id)) id += 'X';
     ids.add(id);
     const extra = ['tcp', 'udp', 'icmp'].includes(f.protocol) ? '' : ` // IANA protocol ${f.protocol}: no Port factory, all traffic allowed`;

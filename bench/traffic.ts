@@ -1,0 +1,161 @@
+/**
+ * Traffic bench: `discover` and `simulate` over generated AWS VPC Flow Logs as S3 delivers them
+ * (gzip, header line, custom version 5 order with tcp-flags), against the bare DuckDB scan of the
+ * same files (`count(*)` with the same declared columns) as the physical reference.
+ *
+ * The estate is shaped like the bench's M (200 workloads with two addresses each in 10 zones,
+ * 2,000 calls between them, gRPC and ephemeral-range server ports, internet clients, unknown
+ * hosts, rejects, pooled connections), generated deterministically from a seed. Files are cached
+ * in bench/out/traffic-<records>/ and reused.
+ *
+ *   npx tsx bench/traffic.ts --records 22000000       # the issue's figure (about 3 GB of text)
+ *   BENCH_ARGS="--only traffic --traffic-records 2000000" npm run bench
+ *
+ * Prints one line per figure and returns them (bench/run.ts merges them into results.json).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { AllowFlow, Port, Segmentation, Workload } from '../src';
+import { compile } from '../src/ir/compile';
+import { buildManifest, serializeManifest } from '../src/ir/manifest';
+import { awsTextLayout, awsTextSelect } from '../src/traffic/aws-text';
+import { openDb } from '../src/traffic/duckdb';
+import { TrafficAnalysis } from '../src/traffic';
+import { FORMATS, GenCall, GenEstate, generateRecords, prng, s3Folder } from '../test/support/traffic-generator';
+
+export interface TrafficFigure { readonly id: string; readonly value: number; readonly unit: string; readonly note?: string }
+
+function estate(seed: number, records: number): GenEstate {
+  const rnd = prng(seed);
+  const workloads = Array.from({ length: 200 }, (_, i) => ({
+    name: `w${i}`, zone: `z${i % 10}`, addresses: [`10.${(i % 10) + 1}.${Math.floor(i / 10)}.10`, `10.${(i % 10) + 1}.${Math.floor(i / 10)}.11`],
+  }));
+  const ports = [443, 8080, 5432, 6379, 50051, 9092, 33000, 7070, 53, 11211];
+  const calls: GenCall[] = [];
+  const seen = new Set<string>();
+  while (calls.length < 2000) {
+    const c = Math.floor(rnd() * 200); const s = Math.floor(rnd() * 200);
+    const port = ports[Math.floor(rnd() * ports.length)];
+    const k = `${c}>${s}:${port}`;
+    if (c === s || seen.has(k)) continue;
+    seen.add(k);
+    calls.push({ client: `w${c}`, server: `w${s}`, protocol: port === 53 ? 'udp' : 'tcp', port, connections: 1, windows: 1 });
+  }
+  for (let i = 0; i < 50; i++) calls.push({ client: `203.0.113.${i + 1}`, server: `w${i}`, protocol: 'tcp', port: 443, connections: 1, windows: 1 });
+  for (let i = 0; i < 3; i++) calls.push({ client: `w${i * 7}`, server: `10.99.0.${i + 1}`, protocol: 'tcp', port: 1521, connections: 1, windows: 1 });
+  for (let i = 0; i < 20; i++) calls.push({ client: `198.51.100.${i + 1}`, server: `w${i}`, protocol: 'tcp', port: 22, connections: 1, windows: 1, reject: true });
+  // scale connections so the estate writes about `records` records: pooled connections (windows
+  // 1-6, two records each) on every call
+  const perCall = records / calls.length;
+  for (const c of calls) {
+    c.windows = c.reject ? 1 : 1 + Math.floor(rnd() * 6);
+    const per = c.reject ? 1 : 2 * c.windows;
+    c.connections = Math.max(2, Math.round((perCall * (0.5 + rnd())) / per));
+  }
+  return { workloads, calls };
+}
+
+/** Writes (or reuses) the files; returns them and the record count. */
+function prepare(dir: string, records: number, seed: number): { files: string[]; records: number; e: GenEstate } {
+  const e = estate(seed, records);
+  const done = `${dir}.json`;
+  if (fs.existsSync(done)) return { ...JSON.parse(fs.readFileSync(done, 'utf8')), e };
+  fs.rmSync(dir, { recursive: true, force: true });
+  const files: string[] = [];
+  const header = FORMATS.v5.join(' ');
+  const start = 1_793_613_600;
+  let buf: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (!buf.length) return;
+    const folder = s3Folder(dir, start + files.length * 300);
+    fs.mkdirSync(folder, { recursive: true });
+    const stamp = new Date((start + files.length * 300) * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
+    const file = path.join(folder, `012345678901_vpcflowlogs_eu-west-1_fl-0123456789abcdef0_${stamp}_${String(files.length).padStart(5, '0')}.log.gz`);
+    fs.writeFileSync(file, zlib.gzipSync(header + '\n' + buf.join('\n') + '\n', { level: 1 }));
+    files.push(file);
+    buf = []; bytes = 0;
+  };
+  const n = generateRecords(e, { format: 'v5', start, seed, nodata: 1000 }, line => {
+    buf.push(line); bytes += line.length;
+    if (bytes > 64 * 1024 * 1024) flush();
+  });
+  flush();
+  fs.writeFileSync(done, JSON.stringify({ files, records: n }));
+  return { files, records: n, e };
+}
+
+/** Peak resident memory while `fn` runs (sampled every 50 ms). */
+async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: number; peakMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  try {
+    const value = await fn();
+    const c = process.cpuUsage(c0);
+    return { value, seconds: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, peakMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export async function runTrafficBench(args: { records: number; seed?: number; outRoot: string }): Promise<TrafficFigure[]> {
+  const seed = args.seed ?? 1;
+  const dir = path.join(args.outRoot, `traffic-${args.records}`, 'logs');
+  const t0 = performance.now();
+  const { files, records, e } = prepare(dir, args.records, seed);
+  console.log(`traffic: ${records} records in ${files.length} file(s) under ${path.relative(process.cwd(), dir)} (prepared in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const threads = os.cpus().length;
+
+  // the declared model: 90% of the calls, with workload addresses
+  const seg = Segmentation.root('Bench', { name: 'bench' });
+  const zones = new Map<string, ReturnType<Segmentation['addZone']>>();
+  const ws = new Map<string, Workload>();
+  for (const w of e.workloads) {
+    if (!zones.has(w.zone)) zones.set(w.zone, seg.addZone(w.zone, { name: w.zone }));
+    ws.set(w.name, zones.get(w.zone)!.addWorkload(w.name, { name: w.name, cidrs: w.addresses.map(a => `${a}/32`) }));
+  }
+  e.calls.forEach((c, i) => {
+    if (i % 10 === 9 || c.reject || !ws.has(c.client) || !ws.has(c.server)) return;
+    new AllowFlow(seg, `f${i}`, { from: ws.get(c.client)!, to: ws.get(c.server)!, ports: [c.protocol === 'tcp' ? Port.tcp(c.port) : Port.udp(c.port)] });
+  });
+  const manifest = path.join(path.dirname(dir), 'bench.microseg.json');
+  fs.writeFileSync(manifest, serializeManifest(buildManifest(compile(seg))));
+
+  const bare = await measure(async () => {
+    const db = await openDb();
+    try {
+      const sql = awsTextSelect(files, awsTextLayout(files[0]), false);
+      const [r] = await db.all(`SELECT count(*) AS n FROM (${sql})`);
+      return Number(r.n);
+    } finally { db.close(); }
+  });
+  if (bare.value !== records) throw new Error(`bare scan counted ${bare.value} records, expected ${records}`);
+  const disc = await measure(() => TrafficAnalysis.discover({ logs: [dir], manifest }));
+  const sim = await measure(() => TrafficAnalysis.simulate({ logs: [dir], manifest }));
+  if (disc.value.records.read !== records || sim.value.records.read !== records) throw new Error('discover/simulate did not read every record');
+
+  // records per core-second: CPU time of the process (DuckDB's threads included), so a busy shared
+  // machine does not distort it; wall-clock rate per core alongside
+  const perCore = (m: { cpu: number }) => Math.round(records / m.cpu);
+  const wall = (m: { seconds: number }) => Math.round(records / m.seconds / threads);
+  const note = (m: { seconds: number; cpu: number; peakMb: number }) => `wall ${m.seconds.toFixed(1)} s (${wall(m)}/s/core), cpu ${m.cpu.toFixed(1)} s, ${(m.cpu / bare.cpu).toFixed(2)}x the bare scan's cpu, peak RSS ${m.peakMb} MB`;
+  const figures: TrafficFigure[] = [
+    { id: 'traffic:records', value: records, unit: 'records', note: `${files.length} gzip file(s), ${threads} core(s)` },
+    { id: 'traffic:bare-scan', value: perCore(bare), unit: 'records/core-s', note: note(bare) },
+    { id: 'traffic:discover', value: perCore(disc), unit: 'records/core-s', note: `${note(disc)}, ${disc.value.flows.length} flows` },
+    { id: 'traffic:simulate', value: perCore(sim), unit: 'records/core-s', note: `${note(sim)}, ${sim.value.conversations.length} conversations` },
+  ];
+  for (const f of figures) console.log(`${f.id.padEnd(20)} ${String(f.value).padStart(12)} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
+  return figures;
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf('--records');
+  const records = at >= 0 ? Number(argv[at + 1]) : 22_000_000;
+  void runTrafficBench({ records, outRoot: path.join(__dirname, 'out') }).catch(e => { console.error(e); process.exitCode = 1; });
+}
