@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { CaseParams, CaseResult, SizeName } from './lib/harness';
 import { DEFAULT_SEED, describeTopology, generateTopology } from './models';
 import { formatFigure, Figure, FigureResult, targets } from './lib/report';
+import { runTrafficBench } from './traffic';
 
 const ROOT = resolve(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -32,10 +33,12 @@ interface Options {
   write: boolean;
   /** Runs per measurement; the fastest counts (a shared machine is noisy). */
   repeat: number;
+  /** Records of the traffic figure (bench/traffic.ts). */
+  trafficRecords: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: ALL_SIZES, seed: DEFAULT_SEED, cdkValidation: 'both', write: true, repeat: 1 };
+  const o: Options = { sizes: ALL_SIZES, seed: DEFAULT_SEED, cdkValidation: 'both', write: true, repeat: 1, trafficRecords: 22_000_000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -49,6 +52,7 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--cap')) o.cap = Number(value());
     else if (a.startsWith('--cdk-validation')) o.cdkValidation = value() as Options['cdkValidation'];
     else if (a.startsWith('--repeat')) o.repeat = Math.max(1, Math.floor(Number(value())));
+    else if (a.startsWith('--traffic-records')) o.trafficRecords = Math.max(1000, Math.floor(Number(value())));
     else if (a === '--no-write') o.write = false;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(join(ROOT, 'bench', 'README.md'), 'utf8'));
@@ -131,7 +135,9 @@ async function runChild(caseName: string, size: SizeName, o: Options, figureId: 
 async function main(): Promise<void> {
   const o = parseArgs([...process.argv.slice(2), ...(process.env.BENCH_ARGS ?? '').split(/\s+/).filter(Boolean)]);
   const figures = allFigures(o).filter(f => selected(o, f));
-  if (figures.length === 0) throw new Error('no figure selected (see bench/README.md for --only and --sizes)');
+  // the traffic figure (flow logs through DuckDB) runs in this process: bench/traffic.ts
+  const withTraffic = !o.only || o.only.includes('traffic');
+  if (figures.length === 0 && !withTraffic) throw new Error('no figure selected (see bench/README.md for --only and --sizes)');
   const started = Date.now();
   process.stdout.write(`microseg bench: ${figures.length} figure(s), seed ${o.seed}, ${o.repeat} run(s) per measurement, ${cpus().length} CPU(s), load ${loadavg().map(x => x.toFixed(1)).join(' ')}, Node ${process.version}\n`);
   for (const size of [...new Set(figures.map(f => f.size))]) {
@@ -171,7 +177,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
     if (o.write) writeResults(results, o);
   }
-  const merged = o.write ? (JSON.parse(readFileSync(RESULTS, 'utf8')).figures as FigureResult[]) : results;
+  if (withTraffic) {
+    const traffic = await runTrafficBench({ records: o.trafficRecords, outRoot: OUT });
+    if (o.write) {
+      const previous = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+      writeFileSync(RESULTS, JSON.stringify({ ...previous, traffic: { measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], figures: traffic } }, null, 1) + '\n');
+    }
+  }
+  const merged = o.write && existsSync(RESULTS) ? ((JSON.parse(readFileSync(RESULTS, 'utf8')).figures ?? []) as FigureResult[]) : results;
   process.stdout.write(`targets (docs/architecture.md)${o.write ? ', from bench/results.json' : ''}:\n${targets(merged).map(t => `  ${t}`).join('\n')}\n`);
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(0)} s${o.write ? `; results merged into ${RESULTS}` : ''}\n`);
 }
