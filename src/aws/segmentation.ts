@@ -6,6 +6,9 @@ import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
 import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, NaclPlan, planAws, SgGroupPlan, SgRulePlan, sourceGroupName, zoneGroupName } from './plan';
+import { CdkRule, materialize, recordRules } from './connections';
+import { addGroups, checkMembership } from './membership';
+import { checkRanges, ZoneSubnet } from './ranges';
 import { ShardPlan } from './shard';
 
 /**
@@ -56,12 +59,24 @@ export interface AwsSegmentationProps {
   readonly zones?: string[];
 
   /**
-   * Subnets of zones, by zone name. Each zone given here gets a network ACL associated with
-   * those subnets (the zone needs `cidrs`, and so does every zone it exchanges traffic with).
+   * Subnets of zones, by zone name. A zone given here takes its address ranges from these
+   * subnets (their CIDRs as CDK knows them, for CDK-created and imported subnets alike; declared
+   * `cidrs` must then contain every subnet), gets a network ACL associated with them, and its
+   * members (see `attach`) must sit in them. Every zone it exchanges traffic with needs ranges
+   * too (its own `subnets` or `cidrs`).
    *
-   * @default - no network ACLs
+   * @default - no network ACLs; zones use their declared `cidrs`
    */
   readonly subnets?: { [zoneName: string]: ec2.SubnetSelection };
+
+  /**
+   * Address ranges outside the VPC that zones placed on this backend may use (on-premises
+   * networks, peered VPCs). Every concrete range of such a zone must lie inside the VPC's ranges
+   * or one of these, else synth fails with `microseg:RangeOutsideNetwork`.
+   *
+   * @default - none: zone ranges lie inside the VPC
+   */
+  readonly externalRanges?: string[];
 
   /**
    * Rules per security group per direction (IPv4 and IPv6 counted separately).
@@ -172,6 +187,12 @@ export class AwsWarnings {
   public static readonly PEER_INSIDE_ZONES = 'microseg:PeerInsideZones';
   /** MONITOR's catch-all ingress is open to the internet (`monitorIngressFromInternet: true`). */
   public static readonly MONITOR_OPEN_TO_INTERNET = 'microseg:MonitorOpenToInternet';
+  /**
+   * A member of a workload also carries security groups microseg does not manage (e.g. the
+   * default group CDK creates for an `ec2.Instance`, with allow-all egress): their rules are
+   * outside the model.
+   */
+  public static readonly UNMANAGED_GROUP = 'microseg:UnmanagedGroup';
 
   private constructor() {}
 }
@@ -218,6 +239,7 @@ export class AwsSegmentation extends Construct {
   private readonly shardOfKey = new Map<string, string>();
   private readonly importParams = new Map<string, CfnParameter>();
   private readonly groupRefs = new Map<string, ec2.ISecurityGroup>();
+  private readonly cdkRules: CdkRule[] = [];
   private rendered = false;
   private renderedPlan?: AwsPlan;
   private renderedPolicy?: IrPolicy;
@@ -246,8 +268,10 @@ export class AwsSegmentation extends Construct {
    * flows. The groups are created at synth (in this stack or a nested stack), so their ids
    * resolve then.
    *
-   * The returned groups are immutable: rules added through `connections` are ignored, because
-   * microseg owns every rule of them (declare flows on the model instead).
+   * Prefer `attach(workload, ...resources)`, which adds all of them. Rules CDK adds to these
+   * groups (`connections.allowFrom/To`, `addIngressRule`, load balancer targets,
+   * `allowDefaultPortFrom`) become flows of the model at synth, with CDK's peer and port, or
+   * fail synth with `microseg:UnmodelledConnection` saying how to declare them.
    */
   public securityGroupsFor(workload: Workload): ec2.ISecurityGroup[] {
     if (!Workload.isWorkload(workload) || workload.zone.segmentation !== this.segmentation) {
@@ -258,6 +282,31 @@ export class AwsSegmentation extends Construct {
     }
     // The workload's own group first, then its zone's group (a source identity for zone flows).
     return [this.groupRef(workload.name), this.groupRef(zoneGroupName(workload.zone.name)), this.groupRef(sourceGroupName(workload.name))];
+  }
+
+  /**
+   * Makes `targets` members of `workload`: adds ALL of the workload's security groups (see
+   * `securityGroupsFor`) to each of them, through the target's own API where it has one
+   * (`ec2.Instance`, `autoscaling.AutoScalingGroup`), its `connections` (any `ec2.IConnectable`:
+   * load balancers, ECS services, Lambda functions, RDS instances and clusters, ...) and its
+   * CloudFormation resource where CDK rendered a fixed list (Lambda `VpcConfig`, RDS
+   * `VPCSecurityGroups`, ECS `AwsvpcConfiguration`, `ec2.LaunchTemplate`).
+   *
+   * At synth the backend walks the app: every resource that carries one of a workload's groups
+   * must carry all of them (`microseg:IncompleteMembership`), and must sit in subnets inside the
+   * workload's zone ranges where CDK knows the subnets (`microseg:OutsideZone`).
+   *
+   * @param workload a workload of this backend's segmentation, in a zone placed here
+   * @param targets the resources that run the workload
+   */
+  public attach(workload: Workload, ...targets: IConstruct[]): void {
+    const groups = this.securityGroupsFor(workload);
+    const problems: MicrosegProblem[] = [];
+    for (const t of targets) {
+      const why = addGroups(t, groups);
+      if (why) problems.push({ code: 'InvalidProp', path: t.node.path, value: workload.name, message: `cannot be attached to workload "${workload.name}": ${why}`, hint: 'Attach the resource that carries the network interfaces, or add the groups of securityGroupsFor(workload) to it yourself.' });
+    }
+    if (problems.length) throw MicrosegError.fromProblems(problems);
   }
 
   /** @internal The plan rendered at synth (for tests and tools). */
@@ -275,22 +324,41 @@ export class AwsSegmentation extends Construct {
     if (this.rendered) return;
     this.rendered = true;
     const stack = Stack.of(this);
-    const policy = compile(this.segmentation);
-    const placed = placeRules(policy, this.props.zones, this.node.path);
+    // Rules added through CDK's `connections` join the model first (or fail with a coded error).
+    const unmodelled = materialize({
+      rules: this.cdkRules, segmentation: this.segmentation, backendPath: this.node.path,
+      groupOfPeer: peer => [...this.groupRefs.entries()].find(([, g]) => g === peer)?.[0],
+    });
+    if (unmodelled.length > 0) throw MicrosegError.fromProblems(unmodelled);
+    const compiled = compile(this.segmentation);
+    const localZones = new Set(this.props.zones ?? compiled.zones.map(z => z.name));
 
     const subnetObjects = new Map<string, Map<string, ec2.ISubnet>>();
     const naclSubnets: Record<string, string[]> = {};
+    const zoneSubnets: Record<string, ZoneSubnet[]> = {};
     for (const zone of Object.keys(this.props.subnets ?? {}).sort()) {
       const selected = this.vpc.selectSubnets(this.props.subnets![zone]).subnets;
       const m = new Map<string, ec2.ISubnet>();
       for (const s of selected) m.set(subnetKey(stack, s), s);
       subnetObjects.set(zone, m);
       naclSubnets[zone] = [...m.keys()];
+      zoneSubnets[zone] = [...m.entries()].map(([name, sub]) => ({ name, cidr: subnetCidr(sub) }));
     }
+
+    // Zones learn their ranges from their subnets; every concrete range is checked against the VPC.
+    const vpcCidr = this.vpcCidr();
+    const ranged = checkRanges({
+      policy: compiled, localZones, backendPath: this.node.path,
+      vpcRanges: [...(vpcCidr ? [vpcCidr] : []), ...this.secondaryVpcRanges()],
+      externalRanges: this.props.externalRanges ?? [],
+      subnets: zoneSubnets,
+    });
+    if (ranged.problems.length > 0) throw MicrosegError.fromProblems(ranged.problems);
+    const policy = ranged.policy;
+    const placed = placeRules(policy, this.props.zones, this.node.path);
 
     const mine = new Set<IConstruct>(this.node.findAll());
     const otherResources = stack.node.findAll().filter(c => CfnResource.isCfnResource(c) && Stack.of(c) === stack && !mine.has(c)).length;
-    const vpcCidr = this.vpcCidr();
 
     const plan = planAws(policy, placed, {
       backendPath: this.node.path,
@@ -335,7 +403,20 @@ export class AwsSegmentation extends Construct {
       });
     }
 
-    for (const w of [...policy.warnings, ...plan.warnings]) {
+    // Every resource carrying a workload's group carries all of them, in the workload's zone.
+    const membership = checkMembership({
+      root: this.node.root,
+      own: new Set<IConstruct>(this.node.findAll()),
+      groupByLogicalId: new Map(plan.groups.map(g => [g.logicalId, g.name])),
+      groupsOf: plan.groupsOf,
+      workloads: new Map(policy.workloads.map(w => [w.name, { zone: w.zone, path: w.path }])),
+      zoneRanges: new Map(policy.zones.map(z => [z.name, z.cidrs])),
+      subnetCidrs: this.knownSubnetCidrs(),
+      backendPath: this.node.path,
+    });
+    if (membership.problems.length > 0) throw MicrosegError.fromProblems(membership.problems);
+    const acknowledged = new Set(policy.acknowledged.map(a => a.id));
+    for (const w of [...policy.warnings, ...plan.warnings, ...membership.warnings.filter(x => !acknowledged.has(x.id))]) {
       Annotations.of(this).addWarningV2(w.id, `${w.message} [${w.path}]`);
     }
     this.writeManifest(stack, policy, plan, subnetObjects);
@@ -355,6 +436,8 @@ export class AwsSegmentation extends Construct {
         },
       });
       ref = ec2.SecurityGroup.fromSecurityGroupId(this, `sg-${name}-ref`, id, { mutable: false, allowAllOutbound: false });
+      // Rules CDK adds through `connections` become flows of the model at synth (or errors).
+      recordRules(ref, name, this.cdkRules);
       this.groupRefs.set(name, ref);
     }
     return ref;
@@ -518,6 +601,29 @@ export class AwsSegmentation extends Construct {
     writeManifest(outdir, policy, 'aws', section);
   }
 
+  /** Secondary IPv4 ranges of a VPC created in this app (`AWS::EC2::VPCCidrBlock` under it). */
+  private secondaryVpcRanges(): string[] {
+    return this.vpc.node.findAll()
+      .filter((c): c is ec2.CfnVPCCidrBlock => c instanceof ec2.CfnVPCCidrBlock)
+      .map(c => c.cidrBlock)
+      .filter((c): c is string => typeof c === 'string' && !Token.isUnresolved(c));
+  }
+
+  /** Subnet CIDRs CDK knows: CDK-created subnets by logical id, imported ones by subnet id. */
+  private knownSubnetCidrs(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const c of this.node.root.node.findAll()) {
+      if (c instanceof ec2.CfnSubnet && typeof c.cidrBlock === 'string' && !Token.isUnresolved(c.cidrBlock)) out.set(Stack.of(c).resolve(c.logicalId), c.cidrBlock);
+    }
+    const subnets = [...this.vpc.publicSubnets, ...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets,
+      ...Object.values(this.props.subnets ?? {}).flatMap(sel => sel.subnets ?? [])];
+    for (const s of subnets) {
+      const cidr = subnetCidr(s);
+      if (!Token.isUnresolved(s.subnetId) && cidr && !Token.isUnresolved(cidr)) out.set(s.subnetId, cidr);
+    }
+    return out;
+  }
+
   private vpcCidr(): string | undefined {
     if (!Token.isUnresolved(this.vpc.vpcCidrBlock)) return this.vpc.vpcCidrBlock;
     const child = this.vpc.node.defaultChild;
@@ -574,6 +680,19 @@ const OPEN_INGRESS_RULES = ['AwsSolutions-EC23', 'CloudFormation-Validate::W2508
 function nagReason(descriptions: string[]): string {
   const text = [...new Set(descriptions)].sort().join('; ');
   return text.length >= 10 ? text : `Declared internet-facing flow: ${text}`;
+}
+
+/** A subnet's IPv4 CIDR as CDK knows it (undefined for an import without it). */
+function subnetCidr(s: ec2.ISubnet): string | undefined {
+  try {
+    const c = s.ipv4CidrBlock;
+    if (!Token.isUnresolved(c)) return c;
+    const cfn = s.node.defaultChild;
+    if (cfn instanceof ec2.CfnSubnet && typeof cfn.cidrBlock === 'string') return cfn.cidrBlock;
+    return c;
+  } catch {
+    return undefined; // an imported subnet without ipv4CidrBlock
+  }
 }
 
 function subnetKey(stack: Stack, s: ec2.ISubnet): string {

@@ -49,7 +49,11 @@ export class AwsEvaluator {
   public readonly templates: Json[] = [];
   private readonly root: Tpl;
 
-  constructor(template: Json, backend: AwsSegmentation, policy: IrPolicy, assemblyDir?: string) {
+  /**
+   * @param placement where members of some workloads really sit (workload -> a CIDR, e.g. the
+   * subnet of the instance that runs it): their address is taken inside it instead.
+   */
+  constructor(template: Json, backend: AwsSegmentation, policy: IrPolicy, assemblyDir?: string, placement: Record<string, string> = {}) {
     const stack = Stack.of(backend);
     this.root = { json: template, children: new Map() };
     const all: Tpl[] = [this.root];
@@ -76,7 +80,10 @@ export class AwsEvaluator {
       }
       this.groupsOf.set(w.name, groups);
       const zone = policy.zones.find(z => z.name === w.zone);
-      if (w.cidrs.length > 0) {
+      if (placement[w.name]) {
+        const c = cidr(placement[w.name]);
+        this.addressOf.set(w.name, { family: c.family, value: c.first + 10n });
+      } else if (w.cidrs.length > 0) {
         const c = cidr(w.cidrs[0]);
         this.addressOf.set(w.name, { family: c.family, value: c.first + 10n });
       } else if (zone && zone.cidrs.length > 0) {

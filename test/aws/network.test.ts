@@ -1,0 +1,219 @@
+/**
+ * The AWS backend checks the model against the network it renders into: zone ranges learnt from
+ * subnets, ranges inside the VPC, disjoint zones, workloads inside their zone, and members that
+ * carry all of their workload's groups in the workload's zone (`attach`).
+ */
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { describe, expect, it } from 'vitest';
+import { Peer, Port, Segmentation } from '../../src';
+import { AwsSegmentation } from '../../src/aws';
+import { aggregate } from '../../src/aws/ranges';
+import { importedVpc } from './helpers';
+
+const AMI = ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0123456789abcdef0' });
+const TYPE = new ec2.InstanceType('t3.micro');
+
+/** A real VPC: subnet groups web, app, db, /24 each, in two AZs (10.0.0.0/24 ... 10.0.5.0/24). */
+function realVpc() {
+  const app = new App();
+  const stack = new Stack(app, 'Shop', { env: { account: '111111111111', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/16'), maxAzs: 2, natGateways: 0,
+    subnetConfiguration: [
+      { name: 'web', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+      { name: 'app', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+    ],
+  });
+  const seg = new Segmentation(stack, 'Shop');
+  const web = seg.addZone('Web');
+  const tier = seg.addZone('App');
+  const db = seg.addZone('Db');
+  const frontend = web.addWorkload('Frontend');
+  const api = tier.addWorkload('Api');
+  const pg = db.addWorkload('Pg');
+  api.allowFrom(frontend, Port.tcp(8080));
+  pg.allowFrom(api, Port.tcp(5432));
+  const subnets = { web: { subnetGroupName: 'web' }, app: { subnetGroupName: 'app' }, db: { subnetGroupName: 'db' } };
+  return { app, stack, vpc, seg, web, tier, db, frontend, api, pg, subnets };
+}
+
+function groupOf(t: Template, name: string): { id: string; props: any } {
+  const found = t.findResources('AWS::EC2::SecurityGroup');
+  const id = Object.keys(found).find(k => (found[k].Properties.Tags ?? []).some((x: any) => x.Key === 'microseg:group' && x.Value === name))!;
+  return { id, props: found[id].Properties };
+}
+
+describe('zones learn their ranges from their subnets', () => {
+  it('egress towards a zone names its subnets\' CIDRs; the manifest records them', () => {
+    const s = realVpc();
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const t = Template.fromStack(s.stack);
+    // app's subnets 10.0.2.0/24 and 10.0.3.0/24 are one range; db's 10.0.4.0/24 and 10.0.5.0/24 too.
+    expect(groupOf(t, 'frontend').props.SecurityGroupEgress.map((r: any) => r.CidrIp)).toEqual(['10.0.2.0/23']);
+    expect(groupOf(t, 'api').props.SecurityGroupEgress.map((r: any) => r.CidrIp)).toEqual(['10.0.4.0/23']);
+  });
+
+  it('declared cidrs must contain every subnet of the zone', () => {
+    const s = realVpc();
+    const seg = new Segmentation(s.stack, 'Other');
+    seg.addZone('App', { cidrs: ['10.0.2.0/24'] }).addWorkload('Api2').allowFrom(Peer.ipv4('198.51.100.0/24'), Port.tcp(443));
+    new AwsSegmentation(s.stack, 'Aws', { segmentation: seg, vpc: s.vpc, subnets: { app: { subnetGroupName: 'app' } } });
+    expect(() => s.app.synth()).toThrow(/microseg:OutsideZone\] at Shop\/Other\/App: "10.0.3.0\/24": subnet .* lies outside the zone's cidrs \(10.0.2.0\/24\)/);
+  });
+
+  it('an imported subnet with ipv4CidrBlock gives its zone that range (a network ACL can name it)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    const z = seg.addZone('Z');
+    const w = z.addWorkload('W');
+    w.allowTo(seg.addZone('Y', { cidrs: ['10.9.0.0/16'] }).addWorkload('V'), Port.tcp(80));
+    const sub = ec2.Subnet.fromSubnetAttributes(stack, 'Sub', { subnetId: 'subnet-0aaaaaaaaaaaaaaaa', availabilityZone: 'us-east-1a', ipv4CidrBlock: '10.7.1.0/24' });
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), subnets: { z: { subnets: [sub] } } });
+    const t = Template.fromStack(stack);
+    expect(groupOf(t, 'w').props.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '10.9.0.0/16' })]);
+    t.hasResourceProperties('AWS::EC2::NetworkAclEntry', { CidrBlock: '10.9.0.0/16', Egress: true, PortRange: { From: 80, To: 80 } });
+  });
+});
+
+describe('every concrete range is checked against the network', () => {
+  it('aggregates subnets into the fewest ranges covering the same addresses', () => {
+    expect(aggregate(['10.0.6.0/23', '10.0.4.0/23', '10.0.9.0/24', '10.0.4.0/24'])).toEqual(['10.0.4.0/22', '10.0.9.0/24']);
+    expect(aggregate(['10.0.1.0/24', '10.0.2.0/24'])).toEqual(['10.0.1.0/24', '10.0.2.0/24']);
+    expect(aggregate(['10.0.0.0/24', '10.0.64.0/24', '10.0.128.0/24'])).toEqual(['10.0.0.0/24', '10.0.128.0/24', '10.0.64.0/24']);
+  });
+
+  it('a zone range outside the VPC is RangeOutsideNetwork, unless declared in externalRanges', () => {
+    for (const externalRanges of [undefined, ['192.168.0.0/16']]) {
+      const app = new App();
+      const stack = new Stack(app, 'S');
+      const seg = new Segmentation(stack, 'Seg');
+      seg.addZone('Onprem', { cidrs: ['192.168.10.0/24'] }).addWorkload('Mainframe').allowFrom(Peer.ipv4('198.51.100.0/24'), Port.tcp(443));
+      new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), externalRanges });
+      if (externalRanges) expect(() => app.synth()).not.toThrow();
+      else expect(() => app.synth()).toThrow(/microseg:RangeOutsideNetwork\] at S\/Seg\/Onprem: "192.168.10.0\/24": .*outside the VPC's ranges \(10.0.0.0\/8\).*externalRanges/);
+    }
+  });
+
+  it('overlapping zones and workload cidrs outside their zone are reported together', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    const a = seg.addZone('A', { cidrs: ['10.1.0.0/16'] });
+    const b = seg.addZone('B', { cidrs: ['10.1.128.0/17'] });
+    const w = a.addWorkload('W', { cidrs: ['10.2.0.0/24'] });
+    w.allowTo(b.addWorkload('V'), Port.tcp(80));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    let err: Error | undefined;
+    try { app.synth(); } catch (e) { err = e as Error; }
+    expect(err?.message).toMatch(/\[microseg:OverlappingRanges\] at S\/Seg\/B: "10.1.128.0\/17": zone "b" overlaps zone "a" \(10.1.0.0\/16\)/);
+    expect(err?.message).toMatch(/\[microseg:OutsideZone\] at S\/Seg\/A\/W: "10.2.0.0\/24": workload "w" has this range, outside its zone "a"/);
+  });
+
+  it('a token zone range of a zone open to the internet is UnresolvedRange (never more open than the model)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    const range = new CfnParameter(stack, 'WebRange', { default: '10.1.0.0/16' }).valueAsString;
+    const web = seg.addZone('Web', { cidrs: [range] });
+    web.addWorkload('Fe').allowFrom(Peer.anyIpv4(), Port.tcp(443));
+    seg.addZone('App', { cidrs: ['10.2.0.0/16'] }).addWorkload('Api').allowTo(Peer.anyIpv4(), Port.tcp(443));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    expect(() => app.synth()).toThrow(/microseg:UnresolvedRange\] at S\/Seg\/Web: .*unknown at synth.*Use a concrete CIDR/);
+  });
+});
+
+describe('attach', () => {
+  it('adds all of the workload\'s groups to instances, Auto Scaling groups, launch templates, Lambda functions, RDS and load balancers', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const app = { subnetGroupName: 'app' };
+    const instance = new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: app, instanceType: TYPE, machineImage: AMI });
+    const asg = new autoscaling.AutoScalingGroup(s.stack, 'ApiAsg', { vpc: s.vpc, vpcSubnets: app, instanceType: TYPE, machineImage: AMI });
+    const lt = new ec2.LaunchTemplate(s.stack, 'ApiLt', { instanceType: TYPE, machineImage: AMI });
+    const fn = new lambda.Function(s.stack, 'ApiFn', { vpc: s.vpc, vpcSubnets: app, runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1;') });
+    const db = new rds.DatabaseInstance(s.stack, 'Pg', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'db' }, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }) });
+    const alb = new elbv2.ApplicationLoadBalancer(s.stack, 'Lb', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'web' }, internetFacing: true });
+    backend.attach(s.api, instance, asg, lt, fn);
+    backend.attach(s.pg, db);
+    backend.attach(s.frontend, alb);
+    const t = Template.fromStack(s.stack).toJSON();
+    const ids = (name: string) => ({ 'Fn::GetAtt': [groupOf(Template.fromStack(s.stack), name).id, 'GroupId'] });
+    const carried = (type: string, pick: (p: any) => any[]) => Object.values<any>(t.Resources).filter(r => r.Type === type).map(r => pick(r.Properties));
+    const api = [ids('api'), ids('zone.app'), ids('src.api')];
+    expect(carried('AWS::EC2::Instance', p => p.SecurityGroupIds)[0]).toEqual(expect.arrayContaining(api));
+    expect(carried('AWS::EC2::LaunchTemplate', p => p.LaunchTemplateData.SecurityGroupIds ?? []).some(l => api.every(g => JSON.stringify(l).includes(JSON.stringify(g))))).toBe(true);
+    expect(carried('AWS::Lambda::Function', p => p.VpcConfig.SecurityGroupIds)[0]).toEqual(expect.arrayContaining(api));
+    expect(carried('AWS::RDS::DBInstance', p => p.VPCSecurityGroups)[0]).toEqual(expect.arrayContaining([ids('pg'), ids('zone.db'), ids('src.pg')]));
+    expect(carried('AWS::ElasticLoadBalancingV2::LoadBalancer', p => p.SecurityGroups)[0]).toEqual(expect.arrayContaining([ids('frontend'), ids('zone.web'), ids('src.frontend')]));
+  });
+
+  it('a resource carrying only some of a workload\'s groups is IncompleteMembership naming the resource, the workload and the fix', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.api)[0] });
+    expect(() => s.app.synth()).toThrow(/microseg:IncompleteMembership\] at Shop\/Api1\/Resource: "api": carries security groups of workload "api" but not zone.app, src.api.*attach\(api, resource\)/);
+  });
+
+  it('a member in a subnet outside its zone is OutsideZone naming the subnet range and the zone', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const instance = new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'web' }, instanceType: TYPE, machineImage: AMI });
+    backend.attach(s.api, instance);
+    expect(() => s.app.synth()).toThrow(/microseg:OutsideZone\] at Shop\/Api1\/Resource: "10.0.0.0\/24": is a member of workload "api" but sits in a subnet .* outside its zone "app" \(10.0.2.0\/23\)/);
+  });
+
+  it('rejects what cannot carry security groups, with a coded error', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    expect(() => backend.attach(s.api, new Stack(s.app, 'Other'))).toThrow(/microseg:InvalidProp\] at Other: "api": cannot be attached/);
+  });
+});
+
+describe('CDK connections become flows of the model, or coded errors', () => {
+  it('allowFrom a Peer range, allowFrom another member, and a load balancer target become flows, rendered once', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const instance = new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.api)[0] });
+    backend.attach(s.api, instance);
+    const alb = new elbv2.ApplicationLoadBalancer(s.stack, 'Lb', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'web' }, securityGroup: backend.securityGroupsFor(s.frontend)[0] });
+    backend.attach(s.frontend, alb);
+    const cache = new ec2.Instance(s.stack, 'Cache1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'db' }, instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.pg)[0] });
+    backend.attach(s.pg, cache);
+
+    instance.connections.allowFrom(ec2.Peer.ipv4('198.51.100.0/24'), ec2.Port.tcp(22), 'bastion');
+    cache.connections.allowFrom(instance, ec2.Port.tcp(6379));
+    const asg = new autoscaling.AutoScalingGroup(s.stack, 'ApiAsg', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.api)[0] });
+    backend.attach(s.api, asg);
+    alb.addListener('Http', { port: 80, open: false }).addTargets('Api', { port: 9000, protocol: elbv2.ApplicationProtocol.HTTP, targets: [asg] });
+
+    const t = Template.fromStack(s.stack);
+    const api = groupOf(t, 'api').props.SecurityGroupIngress;
+    expect(api).toEqual(expect.arrayContaining([
+      expect.objectContaining({ CidrIp: '198.51.100.0/24', FromPort: 22, ToPort: 22, Description: 'bastion (CDK connections)' }),
+      expect.objectContaining({ FromPort: 9000, ToPort: 9000, SourceSecurityGroupId: expect.anything() }),
+    ]));
+    expect(groupOf(t, 'pg').props.SecurityGroupIngress).toEqual(expect.arrayContaining([expect.objectContaining({ FromPort: 6379, ToPort: 6379 })]));
+    // No rule resource outside microseg's groups: nothing CDK added was dropped or duplicated.
+    expect(Object.keys(t.findResources('AWS::EC2::SecurityGroupIngress'))).toEqual([]);
+    const flows = backend._policy!.flows.map(f => `${f.from.key} -> ${f.to.key} ${f.services.map(x => `${x.protocol}:${x.from}`).join(',')}`);
+    expect(flows).toEqual(expect.arrayContaining(['ipv4:198.51.100.0/24 -> workload:api tcp:22', 'workload:api -> workload:pg tcp:6379', 'workload:frontend -> workload:api tcp:9000']));
+  });
+
+  it('a rule towards a group microseg does not manage is UnmodelledConnection saying how to declare it', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const instance = new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.api)[0] });
+    backend.attach(s.api, instance);
+    const other = new ec2.SecurityGroup(s.stack, 'Legacy', { vpc: s.vpc });
+    instance.connections.allowFrom(other, ec2.Port.tcp(80));
+    expect(() => s.app.synth()).toThrow(/microseg:UnmodelledConnection\] at Shop\/Legacy: "api from .* on 80": CDK added a rule .*backend.attach\(workload, resource\)/);
+  });
+});
