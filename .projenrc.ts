@@ -41,6 +41,7 @@ const project = new cdk.JsiiProject({
     '@azure/arm-network@~36',
     '@azure/identity@~4.13.0',
     '@google-cloud/compute@^6.14.0',
+    '@kubernetes/client-node@^1.4.0',
     'cdk8s-cli@^2.200.0',
     'cdk8s-plus-33@^2.5.0',
     'yaml@^2',

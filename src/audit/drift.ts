@@ -41,7 +41,8 @@ const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64
 export function isInternetWide(peer: string): boolean {
   if (peer === '*' || peer === 'tag:Internet' || peer === 'tag:*') return true;
   if (!peer.startsWith('cidr:')) return false;
-  const c = parseCidr(peer.slice(5));
+  // a Kubernetes ipBlock `cidr:<range> except <ranges>` is as wide as its range (except cuts out holes)
+  const c = parseCidr(peer.slice(5).split(' ')[0]);
   if (!isCidr(c)) return false;
   if (c.prefix > (c.family === 'ipv4' ? 8 : 16)) return false;
   return !PRIVATE_RANGES.some(p => p.family === c.family && cidrContains(p, c));

@@ -17,6 +17,7 @@ import { DEFAULT_TIMEOUT_SECONDS, readLimits, ReadLimits } from './readers/limit
 import { readAzure } from './readers/azure';
 import { readFromFiles } from './readers/from-file';
 import { readGcp } from './readers/gcp';
+import { kubernetesReaderOptions, readKubernetes, readKubernetesFromFiles } from './readers/kubernetes';
 import { splitUnmanagedFirewalls } from './readers/gcp-convert';
 import { AuditCloud, AuditOptions } from './types';
 import { ReadProgress } from './readers/progress';
@@ -131,6 +132,11 @@ export async function readLive(manifest: Manifest, file: string, options: RunOpt
   const subnetOf: Record<string, string> = {};
   for (const [c, fields] of Object.entries(section.containers ?? {})) {
     if (c.startsWith('nsg:') && typeof fields?.subnetId === 'string' && fields.subnetId.startsWith('/subscriptions/')) subnetOf[c.slice(4)] = fields.subnetId;
+  }
+  if (cloud === 'kubernetes') {
+    const k8s = kubernetesReaderOptions(seg, section);
+    if (options.fromFiles && options.fromFiles.length) return readKubernetesFromFiles(options.fromFiles, k8s);
+    return readKubernetes({ ...k8s, endpoint: options.kubernetesEndpoint, context: options.kubernetesContext, progress: options.progress, limits });
   }
   if (options.fromFiles && options.fromFiles.length) {
     return readFromFiles(options.fromFiles, {

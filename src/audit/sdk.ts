@@ -12,6 +12,7 @@ export const SDK_INSTALL: Record<string, string> = {
   '@azure/core-rest-pipeline': 'npm i @azure/arm-network @azure/identity',
   '@google-cloud/compute': 'npm i @google-cloud/compute',
   'google-auth-library': 'npm i @google-cloud/compute',
+  '@kubernetes/client-node': 'npm i @kubernetes/client-node@^1.4',
 };
 
 /** Test hook: module names to treat as not installed. */

@@ -11,6 +11,8 @@ export enum AuditCloud {
   AZURE = 'azure',
   /** VPC firewall rules. */
   GCP = 'gcp',
+  /** NetworkPolicies of the segmentation's namespaces (through `@kubernetes/client-node`). */
+  KUBERNETES = 'kubernetes',
 }
 
 /** Kinds of drift. */
@@ -253,6 +255,17 @@ export interface AuditOptions {
    * @default https://compute.googleapis.com
    */
   readonly gcpEndpoint?: string;
+  /**
+   * Kubernetes API server URL (default: the current kubeconfig context). A bearer token may be
+   * given in `MICROSEG_KUBERNETES_TOKEN`.
+   * @default - the kubeconfig's current context
+   */
+  readonly kubernetesEndpoint?: string;
+  /**
+   * Kubeconfig context to audit.
+   * @default - the current context
+   */
+  readonly kubernetesContext?: string;
   /**
    * Azure subscription id.
    * @default - the manifest's, else AZURE_SUBSCRIPTION_ID

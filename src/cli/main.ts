@@ -65,13 +65,15 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .description('Read the live rules of a segmentation and report drift from its manifest.\n' +
       'Exit codes: 0 no drift, 1 drift, 2 audit incomplete or failed (fails closed).')
     .requiredOption('-m, --manifest <file>', 'the <segmentation>.microseg.json written at synth (or its folder)')
-    .addOption(new Option('-c, --cloud <cloud>', 'the cloud to audit').choices(['aws', 'azure', 'gcp']).makeOptionMandatory())
+    .addOption(new Option('-c, --cloud <cloud>', 'the cloud to audit').choices(['aws', 'azure', 'gcp', 'kubernetes']).makeOptionMandatory())
     .option('-r, --region <regions>', 'AWS regions, comma-separated (default: the manifest\'s, else AWS_REGION)', list)
     .addOption(new Option('-f, --format <format>', 'report format').choices(['table', 'json', 'sarif', 'junit', 'markdown']).default('table'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--from-file <files>', 'read saved CLI outputs (aws ec2 describe-*, az network nsg show/list, gcloud compute firewall-rules list --format=json) instead of the cloud; repeatable or comma-separated', list)
     .option('--azure-endpoint <url>', 'Azure Resource Manager endpoint (sovereign clouds)')
     .option('--gcp-endpoint <url>', 'GCP Compute endpoint')
+    .option('--kube-endpoint <url>', 'Kubernetes API server (default: the kubeconfig\'s current context; token in MICROSEG_KUBERNETES_TOKEN)')
+    .option('--kube-context <name>', 'kubeconfig context to audit (default: the current one)')
     .option('--subscription <id>', 'Azure subscription id (default: the manifest\'s, else AZURE_SUBSCRIPTION_ID)')
     .option('--resource-group <name>', 'Azure resource group (default: the manifest\'s)')
     .option('--project <id>', 'GCP project (default: the manifest\'s, else GOOGLE_CLOUD_PROJECT)')
@@ -129,6 +131,7 @@ async function audit(opts: Record<string, any>, io: CliIo): Promise<number> {
     outcome = await runAudit({
       manifestFile: opts.manifest, cloud: opts.cloud, regions: opts.region, fromFiles: opts.fromFile,
       azureEndpoint: opts.azureEndpoint, gcpEndpoint: opts.gcpEndpoint, subscriptionId: opts.subscription,
+      kubernetesEndpoint: opts.kubeEndpoint, kubernetesContext: opts.kubeContext,
       resourceGroup: opts.resourceGroup, project: opts.project, network: opts.network,
       ignoreFile: opts.ignoreFile, accept: opts.accept, progress: progress?.progress,
       failOn: opts.failOn, requestTimeoutSeconds: opts.requestTimeout, timeoutSeconds: opts.timeout,

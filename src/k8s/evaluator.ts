@@ -28,8 +28,9 @@
  * @see https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/
  */
 import { cidr, cidrHas } from '../ir/cidr';
-import { effectivePolicyTypes } from './canonical';
-import { KubeLabelSelector, KubeNetworkPolicy, KubePeer, KubePort, NAMESPACE_NAME_LABEL } from './types';
+import { effectivePolicyTypes, KubeNetworkPolicy, KubePeer, KubePort, NAMESPACE_NAME_LABEL, selectorMatches } from '../ir/k8s-policy';
+
+export { selectorMatches };
 
 /** An address. */
 export interface KubeAddress {
@@ -62,23 +63,6 @@ export interface KubeEvaluatorOptions {
    * @default true
    */
   readonly ipBlockMatchesPods?: boolean;
-}
-
-/** Whether a label set satisfies a selector (matchLabels AND every expression). */
-export function selectorMatches(s: KubeLabelSelector | undefined, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(s?.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of s?.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
-  }
-  return true;
 }
 
 /** Evaluates packets against a set of NetworkPolicies. */

@@ -17,9 +17,8 @@ import { IrService, mergeServices } from '../ir/services';
 import { IrAtom, IrPolicy, IrWorkload } from '../ir/types';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { isUnresolved } from '../model/tokens';
-import { canonicalRulesOf, policyContainer, selectorText } from './canonical';
 import { isLabelKey, isLabelValue, isNamespaceName, labelValue, objectName } from './names';
-import { KubeEgressRule, KubeIngressRule, KubeLabelSelector, KubeNetworkPolicy, KubePeer, KubePort, MANAGED_BY_LABEL, NAMESPACE_NAME_LABEL, SEGMENTATION_LABEL, WORKLOAD_LABEL } from './types';
+import { canonicalRulesOf, KubeEgressRule, KubeIngressRule, KubeLabelSelector, KubeNetworkPolicy, KubePeer, KubePort, MANAGED_BY_LABEL, NAMESPACE_NAME_LABEL, policyContainer, SEGMENTATION_LABEL, selectorText, WORKLOAD_LABEL } from '../ir/k8s-policy';
 
 /** Where the cluster's DNS runs, and whether pods may reach it. */
 export interface KubeDnsConfig {
@@ -427,7 +426,7 @@ export function planKubernetes(policy: IrPolicy, opts: KubernetesPlanOptions): K
     if (dropped.length) warn(ctx, 'microseg:LabelNotKubernetes', w.path, `Labels ${dropped.join(', ')} are not valid Kubernetes pod labels (or use the reserved microseg.io/ prefix); they are left out of the pod labels. Policies select pods by the microseg.io labels only.`);
     podLabelMap[w.name] = labels;
     workloadNamespaces[w.name] = ns;
-    identities[w.name] = { namespace: ns, zone: w.zone, podSelector: selectorText(workloadSelector(ctx.seg, w.name)) };
+    identities[w.name] = { namespace: ns, zone: w.zone, podSelector: selectorText(workloadSelector(ctx.seg, w.name)), podLabels: selectorText({ matchLabels: labels }) };
   }
   const containers: Record<string, Record<string, string>> = {};
   const expected: CanonicalRule[] = [];

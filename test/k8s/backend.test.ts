@@ -54,7 +54,7 @@ describe('k8s backend: cdk8s construct and plain YAML writer', () => {
     expect(objects.find(o => o.metadata.name === 'shop-api-allow').metadata.namespace).toBe('shop-app');
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'shop.microseg.json'), 'utf8'));
     expect(manifest.clouds.kubernetes.settings.namespaces).toBe('app=shop-app,web=web');
-    expect(manifest.clouds.kubernetes.identities.api).toEqual({ namespace: 'shop-app', zone: 'app', podSelector: 'microseg.io/segmentation=shop,microseg.io/workload=api' });
+    expect(manifest.clouds.kubernetes.identities.api).toEqual({ namespace: 'shop-app', zone: 'app', podSelector: 'microseg.io/segmentation=shop,microseg.io/workload=api', podLabels: 'app=api,microseg.io/segmentation=shop,microseg.io/workload=api,tier=app' });
     expect(manifest.clouds.kubernetes.expected.filter((r: { action: string }) => r.action === 'allow').length).toBe(6); // ingress on api, egress on frontend, DNS (UDP and TCP) in both namespaces
   });
 

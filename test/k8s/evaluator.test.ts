@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, IrPolicy, modelAllows, Packet, PacketEnd, parseAddress } from '../../src/ir';
 import { KubeEnd, KubePacket, NetworkPolicyEvaluator } from '../../src/k8s/evaluator';
 import { KubernetesPlan, planKubernetes } from '../../src/k8s/plan';
-import { KubeNetworkPolicy } from '../../src/k8s/types';
+import { KubeNetworkPolicy } from '../../src/ir/k8s-policy';
 import { buildModel, modelArb, packetArb, workloadAddress } from '../support/model-arbitrary';
 import { checkUntil } from '../support/property';
 

@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseAddress } from '../../src/ir';
 import { KubernetesManifests } from '../../src/k8s';
 import { KubeEnd, NetworkPolicyEvaluator } from '../../src/k8s/evaluator';
-import { KubeNetworkPolicy } from '../../src/k8s/types';
+import { KubeNetworkPolicy } from '../../src/ir/k8s-policy';
 import { buildModel, POD_CIDRS } from '../../examples/k8s/main';
 
 const root = path.resolve(__dirname, '../..');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AllowFlow, EnforcementMode, Peer, Port, Segmentation, Selector, Workload, Zone } from '../../src';
 import { compile } from '../../src/ir';
-import { canonicalRulesOf } from '../../src/k8s/canonical';
+import { canonicalRulesOf } from '../../src/ir/k8s-policy';
 import { labelValue, objectName } from '../../src/k8s/names';
 import { KubernetesPlanOptions, planKubernetes } from '../../src/k8s/plan';
 
@@ -141,7 +141,7 @@ describe('k8s plan', () => {
     api.allowFrom(frontend, Port.tcp(8080));
     const p = plan(seg);
     expect(p.section.settings).toEqual({ namespaces: 'app=app,web=web', podCidrs: '10.244.0.0/16', dns: 'kube-system/k8s-app=kube-dns' });
-    expect(p.section.identities.api).toEqual({ namespace: 'app', zone: 'app', podSelector: 'microseg.io/segmentation=shop,microseg.io/workload=api' });
+    expect(p.section.identities.api).toEqual({ namespace: 'app', zone: 'app', podSelector: 'microseg.io/segmentation=shop,microseg.io/workload=api', podLabels: 'app=api,microseg.io/segmentation=shop,microseg.io/workload=api,tier=app' });
     expect(p.section.expected).toContainEqual({ container: 'networkpolicy:app/shop-api-allow', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '8080', peer: 'pods:ns(kubernetes.io/metadata.name=web)/(microseg.io/segmentation=shop,microseg.io/workload=frontend)', target: 'pods:microseg.io/segmentation=shop,microseg.io/workload=api', origin: 'Shop/App/Api/From-workload:frontend-tcp:8080' });
     expect(p.section.expected.filter(r => r.container === 'networkpolicy:web/shop-default-deny').map(r => `${r.direction}:${r.action}:${r.peer}`)).toEqual(['ingress:deny:*', 'egress:deny:*']);
     expect(canonicalRulesOf(p.policies[0]).length).toBeGreaterThan(0);

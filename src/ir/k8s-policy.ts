@@ -1,17 +1,106 @@
 /**
- * NetworkPolicy objects as canonical rules: the form the manifest records for what the backend
- * rendered and the audit derives from live policies, so Kubernetes drift is the same set
- * difference as every cloud's. Pure: used on rendered and on live objects alike.
+ * Kubernetes NetworkPolicy objects as plain data, and as canonical rules: the form the manifest
+ * records for what the `k8s` backend rendered and the audit derives from live policies, so
+ * Kubernetes drift is the same set difference as every cloud's. Pure: used on rendered and on
+ * live objects alike (the `networking.k8s.io/v1` schema, the subset microseg reads and writes).
  *
- * - container: `networkpolicy:<namespace>/<name>`; target: `pods:<selector>` (`*` for every pod
- *   of the namespace);
+ * Canonical form:
+ * - container: `networkpolicy:<namespace>/<name>`; target: `pods:<selector>` (`pods:*` for every
+ *   pod of the namespace);
  * - each direction in the policy's types gives one `deny` rule with peer `*` (the isolation the
  *   policy causes), then one `allow` rule per peer and port of each rule;
  * - peers: `pods:ns(<namespace selector>)/(<pod selector>)`, `cidr:<cidr>` with ` except <a>,<b>`,
  *   `*` (a rule without peers); ports: `tcp`/`udp`/`sctp` with `*`, `443` or `1000-2000`, or `all`.
+ *
+ * @see https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/
  */
-import { CanonicalRule, portsText } from '../ir/canonical';
-import { KubeLabelSelector, KubeNetworkPolicy, KubePeer, KubePort } from './types';
+import { CanonicalRule, portsText } from './canonical';
+
+/** A label selector (`matchLabels` AND every `matchExpressions` entry). An empty selector matches everything. */
+export interface KubeLabelSelector {
+  readonly matchLabels?: Record<string, string>;
+  readonly matchExpressions?: { readonly key: string; readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; readonly values?: string[] }[];
+}
+
+/** An address range and the ranges cut out of it. */
+export interface KubeIpBlock {
+  readonly cidr: string;
+  readonly except?: string[];
+}
+
+/**
+ * One peer of a rule. `podSelector` and `namespaceSelector` in ONE peer mean "pods matching the
+ * pod selector in namespaces matching the namespace selector" (AND); two peers are OR'ed.
+ * `ipBlock` stands alone.
+ */
+export interface KubePeer {
+  readonly podSelector?: KubeLabelSelector;
+  readonly namespaceSelector?: KubeLabelSelector;
+  readonly ipBlock?: KubeIpBlock;
+}
+
+/** A port (or range with `endPort`) of a protocol; no `port` means every port of the protocol. */
+export interface KubePort {
+  readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+  readonly port?: number | string;
+  readonly endPort?: number;
+}
+
+/** An ingress rule: traffic from any of `from` (missing = every source) on any of `ports` (missing = every port and protocol). */
+export interface KubeIngressRule {
+  readonly from?: KubePeer[];
+  readonly ports?: KubePort[];
+}
+
+/** An egress rule: traffic to any of `to` (missing = every destination) on any of `ports`. */
+export interface KubeEgressRule {
+  readonly to?: KubePeer[];
+  readonly ports?: KubePort[];
+}
+
+/** A NetworkPolicy object. */
+export interface KubeNetworkPolicy {
+  readonly apiVersion: 'networking.k8s.io/v1';
+  readonly kind: 'NetworkPolicy';
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
+  readonly spec: {
+    readonly podSelector: KubeLabelSelector;
+    readonly policyTypes?: ('Ingress' | 'Egress')[];
+    readonly ingress?: KubeIngressRule[];
+    readonly egress?: KubeEgressRule[];
+  };
+}
+
+/** The label every namespace carries with its own name (set by the control plane since Kubernetes 1.22). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** The pod label naming the segmentation. */
+export const SEGMENTATION_LABEL = 'microseg.io/segmentation';
+/** The pod label naming the workload. */
+export const WORKLOAD_LABEL = 'microseg.io/workload';
+/** The label on every rendered policy naming its generator. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+
+/** Whether a label set satisfies a selector (matchLabels AND every expression). */
+export function selectorMatches(s: KubeLabelSelector | undefined, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(s?.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of s?.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
+      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}
 
 /** The canonical container name of a policy. */
 export function policyContainer(namespace: string, name: string): string {
