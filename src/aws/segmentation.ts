@@ -640,6 +640,11 @@ export class AwsSegmentation extends Construct {
     if (!this.props.vpc || typeof (this.props.vpc as Partial<ec2.IVpc>).selectSubnets !== 'function') {
       problems.push({ code: 'InvalidProp', path, value: 'vpc', message: 'is required: the VPC of the security groups (an ec2.IVpc).', hint: 'Pass `vpc: myVpc` (e.g. ec2.Vpc.fromLookup(stack, "Vpc", { vpcId })).' });
     }
+    const shardings = Object.values(AwsSharding) as string[];
+    if (this.props.sharding !== undefined && !shardings.includes(this.props.sharding)) {
+      const close = shardings.find(s => s === String(this.props.sharding).toUpperCase());
+      problems.push({ code: 'InvalidProp', path, value: this.props.sharding, message: `sharding must be one of ${shardings.map(s => `AwsSharding.${s}`).join(', ')}.`, hint: close ? `Did you mean AwsSharding.${close}?` : 'E.g. sharding: AwsSharding.ALWAYS.' });
+    }
     const intIn = (name: string, v: number, lo: number, hi: number, hint: string) => {
       if (!Number.isInteger(v) || v < lo || v > hi) problems.push({ code: 'InvalidProp', path, value: v, message: `${name} must be an integer from ${lo} to ${hi}.`, hint });
     };

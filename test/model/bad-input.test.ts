@@ -86,6 +86,13 @@ describe('enum values from JavaScript', () => {
     expect(err.problems[1].value).toBe('AUDIT');
   });
 
+  it('an AWS sharding that is not an AwsSharding member is refused (it would render AUTO)', () => {
+    const stack = new Stack(new App(), 'S');
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'], vpcCidrBlock: '10.0.0.0/8' });
+    const err = refused(() => new AwsSegmentation(stack, 'Aws', { segmentation: base().seg, vpc, sharding: any('none') }));
+    expect(err.message).toMatch(/InvalidProp\] at S\/Aws: "none": sharding must be one of AwsSharding\.AUTO, AwsSharding\.NONE, AwsSharding\.ALWAYS\. Did you mean AwsSharding\.NONE\?/);
+  });
+
   it('the members themselves pass', () => {
     const seg = Segmentation.root('Shop', { mode: EnforcementMode.MONITOR });
     seg.addZone('Web', { mode: EnforcementMode.ENFORCE }).addWorkload('Api');
