@@ -3,7 +3,6 @@
  * addresses), its manifest written to a temporary folder, and temporary folders.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { AllowFlow, IFlowEndpoint, Peer, Port, Segmentation, Workload } from '../../src';
 import { compile } from '../../src/ir/compile';
@@ -69,5 +68,3 @@ export function writeManifest(dir: string, m: Manifest): string {
   return file;
 }
 
-export const SAMPLES = path.resolve(__dirname, '..', '..', '..', 'shared', 'samples', 'flowlogs');
-export const tmpRoot = os.tmpdir();
