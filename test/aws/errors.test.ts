@@ -28,13 +28,14 @@ describe('errors', () => {
   });
 
   it('counts IPv4 and IPv6 rules separately', () => {
+    // Ranges that are not adjacent halves (adjacent ones merge into one rule).
     const s = setup();
-    for (let i = 0; i < 4; i++) s.api.allowTo(Peer.ipv4(`198.51.100.${i * 16}/28`), Port.tcp(443));
-    for (let i = 0; i < 4; i++) s.api.allowTo(Peer.ipv6(`2001:db8:${i}::/48`), Port.tcp(443));
+    for (let i = 0; i < 4; i++) s.api.allowTo(Peer.ipv4(`198.51.100.${i * 32}/28`), Port.tcp(443));
+    for (let i = 0; i < 4; i++) s.api.allowTo(Peer.ipv6(`2001:db8:${i * 2}::/48`), Port.tcp(443));
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, maxRulesPerSecurityGroup: 4 });
     expect(() => s.app.synth()).not.toThrow();
     const s2 = setup();
-    for (let i = 0; i < 5; i++) s2.api.allowTo(Peer.ipv6(`2001:db8:${i}::/48`), Port.tcp(443));
+    for (let i = 0; i < 5; i++) s2.api.allowTo(Peer.ipv6(`2001:db8:${i * 2}::/48`), Port.tcp(443));
     new AwsSegmentation(s2.stack, 'Aws', { segmentation: s2.seg, vpc: s2.vpc, maxRulesPerSecurityGroup: 4 });
     expect(() => s2.app.synth()).toThrow(/microseg:QuotaExceeded.*5 egress IPv6 rules.*zone/);
   });
