@@ -16,7 +16,7 @@ import { isUnresolved } from '../model/tokens';
 import { Workload } from '../model/workload';
 import { Zone } from '../model/zone';
 import { Cidr, cidrContains, cidrSubtract, isCidr, parseCidr } from './cidr';
-import { compareServices, IrService, mergeServices, serviceKey, subtractAll } from './services';
+import { compareServices, icmpForIpv6, IrService, mergeDeclared, mergeServices, serviceKey, subtractAll } from './services';
 import { atomKey, IrAtom, IrDeny, IrEndpointRef, IrFlow, IrPolicy, IrRule, IrWorkload, IrZone } from './types';
 
 /** Options of {@link compile}. */
@@ -235,6 +235,20 @@ class Compiler {
     return undefined;
   }
 
+  /**
+   * Flows and guardrails from or to an IPv6 `Peer` carry IPv6 packets only: their typed ICMP
+   * becomes the ICMPv6 equivalent (`icmpForIpv6`); a type without one is an `InvalidIcmp`.
+   */
+  private forFamily(services: IrService[], from: IrEndpointRef, to: IrEndpointRef, path: string): IrService[] {
+    if (from.family !== 'ipv6' && to.family !== 'ipv6') return services;
+    const r = icmpForIpv6(services);
+    for (const bad of r.untranslatable) {
+      this.problem('InvalidIcmp', path, serviceKey(bad), 'has no ICMPv6 equivalent, and this flow has an IPv6 Peer end (its packets are ICMPv6).',
+        'Port.icmp() types are ICMPv4 types, translated on IPv6 paths where an equivalent exists (0, 3, 8, 11, 12 and their common codes); pass an ICMPv6 type (128-255, e.g. Port.icmp(135)) as it is, or Port.icmp() for every type.');
+    }
+    return r.services;
+  }
+
   private portsToServices(ports: Port[], path: string): IrService[] {
     const out: IrService[] = [];
     if (!Array.isArray(ports)) {
@@ -288,7 +302,7 @@ class Compiler {
         }
       }
     }
-    return mergeServices(out);
+    return mergeDeclared(out);
   }
 
   private resolveFlow(f: AllowFlow): IrFlow | undefined {
@@ -305,9 +319,11 @@ class Compiler {
     }
     this.checkExpiry(f, path);
     if (this.problems.length > before || !from || !to) return undefined;
+    const familyServices = this.forFamily(services, from, to, path);
+    if (this.problems.length > before) return undefined;
     return {
-      path, from, to, services,
-      description: f.description ?? `${f.from.endpointKey} to ${f.to.endpointKey} on ${services.map(serviceKey).join(',')}`,
+      path, from, to, services: familyServices,
+      description: f.description ?? `${f.from.endpointKey} to ${f.to.endpointKey} on ${familyServices.map(serviceKey).join(',')}`,
       owner: f.owner,
       expires: f.expires,
     };
@@ -316,10 +332,12 @@ class Compiler {
   private resolveDeny(d: DenyFlow): IrDeny | undefined {
     const path = d.node.path;
     const before = this.problems.length;
-    const services = this.portsToServices(d.ports, path);
+    const declared = mergeServices(this.portsToServices(d.ports, path));
     const from = this.resolveEndpoint(d.from, path, 'source');
     const to = this.resolveEndpoint(d.to, path, 'destination');
     if (this.problems.length > before || !from || !to) return undefined;
+    const services = mergeServices(this.forFamily(declared, from, to, path));
+    if (this.problems.length > before) return undefined;
     return { path, from, to, services, description: d.description ?? `deny ${d.from.endpointKey} to ${d.to.endpointKey}` };
   }
 

@@ -120,7 +120,63 @@ export function subtractAll(allow: IrService[], deny: IrService[]): SubtractResu
     }
     current = next;
   }
-  return { services: mergeServices(current), narrowed };
+  return { services: mergeDeclared(current), narrowed };
+}
+
+/**
+ * The normal form of a flow's declared services: merged (see {@link mergeServices}), except that
+ * typed ICMP services (`icmp:3/4`) inside a wider one (all traffic, every ICMP type, a type with
+ * every code) are kept apart. The union is the same; what changes is that a DenyFlow removing
+ * one ICMP type from the wider service (which no cloud can express exactly, so that ICMP is
+ * dropped) leaves the other declared types: `[allTraffic(), icmp(3, 4)]` minus `icmp(8)` keeps
+ * `icmp:3/4`. Denies are subtracted from this form; rules are merged afterwards.
+ */
+export function mergeDeclared(services: IrService[]): IrService[] {
+  const merged = mergeServices(services);
+  const have = new Set(merged.map(serviceKey));
+  const extra = new Map<string, IrService>();
+  for (const s of services) {
+    if (s.protocol !== 'icmp' || s.from === -1) continue;
+    const k = serviceKey(s);
+    if (!have.has(k)) extra.set(k, s);
+  }
+  return extra.size === 0 ? merged : [...merged, ...extra.values()].sort(compareServices);
+}
+
+/**
+ * ICMPv4 types with an ICMPv6 equivalent (RFC 4443), for flows and guardrails towards or from an
+ * IPv6 `Peer`: `Port.icmp()` names ICMPv4 types, and on an IPv6 path they are translated.
+ * Key: `type` (every code) or `type/code`; value: the ICMPv6 services.
+ */
+const ICMPV6_EQUIVALENT: Record<string, [number, number][]> = {
+  '0': [[129, -1]], '0/0': [[129, 0]],
+  '8': [[128, -1]], '8/0': [[128, 0]],
+  // destination unreachable; "fragmentation needed" (3/4) is ICMPv6 "packet too big" (2)
+  '3': [[1, -1], [2, -1]], '3/0': [[1, 0]], '3/1': [[1, 3]], '3/3': [[1, 4]], '3/4': [[2, 0]], '3/13': [[1, 1]],
+  '11': [[3, -1]], '11/0': [[3, 0]], '11/1': [[3, 1]],
+  '12': [[4, -1]], '12/0': [[4, 0]],
+};
+
+/** The first ICMPv6 type taken as it is (ICMPv4 assigns no type from 128 on). */
+export const ICMPV6_OWN_TYPES_FROM = 128;
+
+/**
+ * The services of a path whose packets are IPv6: typed ICMP is translated to ICMPv6 (echo
+ * request 8 -> 128, echo reply 0 -> 129, destination unreachable 3 -> 1 and, for
+ * fragmentation needed, packet too big 2, time exceeded 11 -> 3, parameter problem 12 -> 4);
+ * types from 128 on are ICMPv6 types already. Returns the ICMP services that have no
+ * equivalent in `untranslatable`.
+ */
+export function icmpForIpv6(services: IrService[]): { services: IrService[]; untranslatable: IrService[] } {
+  const out: IrService[] = [];
+  const bad: IrService[] = [];
+  for (const s of services) {
+    if (s.protocol !== 'icmp' || s.from === -1 || s.from >= ICMPV6_OWN_TYPES_FROM) { out.push(s); continue; }
+    const eq = ICMPV6_EQUIVALENT[s.to === -1 ? `${s.from}` : `${s.from}/${s.to}`];
+    if (!eq) { bad.push(s); continue; }
+    for (const [t, c] of eq) out.push({ protocol: 'icmp', from: t, to: c });
+  }
+  return { services: mergeDeclared(out), untranslatable: bad };
 }
 
 /**

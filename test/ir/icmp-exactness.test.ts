@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
+import { compile, modelAllows, parseAddress, rulesAllow, serviceKey } from '../../src/ir';
+
+/**
+ * Denies are subtracted from each declared service before services are merged, so adding a port
+ * to an allow never removes traffic; typed ICMP towards IPv6 peers is ICMPv6.
+ */
+describe('compile: ICMP exactness (issue 8)', () => {
+  function model() {
+    const seg = Segmentation.root('Shop');
+    const a = seg.addZone('A', { cidrs: ['10.1.0.0/16'] }).addWorkload('Api');
+    const b = seg.addZone('B', { cidrs: ['10.2.0.0/16'] }).addWorkload('Db');
+    return { seg, a, b };
+  }
+  const icmp = (s: string, d: string, type: number, code = 0) => ({ source: { workload: s }, destination: { workload: d }, protocol: 'icmp' as const, port: type, code });
+
+  it('[allTraffic(), icmp(3, 4)] minus icmp(8) keeps 3/4 (subtract first, then merge)', () => {
+    const { seg, a, b } = model();
+    new AllowFlow(seg, 'F', { from: a, to: b, ports: [Port.allTraffic(), Port.icmp(3, 4)] });
+    new DenyFlow(seg, 'NoPing', { from: a, to: b, ports: [Port.icmp(8)] });
+    const policy = compile(seg);
+    expect(policy.rules.map(r => serviceKey(r.service))).toEqual(['tcp:*', 'udp:*', 'icmp:3/4']);
+    expect(modelAllows(policy, icmp('api', 'db', 3, 4))).toBe(true);
+    expect(rulesAllow(policy.rules, icmp('api', 'db', 3, 4))).toBe(true);
+    expect(modelAllows(policy, icmp('api', 'db', 8))).toBe(false);
+    // adding the port never removes traffic: without icmp(3, 4) the ICMP of all traffic is dropped (narrowed)
+    const { seg: seg2, a: a2, b: b2 } = model();
+    new AllowFlow(seg2, 'F', { from: a2, to: b2, ports: [Port.allTraffic()] });
+    new DenyFlow(seg2, 'NoPing', { from: a2, to: b2, ports: [Port.icmp(8)] });
+    expect(compile(seg2).rules.map(r => serviceKey(r.service))).toEqual(['tcp:*', 'udp:*']);
+  });
+
+  it('[icmp(), icmp(0)] minus icmp(8) is not refused as shadowed and keeps echo reply', () => {
+    const { seg, a, b } = model();
+    new AllowFlow(seg, 'F', { from: a, to: b, ports: [Port.icmp(), Port.icmp(0)] });
+    new DenyFlow(seg, 'NoPing', { from: a, to: b, ports: [Port.icmp(8)] });
+    const policy = compile(seg);
+    expect(policy.rules.map(r => serviceKey(r.service))).toEqual(['icmp:0']);
+    expect(modelAllows(policy, icmp('api', 'db', 0))).toBe(true);
+    expect(modelAllows(policy, icmp('api', 'db', 8))).toBe(false);
+    expect(policy.warnings.map(w => w.id)).toContain('microseg:DenyNarrowed');
+  });
+
+  it('without denies the declared form still merges into one rule per service', () => {
+    const { seg, a, b } = model();
+    new AllowFlow(seg, 'F', { from: a, to: b, ports: [Port.allTraffic(), Port.icmp(3, 4)] });
+    const policy = compile(seg);
+    expect(policy.rules.map(r => serviceKey(r.service))).toEqual(['all']);
+    expect(policy.flows[0].services.map(serviceKey)).toEqual(['all', 'icmp:3/4']);
+  });
+
+  it('Port.icmp(8) towards an IPv6 peer is ICMPv6 echo request (128), in the IR every backend renders', () => {
+    const { seg, a } = model();
+    a.allowTo(Peer.ipv6('2001:db8::/32'), Port.icmp(8), Port.icmp(3, 4), Port.icmp(0, 0));
+    a.allowTo(Peer.ipv4('192.0.2.0/24'), Port.icmp(8));
+    const policy = compile(seg);
+    const keys = policy.rules.map(r => `${r.destination.kind === 'cidr' ? r.destination.cidr : ''} ${serviceKey(r.service)}`);
+    expect(keys).toEqual(['192.0.2.0/24 icmp:8', '2001:db8::/32 icmp:2/0', '2001:db8::/32 icmp:128', '2001:db8::/32 icmp:129/0']);
+    const v6 = parseAddress('2001:db8::1');
+    const ping6 = (type: number) => ({ source: { workload: 'api' }, destination: { address: v6.value, family: 'ipv6' as const }, protocol: 'icmp' as const, port: type, code: 0 });
+    expect(modelAllows(policy, ping6(128))).toBe(true);
+    expect(modelAllows(policy, ping6(8))).toBe(false);
+    expect(modelAllows(policy, ping6(2))).toBe(true);
+  });
+
+  it('an ICMPv6 type (128-255) is taken as it is; an ICMPv4 type without equivalent is refused with a hint', () => {
+    const { seg, a } = model();
+    new AllowFlow(seg, 'Nd', { from: Peer.ipv6('fe80::/10'), to: a, ports: [Port.icmp(135)] });
+    expect(compile(seg).rules.map(r => serviceKey(r.service))).toEqual(['icmp:135']);
+    new AllowFlow(seg, 'Redirect', { from: Peer.ipv6('2001:db8::/32'), to: a, ports: [Port.icmp(5)] });
+    expect(() => compile(seg)).toThrow(/\[microseg:InvalidIcmp\] at Shop\/Redirect: "icmp:5": has no ICMPv6 equivalent.*Port.icmp\(135\)/);
+  });
+
+  it('a typed ICMP deny towards an IPv6 peer is translated too', () => {
+    const { seg, a } = model();
+    a.allowTo(Peer.ipv6('2001:db8::/32'), Port.icmp(8), Port.icmp(0));
+    new DenyFlow(seg, 'NoPing6', { from: a, to: Peer.ipv6('2001:db8::/32'), ports: [Port.icmp(8)] });
+    const policy = compile(seg);
+    expect(policy.denies[0].services.map(serviceKey)).toEqual(['icmp:128']);
+    expect(policy.rules.map(r => serviceKey(r.service))).toEqual(['icmp:129']);
+  });
+});
