@@ -66,6 +66,8 @@ export interface AzurePlanOptions {
    * outbound rule listing every such zone's ranges).
    */
   readonly exactEgressPorts?: boolean;
+  /** The MONITOR catch-all admits the internet inbound (default: the virtual network only). */
+  readonly monitorOpenToInternet?: boolean;
 }
 
 /** The result of planning. */
@@ -114,6 +116,8 @@ interface NsgUnit {
 }
 
 type Direction = 'Inbound' | 'Outbound';
+/** A rule end: a side, any address, or Azure's `VirtualNetwork` service tag. */
+type End = Side | '*' | 'VirtualNetwork';
 type Access = 'Allow' | 'Deny';
 
 interface RuleAcc {
@@ -121,8 +125,8 @@ interface RuleAcc {
   unit: string;
   direction: Direction;
   access: Access;
-  source: Side | '*';
-  destination: Side | '*';
+  source: End;
+  destination: End;
   protocol: string;
   ports: Set<string>;
   origins: Set<string>;
@@ -139,8 +143,9 @@ function azurePorts(s: IrService): string {
   return '*';
 }
 
-function sideLabel(s: Side | '*'): string {
+function sideLabel(s: End): string {
   if (s === '*') return 'any';
+  if (s === 'VirtualNetwork') return 'vnet';
   if (s.kind === 'workload') return s.workload;
   const v6 = s.family === 'ipv6' ? '.v6' : '';
   if (s.key.startsWith('zones:')) return `azure-zones${v6}`;
@@ -262,9 +267,12 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   const hasRanges = (z: string) => zoneRanges(z).length > 0;
   const enforced = (z: string) => zoneInfo.get(z)!.mode !== 'MONITOR';
   const preferInbound = (zs: string, zd: string) => compress && enforced(zd) && hasRanges(zs) && hasRanges(zd);
+  // A MONITOR zone's catch-all lets every member out, so an ENFORCE destination's inbound rule
+  // must name the source's ASG, never its zone's ranges: such pairs are exact inbound, always.
+  const forcedInbound = (zs: string, zd: string) => !enforced(zs) && enforced(zd);
   const inboundExact = scope === 'ZONE'
-    ? chooseExactSides(placement.rules, zoneInfo, hasRanges, maxAsgs, preferInbound)
-    : chooseWorkloadExactSides(placement.rules, hasRanges, maxAsgs, preferInbound);
+    ? chooseExactSides(placement.rules, zoneInfo, hasRanges, maxAsgs, preferInbound, forcedInbound)
+    : chooseWorkloadExactSides(placement.rules, hasRanges, maxAsgs, preferInbound, forcedInbound);
   const widened = new Set<string>();
   const decided = placement.rules.map(r => {
     let inboundSources: Side[] = [r.source];
@@ -273,7 +281,7 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     if (r.source.kind === 'workload' && r.destination.kind === 'workload') {
       const srcRanges = zoneRanges(r.source.zone);
       const dstRanges = zoneRanges(r.destination.zone);
-      if (inboundExact.has(`${unitOf(r.source)}>${unitOf(r.destination)}`)) { outboundDestinations = dstRanges; exactIn = true; } else if (srcRanges.length) inboundSources = srcRanges;
+      if (forcedInbound(r.source.zone, r.destination.zone)) { if (dstRanges.length) outboundDestinations = dstRanges; exactIn = true; } else if (inboundExact.has(`${unitOf(r.source)}>${unitOf(r.destination)}`)) { outboundDestinations = dstRanges; exactIn = true; } else if (srcRanges.length) inboundSources = srcRanges;
       else if (dstRanges.length) { outboundDestinations = dstRanges; exactIn = true; }
     }
     return { r, inboundSources, outboundDestinations, exactIn };
@@ -342,12 +350,19 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
         what: 'default deny', fixedPriority: AZURE_PRIORITIES.denyAll, fixedName: `${seg}-${short}-deny-all`,
       });
       if (zoneInfo.get(z)!.mode === 'MONITOR') {
+        // inbound from the virtual network only, unless opened to the internet on purpose
+        const from = direction === 'Inbound' && !opts.monitorOpenToInternet ? 'VirtualNetwork' : '*';
         accs.set(`${u.key}|${direction}|fixed|monitor`, {
-          unit: u.key, direction, access: 'Allow', source: '*', destination: '*', protocol: '*', ports: new Set(['*']), origins: new Set([zoneInfo.get(z)!.path]),
+          unit: u.key, direction, access: 'Allow', source: from, destination: '*', protocol: '*', ports: new Set(['*']), origins: new Set([zoneInfo.get(z)!.path]),
           what: 'MONITOR mode catch-all (traffic enforcement would block)', fixedPriority: AZURE_PRIORITIES.monitorCatchAll, fixedName: `${seg}-${short}-monitor-catchall`,
         });
       }
     }
+  }
+
+  const monitored = units.filter(u => zoneInfo.get(u.zone)!.mode === 'MONITOR').map(u => u.key);
+  if (opts.monitorOpenToInternet && monitored.length) {
+    warn('microseg:MonitorOpenToInternet', opts.backendPath, `monitorOpenToInternet: the MONITOR catch-all of ${monitored.length === 1 ? 'NSG' : 'NSGs'} ${monitored.join(', ')} admits every address inbound (source "*"), the internet included, until the zone is enforced.`);
   }
 
   // group per NSG, check quotas, assign priorities
@@ -374,7 +389,7 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
       continue;
     }
     const asgs = new Set<string>();
-    for (const a of list) for (const s of [a.source, a.destination]) if (s !== '*' && s.kind === 'workload') asgs.add(s.workload);
+    for (const a of list) for (const s of [a.source, a.destination]) if (typeof s !== 'string' && s.kind === 'workload') asgs.add(s.workload);
     if (asgs.size > maxAsgs) {
       problems.push({
         code: 'QuotaExceeded', path: unitPath, value: nsg,
@@ -471,7 +486,7 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
       network_security_group_name: tfRef(AZURE_TYPES.nsg, nsgTf, 'name'),
       source_port_range: '*',
       // the all-traffic rule towards zones names no flow: more flows into the same zones leave it unchanged
-      description: clip(a.destination !== '*' && a.destination.key.startsWith('zones:') ? `microseg ${seg}: ${a.what}; the destination NSGs check each flow` : `microseg ${seg}: ${a.what} (${origins[0]}${origins.length > 1 ? ` +${origins.length - 1}` : ''})`, AZURE_LIMITS.descriptionLength),
+      description: clip(typeof a.destination !== 'string' && a.destination.key.startsWith('zones:') ? `microseg ${seg}: ${a.what}; the destination NSGs check each flow` : `microseg ${seg}: ${a.what} (${origins[0]}${origins.length > 1 ? ` +${origins.length - 1}` : ''})`, AZURE_LIMITS.descriptionLength),
       ...(portList.length === 1 ? { destination_port_range: portList[0] } : { destination_port_ranges: portList }),
       ...endAttributes('source', a.source, seg),
       ...endAttributes('destination', a.destination, seg),
@@ -508,8 +523,8 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   };
 }
 
-function sideKey(s: Side | '*'): string {
-  return s === '*' ? '*' : s.key;
+function sideKey(s: End): string {
+  return typeof s === 'string' ? s : s.key;
 }
 
 function sideText(s: Side): string {
@@ -518,14 +533,15 @@ function sideText(s: Side): string {
   return s.origin === 'peer' ? s.label : `${s.origin} ${s.label} (${s.family})`;
 }
 
-function endAttributes(end: 'source' | 'destination', s: Side | '*', seg: string): Record<string, unknown> {
-  if (s === '*') return { [`${end}_address_prefix`]: '*' };
+function endAttributes(end: 'source' | 'destination', s: End, seg: string): Record<string, unknown> {
+  if (typeof s === 'string') return { [`${end}_address_prefix`]: s };
   if (s.kind === 'workload') return { [`${end}_application_security_group_ids`]: [tfRef(AZURE_TYPES.asg, azureAsgTfName(seg, s.workload), 'id')] };
   return { [`${end}_address_prefixes`]: (s as RangesSide).prefixes };
 }
 
-function canonicalEnds(s: Side | '*', seg: string): string[] {
+function canonicalEnds(s: End, seg: string): string[] {
   if (s === '*') return ['*'];
+  if (s === 'VirtualNetwork') return ['tag:VirtualNetwork'];
   if (s.kind === 'workload') return [`asg:${azureAsgName(seg, s.workload)}`];
   return s.prefixes.map(p => `cidr:${p}`);
 }
@@ -543,17 +559,17 @@ function canonicalPorts(p: string): string {
  * while some NSG is over its budget, apply the switch that most reduces the total excess
  * (ties by key); stop when no switch helps.
  */
-function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean): Set<string> {
+function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean): Set<string> {
   // First every preferred pair inbound (the outbound sides then name whole zones); when the
   // greedy cannot bring every NSG within budget from there, start from exact outbound sides
   // instead and then move preferred pairs inbound, in key order, while they fit.
-  const first = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, preferInbound, false);
+  const first = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, preferInbound, forced, false);
   if (first.over === 0) return first.inbound;
-  const second = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, () => false, true, preferInbound);
+  const second = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, () => false, forced, true, preferInbound);
   return second.over <= first.over ? second.inbound : first.inbound;
 }
 
-function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, fill: boolean, fillPrefer?: (zs: string, zd: string) => boolean): { inbound: Set<string>; over: number } {
+function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean, fill: boolean, fillPrefer?: (zs: string, zd: string) => boolean): { inbound: Set<string>; over: number } {
   const pairs = new Map<string, { zs: string; zd: string; dset: Set<string>; sset: Set<string> }>();
   for (const r of rules) {
     if (r.source.kind !== 'workload' || r.destination.kind !== 'workload' || r.source.zone === r.destination.zone) continue;
@@ -564,7 +580,7 @@ function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, 
     p.sset.add(r.source.workload);
   }
   const inbound = new Set<string>();
-  for (const [k, p] of pairs) if ((!hasRanges(p.zs) && hasRanges(p.zd)) || preferInbound(p.zs, p.zd)) inbound.add(k);
+  for (const [k, p] of pairs) if ((!hasRanges(p.zs) && hasRanges(p.zd)) || preferInbound(p.zs, p.zd) || forced(p.zs, p.zd)) inbound.add(k);
   // foreign ASG reference counts per zone NSG
   const refs = new Map<string, Map<string, number>>();
   const bump = (z: string, ws: Set<string>, by: number) => {
@@ -584,7 +600,7 @@ function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, 
   for (const k of pairs.keys()) place(k, 1);
   const budget = (z: string) => maxAsgs - zoneInfo.get(z)!.workloads.length;
   const excess = (z: string) => Math.max(0, (refs.get(z)?.size ?? 0) - budget(z));
-  const switchable = [...pairs.entries()].filter(([, p]) => hasRanges(p.zs) && hasRanges(p.zd)).map(([k]) => k).sort();
+  const switchable = [...pairs.entries()].filter(([, p]) => hasRanges(p.zs) && hasRanges(p.zd) && !forced(p.zs, p.zd)).map(([k]) => k).sort();
   for (let guard = 0; guard <= switchable.length; guard++) {
     const overZones = new Set([...refs.keys()].filter(z => excess(z) > 0));
     if (overZones.size === 0) break;
@@ -622,7 +638,7 @@ function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, 
  * and the source's NSG names the destination zones by their cidrs. The decision depends only on
  * the source's own default reference count, not on any order.
  */
-function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean): Set<string> {
+function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean): Set<string> {
   const refs = new Map<string, Set<string>>();
   const ref = (w: string, other: string) => {
     let s = refs.get(w);
@@ -644,9 +660,9 @@ function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) =
     const dr = hasRanges(r.destination.zone);
     pairs.push({ key, src, dst, zs: r.source.zone, sr, dr, prefer: preferInbound(r.source.zone, r.destination.zone) });
     if (sr || !dr) ref(src, dst);
-    if (!sr) ref(dst, src);
-    if (!sr && dr) inbound.add(key);
-    if (sr && dr) switchable.set(src, [...(switchable.get(src) ?? []), key]);
+    if (!sr || forced(r.source.zone, r.destination.zone)) ref(dst, src);
+    if ((!sr && dr) || forced(r.source.zone, r.destination.zone)) inbound.add(key);
+    else if (sr && dr) switchable.set(src, [...(switchable.get(src) ?? []), key]);
   }
   for (const [src, keys] of switchable) {
     if ((refs.get(src)?.size ?? 0) > maxAsgs) for (const k of keys) inbound.add(k);

@@ -36,6 +36,7 @@ export function planFromProps(props: AzureSegmentationProps, backendPath: string
     subscriptionId: props.subscriptionId,
     nsgScope: props.nsgScope === AzureNsgScope.WORKLOAD ? 'WORKLOAD' : 'ZONE',
     exactEgressPorts: props.exactEgressPorts === true,
+    monitorOpenToInternet: props.monitorOpenToInternet === true,
   });
   return { plan, policy };
 }

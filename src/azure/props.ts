@@ -72,6 +72,18 @@ export interface AzureSegmentationProps {
    * @default false
    */
   readonly exactEgressPorts?: boolean;
+
+  /**
+   * Let the MONITOR catch-all of a zone in `EnforcementMode.MONITOR` admit every address
+   * inbound, the internet included. By default the inbound catch-all admits the virtual network
+   * only (Azure's `VirtualNetwork` service tag: the VNet, peered VNets and connected on-premises
+   * ranges), so monitoring a zone never opens it to the internet; its outbound catch-all admits
+   * every destination. Setting it raises the warning `microseg:MonitorOpenToInternet`.
+   *
+   * @default false
+   * @see https://learn.microsoft.com/azure/virtual-network/service-tags-overview
+   */
+  readonly monitorOpenToInternet?: boolean;
 }
 
 /** What one network security group rendered by microseg covers. */

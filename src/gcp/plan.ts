@@ -50,6 +50,8 @@ export interface GcpPlanOptions {
   readonly defaultDenyPriority?: number;
   /** Egress towards zones on this backend names the flows' ports (default: one all-traffic rule per source). */
   readonly exactEgressPorts?: boolean;
+  /** The MONITOR catch-all admits the internet inbound (default: the model's own ranges). */
+  readonly monitorOpenToInternet?: boolean;
 }
 
 /** The result of planning. */
@@ -336,6 +338,24 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
     }
   }
 
+  // The model's own ranges (what a MONITOR catch-all admits inbound): every zone's cidrs, and the
+  // cidrs of workloads whose zone has none.
+  const modelRanges: Record<'ipv4' | 'ipv6', string[]> = { ipv4: [], ipv6: [] };
+  {
+    const seen = new Set<string>();
+    const known = (c: string) => !isUnresolved(c);
+    for (const z of policy.zones) {
+      const own = z.cidrs.filter(known);
+      const list = own.length ? own : z.workloads.flatMap(w => workloadInfo.get(w)!.cidrs.filter(known));
+      for (const c of list) if (!seen.has(c)) { seen.add(c); modelRanges[c.includes(':') ? 'ipv6' : 'ipv4'].push(c); }
+    }
+    for (const f of ['ipv4', 'ipv6'] as const) modelRanges[f].sort((x, y) => cidrOrder(parsed(x), parsed(y)));
+  }
+  const monitoredZones = placement.zones.filter(z => zoneInfo.get(z)!.mode === 'MONITOR');
+  if (opts.monitorOpenToInternet && monitoredZones.length) {
+    warn('microseg:MonitorOpenToInternet', opts.backendPath, `monitorOpenToInternet: the MONITOR catch-all of zone${monitoredZones.length === 1 ? '' : 's'} ${monitoredZones.join(', ')} admits every address inbound (0.0.0.0/0, ::/0), the internet included, until the zone is enforced.`);
+  }
+
   // per zone: deny-all (and MONITOR catch-all), targeting the zone's workloads
   for (const zone of placement.zones) {
     const z = zoneInfo.get(zone)!;
@@ -356,10 +376,15 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
             deny: [{ protocol: 'all' }], ...ranges, ...targets, log_config: LOG,
           }, z.path);
           if (z.mode === 'MONITOR') {
-            emit(gcpName(`${stem}-monitor-catchall${suffix}`), {
-              direction, priority: monitorPriority, description: `microseg ${seg}: MONITOR mode catch-all for zone ${zone}: logs the traffic enforcement would block`,
-              allow: [{ protocol: 'all' }], ...ranges, ...targets, log_config: LOG,
-            }, z.path);
+            // inbound from the model's own ranges only, unless opened to the internet on purpose
+            const from = direction === 'INGRESS' && !opts.monitorOpenToInternet ? modelRanges[family] : any;
+            chunks(from, GCP_LIMITS.rangesPerRule).forEach((part, j) => {
+              if (part.length === 0) return;
+              emit(gcpName(`${stem}-monitor-catchall${suffix}${j === 0 ? '' : `-r${j + 1}`}`), {
+                direction, priority: monitorPriority, description: `microseg ${seg}: MONITOR mode catch-all for zone ${zone}: logs the traffic enforcement would block`,
+                allow: [{ protocol: 'all' }], ...(direction === 'INGRESS' ? { source_ranges: part } : { destination_ranges: part }), ...targets, log_config: LOG,
+              }, z.path);
+            });
           }
         });
       }

@@ -36,6 +36,7 @@ export function planFromProps(props: GcpSegmentationProps, backendPath: string, 
     denyPriority: props.denyPriority,
     defaultDenyPriority: props.defaultDenyPriority,
     exactEgressPorts: props.exactEgressPorts,
+    monitorOpenToInternet: props.monitorOpenToInternet === true,
   });
   return { plan, policy };
 }

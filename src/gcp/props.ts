@@ -93,4 +93,16 @@ export interface GcpSegmentationProps {
    * @default false
    */
   readonly exactEgressPorts?: boolean;
+
+  /**
+   * Let the MONITOR catch-all of a zone in `EnforcementMode.MONITOR` admit every address
+   * inbound (`0.0.0.0/0`, `::/0`), the internet included. By default the ingress catch-all
+   * admits the model's own ranges only (every zone's `cidrs`, and the `cidrs` of workloads whose
+   * zone has none), so monitoring a zone never opens it to the internet; the egress catch-all
+   * admits every destination. Setting it raises the warning `microseg:MonitorOpenToInternet`.
+   *
+   * @default false
+   * @see https://cloud.google.com/firewall/docs/firewalls
+   */
+  readonly monitorOpenToInternet?: boolean;
 }

@@ -64,3 +64,38 @@ function atomMatches(a: IrRule['source'], end: PacketEnd): boolean {
 export function rulesAllow(rules: IrRule[], p: Packet): boolean {
   return rules.some(r => atomMatches(r.source, p.source) && atomMatches(r.destination, p.destination) && serviceMatches(r.service, p.protocol, p.port, p.code ?? -1));
 }
+
+/** Options of {@link renderedAllows}. */
+export interface RenderedAllowsOptions {
+  /**
+   * Whether an address outside the model's workloads counts as one of the model's own networks
+   * (a MONITOR zone's catch-all ingress admits those). Default: none does (the catch-all admits
+   * the model's workloads only).
+   */
+  readonly internal?: (end: { readonly address: bigint; readonly family: 'ipv4' | 'ipv6' }) => boolean;
+  /** The catch-all ingress admits every address (the backends' internet opt-in). Default false. */
+  readonly monitorOpenToInternet?: boolean;
+}
+
+/**
+ * What the rendered rules of every backend must let through, MONITOR zones included: a packet
+ * passes its source's side (egress) and its destination's side (ingress). An ENFORCE workload's
+ * side passes what the model allows; a MONITOR workload's side passes everything its catch-all
+ * admits (every destination outbound; inbound, the model's own networks unless opened to the
+ * internet); an address outside the model has no side here. Guardrails (DenyFlow) are rendered
+ * before the catch-all, so they block in every mode. For a model without MONITOR zones this is
+ * exactly {@link modelAllows}.
+ */
+export function renderedAllows(policy: IrPolicy, p: Packet, opts: RenderedAllowsOptions = {}): boolean {
+  const monitor = new Set(policy.zones.filter(z => z.mode === 'MONITOR').flatMap(z => z.workloads));
+  const srcMon = 'workload' in p.source && monitor.has(p.source.workload);
+  const dstMon = 'workload' in p.destination && monitor.has(p.destination.workload);
+  if (!srcMon && !dstMon) return modelAllows(policy, p);
+  const denied = policy.denies.some(d => endMatches(d.from, p.source) && endMatches(d.to, p.destination) && servicesMatch(d.services, p));
+  if (denied) return false;
+  const model = () => modelAllows(policy, p);
+  const egress = srcMon || !('workload' in p.source) || model();
+  const fromInside = 'workload' in p.source || opts.monitorOpenToInternet === true || (opts.internal?.(p.source) ?? false);
+  const ingress = (dstMon && fromInside) || !('workload' in p.destination) || model();
+  return egress && ingress;
+}
