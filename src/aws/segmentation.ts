@@ -1,7 +1,7 @@
 import { Annotations, AspectPriority, Aspects, CfnOutput, CfnParameter, CfnResource, Fn, IAspect, Lazy, NestedStack, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
-import { compile, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
+import { compile, crossCloudWarnings, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
 import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
@@ -416,7 +416,7 @@ export class AwsSegmentation extends Construct {
     });
     if (membership.problems.length > 0) throw MicrosegError.fromProblems(membership.problems);
     const acknowledged = new Set(policy.acknowledged.map(a => a.id));
-    for (const w of [...policy.warnings, ...plan.warnings, ...membership.warnings.filter(x => !acknowledged.has(x.id))]) {
+    for (const w of [...policy.warnings, ...plan.warnings, ...membership.warnings.filter(x => !acknowledged.has(x.id)), ...crossCloudWarnings(policy, this.props.zones, this.node.path)]) {
       Annotations.of(this).addWarningV2(w.id, `${w.message} [${w.path}]`);
     }
     this.writeManifest(stack, policy, plan, subnetObjects);

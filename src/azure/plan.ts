@@ -68,6 +68,8 @@ export interface AzurePlanOptions {
   readonly exactEgressPorts?: boolean;
   /** The MONITOR catch-all admits the internet inbound (default: the virtual network only). */
   readonly monitorOpenToInternet?: boolean;
+  /** The network's own address ranges: peers reaching beyond them are rendered without them. */
+  readonly networkRanges?: string[];
 }
 
 /** The result of planning. */
@@ -192,7 +194,7 @@ export function assignPriorities(keys: string[], lo: number, hi: number): Map<st
 export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   const seg = policy.segmentation.name;
   const problems: MicrosegProblem[] = [];
-  const placement = placeForTerraform(policy, opts.zones, opts.backendPath);
+  const placement = placeForTerraform(policy, opts.zones, opts.backendPath, { networkRanges: opts.networkRanges });
   const localZones = new Set(placement.zones);
   for (const z of Object.keys(opts.subnetIds ?? {}).sort()) {
     if (!localZones.has(z)) {

@@ -37,6 +37,7 @@ export function planFromProps(props: AzureSegmentationProps, backendPath: string
     nsgScope: props.nsgScope === AzureNsgScope.WORKLOAD ? 'WORKLOAD' : 'ZONE',
     exactEgressPorts: props.exactEgressPorts === true,
     monitorOpenToInternet: props.monitorOpenToInternet === true,
+    networkRanges: props.networkRanges,
   });
   return { plan, policy };
 }

@@ -84,6 +84,20 @@ export interface AzureSegmentationProps {
    * @see https://learn.microsoft.com/azure/virtual-network/service-tags-overview
    */
   readonly monitorOpenToInternet?: boolean;
+
+  /**
+   * The network's own address ranges (the virtual network's address space). When given, a `Peer` that reaches beyond them
+   * (such as `Peer.anyIpv4()`) is rendered without the whole network: a handful of prefixes
+   * whatever the number of zone ranges, instead of the peer minus every zone range (warning
+   * `microseg:PeerOverlapsNetwork`: the network's addresses outside every zone are then not part
+   * of the peer either). Zones without `cidrs`, or with unresolved tokens as `cidrs`, are taken
+   * to lie inside these ranges; without them, such a zone next to a `Peer` whose range could
+   * hold its workloads fails synth (`microseg:MissingCidrs`, `microseg:UnresolvedRange`),
+   * since the peer's rules could not exclude them.
+   *
+   * @default - peers are rendered minus every zone range of the model
+   */
+  readonly networkRanges?: string[];
 }
 
 /** What one network security group rendered by microseg covers. */

@@ -52,6 +52,8 @@ export interface GcpPlanOptions {
   readonly exactEgressPorts?: boolean;
   /** The MONITOR catch-all admits the internet inbound (default: the model's own ranges). */
   readonly monitorOpenToInternet?: boolean;
+  /** The network's own address ranges: peers reaching beyond them are rendered without them. */
+  readonly networkRanges?: string[];
 }
 
 /** The result of planning. */
@@ -124,7 +126,7 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   if (!(allowPriority < monitorPriority)) problems.push({ code: 'InvalidProp', path: opts.backendPath, value: defaultDeny, message: `defaultDenyPriority (${defaultDeny}) must be higher than allowPriority + 1 (${allowPriority + 1}).` });
   throwProblems(problems);
 
-  const placement = placeForTerraform(policy, opts.zones, opts.backendPath);
+  const placement = placeForTerraform(policy, opts.zones, opts.backendPath, { networkRanges: opts.networkRanges });
   const localZones = new Set(placement.zones);
   const zoneInfo = new Map(policy.zones.map(z => [z.name, z]));
   const workloadInfo = new Map(policy.workloads.map(w => [w.name, w]));
@@ -344,6 +346,7 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   {
     const seen = new Set<string>();
     const known = (c: string) => !isUnresolved(c);
+    for (const c of opts.networkRanges ?? []) if (!seen.has(c)) { seen.add(c); modelRanges[c.includes(':') ? 'ipv6' : 'ipv4'].push(c); }
     for (const z of policy.zones) {
       const own = z.cidrs.filter(known);
       const list = own.length ? own : z.workloads.flatMap(w => workloadInfo.get(w)!.cidrs.filter(known));

@@ -37,6 +37,7 @@ export function planFromProps(props: GcpSegmentationProps, backendPath: string, 
     defaultDenyPriority: props.defaultDenyPriority,
     exactEgressPorts: props.exactEgressPorts,
     monitorOpenToInternet: props.monitorOpenToInternet === true,
+    networkRanges: props.networkRanges,
   });
   return { plan, policy };
 }

@@ -8,10 +8,10 @@
  * other workloads of the model reach `api`, which the model forbids. Pure functions.
  */
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
-import { Cidr, cidr, cidrContains, cidrOverlaps, cidrSubtract } from '../ir/cidr';
-import { placeRules } from '../ir/placement';
+import { Cidr, cidr, cidrContains, cidrOverlaps, cidrSubtract, isCidr, parseCidr } from '../ir/cidr';
+import { crossCloudWarnings, placeRules, remoteWorkloadCidrs } from '../ir/placement';
 import { IrService } from '../ir/services';
-import { IrDeny, IrEndpointRef, IrPolicy, IrRule } from '../ir/types';
+import { IrDeny, IrEndpointRef, IrPolicy, IrRule, IrZone } from '../ir/types';
 import { isUnresolved } from '../model/tokens';
 
 /** A workload rendered on this cloud (by its identity). */
@@ -62,8 +62,20 @@ export interface Placement {
   readonly denies: SideDeny[];
   /** Peer CIDRs that overlap the model's zones and were trimmed (sorted). */
   readonly trimmedPeers: string[];
+  /** Peer CIDRs that reach beyond the network (`networkRanges`) and were rendered without it (sorted). */
+  readonly trimmedByNetwork: string[];
   /** Guardrail ends that could not be expressed as ranges (remote workloads without cidrs), by deny path. */
   readonly skippedDenyEnds: { readonly deny: string; readonly workload: string }[];
+}
+
+/** Options of {@link placeForTerraform}. */
+export interface PlacementOptions {
+  /**
+   * The network's own address ranges (Azure VNet address space, GCP subnet ranges). A peer that
+   * reaches beyond them is rendered without them (O(1) prefixes whatever the number of zone
+   * ranges); zones whose addresses are unknown are taken to lie inside them.
+   */
+  readonly networkRanges?: string[];
 }
 
 /** Orders CIDRs by address, then prefix length. */
@@ -92,16 +104,40 @@ function byFamily(prefixes: string[]): Map<'ipv4' | 'ipv6', string[]> {
  * Places the policy on one cloud. Throws `UnknownZone` and `MissingCidrs` (through the IR's
  * `placeRules`) before anything is rendered.
  */
-export function placeForTerraform(policy: IrPolicy, zones: string[] | undefined, backendPath: string): Placement {
+export function placeForTerraform(policy: IrPolicy, zones: string[] | undefined, backendPath: string, options: PlacementOptions = {}): Placement {
   // Validation (unknown zones, missing cidrs of remote zones) is the IR's.
   placeRules(policy, zones, backendPath);
   const local = new Set(zones ?? policy.zones.map(z => z.name));
   const zoneByName = new Map(policy.zones.map(z => [z.name, z]));
   const workloadByName = new Map(policy.workloads.map(w => [w.name, w]));
+  const problems: MicrosegProblem[] = [];
 
+  // The network's own ranges (when given): peers that reach beyond the network are rendered
+  // without it, a handful of prefixes whatever the number of zone ranges.
+  const network: Cidr[] = [];
+  for (const text of options.networkRanges ?? []) {
+    const p = isUnresolved(text) ? undefined : parseCidr(text);
+    if (p && isCidr(p)) network.push(p);
+    else problems.push({ code: isUnresolved(text) ? 'UnresolvedRange' : 'InvalidCidr', path: backendPath, value: text, message: p && !isCidr(p) ? `networkRanges: ${p.message}` : 'networkRanges must be known at synth (a token cannot be carved out of peers).', hint: p && !isCidr(p) ? p.hint : 'Pass the network\'s address ranges as literals, e.g. networkRanges: [\'10.0.0.0/16\'].' });
+  }
+  // The model's addresses carved out of peers: each zone's cidrs, else (a zone without concrete
+  // cidrs) its workloads' cidrs when all have them; zones whose addresses stay unknown cannot be
+  // carved (see `unknown` below).
   const internal: Cidr[] = [];
-  for (const z of policy.zones) for (const c of z.cidrs) if (!isUnresolved(c)) internal.push(cidr(c));
+  const unknown: { zone: IrZone; reason: 'MissingCidrs' | 'UnresolvedRange' }[] = [];
+  for (const z of policy.zones) {
+    const concrete = z.cidrs.length > 0 && !z.cidrs.some(isUnresolved);
+    if (concrete) { for (const c of z.cidrs) internal.push(cidr(c)); continue; }
+    const ws = z.workloads.map(w => workloadByName.get(w)!);
+    if (ws.length > 0 && ws.every(w => w.cidrs.length > 0 && !w.cidrs.some(isUnresolved))) {
+      for (const w of ws) for (const c of w.cidrs) internal.push(cidr(c));
+      continue;
+    }
+    if (ws.length > 0) unknown.push({ zone: z, reason: z.cidrs.some(isUnresolved) ? 'UnresolvedRange' : 'MissingCidrs' });
+  }
   const trimmed = new Set<string>();
+  const trimmedNetwork = new Set<string>();
+  const refused = new Set<string>();
   const peerCache = new Map<string, RangesSide | undefined>();
   const peerSide = (text: string, family: 'ipv4' | 'ipv6'): RangesSide | undefined => {
     if (peerCache.has(text)) return peerCache.get(text);
@@ -110,12 +146,23 @@ export function placeForTerraform(policy: IrPolicy, zones: string[] | undefined,
       parts = [text];
     } else {
       let list = [cidr(text)];
+      // a peer reaching beyond the network: without the whole network (a peer inside it keeps
+      // what lies outside the zones)
+      for (const n of network) {
+        if (n.family !== family || !list.some(c => cidrOverlaps(c, n)) || list.every(c => cidrContains(n, c))) continue;
+        trimmedNetwork.add(text);
+        list = list.flatMap(c => (cidrContains(n, c) ? [] : cidrSubtract(c, n)));
+      }
       for (const inner of internal) {
         if (inner.family !== family) continue;
         if (!list.some(c => cidrOverlaps(c, inner))) continue;
         trimmed.add(text);
         list = list.flatMap(c => (cidrContains(inner, c) ? [] : cidrSubtract(c, inner)));
       }
+      // what is left may hold workloads whose addresses are unknown: outside the network when
+      // one is given (they lie inside it), else anywhere
+      const couldHoldUnknown = network.length === 0 ? list.length > 0 : list.some(c => network.some(n => cidrOverlaps(n, c)));
+      if (unknown.length && couldHoldUnknown) refused.add(text);
       parts = list.sort(cidrOrder).map(c => c.text);
     }
     const side: RangesSide | undefined = parts.length === 0 ? undefined : { kind: 'ranges', key: `c:${text}`, origin: 'peer', label: text, family, prefixes: parts };
@@ -133,12 +180,24 @@ export function placeForTerraform(policy: IrPolicy, zones: string[] | undefined,
     }
     return s;
   };
+  const workloadSides = new Map<string, RangesSide[]>();
+  const workloadRanges = (w: string, cidrs: string[]): RangesSide[] => {
+    let s = workloadSides.get(w);
+    if (!s) {
+      s = [...byFamily(cidrs).entries()].map(([family, prefixes]) => ({ kind: 'ranges' as const, key: `a:${w}:${family}`, origin: 'workload' as const, label: w, family, prefixes }));
+      workloadSides.set(w, s);
+    }
+    return s;
+  };
   const sidesOf = (a: IrRule['source']): Side[] => {
     if (a.kind === 'cidr') {
       const p = peerSide(a.cidr, a.family);
       return p ? [p] : [];
     }
-    return local.has(a.zone) ? [workloadSide(a.workload, a.zone)] : remoteZone(a.zone);
+    if (local.has(a.zone)) return [workloadSide(a.workload, a.zone)];
+    // a remote workload: its own cidrs when it has them (exact), else its zone's (see crossCloudWarnings)
+    const own = remoteWorkloadCidrs(workloadByName.get(a.workload));
+    return own.length ? workloadRanges(a.workload, own) : remoteZone(a.zone);
   };
 
   const rules: SideRule[] = [];
@@ -190,7 +249,18 @@ export function placeForTerraform(policy: IrPolicy, zones: string[] | undefined,
       }
     }
   }
-  return { zones: [...local].sort(), rules, denies, trimmedPeers: [...trimmed].sort(), skippedDenyEnds: skipped };
+  if (refused.size) {
+    const peers = [...refused].sort();
+    for (const { zone, reason } of unknown) {
+      problems.push({
+        code: reason, path: zone.path, value: peers.length === 1 ? peers[0] : peers,
+        message: `zone "${zone.name}" has ${reason === 'UnresolvedRange' ? 'cidrs that are unresolved tokens' : 'no cidrs'} (nor cidrs on every workload), so its workloads cannot be excluded from the Peer range${peers.length === 1 ? '' : 's'} ${peers.join(', ')}: a Peer allow would admit them, and a DenyFlow towards the Peer would block them.`,
+        hint: `Give zone "${zone.name}" ${reason === 'UnresolvedRange' ? 'literal cidrs' : 'its cidrs'} (or each of its workloads its cidrs), or give the backend the network's ranges (networkRanges: ['10.0.0.0/16']) so that peers are rendered without the whole network.`,
+      });
+    }
+  }
+  throwProblems(problems);
+  return { zones: [...local].sort(), rules, denies, trimmedPeers: [...trimmed].sort(), trimmedByNetwork: [...trimmedNetwork].sort(), skippedDenyEnds: skipped };
 }
 
 /** Throws the problems, if any, as one error. */
@@ -212,6 +282,10 @@ export function placementWarnings(policy: IrPolicy, placement: Placement, backen
   for (const p of placement.trimmedPeers) {
     warn('microseg:PeerOverlapsZones', backendPath, `Peer ${p} overlaps zone cidrs of the model; it is rendered without them (peers are addresses outside the model).`);
   }
+  for (const p of placement.trimmedByNetwork) {
+    warn('microseg:PeerOverlapsNetwork', backendPath, `Peer ${p} reaches beyond the network's ranges (networkRanges); it is rendered without the whole network, so addresses of the network outside every zone are not part of it either.`);
+  }
+  for (const w of crossCloudWarnings(policy, placement.zones, backendPath)) warn(w.id, w.path, w.message);
   for (const s of placement.skippedDenyEnds) {
     warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on ${cloudName} and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
   }

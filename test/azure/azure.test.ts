@@ -142,7 +142,7 @@ describe('AzureSegmentation: modes, placement, laziness', () => {
   it('MONITOR zones get a clearly named catch-all allow just before the deny-all', () => {
     const m = shop({ monitor: true });
     const tf = synth(stack => { new AzureSegmentation(stack, 'Azure', props(m.seg)); });
-    expect(rule(tf, 'shop_data', 'shop-in-monitor-catchall')).toMatchObject({ priority: 4095, access: 'Allow', direction: 'Inbound', protocol: '*', source_address_prefix: '*', destination_address_prefix: '*' });
+    expect(rule(tf, 'shop_data', 'shop-in-monitor-catchall')).toMatchObject({ priority: 4095, access: 'Allow', direction: 'Inbound', protocol: '*', source_address_prefix: 'VirtualNetwork', destination_address_prefix: '*' });
     expect(rule(tf, 'shop_data', 'shop-out-monitor-catchall')).toMatchObject({ priority: 4095, access: 'Allow', direction: 'Outbound' });
     expect(rule(tf, 'shop_app', 'shop-in-monitor-catchall')).toBeUndefined();
     expect(tf.resource.azurerm_network_security_group.shop_data.tags['microseg:mode']).toBe('MONITOR');
@@ -304,7 +304,7 @@ describe('nsgScope WORKLOAD: one NSG per workload', () => {
       name: 'allow-out-frontend-to-api-tcp', origin: expect.stringMatching(/^Shop\/App\/Api\//),
     });
     expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-api', direction: 'ingress', peer: 'cidr:10.1.0.0/16', target: 'asg:shop-api', ports: '8080' }));
-    expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-db', direction: 'ingress', action: 'allow', peer: '*', target: '*', priority: 4095, name: 'shop-in-monitor-catchall' }));
+    expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-db', direction: 'ingress', action: 'allow', peer: 'tag:VirtualNetwork', target: '*', priority: 4095, name: 'shop-in-monitor-catchall' }));
     // every rule resource appears in the manifest, in its own NSG's container
     const names = new Set(az.expected.map((r: any) => `${r.container}|${r.name}`));
     for (const r of rulesOf(wtf)) expect(names.has(`nsg:${r.network_security_group_name.replace(/^\$\{azurerm_network_security_group\.shop_(\w+)\.name\}$/, 'shop-$1')}|${r.name}`), r.name).toBe(true);

@@ -29,7 +29,7 @@ describe('placement', () => {
   });
 
   it('fails with MissingCidrs naming the remote zone that has no cidrs', () => {
-    expect(() => placeRules(compile(model([])), ['web'], 'App/Aws')).toThrow(/microseg:MissingCidrs\] at Shop\/Web\/Front\/To-workload:pg-tcp:5432: "db": zone "db" is not on this cloud \(App\/Aws\) and has no cidrs.*Give zone "db" its address ranges/);
+    expect(() => placeRules(compile(model([])), ['web'], 'App/Aws')).toThrow(/microseg:MissingCidrs\] at Shop\/Web\/Front\/To-workload:pg-tcp:5432: "db": zone "db" is not on this cloud \(App\/Aws\) and neither it nor its workloads have cidrs.*Give zone "db" its address ranges/);
   });
 
   it('fails with UnknownZone for a zone the segmentation does not have', () => {
