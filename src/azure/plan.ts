@@ -271,10 +271,13 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   const preferInbound = (zs: string, zd: string) => compress && enforced(zd) && hasRanges(zs) && hasRanges(zd);
   // A MONITOR zone's catch-all lets every member out, so an ENFORCE destination's inbound rule
   // must name the source's ASG, never its zone's ranges: such pairs are exact inbound, always.
+  // Likewise a MONITOR destination's catch-all lets everything in, so an ENFORCE source's
+  // outbound rule must name the destination's ASG: such pairs are exact outbound, always.
   const forcedInbound = (zs: string, zd: string) => !enforced(zs) && enforced(zd);
+  const forcedOutbound = (zs: string, zd: string) => enforced(zs) && !enforced(zd);
   const inboundExact = scope === 'ZONE'
-    ? chooseExactSides(placement.rules, zoneInfo, hasRanges, maxAsgs, preferInbound, forcedInbound)
-    : chooseWorkloadExactSides(placement.rules, hasRanges, maxAsgs, preferInbound, forcedInbound);
+    ? chooseExactSides(placement.rules, zoneInfo, hasRanges, maxAsgs, preferInbound, forcedInbound, forcedOutbound)
+    : chooseWorkloadExactSides(placement.rules, hasRanges, maxAsgs, preferInbound, forcedInbound, forcedOutbound);
   const widened = new Set<string>();
   const decided = placement.rules.map(r => {
     let inboundSources: Side[] = [r.source];
@@ -283,7 +286,7 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     if (r.source.kind === 'workload' && r.destination.kind === 'workload') {
       const srcRanges = zoneRanges(r.source.zone);
       const dstRanges = zoneRanges(r.destination.zone);
-      if (forcedInbound(r.source.zone, r.destination.zone)) { if (dstRanges.length) outboundDestinations = dstRanges; exactIn = true; } else if (inboundExact.has(`${unitOf(r.source)}>${unitOf(r.destination)}`)) { outboundDestinations = dstRanges; exactIn = true; } else if (srcRanges.length) inboundSources = srcRanges;
+      if (forcedInbound(r.source.zone, r.destination.zone)) { if (dstRanges.length) outboundDestinations = dstRanges; exactIn = true; } else if (forcedOutbound(r.source.zone, r.destination.zone)) { if (srcRanges.length) inboundSources = srcRanges; } else if (inboundExact.has(`${unitOf(r.source)}>${unitOf(r.destination)}`)) { outboundDestinations = dstRanges; exactIn = true; } else if (srcRanges.length) inboundSources = srcRanges;
       else if (dstRanges.length) { outboundDestinations = dstRanges; exactIn = true; }
     }
     return { r, inboundSources, outboundDestinations, exactIn };
@@ -362,9 +365,9 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
     }
   }
 
-  const monitored = units.filter(u => zoneInfo.get(u.zone)!.mode === 'MONITOR').map(u => u.key);
+  const monitored = [...new Set(units.filter(u => zoneInfo.get(u.zone)!.mode === 'MONITOR').map(u => u.zone))];
   if (opts.monitorOpenToInternet && monitored.length) {
-    warn('microseg:MonitorOpenToInternet', opts.backendPath, `monitorOpenToInternet: the MONITOR catch-all of ${monitored.length === 1 ? 'NSG' : 'NSGs'} ${monitored.join(', ')} admits every address inbound (source "*"), the internet included, until the zone is enforced.`);
+    warn('microseg:MonitorOpenToInternet', opts.backendPath, `monitorOpenToInternet: the MONITOR catch-all of zone${monitored.length === 1 ? '' : 's'} ${monitored.join(', ')} admits every address inbound (source "*"), the internet included, until the zone is enforced.`);
   }
 
   // group per NSG, check quotas, assign priorities
@@ -561,17 +564,17 @@ function canonicalPorts(p: string): string {
  * while some NSG is over its budget, apply the switch that most reduces the total excess
  * (ties by key); stop when no switch helps.
  */
-function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean): Set<string> {
+function chooseExactSides(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean, forcedOut: (zs: string, zd: string) => boolean): Set<string> {
   // First every preferred pair inbound (the outbound sides then name whole zones); when the
   // greedy cannot bring every NSG within budget from there, start from exact outbound sides
   // instead and then move preferred pairs inbound, in key order, while they fit.
-  const first = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, preferInbound, forced, false);
+  const first = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, preferInbound, forced, forcedOut, false);
   if (first.over === 0) return first.inbound;
-  const second = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, () => false, forced, true, preferInbound);
+  const second = chooseExactSidesFrom(rules, zoneInfo, hasRanges, maxAsgs, () => false, forced, forcedOut, true, preferInbound);
   return second.over <= first.over ? second.inbound : first.inbound;
 }
 
-function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean, fill: boolean, fillPrefer?: (zs: string, zd: string) => boolean): { inbound: Set<string>; over: number } {
+function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean, forcedOut: (zs: string, zd: string) => boolean, fill: boolean, fillPrefer?: (zs: string, zd: string) => boolean): { inbound: Set<string>; over: number } {
   const pairs = new Map<string, { zs: string; zd: string; dset: Set<string>; sset: Set<string> }>();
   for (const r of rules) {
     if (r.source.kind !== 'workload' || r.destination.kind !== 'workload' || r.source.zone === r.destination.zone) continue;
@@ -582,7 +585,7 @@ function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, 
     p.sset.add(r.source.workload);
   }
   const inbound = new Set<string>();
-  for (const [k, p] of pairs) if ((!hasRanges(p.zs) && hasRanges(p.zd)) || preferInbound(p.zs, p.zd) || forced(p.zs, p.zd)) inbound.add(k);
+  for (const [k, p] of pairs) if (!forcedOut(p.zs, p.zd) && ((!hasRanges(p.zs) && hasRanges(p.zd)) || preferInbound(p.zs, p.zd) || forced(p.zs, p.zd))) inbound.add(k);
   // foreign ASG reference counts per zone NSG
   const refs = new Map<string, Map<string, number>>();
   const bump = (z: string, ws: Set<string>, by: number) => {
@@ -602,7 +605,7 @@ function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, 
   for (const k of pairs.keys()) place(k, 1);
   const budget = (z: string) => maxAsgs - zoneInfo.get(z)!.workloads.length;
   const excess = (z: string) => Math.max(0, (refs.get(z)?.size ?? 0) - budget(z));
-  const switchable = [...pairs.entries()].filter(([, p]) => hasRanges(p.zs) && hasRanges(p.zd) && !forced(p.zs, p.zd)).map(([k]) => k).sort();
+  const switchable = [...pairs.entries()].filter(([, p]) => hasRanges(p.zs) && hasRanges(p.zd) && !forced(p.zs, p.zd) && !forcedOut(p.zs, p.zd)).map(([k]) => k).sort();
   for (let guard = 0; guard <= switchable.length; guard++) {
     const overZones = new Set([...refs.keys()].filter(z => excess(z) > 0));
     if (overZones.size === 0) break;
@@ -640,7 +643,7 @@ function chooseExactSidesFrom(rules: SideRule[], zoneInfo: Map<string, IrZone>, 
  * and the source's NSG names the destination zones by their cidrs. The decision depends only on
  * the source's own default reference count, not on any order.
  */
-function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean): Set<string> {
+function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) => boolean, maxAsgs: number, preferInbound: (zs: string, zd: string) => boolean, forced: (zs: string, zd: string) => boolean, forcedOut: (zs: string, zd: string) => boolean): Set<string> {
   const refs = new Map<string, Set<string>>();
   const ref = (w: string, other: string) => {
     let s = refs.get(w);
@@ -661,9 +664,12 @@ function chooseWorkloadExactSides(rules: SideRule[], hasRanges: (zone: string) =
     const sr = hasRanges(r.source.zone);
     const dr = hasRanges(r.destination.zone);
     pairs.push({ key, src, dst, zs: r.source.zone, sr, dr, prefer: preferInbound(r.source.zone, r.destination.zone) });
-    if (sr || !dr) ref(src, dst);
-    if (!sr || forced(r.source.zone, r.destination.zone)) ref(dst, src);
-    if ((!sr && dr) || forced(r.source.zone, r.destination.zone)) inbound.add(key);
+    const fin = forced(r.source.zone, r.destination.zone);
+    const fout = forcedOut(r.source.zone, r.destination.zone);
+    if (sr || !dr || fout) ref(src, dst);
+    if (!sr || fin) ref(dst, src);
+    if (fout) continue;
+    if ((!sr && dr) || fin) inbound.add(key);
     else if (sr && dr) switchable.set(src, [...(switchable.get(src) ?? []), key]);
   }
   for (const [src, keys] of switchable) {

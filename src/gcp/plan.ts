@@ -207,13 +207,31 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
     a.origins.add(origin);
   };
   const exactEgress = opts.exactEgressPorts ?? false;
+  const monitorWidened = new Set<string>();
+  const ownCache = new Map<string, RangesSide[]>();
+  const ownRanges = (workload: string): RangesSide[] => {
+    let r = ownCache.get(workload);
+    if (!r) {
+      const list = workloadInfo.get(workload)!.cidrs;
+      r = list.some(isUnresolved) ? [] : (['ipv4', 'ipv6'] as const).map(family => ({ family, prefixes: list.filter(c => (c.includes(':') ? 'ipv6' : 'ipv4') === family) }))
+        .filter(x => x.prefixes.length > 0)
+        .map(x => ({ kind: 'ranges' as const, key: `a:${workload}:${x.family}`, origin: 'workload' as const, label: workload, family: x.family, prefixes: x.prefixes }));
+      ownCache.set(workload, r);
+    }
+    return r;
+  };
   const widened = new Set<string>();
   for (const r of placement.rules) {
     if (r.service.protocol === 'icmp' && r.service.from !== -1) r.flows.forEach(f => widened.add(f));
     if (r.destination.kind === 'workload') add('INGRESS', 'allow', r.destination.workload, r.source, [r.service], r.flows[0]);
     if (r.source.kind === 'workload') {
       if (r.destination.kind === 'workload') {
-        for (const d of rangesOfLocal(r.destination.workload, r.destination.zone, r.flows[0])) {
+        // a MONITOR destination's catch-all lets everything in: an ENFORCE source's egress names
+        // the destination workload's own cidrs (exact), else its zone's (warned)
+        const monitorDst = zoneInfo.get(r.destination.zone)!.mode === 'MONITOR';
+        const own = monitorDst && zoneInfo.get(r.source.zone)!.mode !== 'MONITOR' ? ownRanges(r.destination.workload) : [];
+        if (monitorDst && zoneInfo.get(r.source.zone)!.mode !== 'MONITOR' && own.length === 0) monitorWidened.add(`${r.source.workload} -> zone ${r.destination.zone}`);
+        for (const d of own.length ? own : rangesOfLocal(r.destination.workload, r.destination.zone, r.flows[0])) {
           // a MONITOR zone's catch-all ingress is not exact: keep the ports at the sender
           if (exactEgress || zoneInfo.get(r.destination.zone)!.mode === 'MONITOR') add('EGRESS', 'allow', r.source.workload, d, [r.service], r.flows[0]);
           else coarse(r.source.workload, d, r.flows[0]);
@@ -253,6 +271,10 @@ export function planGcp(policy: IrPolicy, opts: GcpPlanOptions): GcpPlan {
   }
   for (const f of [...widened].sort()) {
     warn('microseg:IcmpTypeWidened', f, 'GCP firewall rules cannot match ICMP types or codes: the flow is rendered as every ICMP type.');
+  }
+  if (monitorWidened.size) {
+    const list = [...monitorWidened].sort();
+    warn('microseg:MonitorWidened', opts.backendPath, `GCP egress rules name destination ranges, and these destinations in MONITOR zones have no cidrs of their own, so the egress names their zone's ranges and the zone's catch-all admits every member: ${list.slice(0, 10).join('; ')}${list.length > 10 ? `; and ${list.length - 10} more` : ''}. Give those workloads their cidrs to keep the sources exact.`);
   }
 
   const networkName = gcpNetworkName(opts.networkName ?? opts.network);

@@ -101,11 +101,25 @@ export function crossCloudWarnings(policy: IrPolicy, zones: string[] | undefined
       zonesInvolved.add(`${z.name}${z.mode === 'MONITOR' ? ' (MONITOR)' : ''}`);
     }
   }
+  // a local ENFORCE source towards a remote MONITOR zone named by its ranges: the zone's
+  // catch-all admits every member
+  for (const r of policy.rules) {
+    if (r.source.kind !== 'workload' || r.destination.kind !== 'workload') continue;
+    if (!local.has(r.source.zone) || local.has(r.destination.zone)) continue;
+    const z = zoneByName.get(r.destination.zone)!;
+    if (z.mode !== 'MONITOR' || zoneByName.get(r.source.zone)!.mode === 'MONITOR' || remoteWorkloadCidrs(workloads.get(r.destination.workload)).length) continue;
+    for (const other of z.workloads) {
+      if (other === r.destination.workload) continue;
+      if ((declared.get(`${r.source.workload}>${other}`) ?? []).some(x => serviceContains(x.service, r.service))) continue;
+      widened.add(`${r.source.workload} -> ${other} on ${serviceKey(r.service)}`);
+      zonesInvolved.add(`${z.name} (MONITOR)`);
+    }
+  }
   if (widened.size === 0) return [];
   const list = [...widened].sort();
   const shown = list.slice(0, 10).join('; ') + (list.length > 10 ? `; and ${list.length - 10} more` : '');
   return [{
     id: 'microseg:CrossCloudWidened', path: backendPath,
-    message: `Sources in zone${zonesInvolved.size === 1 ? '' : 's'} ${[...zonesInvolved].sort().join(', ')} on another cloud have no cidrs, so the rules admitting them name their zone's ranges, which also admits ${list.length} pair${list.length === 1 ? '' : 's'} the model does not declare: ${shown}. Give those workloads their cidrs to render them exactly.`,
+    message: `Workloads of zone${zonesInvolved.size === 1 ? '' : 's'} ${[...zonesInvolved].sort().join(', ')} on another cloud have no cidrs, so the rules naming them name their zone's ranges, which also admits ${list.length} pair${list.length === 1 ? '' : 's'} the model does not declare: ${shown}. Give those workloads their cidrs to render them exactly.`,
   }];
 }

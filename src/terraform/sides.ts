@@ -10,7 +10,7 @@
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { Cidr, cidr, cidrContains, cidrOverlaps, cidrSubtract, isCidr, parseCidr } from '../ir/cidr';
 import { crossCloudWarnings, placeRules, remoteWorkloadCidrs } from '../ir/placement';
-import { IrService } from '../ir/services';
+import { IrService, serviceContains, serviceKey } from '../ir/services';
 import { IrDeny, IrEndpointRef, IrPolicy, IrRule, IrZone } from '../ir/types';
 import { isUnresolved } from '../model/tokens';
 
@@ -263,6 +263,33 @@ export function placeForTerraform(policy: IrPolicy, zones: string[] | undefined,
   return { zones: [...local].sort(), rules, denies, trimmedPeers: [...trimmed].sort(), trimmedByNetwork: [...trimmedNetwork].sort(), skippedDenyEnds: skipped };
 }
 
+/**
+ * Guardrails with a typed ICMP service (`Port.icmp(8)`), which Azure and GCP render as every
+ * ICMP type: the declared ICMP (of other types) they then block between their ends, by deny
+ * path, as `flow path (icmp:3/4)` texts. The compiler's subtraction stays exact; this is what
+ * the wider deny removes on these clouds.
+ */
+export function icmpDenyWidening(policy: IrPolicy): { deny: string; types: string[]; blocked: string[] }[] {
+  const out: { deny: string; types: string[]; blocked: string[] }[] = [];
+  const covers = (ref: IrEndpointRef, a: IrRule['source']): boolean => {
+    if (a.kind === 'workload') return ref.workloads.includes(a.workload);
+    if (ref.kind !== 'cidr' || !ref.cidr || isUnresolved(ref.cidr) || isUnresolved(a.cidr)) return ref.cidr === a.cidr;
+    return cidrContains(cidr(ref.cidr), cidr(a.cidr));
+  };
+  for (const d of policy.denies) {
+    const typed = d.services.filter(s => s.protocol === 'icmp' && s.from !== -1);
+    if (typed.length === 0 || d.services.some(s => s.protocol === 'all' || (s.protocol === 'icmp' && s.from === -1))) continue;
+    const blocked = new Set<string>();
+    for (const r of policy.rules) {
+      if (r.service.protocol !== 'icmp' || typed.some(t => serviceContains(t, r.service))) continue;
+      if (!covers(d.from, r.source) || !covers(d.to, r.destination)) continue;
+      for (const f of r.flows) blocked.add(`${f} (${serviceKey(r.service)})`);
+    }
+    if (blocked.size) out.push({ deny: d.path, types: typed.map(serviceKey), blocked: [...blocked].sort() });
+  }
+  return out;
+}
+
 /** Throws the problems, if any, as one error. */
 export function throwProblems(problems: MicrosegProblem[]): void {
   if (problems.length > 0) throw MicrosegError.fromProblems(problems);
@@ -286,6 +313,11 @@ export function placementWarnings(policy: IrPolicy, placement: Placement, backen
     warn('microseg:PeerOverlapsNetwork', backendPath, `Peer ${p} reaches beyond the network's ranges (networkRanges); it is rendered without the whole network, so addresses of the network outside every zone are not part of it either.`);
   }
   for (const w of crossCloudWarnings(policy, placement.zones, backendPath)) warn(w.id, w.path, w.message);
+  const rendered = new Set(placement.denies.map(d => d.deny.path));
+  for (const x of icmpDenyWidening(policy).filter(y => rendered.has(y.deny))) {
+    const shown = x.blocked.slice(0, 5).join('; ') + (x.blocked.length > 5 ? `; and ${x.blocked.length - 5} more` : '');
+    warn('microseg:IcmpDenyWidened', x.deny, `${cloudName} rules cannot match ICMP types: this guardrail (${x.types.join(', ')}) is rendered as every ICMP type, which also blocks declared ICMP between its ends: ${shown}. Deny every ICMP type on purpose (Port.icmp()), or narrow the guardrail's ends so that it misses those flows.`);
+  }
   for (const s of placement.skippedDenyEnds) {
     warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on ${cloudName} and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
   }

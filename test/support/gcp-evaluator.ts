@@ -99,7 +99,8 @@ export class GcpFirewallEvaluator {
 
   /** The first matching rule for a direction, or undefined (implied rule). */
   firstMatch(direction: 'INGRESS' | 'EGRESS', p: GcpPacket): GcpRule | undefined {
-    const family = p.source.family;
+    // the packet's family: an external IPv6 end makes it IPv6 (workload ends carry IPv4 addresses)
+    const family = p.source.family === 'ipv6' || p.destination.family === 'ipv6' ? 'ipv6' : 'ipv4';
     if (direction === 'INGRESS') {
       const inst = this.instanceOf(p.destination.workload!)!;
       const src = p.source.workload ? this.instanceOf(p.source.workload) : undefined;

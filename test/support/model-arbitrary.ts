@@ -194,6 +194,8 @@ export interface BuildOptions {
   name?: string;
   /** Give zones CIDRs (default true). */
   zoneCidrs?: boolean;
+  /** Give workloads CIDRs (default true). */
+  workloadCidrs?: boolean;
 }
 
 export interface BuiltModel {
@@ -216,7 +218,7 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): BuiltModel
     workloads[i] = [];
     const wOrder = seed ? shuffled(spec.zones[i].workloads.map((_, j) => j), seed + i + 1) : spec.zones[i].workloads.map((_, j) => j);
     for (const j of wOrder) {
-      workloads[i][j] = new Workload(zones[i], `W${j}`, { name: workloadName(i, j), labels: spec.zones[i].workloads[j].labels, cidrs: [workloadCidr(i, j)] });
+      workloads[i][j] = new Workload(zones[i], `W${j}`, { name: workloadName(i, j), labels: spec.zones[i].workloads[j].labels, cidrs: opts.workloadCidrs === false ? [] : [workloadCidr(i, j)] });
     }
   }
   const ep = (e: EndpointSpec): IFlowEndpoint => {
