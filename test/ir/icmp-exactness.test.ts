@@ -1,6 +1,10 @@
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
-import { compile, modelAllows, parseAddress, rulesAllow, serviceKey } from '../../src/ir';
+import { compile, modelAllows, Packet, parseAddress, rulesAllow, serviceKey } from '../../src/ir';
+import { show } from '../support/exactness';
+import { buildModel, modelArb, packetArb } from '../support/model-arbitrary';
+import { checkUntil } from '../support/property';
 
 /**
  * Denies are subtracted from each declared service before services are merged, so adding a port
@@ -79,5 +83,27 @@ describe('compile: ICMP exactness (issue 8)', () => {
     const policy = compile(seg);
     expect(policy.denies[0].services.map(serviceKey)).toEqual(['icmp:128']);
     expect(policy.rules.map(r => serviceKey(r.service))).toEqual(['icmp:129']);
+  });
+});
+
+describe('compile: the compiled rules allow exactly what the model allows on edge-case models', () => {
+  it('typed ICMP allows and denies, IPv6 peers with ICMP, overlapping allows and denies, private peers', () => {
+    const arb = modelArb({ edge: true }).chain(spec => fc.tuple(fc.constant(spec), fc.array(packetArb(spec, { edge: true }), { minLength: 40, maxLength: 40 })));
+    const t = checkUntil(arb, ([spec, packets], tally) => {
+      let policy;
+      try { policy = compile(buildModel(spec).seg); } catch (e) {
+        expect(String(e)).toMatch(/microseg:ShadowedFlow/);
+        tally.refuse();
+        return;
+      }
+      if (policy.denies.some(d => d.services.some(s => s.protocol === 'icmp' && s.from !== -1))) tally.add('typedIcmpDenies');
+      if (policy.flows.some(f => f.to.family === 'ipv6' || f.from.family === 'ipv6')) tally.add('ipv6Peers');
+      for (const p of packets as Packet[]) {
+        const want = modelAllows(policy, p);
+        if (rulesAllow(policy.rules, p) !== want) expect.fail(`rules ${want ? 'block' : 'allow'} ${show(p)}`);
+        tally.add('packets'); if (want) tally.add('allowed');
+      }
+    }, { until: { packets: 4000, allowed: 300, typedIcmpDenies: 20, ipv6Peers: 20 }, batch: 25, maxRuns: 2000 });
+    console.log(`ir edge-case rules vs model: ${t}`);
   });
 });
