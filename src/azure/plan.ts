@@ -309,7 +309,11 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
       t.origins.add(r.flows[0]);
       continue;
     }
-    for (const dst of outboundDestinations) add(unitOf(r.source), 'Outbound', 'Allow', r.source, dst, r.service, r.flows[0]);
+    // An outbound rule naming the destination zone's ranges is exact only if no inbound rule into
+    // that zone names the source zone's ranges (with workload NSGs, other pairs of the same zones
+    // may have their exact side outbound): then both sides of this pair are exact.
+    const loose = exactIn && r.destination.kind === 'workload' && outboundDestinations[0] !== r.destination && looseIn.has(`${r.source.zone}>${r.destination.zone}`);
+    for (const dst of loose ? [r.destination] : outboundDestinations) add(unitOf(r.source), 'Outbound', 'Allow', r.source, dst, r.service, r.flows[0]);
   }
   for (const w of [...towardsZones.keys()].sort()) {
     const t = towardsZones.get(w)!;
