@@ -237,7 +237,8 @@ class Compiler {
 
   /**
    * Flows and guardrails from or to an IPv6 `Peer` carry IPv6 packets only: their typed ICMP
-   * becomes the ICMPv6 equivalent (`icmpForIpv6`); a type without one is an `InvalidIcmp`.
+   * (ICMPv4 numbers in the IR) is rendered as the ICMPv6 equivalent (`icmpForIpv6`); a type
+   * without one is an `InvalidIcmp`, before anything is rendered.
    */
   private forFamily(services: IrService[], from: IrEndpointRef, to: IrEndpointRef, path: string): IrService[] {
     if (from.family !== 'ipv6' && to.family !== 'ipv6') return services;
@@ -246,7 +247,7 @@ class Compiler {
       this.problem('InvalidIcmp', path, serviceKey(bad), 'has no ICMPv6 equivalent, and this flow has an IPv6 Peer end (its packets are ICMPv6).',
         'Port.icmp() types are ICMPv4 types, translated on IPv6 paths where an equivalent exists (0, 3, 8, 11, 12 and their common codes); pass an ICMPv6 type (128-255, e.g. Port.icmp(135)) as it is, or Port.icmp() for every type.');
     }
-    return r.services;
+    return services;
   }
 
   private portsToServices(ports: Port[], path: string): IrService[] {

@@ -4,7 +4,7 @@
  * independent oracle for the compiler and for every backend's evaluator.
  */
 import { Cidr, cidr, cidrHas } from './cidr';
-import { IrService, serviceContains, serviceMatches, serviceOverlaps } from './services';
+import { icmpForIpv6, IrService, serviceContains, serviceMatches, serviceOverlaps } from './services';
 import { IrEndpointRef, IrPolicy, IrRule } from './types';
 
 /** One end of a packet: a workload of the model, or an address outside it. */
@@ -33,12 +33,28 @@ function endMatches(ref: IrEndpointRef, end: PacketEnd): boolean {
   return cidrHas(cached(ref.cidr), end.family, end.address);
 }
 
+/** Whether an end of the packet is an IPv6 address (its ICMP is then ICMPv6). */
+function ipv6Packet(p: Packet): boolean {
+  return [p.source, p.destination].some(e => !('workload' in e) && e.family === 'ipv6');
+}
+
+/**
+ * Whether a service (ICMPv4 numbers, as declared) matches the packet: on an IPv6 path a typed
+ * ICMP service matches its ICMPv6 equivalents (`icmpForIpv6`), as every backend renders it.
+ */
+function serviceMatchesPacket(s: IrService, p: Packet): boolean {
+  if (p.protocol !== 'icmp' || s.protocol !== 'icmp' || s.from === -1 || !ipv6Packet(p)) return serviceMatches(s, p.protocol, p.port, p.code ?? -1);
+  return icmpForIpv6([s]).services.some(x => serviceMatches(x, p.protocol, p.port, p.code ?? -1));
+}
+
 function servicesMatch(services: IrService[], p: Packet): boolean {
-  return services.some(s => serviceMatches(s, p.protocol, p.port, p.code ?? -1));
+  return services.some(s => serviceMatchesPacket(s, p));
 }
 
 /**
  * Whether the declared model allows the packet: some allow flow matches and no deny does.
+ * ICMP types are ICMPv4 numbers in the model; on a path with an IPv6 end they match their
+ * ICMPv6 equivalents (echo request 8 is 128; see `icmpForIpv6`).
  * One documented narrowing: where a deny covers part of an allow's ICMP (a single type of an
  * every-type allow), no cloud can express the exact difference, so that allow grants no ICMP
  * at all (the compiler warns `microseg:DenyNarrowed`).
@@ -47,7 +63,7 @@ export function modelAllows(policy: IrPolicy, p: Packet): boolean {
   const denies = policy.denies.filter(d => endMatches(d.from, p.source) && endMatches(d.to, p.destination));
   if (denies.some(d => servicesMatch(d.services, p))) return false;
   return policy.flows.some(f => endMatches(f.from, p.source) && endMatches(f.to, p.destination)
-    && f.services.some(s => serviceMatches(s, p.protocol, p.port, p.code ?? -1) && !(p.protocol === 'icmp' && icmpNarrowed(s, denies))));
+    && f.services.some(s => serviceMatchesPacket(s, p) && !(p.protocol === 'icmp' && icmpNarrowed(s, denies))));
 }
 
 function icmpNarrowed(s: IrService, denies: IrPolicy['denies']): boolean {
@@ -62,7 +78,7 @@ function atomMatches(a: IrRule['source'], end: PacketEnd): boolean {
 
 /** Whether the compiled IR rules allow the packet (used to check the compiler against `modelAllows`). */
 export function rulesAllow(rules: IrRule[], p: Packet): boolean {
-  return rules.some(r => atomMatches(r.source, p.source) && atomMatches(r.destination, p.destination) && serviceMatches(r.service, p.protocol, p.port, p.code ?? -1));
+  return rules.some(r => atomMatches(r.source, p.source) && atomMatches(r.destination, p.destination) && serviceMatchesPacket(r.service, p));
 }
 
 /** Options of {@link renderedAllows}. */

@@ -161,7 +161,8 @@ const ICMPV6_EQUIVALENT: Record<string, [number, number][]> = {
 export const ICMPV6_OWN_TYPES_FROM = 128;
 
 /**
- * The services of a path whose packets are IPv6: typed ICMP is translated to ICMPv6 (echo
+ * The services of a path whose packets are IPv6 (how every backend renders ICMP towards IPv6
+ * ranges; the IR keeps the declared ICMPv4 numbers): typed ICMP is translated to ICMPv6 (echo
  * request 8 -> 128, echo reply 0 -> 129, destination unreachable 3 -> 1 and, for
  * fragmentation needed, packet too big 2, time exceeded 11 -> 3, parameter problem 12 -> 4);
  * types from 128 on are ICMPv6 types already. Returns the ICMP services that have no

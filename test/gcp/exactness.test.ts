@@ -148,7 +148,7 @@ describe('GCP: typed ICMP guardrails, unknown zone addresses next to peers, O(1)
       const seg = Segmentation.root('Scatter');
       for (let i = 0; i < 40; i++) seg.addZone(`Z${i}`, { cidrs: [`10.0.${i * 6 + 1}.0/24`] }).addWorkload(`W${i}`).allowFrom(Peer.anyIpv4(), Port.tcp(443));
       const plan = planGcp(compile(seg), { ...gbase, networkRanges });
-      return plan.resources.filter(r => r.attributes.direction === 'INGRESS' && r.attributes.name.startsWith('scatter-allow-in-w0-')).map(r => (r.attributes.source_ranges as string[]).length);
+      return plan.resources.filter(r => r.attributes.direction === 'INGRESS' && String(r.attributes.name).startsWith('scatter-allow-in-w0-')).map(r => (r.attributes.source_ranges as string[]).length);
     };
     const carved = build();
     const net = build(['10.0.0.0/16']);

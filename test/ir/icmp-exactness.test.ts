@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
-import { compile, modelAllows, Packet, parseAddress, rulesAllow, serviceKey } from '../../src/ir';
+import { compile, icmpForIpv6, modelAllows, Packet, parseAddress, rulesAllow, serviceKey } from '../../src/ir';
 import { show } from '../support/exactness';
 import { buildModel, modelArb, packetArb } from '../support/model-arbitrary';
 import { checkUntil } from '../support/property';
@@ -54,35 +54,44 @@ describe('compile: ICMP exactness (issue 8)', () => {
     expect(policy.flows[0].services.map(serviceKey)).toEqual(['all', 'icmp:3/4']);
   });
 
-  it('Port.icmp(8) towards an IPv6 peer is ICMPv6 echo request (128), in the IR every backend renders', () => {
+  it('Port.icmp(8) towards an IPv6 peer is ICMPv6 echo request (128) in the model\'s semantics and the shared mapping', () => {
     const { seg, a } = model();
     a.allowTo(Peer.ipv6('2001:db8::/32'), Port.icmp(8), Port.icmp(3, 4), Port.icmp(0, 0));
     a.allowTo(Peer.ipv4('192.0.2.0/24'), Port.icmp(8));
     const policy = compile(seg);
+    // the IR keeps the declared ICMPv4 numbers; icmpForIpv6 is how every backend renders them on IPv6
     const keys = policy.rules.map(r => `${r.destination.kind === 'cidr' ? r.destination.cidr : ''} ${serviceKey(r.service)}`);
-    expect(keys).toEqual(['192.0.2.0/24 icmp:8', '2001:db8::/32 icmp:2/0', '2001:db8::/32 icmp:128', '2001:db8::/32 icmp:129/0']);
+    expect(keys).toEqual(['192.0.2.0/24 icmp:8', '2001:db8::/32 icmp:0/0', '2001:db8::/32 icmp:3/4', '2001:db8::/32 icmp:8']);
+    expect(icmpForIpv6(policy.rules.filter(r => r.destination.kind === 'cidr' && r.destination.family === 'ipv6').map(r => r.service)).services.map(serviceKey))
+      .toEqual(['icmp:2/0', 'icmp:128', 'icmp:129/0']);
     const v6 = parseAddress('2001:db8::1');
     const ping6 = (type: number) => ({ source: { workload: 'api' }, destination: { address: v6.value, family: 'ipv6' as const }, protocol: 'icmp' as const, port: type, code: 0 });
     expect(modelAllows(policy, ping6(128))).toBe(true);
     expect(modelAllows(policy, ping6(8))).toBe(false);
     expect(modelAllows(policy, ping6(2))).toBe(true);
+    expect(rulesAllow(policy.rules, ping6(128))).toBe(true);
+    expect(rulesAllow(policy.rules, ping6(8))).toBe(false);
   });
 
   it('an ICMPv6 type (128-255) is taken as it is; an ICMPv4 type without equivalent is refused with a hint', () => {
     const { seg, a } = model();
     new AllowFlow(seg, 'Nd', { from: Peer.ipv6('fe80::/10'), to: a, ports: [Port.icmp(135)] });
     expect(compile(seg).rules.map(r => serviceKey(r.service))).toEqual(['icmp:135']);
+    expect(icmpForIpv6([{ protocol: 'icmp', from: 135, to: -1 }]).services.map(serviceKey)).toEqual(['icmp:135']);
     new AllowFlow(seg, 'Redirect', { from: Peer.ipv6('2001:db8::/32'), to: a, ports: [Port.icmp(5)] });
     expect(() => compile(seg)).toThrow(/\[microseg:InvalidIcmp\] at Shop\/Redirect: "icmp:5": has no ICMPv6 equivalent.*Port.icmp\(135\)/);
   });
 
-  it('a typed ICMP deny towards an IPv6 peer is translated too', () => {
+  it('a typed ICMP deny towards an IPv6 peer is translated the same way', () => {
     const { seg, a } = model();
     a.allowTo(Peer.ipv6('2001:db8::/32'), Port.icmp(8), Port.icmp(0));
     new DenyFlow(seg, 'NoPing6', { from: a, to: Peer.ipv6('2001:db8::/32'), ports: [Port.icmp(8)] });
     const policy = compile(seg);
-    expect(policy.denies[0].services.map(serviceKey)).toEqual(['icmp:128']);
-    expect(policy.rules.map(r => serviceKey(r.service))).toEqual(['icmp:129']);
+    expect(policy.rules.map(r => serviceKey(r.service))).toEqual(['icmp:0']);
+    const v6 = parseAddress('2001:db8::1');
+    const ping6 = (type: number) => ({ source: { workload: 'api' }, destination: { address: v6.value, family: 'ipv6' as const }, protocol: 'icmp' as const, port: type, code: 0 });
+    expect(modelAllows(policy, ping6(128))).toBe(false);
+    expect(modelAllows(policy, ping6(129))).toBe(true);
   });
 });
 
