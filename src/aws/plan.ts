@@ -10,10 +10,9 @@
 import { createHash } from 'crypto';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { findExposure, subtractRanges } from './exposure';
-import { aggregate } from './ranges';
 import { DEFAULT_STACK_LIMITS, groupBytes, planShards, ShardPlan, StackLimits } from './shard';
 import {
-  ALL_SERVICE, CanonicalRule, Cidr, cidrContains, cidrOverlaps, IrEndpointRef, IrPolicy, IrService, isCidr,
+  ALL_SERVICE, CanonicalRule, Cidr, cidrOverlaps, IrEndpointRef, IrPolicy, IrService, isCidr,
   mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceKey, serviceOverlaps, sortCanonical, subtractAll,
 } from '../ir';
 
@@ -553,7 +552,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       return out;
     };
     const ingress = toRules('ingress', ingressAcc.get(name));
-    const egress = aggregateRanges(toRules('egress', egressAcc.get(name)));
+    const egress = toRules('egress', egressAcc.get(name));
     if (monitor) {
       // MONITOR's catch-all: ingress from the VPC range (the internet only when asked for),
       // egress everywhere but the ranges of zones open to Peer ranges (see exposure.ts).
@@ -710,39 +709,6 @@ export function zoneGroupName(zone: string): string {
 /** The name of a workload's source group (never collides with a workload or zone group name). */
 export function sourceGroupName(workload: string): string {
   return `src.${workload}`;
-}
-
-/**
- * Egress rules with the same protocol and ports towards address ranges, merged into the fewest
- * ranges covering exactly the same addresses (rules are ORed, so the union is the same traffic):
- * a monitoring server that reaches 35 zones of scattered /24 subnets needs a few rules, not 105.
- * Rules whose ranges do not merge are kept as they are.
- */
-export function aggregateRanges(rules: SgRulePlan[]): SgRulePlan[] {
-  const groups = new Map<string, SgRulePlan[]>();
-  const out: SgRulePlan[] = [];
-  for (const r of rules) {
-    if (r.peer.kind !== 'cidr' || isToken(r.peer.cidr) || r.kind !== 'flow') { out.push(r); continue; }
-    const k = `${r.protocol}|${r.from}|${r.to}|${r.peer.family}`;
-    let l = groups.get(k);
-    if (!l) { l = []; groups.set(k, l); }
-    l.push(r);
-  }
-  for (const list of groups.values()) {
-    const merged = aggregate(list.map(r => (r.peer as { cidr: string }).cidr));
-    if (merged.length === list.length) { out.push(...list); continue; }
-    const sorted = [...list].sort((a, b) => cmp(canonicalPeer(a.peer), canonicalPeer(b.peer)));
-    for (const range of merged) {
-      const outer = parseCidr(range);
-      const members = sorted.filter(r => {
-        const inner = parseCidr((r.peer as { cidr: string }).cidr);
-        return isCidr(outer) && isCidr(inner) && cidrContains(outer, inner);
-      });
-      const first = members[0] ?? sorted[0];
-      out.push({ ...first, peer: { kind: 'cidr', cidr: range, family: first.peer.kind === 'cidr' ? first.peer.family : 'ipv4' }, origins: [...new Set(members.flatMap(m => m.origins))].sort() });
-    }
-  }
-  return out;
 }
 
 function matchNothing(): SgRulePlan {
