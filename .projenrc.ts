@@ -62,7 +62,9 @@ const project = new cdk.JsiiProject({
   github: false,
   release: false,
   docgen: true,
-  gitignore: ['cdk.out', 'cdktf.out', 'bench/out', '.tmp', 'test/.work', 'examples/k8s/dist'],
+  // Flow-log fixtures and the traffic example's shipped logs are data, not logs of a run: keep them.
+  gitignore: ['cdk.out', 'cdktf.out', 'bench/out', '.tmp', 'test/.work', 'examples/k8s/dist',
+    '!/examples/traffic/logs/', '!/test/fixtures/flowlogs/**/*.log'],
   npmignoreEnabled: true,
   tsconfigDev: { compilerOptions: { skipLibCheck: true } },
 });
