@@ -5,7 +5,7 @@
  */
 import * as fc from 'fast-check';
 import { AllowFlow, DenyFlow, EnforcementMode, IFlowEndpoint, Peer, Port, Segmentation, Selector, Workload, Zone } from '../../src';
-import { Packet, PacketEnd, parseAddress } from '../../src/ir';
+import { compile, IrPolicy, Packet, PacketEnd, parseAddress } from '../../src/ir';
 
 export type PortSpec =
   | { kind: 'tcp' | 'udp'; from: number; to: number }
@@ -268,4 +268,18 @@ export function packetArb(spec: ModelSpec, opts: { edge?: boolean } = {}): fc.Ar
       const [type, code] = (v6(p) ? [[128, 0], [129, 0], [1, 0], [2, 0], [3, 0], [135, 0]] : [[0, 0], [3, 4], [3, 1], [8, 0], [11, 0]])[p.port % (v6(p) ? 6 : 5)];
       return { ...p, port: type, code };
     });
+}
+
+/**
+ * Compiles a random model for a property run. A fully shadowed allow is refused by design: it is
+ * counted on the tally (`checkUntil`) and gives undefined; any other error fails the property.
+ */
+export function compileOrRefuse(spec: ModelSpec, tally: { refuse(): void }): IrPolicy | undefined {
+  try {
+    return compile(buildModel(spec).seg);
+  } catch (e) {
+    if (!/microseg:ShadowedFlow/.test(String(e))) throw e;
+    tally.refuse();
+    return undefined;
+  }
 }
