@@ -48,6 +48,11 @@ const project = new cdk.JsiiProject({
     // DuckDB reads flow logs for `microseg traffic` only: like the cloud SDKs, not a jsii module, so
     // not a peer; src/traffic loads it lazily and names `npm i @duckdb/node-api` when it is missing.
     '@duckdb/node-api@1.5.6-r.1',
+    // The map is laid out at generation time with elkjs (src/map loads it lazily and names
+    // `npm i elkjs` when it is missing); its browser test drives Debian's Chromium through
+    // playwright-core (no browser download: .ci/run installs the chromium package).
+    'elkjs@^0.12.1',
+    'playwright-core@^1.65.1',
   ],
 
   // Publishing targets are configured; packaging (jsii-pacmak) stays out of the test command and CI.
