@@ -113,7 +113,8 @@ const col = (f: string) => `"${f}"`;
 
 /**
  * The normalised record columns of one group of files, as SQL over `read_csv`:
- * `src, dst, sport, dport, proto, packets, bytes, tstart, tend, action, status, flags`.
+ * `src, dst, sport, dport, proto, packets, bytes, tstart, tend, action, status, flags, orient`
+ * (`orient` NULL: a record does not say which side initiated the connection).
  * Behind a NAT gateway (and for EKS pods) `pkt-srcaddr/pkt-dstaddr` carry the original addresses.
  * `robust` reads each line as text and splits on runs of blanks (for files with doubled spaces).
  */
@@ -142,5 +143,5 @@ export function awsTextSelect(files: string[], l: AwsTextLayout, robust: boolean
     `${has('packets') ? col('packets') : 'NULL::BIGINT'} AS packets, ${has('bytes') ? col('bytes') : 'NULL::BIGINT'} AS bytes, ` +
     `${has('start') ? col('start') : 'NULL::BIGINT'} AS tstart, ${has('end') ? col('end') : 'NULL::BIGINT'} AS tend, ` +
     `${has('action') ? col('action') : "'ACCEPT'"} AS action, ${status} AS status, ` +
-    `${has('tcp-flags') ? col('tcp-flags') : 'NULL::INTEGER'} AS flags FROM ${source}`;
+    `${has('tcp-flags') ? col('tcp-flags') : 'NULL::INTEGER'} AS flags, NULL::INTEGER AS orient FROM ${source}`;
 }

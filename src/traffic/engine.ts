@@ -18,8 +18,8 @@
  *     ranges), joined back in DuckDB.
  * REJECT records keep their own conversations: attempts, never evidence of a dependency.
  */
-import { awsTextLayout, awsTextSelect, AwsTextLayout, layoutKey, parseAwsFields } from './aws-text';
 import { Db, openDb } from './duckdb';
+import { planSources } from './formats';
 import { TrafficError } from './errors';
 import { IdentityMap, ResolvedAddress } from './identity';
 import { findLogFiles, parseTime } from './sources';
@@ -43,20 +43,6 @@ export function protocolName(n: number): string {
 /** SQL for the protocol name of column `p`. */
 export const PROTO_SQL = (p: string) => `CASE ${p} WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp' ELSE CAST(${p} AS VARCHAR) END`;
 
-/** Plans which read_csv calls read the given files. */
-export function planAwsText(files: string[], awsFields?: string): Map<string, { layout: AwsTextLayout; files: string[] }> {
-  const fields = awsFields ? parseAwsFields(awsFields) : undefined;
-  const groups = new Map<string, { layout: AwsTextLayout; files: string[] }>();
-  for (const f of files) {
-    const layout = awsTextLayout(f, fields);
-    const key = layoutKey(layout);
-    const g = groups.get(key) ?? { layout, files: [] };
-    g.files.push(f);
-    groups.set(key, g);
-  }
-  return groups;
-}
-
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const iso = (s: unknown) => (s === null || s === undefined ? undefined : new Date(Number(s) * 1000).toISOString().replace('.000Z', 'Z'));
 
@@ -69,15 +55,15 @@ export async function load(options: TrafficReadOptions, identities: IdentityMap)
     throw new TrafficError('FlowLogUnreadable', options.logs.join(', '), `holds no flow log file${found.pruned ? ` in the window (${found.pruned} file(s) or folder(s) outside it)` : ''}`,
       'Check --logs, --since and --until: an empty read is never reported as clean.');
   }
-  const groups = planAwsText(found.files, options.awsFields);
   const db = await openDb(options.threads);
   try {
+    const groups = await planSources(found.files, db, options.awsFields);
     const timeFilter = [
       since !== undefined ? `(tstart IS NULL OR coalesce(tend, tstart) >= ${Math.floor(since / 1000)})` : '',
       until !== undefined ? `(tstart IS NULL OR tstart < ${Math.ceil(until / 1000)})` : '',
     ].filter(Boolean).join(' AND ') || 'true';
     const build = (robust: boolean) => {
-      const selects = [...groups.values()].map(g => awsTextSelect(g.files, g.layout, robust));
+      const selects = groups.map(g => g.select(robust));
       const source = selects.join(' UNION ALL ');
       return `CREATE OR REPLACE TABLE pairs AS SELECT src, dst, coalesce(sport, 0) AS sport, coalesce(dport, 0) AS dport, proto, action, status, ` +
         'count(*)::BIGINT AS n, coalesce(sum(bytes), 0)::BIGINT AS b, min(tstart) AS t0, max(tend) AS t1, coalesce(bit_or(flags), 0) AS fl ' +
