@@ -10,6 +10,7 @@
 import { createHash } from 'crypto';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { findExposure, subtractRanges } from './exposure';
+import { aggregate } from './ranges';
 import { DEFAULT_STACK_LIMITS, groupBytes, planShards, ShardPlan, StackLimits } from './shard';
 import {
   ALL_SERVICE, CanonicalRule, Cidr, cidrOverlaps, IrEndpointRef, IrPolicy, IrService, isCidr,
@@ -60,7 +61,8 @@ export interface AwsPlanOptions {
   readonly quotas?: AwsQuotas;
   /**
    * Egress towards workloads of zones placed here: `zone` (default) one all-traffic rule per
-   * destination zone range; `flow`: the flows' ports per destination zone range.
+   * block holding the destination zone (see egressBlocks); `flow`: the flows' ports per
+   * destination zone range.
    */
   readonly egressTowardsZones?: 'zone' | 'flow';
   /** Describe rules of flows without a description as `<from> to <to> on <ports>` (default false). */
@@ -343,6 +345,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   // keep their sources' side exact (see exposure.ts).
   const exposure = findExposure({ policy, placed, localZones, vpcCidr, remoteZoneCidrs });
   problems.push(...exposure.problems);
+  const zoneBlocks = egressBlocks(policy, localZones, exposure.zones);
 
   // A rule's description: the first flow (by path) whose own ports cover the whole rule, else
   // the first flow. So a flow merged into a wider existing rule does not rewrite its description.
@@ -468,7 +471,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
         const z = zoneByName.get(r.destination.zone)!;
         const known = z.cidrs;
         // Towards a zone placed here (exact ingress at every member), one all-traffic rule per
-        // zone range is as exact as the flows' ports, and does not change when flows are added.
+        // block is as exact as the flows' ports, and does not change when flows are added.
         const zoneWide = egressMode === 'zone' && r.destinationLocal;
         if (r.destinationLocal && (exposure.zones.has(z.name) || (known.length === 0 && exposure.workloads.size > 0))) {
           // The zone holds a workload open to a Peer range that covers the model (or its range
@@ -478,7 +481,10 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
           const wide = zoneWide && !exposure.workloads.has(dst);
           add(egressAcc, src, { kind: 'sg', group: sourceGroupName(dst) }, wide ? ALL_SERVICE : r.service, r.flows, wide ? (generated ? `to workload ${dst}` : '') : undefined);
         } else if (known.length > 0) {
-          for (const c of known) add(egressAcc, src, { kind: 'cidr', cidr: c, family: familyOf(c) }, zoneWide ? ALL_SERVICE : r.service, r.flows, zoneWide ? (generated ? `to zone ${z.name}` : '') : undefined);
+          // Zone-wide: the blocks of the model's address space that hold the zone (see
+          // egressBlocks), so one rule serves every zone of its block, whatever the flows.
+          const targets = zoneWide ? zoneBlocks.get(z.name) ?? known : known;
+          for (const c of targets) add(egressAcc, src, { kind: 'cidr', cidr: c, family: familyOf(c) }, zoneWide ? ALL_SERVICE : r.service, r.flows, zoneWide ? (generated ? 'to segmented zones' : '') : undefined);
         } else {
           let set = vpcRangeUse.get(z.name);
           if (!set) { set = new Set(); vpcRangeUse.set(z.name, set); }
@@ -593,8 +599,8 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
             code: 'QuotaExceeded', path: w.path, value: n,
             message: `the security group of workload "${name}" needs ${n} ${dir} ${fam} rules, more than the limit of ${quotas.rulesPerSecurityGroup} rules per security group per direction.`,
             hint: dir === 'egress'
-              ? 'Give the destination zones `cidrs` (egress then uses one rule per zone range), merge ports into ranges, or raise `maxRulesPerSecurityGroup` to your account\'s raised quota.'
-              : 'Merge ports into ranges, use fewer distinct Peer ranges (or set excludeZoneRangesFromPeers: false), or raise `maxRulesPerSecurityGroup` to your account\'s raised quota.',
+              ? 'Give the destination zones `cidrs` (egress then uses one rule per block of zone ranges), merge ports into ranges, or raise `maxRulesPerSecurityGroup` to your account\'s raised quota.'
+              : 'Merge ports into ranges, use fewer distinct Peer ranges, or raise `maxRulesPerSecurityGroup` to your account\'s raised quota.',
           });
         }
       }
@@ -674,6 +680,33 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   if (problems.length > 0) throw MicrosegError.fromProblems(problems);
 
   return { segmentation: seg, groups, nacls, warnings, resourceCount, expected: expectedRules(groups, nacls), groupsOf, shards, templateBytes };
+}
+
+/**
+ * The blocks zone-wide egress names, per local zone: the fewest CIDRs covering exactly the
+ * ranges of every local zone that has workloads and none open to a Peer range covering the
+ * model (see exposure.ts). Every address of a block belongs to such a zone, whose members all
+ * have exact ingress, so an all-traffic egress rule towards a block allows exactly what the
+ * destinations' ingress allows. The blocks depend on the zones and on which zones are exposed,
+ * never on other flows: a flow towards a zone whose block a source already reaches adds nothing,
+ * and a source reaches at most as many blocks as the model has (a monitoring server scraping
+ * 35 zones of three scattered /24 subnets needs 9 rules instead of 105). Token ranges stay as
+ * they are.
+ */
+export function egressBlocks(policy: IrPolicy, localZones: ReadonlySet<string>, exposed: ReadonlySet<string>): Map<string, string[]> {
+  const eligible = policy.zones.filter(z => localZones.has(z.name) && z.workloads.length > 0 && !exposed.has(z.name));
+  const blocks = aggregate(eligible.flatMap(z => z.cidrs.filter(c => !isToken(c)))).map(c => parseCidr(c)).filter(isCidr);
+  const out = new Map<string, string[]>();
+  for (const z of eligible) {
+    const mine = new Set<string>();
+    for (const c of z.cidrs) {
+      const p = isToken(c) ? undefined : parseCidr(c);
+      const block = p && isCidr(p) ? blocks.find(b => b.family === p.family && cidrOverlaps(b, p)) : undefined;
+      mine.add(block ? block.text : c);
+    }
+    out.set(z.name, [...mine].sort());
+  }
+  return out;
 }
 
 /**

@@ -150,11 +150,15 @@ export interface AwsSegmentationProps {
   readonly sharding?: AwsSharding;
 
   /**
-   * Egress towards workloads of zones placed on this backend names the flows' ports. By default
-   * it is one all-traffic rule per destination zone range: every member of such a zone has
-   * exact ingress, so the pair still allows exactly what the model allows, with far fewer rules
-   * (and adding a flow towards an already reached zone changes nothing). Egress towards `Peer`s
-   * and zones placed elsewhere always names the flows' ports.
+   * Egress towards workloads of zones placed on this backend names the flows' ports per zone
+   * range. By default it is one all-traffic rule per block of zone ranges that holds the
+   * destination zone (the fewest CIDRs covering exactly the ranges of the zones placed here that
+   * are not open to a Peer range covering the model): every member of such a zone has exact
+   * ingress, so the pair still allows exactly what the model allows, with far fewer rules (and
+   * adding a flow towards a zone whose block is already reached changes nothing). Egress towards
+   * `Peer`s and zones placed elsewhere always names the flows' ports.
+   *
+   * @see https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
    *
    * @default false
    */

@@ -49,8 +49,9 @@ describe('security groups', () => {
     const t = Template.fromStack(s.stack);
     const api = groupOf(t, 'api');
     const pg = groupOf(t, 'postgres');
-    // Towards a zone placed here, egress is one all-traffic rule per zone range (ingress is exact).
-    expect(api.props.SecurityGroupEgress).toEqual([{ CidrIp: '10.3.0.0/16', IpProtocol: '-1' }]);
+    // Towards a zone placed here, egress is one all-traffic rule per block of the zones' ranges
+    // (ingress is exact): App's 10.2.0.0/16 and Db's 10.3.0.0/16 are one block.
+    expect(api.props.SecurityGroupEgress).toEqual([{ CidrIp: '10.2.0.0/15', IpProtocol: '-1' }]);
     // api < postgres in canonical order: the reference is inline (no cycle possible); no generated description.
     expect(pg.props.SecurityGroupIngress).toEqual([
       { FromPort: 5432, IpProtocol: 'tcp', SourceSecurityGroupId: { 'Fn::GetAtt': [api.id, 'GroupId'] }, ToPort: 5432 },

@@ -56,7 +56,8 @@ describe('zones learn their ranges from their subnets', () => {
     new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
     const t = Template.fromStack(s.stack);
     // app's subnets 10.0.2.0/24 and 10.0.3.0/24 are one range; db's 10.0.4.0/24 and 10.0.5.0/24 too.
-    expect(groupOf(t, 'frontend').props.SecurityGroupEgress.map((r: any) => r.CidrIp)).toEqual(['10.0.2.0/23']);
+    // Zone-wide egress names the block that holds the zone: web's and app's ranges are one /22.
+    expect(groupOf(t, 'frontend').props.SecurityGroupEgress.map((r: any) => r.CidrIp)).toEqual(['10.0.0.0/22']);
     expect(groupOf(t, 'api').props.SecurityGroupEgress.map((r: any) => r.CidrIp)).toEqual(['10.0.4.0/23']);
   });
 

@@ -12,8 +12,8 @@ import { AwsPlan, DEFAULT_QUOTAS, planAws } from '../../src/aws/plan';
 import { compile, modelAllows, Packet, placeRules } from '../../src/ir';
 import { AwsEvaluator } from '../support/aws-evaluator';
 
-function planOf(size: 'M' | 'L'): AwsPlan {
-  const topo = generateTopology(size);
+function planOf(size: 'M' | 'L', layout: 'contiguous' | 'scattered' = 'contiguous'): AwsPlan {
+  const topo = generateTopology(size, undefined, layout);
   const { seg } = buildSegmentation(undefined, topo);
   const policy = compile(seg);
   return planAws(policy, placeRules(policy, undefined, 'B'), { backendPath: 'B', vpcCidr: topo.vpcCidr });
@@ -47,6 +47,26 @@ describe('reference models', () => {
       expect(s.templateBytes, s.id).toBeLessThanOrEqual(1_048_576);
     }
     expect(maxRules(p)).toBeLessThanOrEqual(DEFAULT_QUOTAS.rulesPerSecurityGroup);
+  });
+
+  it('scattered zones (one /24 per zone per AZ): M in one stack and L sharded, within every quota', () => {
+    const m = planOf('M', 'scattered');
+    expect(m.shards).toBeUndefined();
+    expect(m.resourceCount).toBeLessThanOrEqual(500);
+    expect(m.templateBytes).toBeLessThanOrEqual(1_048_576);
+    expect(maxRules(m)).toBeLessThanOrEqual(DEFAULT_QUOTAS.rulesPerSecurityGroup);
+    const l = planOf('L', 'scattered');
+    for (const s of l.shards!) {
+      expect(s.resources, s.id).toBeLessThanOrEqual(500);
+      expect(s.parameters, s.id).toBeLessThanOrEqual(200);
+      expect(s.templateBytes, s.id).toBeLessThanOrEqual(1_048_576);
+    }
+    expect(maxRules(l)).toBeLessThanOrEqual(DEFAULT_QUOTAS.rulesPerSecurityGroup);
+    // The monitoring server scrapes 35 zones of three scattered /24s each (105 ranges): its
+    // zone-wide egress names the blocks that hold them, a handful of rules.
+    const mon = l.groups.find(g => g.kind === 'workload' && /-mon-/.test(g.name) && g.egress.length > 1)!;
+    expect(mon.egress.length).toBeLessThanOrEqual(20);
+    expect(mon.egress.every(r => r.protocol === 'all' && r.peer.kind === 'cidr')).toBe(true);
   });
 
   it('M: the evaluator on the real template agrees with the model on a sample of pairs', () => {
