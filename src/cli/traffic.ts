@@ -22,9 +22,9 @@ const repeat = (value: string, previous: string[] = []) => [...previous, value];
 
 function readOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('-l, --logs <path>', 'flow log file or folder (walked; S3 layouts plain and Hive-style); repeatable', repeat)
-    .option('-i, --inventory <file>', 'saved aws ec2 describe-instances/-network-interfaces/-subnets/-security-groups JSON; repeatable', repeat)
-    .option('--group-by <how>', 'workloads from inventory: tag:<key> (interfaces whose security group carries microseg:workload are that workload)', 'tag:Name')
+    .requiredOption('-l, --logs <path>', 'flow log file or folder (walked; recognised by content: AWS text/Parquet, Azure VNet v4/NSG, GCP JSON/BigQuery export); repeatable', repeat)
+    .option('-i, --inventory <file>', 'saved JSON of aws ec2 describe-instances/-network-interfaces/-subnets/-security-groups, az network nic/asg/vnet subnet list, gcloud compute instances/networks subnets list; repeatable', repeat)
+    .option('--group-by <how>', 'workloads from inventory: tag:<key> (AWS tags, Azure NIC tags, GCP labels), asg[:<prefix>] (Azure), network-tag[:<prefix>] (GCP)', 'tag:Name')
     .option('--zones-by <how>', 'zones from inventory: subnet or tag:<key>', 'subnet')
     .option('--since <iso>', 'only records at or after this time (S3 folders outside are not read)')
     .option('--until <iso>', 'only records before this time')

@@ -10,7 +10,7 @@ import { Manifest, MANIFEST_SCHEMA_VERSION } from '../ir/manifest';
 import { load, num, iso, PROTO_SQL, unknownAddresses } from './engine';
 import { TrafficError } from './errors';
 import { IdentityEntry, IdentityMap } from './identity';
-import { inventoryEntries, manifestEntries } from './inventory';
+import { checkGrouping, inventoryEntries, manifestEntries } from './inventory';
 import { DiscoveredFlow, DiscoveredZone, DiscoverOptions, DiscoverResult } from './types';
 
 /** Reads and checks a manifest file. */
@@ -31,8 +31,7 @@ export function readManifest(file: string): Manifest {
 export function identityEntries(options: { manifest?: string; inventory?: string[]; groupBy?: string; zonesBy?: string; strict?: boolean }, manifest?: Manifest): IdentityEntry[] {
   const groupBy = options.groupBy ?? 'tag:Name';
   const zonesBy = options.zonesBy ?? 'subnet';
-  if (!/^tag:.+/.test(groupBy)) throw new TrafficError('InvalidOption', '--group-by', `"${groupBy}" is not supported`, 'Use tag:<key>, e.g. tag:app.');
-  if (zonesBy !== 'subnet' && !/^tag:.+/.test(zonesBy)) throw new TrafficError('InvalidOption', '--zones-by', `"${zonesBy}" is not supported`, 'Use subnet or tag:<key>.');
+  checkGrouping({ groupBy, zonesBy });
   const entries: IdentityEntry[] = [];
   if (manifest) entries.push(...manifestEntries(manifest, options.manifest ?? 'manifest'));
   if (options.inventory?.length) {

@@ -27,12 +27,18 @@ export interface TrafficWindow {
 /** Options shared by `discover` and `simulate`. */
 export interface TrafficReadOptions {
   /**
-   * Flow log files or folders (walked recursively; AWS S3 layouts plain and Hive-style).
+   * Flow log files or folders (walked recursively; AWS S3 layouts plain and Hive-style), each
+   * recognised by content: AWS VPC Flow Logs text (S3 delivery, CloudWatch Logs export) and
+   * Parquet, Azure VNet flow logs (version 4) and NSG flow logs (versions 1-2), GCP VPC Flow Logs
+   * (Cloud Logging JSON lines or array; BigQuery exports as JSON, CSV or Parquet).
+   * @see https://github.com/microseg/microseg/blob/main/docs/traffic.md
    */
   readonly logs: string[];
   /**
-   * Saved inventory JSON files (`aws ec2 describe-instances`, `describe-network-interfaces`,
-   * `describe-subnets`, `describe-security-groups`), recognised by content.
+   * Saved inventory JSON files, recognised by content: `aws ec2 describe-instances`,
+   * `describe-network-interfaces`, `describe-subnets`, `describe-security-groups`;
+   * `az network nic list`, `az network asg list`, `az network vnet subnet list`;
+   * `gcloud compute instances list --format=json`, `gcloud compute networks subnets list --format=json`.
    * @default - identities from the manifest's workload and zone `cidrs` only
    */
   readonly inventory?: string[];
@@ -53,12 +59,16 @@ export interface TrafficReadOptions {
    */
   readonly awsFields?: string;
   /**
-   * How inventory addresses become workloads: `tag:<key>` (instances and interfaces).
+   * How inventory addresses become workloads: `tag:<key>` (AWS instance and interface tags, Azure
+   * NIC tags, GCP labels; `tag:Name` falls back to the Azure VM or GCP instance name),
+   * `asg[:<prefix>]` (the Azure application security group, prefix stripped) or
+   * `network-tag[:<prefix>]` (the GCP network tag, prefix stripped).
    * @default "tag:Name"
    */
   readonly groupBy?: string;
   /**
-   * How workloads become zones: `subnet` (the subnet's Name tag, else its id) or `tag:<key>`.
+   * How workloads become zones: `subnet` (AWS: the subnet's Name tag, else its id; Azure and
+   * GCP: the subnet's name) or `tag:<key>`.
    * @default "subnet"
    */
   readonly zonesBy?: string;
