@@ -53,6 +53,11 @@ const project = new cdk.JsiiProject({
     // playwright-core (no browser download: .ci/run installs the chromium package).
     'elkjs@^0.12.1',
     'playwright-core@^1.65.1',
+    // Data-lake engines of `microseg traffic` (--engine athena|bigquery), loaded lazily like the
+    // audit's SDKs; node-sql-parser checks the Trino and BigQuery renderings of the plan in tests.
+    '@aws-sdk/client-athena@^3',
+    '@google-cloud/bigquery@^8',
+    'node-sql-parser@^5',
   ],
 
   // Publishing targets are configured; packaging (jsii-pacmak) stays out of the test command and CI.

@@ -7,7 +7,8 @@
  */
 import * as fs from 'fs';
 import { Manifest, MANIFEST_SCHEMA_VERSION } from '../ir/manifest';
-import { load, num, iso, PROTO_SQL, unknownAddresses } from './engine';
+import { iso } from './engine';
+import { runPlan } from './engines';
 import { TrafficError } from './errors';
 import { IdentityEntry, IdentityMap } from './identity';
 import { checkGrouping, inventoryEntries, manifestEntries } from './inventory';
@@ -44,7 +45,7 @@ export function identityEntries(options: { manifest?: string; inventory?: string
   return entries;
 }
 
-interface Row { from: string; to: string; protocol: string; port: number | null; records: number; bytes: number; t0: unknown; t1: unknown }
+interface Row { from: string; to: string; protocol: string; port: number | null; records: number; bytes: number; t0: number | null; t1: number | null }
 
 function mergePorts(rows: Row[]): DiscoveredFlow[] {
   const byKey = new Map<string, { rows: Row[] }>();
@@ -75,54 +76,41 @@ export async function discover(options: DiscoverOptions): Promise<DiscoverResult
   const map = new IdentityMap(identityEntries(options, manifest));
   const minRecords = options.minRecords ?? 1;
   if (!Number.isInteger(minRecords) || minRecords < 1) throw new TrafficError('InvalidOption', '--min-records', `"${options.minRecords}" is not a positive integer`);
-  const loaded = await load(options, map);
-  const { db } = loaded;
-  try {
-    const rows = (await db.all(`
-      SELECT k.identity AS "from", s.identity AS "to", ${PROTO_SQL('c.proto')} AS protocol, c.port, c.action,
-             sum(c.records)::BIGINT AS records, sum(c.bytes)::BIGINT AS bytes, min(c.t0) AS t0, max(c.t1) AS t1
-      FROM convs c JOIN ident k ON k.addr = c.client JOIN ident s ON s.addr = c.server
-      GROUP BY ALL ORDER BY 1, 2, 3, 4`)).map(r => ({
-      from: String(r.from), to: String(r.to), protocol: String(r.protocol), port: r.port === null ? null : Number(r.port),
-      action: String(r.action), records: num(r.records), bytes: num(r.bytes), t0: r.t0, t1: r.t1,
-    }));
-    const accepted = rows.filter(r => r.action !== 'REJECT');
-    const kept = accepted.filter(r => r.records >= minRecords);
-    const unknown = await unknownAddresses(db);
-    const identRows = await db.all('SELECT addr, workload, zone FROM ident WHERE workload IS NOT NULL ORDER BY addr');
-    // zones: every zone of the identity sources; workloads with the addresses seen
-    const zones = new Map<string, { cidrs: Set<string>; workloads: Map<string, { labels: Record<string, string>; addresses: string[] }> }>();
-    const zoneOf = (name: string) => {
-      let z = zones.get(name);
-      if (!z) { z = { cidrs: new Set(), workloads: new Map() }; zones.set(name, z); }
-      return z;
-    };
-    for (const e of map.entries) {
-      if (e.zone && !e.workload) zoneOf(e.zone).cidrs.add(e.cidr);
-    }
-    const labelsOf = new Map(map.entries.filter(e => e.workload).map(e => [e.workload!, e.labels ?? {}]));
-    for (const r of identRows) {
-      const z = zoneOf(r.zone ? String(r.zone) : 'unzoned');
-      const name = String(r.workload);
-      const w = z.workloads.get(name) ?? { labels: labelsOf.get(name) ?? {}, addresses: [] };
-      w.addresses.push(String(r.addr));
-      z.workloads.set(name, w);
-    }
-    const zoneList: DiscoveredZone[] = [...zones.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([name, z]) => ({
-      name, cidrs: [...z.cidrs].sort(),
-      workloads: [...z.workloads.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([wn, w]) => ({ name: wn, labels: w.labels, addresses: w.addresses.sort() })),
-    }));
-    return {
-      schemaVersion: 1,
-      records: loaded.counts,
-      window: loaded.window,
-      zones: zoneList,
-      flows: mergePorts(kept),
-      rejected: mergePorts(rows.filter(r => r.action === 'REJECT')),
-      unknown,
-      dropped: { belowMinRecords: accepted.length - kept.length },
-    };
-  } finally {
-    db.close();
+  const { result } = await runPlan(options, map, 'discover');
+  const rows: (Row & { action: string })[] = result.flows.map(f => ({
+    from: f.from, to: f.to, protocol: f.protocol, port: f.port, action: f.verdict, records: f.records, bytes: f.bytes, t0: f.t0, t1: f.t1,
+  }));
+  const accepted = rows.filter(r => r.action !== 'REJECT');
+  const kept = accepted.filter(r => r.records >= minRecords);
+  // zones: every zone of the identity sources; workloads with the addresses seen
+  const zones = new Map<string, { cidrs: Set<string>; workloads: Map<string, { labels: Record<string, string>; addresses: string[] }> }>();
+  const zoneOf = (name: string) => {
+    let z = zones.get(name);
+    if (!z) { z = { cidrs: new Set(), workloads: new Map() }; zones.set(name, z); }
+    return z;
+  };
+  for (const e of map.entries) {
+    if (e.zone && !e.workload) zoneOf(e.zone).cidrs.add(e.cidr);
   }
+  const labelsOf = new Map(map.entries.filter(e => e.workload).map(e => [e.workload!, e.labels ?? {}]));
+  for (const r of result.workloads) {
+    const z = zoneOf(r.zone ?? 'unzoned');
+    const w = z.workloads.get(r.workload) ?? { labels: labelsOf.get(r.workload) ?? {}, addresses: [] };
+    w.addresses.push(r.addr);
+    z.workloads.set(r.workload, w);
+  }
+  const zoneList: DiscoveredZone[] = [...zones.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([name, z]) => ({
+    name, cidrs: [...z.cidrs].sort(),
+    workloads: [...z.workloads.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([wn, w]) => ({ name: wn, labels: w.labels, addresses: w.addresses.sort() })),
+  }));
+  return {
+    schemaVersion: 1,
+    records: result.counts,
+    window: result.window,
+    zones: zoneList,
+    flows: mergePorts(kept),
+    rejected: mergePorts(rows.filter(r => r.action === 'REJECT')),
+    unknown: result.unknown,
+    dropped: { belowMinRecords: accepted.length - kept.length },
+  };
 }

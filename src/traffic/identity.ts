@@ -40,15 +40,22 @@ export interface ResolvedAddress {
   readonly internet: boolean;
 }
 
-const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8', 'fc00::/7', 'fe80::/10', '::1/128'].map(cidr);
+/** Private and special-purpose ranges: an address in them is internal (unknown when no source names it). */
+export const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8', 'fc00::/7', 'fe80::/10', '::1/128'].map(cidr);
 
 interface Parsed { entry: IdentityEntry; c: Cidr }
+
+/** The precedence of an entry: the most specific range, then a workload, then the higher priority. */
+export function identityRank(entry: IdentityEntry, c: Cidr): number {
+  return c.prefix * 4 + (entry.workload ? 2 : 0) + (entry.priority ?? 0);
+}
 
 /** Resolves addresses against the known ranges. */
 export class IdentityMap {
   private readonly exact = new Map<string, Parsed>();
   private readonly ranges: Parsed[];
-  private readonly peers: Cidr[];
+  /** Declared peer ranges, narrowest first. */
+  public readonly peers: Cidr[];
 
   /**
    * @param entries known ranges
@@ -57,7 +64,7 @@ export class IdentityMap {
    */
   constructor(public readonly entries: IdentityEntry[], peers: string[] = []) {
     const parsed = entries.map(entry => ({ entry, c: cidr(entry.cidr) }));
-    const rank = (p: Parsed) => p.c.prefix * 4 + (p.entry.workload ? 2 : 0) + (p.entry.priority ?? 0);
+    const rank = (p: Parsed) => identityRank(p.entry, p.c);
     for (const p of parsed) {
       if (p.c.first !== p.c.last) continue;
       const key = `${p.c.family}:${p.c.first}`;

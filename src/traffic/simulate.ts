@@ -5,58 +5,16 @@
  * the rules that match its two ends, protocol and server port. Verdicts: `allowed` (with the
  * flows that allow it), `wouldBlock`, or `rejected` (REJECT records: already stopped today).
  */
-import { cidr } from '../ir/cidr';
 import { Manifest } from '../ir/manifest';
-import { IrService, parseServiceKey, serviceKey } from '../ir/services';
+import { serviceKey } from '../ir/services';
 import { readManifest, identityEntries } from './discover';
-import { iso, load, num, PROTO_SQL, unknownAddresses } from './engine';
+import { iso } from './engine';
+import { runPlan } from './engines';
+import { ruleRows } from './plan-tables';
 import { IdentityMap } from './identity';
 import { SimulatedConversation, SimulateOptions, SimulateResult, UnusedFlow } from './types';
 
-/** The common part of two services, if any. */
-function intersect(a: IrService, b: IrService): IrService | undefined {
-  if (a.protocol === 'all') return b;
-  if (b.protocol === 'all') return a;
-  if (a.protocol !== b.protocol) return undefined;
-  if (a.protocol === 'icmp') {
-    if (a.from === -1) return b;
-    if (b.from === -1) return a;
-    if (a.from !== b.from) return undefined;
-    if (a.to === -1) return b;
-    return b.to === -1 || b.to === a.to ? a : undefined;
-  }
-  const from = Math.max(a.from, b.from); const to = Math.min(a.to, b.to);
-  return from <= to ? { protocol: a.protocol, from, to } : undefined;
-}
-
-/**
- * The rule rows of a manifest: per IR rule (denies already subtracted), one row per flow of the
- * rule and per part of the rule's service that flow declares, so a matching row names exactly the
- * flows that allow a conversation.
- */
-export function ruleRows(m: Manifest): (string | number | bigint | null)[][] {
-  const side = (key: string): [string | null, string | null, bigint | null, bigint | null] => {
-    if (key.startsWith('w:')) return [key.slice(2), null, null, null];
-    const c = cidr(key.slice(2));
-    return [null, c.family, c.first, c.last];
-  };
-  const flows = new Map(m.model.flows.map(f => [f.path, f]));
-  const rows: (string | number | bigint | null)[][] = [];
-  m.rules.forEach((r, i) => {
-    const s = parseServiceKey(r.service);
-    let any = false;
-    for (const path of r.flows) {
-      for (const fs of flows.get(path)?.services ?? []) {
-        const part = intersect(s, fs);
-        if (!part) continue;
-        any = true;
-        rows.push([i, ...side(r.source), ...side(r.destination), part.protocol, part.from, part.to, path]);
-      }
-    }
-    if (!any) rows.push([i, ...side(r.source), ...side(r.destination), s.protocol, s.from, s.to, '']);
-  });
-  return rows;
-}
+export { ruleRows };
 
 /** Peer ranges declared in the model (the internet is folded into the narrowest). */
 function declaredPeers(m: Manifest): string[] {
@@ -69,33 +27,13 @@ function declaredPeers(m: Manifest): string[] {
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const manifest = readManifest(options.manifest);
   const map = new IdentityMap(identityEntries({ ...options, strict: true }, manifest), declaredPeers(manifest));
-  const loaded = await load(options, map);
-  const { db } = loaded;
-  try {
-    await db.run(`CREATE OR REPLACE TABLE rules (rid INTEGER, s_wl VARCHAR, s_fam VARCHAR, s_lo UHUGEINT, s_hi UHUGEINT,
-      d_wl VARCHAR, d_fam VARCHAR, d_lo UHUGEINT, d_hi UHUGEINT, proto VARCHAR, pfrom INTEGER, pto INTEGER, flow VARCHAR)`);
-    await db.append('rules', 'nssuussuusnns', ruleRows(manifest));
-    const side = (r: string, i: string) => `(CASE WHEN r.${r}_wl IS NOT NULL THEN ${i}.workload = r.${r}_wl ELSE ${i}.workload IS NULL AND ${i}.fam = r.${r}_fam AND ${i}.num BETWEEN r.${r}_lo AND r.${r}_hi END)`;
-    const rows = await db.all(`
-      WITH cv AS (SELECT c.*, ${PROTO_SQL('c.proto')} AS pname FROM convs c),
-      judged AS (
-        SELECT cv.client, cv.server, cv.pname, cv.port, cv.action, cv.records, cv.bytes, cv.t0, cv.t1,
-               list(DISTINCT r.flow ORDER BY r.flow) FILTER (WHERE r.flow IS NOT NULL AND r.flow <> '') AS flows,
-               count(r.rid) > 0 AS allowed
-        FROM cv JOIN ident k ON k.addr = cv.client JOIN ident s ON s.addr = cv.server
-        LEFT JOIN rules r ON cv.action <> 'REJECT' AND ${side('s', 'k')} AND ${side('d', 's')}
-          AND (r.proto = 'all' OR (r.proto = cv.pname AND ((cv.pname = 'icmp' AND r.pfrom = -1) OR (cv.pname <> 'icmp' AND cv.port BETWEEN r.pfrom AND r.pto))))
-        GROUP BY ALL)
-      SELECT k.identity AS "from", s.identity AS "to", j.pname AS protocol, j.port,
-             CASE WHEN j.action = 'REJECT' THEN 'rejected' WHEN j.allowed THEN 'allowed' ELSE 'wouldBlock' END AS verdict,
-             coalesce(j.flows, []) AS flows, sum(j.records)::BIGINT AS records, sum(j.bytes)::BIGINT AS bytes, min(j.t0) AS t0, max(j.t1) AS t1
-      FROM judged j JOIN ident k ON k.addr = j.client JOIN ident s ON s.addr = j.server
-      GROUP BY ALL ORDER BY 1, 2, 3, 4, 5`);
-    const conversations: SimulatedConversation[] = rows.map(r => ({
-      from: String(r.from), to: String(r.to), protocol: String(r.protocol),
-      ...(r.port === null ? {} : { port: Number(r.port) }),
-      verdict: String(r.verdict), flows: (r.flows as string[]) ?? [],
-      records: num(r.records), bytes: num(r.bytes), firstSeen: iso(r.t0) ?? '', lastSeen: iso(r.t1) ?? '',
+  const { result: loaded } = await runPlan(options, map, 'simulate', ruleRows(manifest));
+  {
+    const conversations: SimulatedConversation[] = loaded.flows.map(r => ({
+      from: r.from, to: r.to, protocol: r.protocol,
+      ...(r.port === null ? {} : { port: r.port }),
+      verdict: r.verdict, flows: r.flows,
+      records: r.records, bytes: r.bytes, firstSeen: iso(r.t0) ?? '', lastSeen: iso(r.t1) ?? '',
     }));
     const used = new Set(conversations.flatMap(c => c.flows));
     const unused: UnusedFlow[] = manifest.model.flows.filter(f => !used.has(f.path)).map(f => ({
@@ -115,7 +53,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       records: loaded.counts,
       conversations,
       unused,
-      unknown: await unknownAddresses(db),
+      unknown: loaded.unknown,
       coverage: {
         conversations: ratio(allowed.length, accepted.length),
         bytes: ratio(allowed.reduce((s, c) => s + c.bytes, 0), accepted.reduce((s, c) => s + c.bytes, 0)),
@@ -125,7 +63,5 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       exitCode: accepted.some(c => c.verdict === 'wouldBlock') ? 1 : 0,
     };
     return result;
-  } finally {
-    db.close();
   }
 }
