@@ -9,11 +9,13 @@ import { MicrosegError } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import { Workload } from '../model/workload';
 import { blastRadiusOf } from './blast-radius';
+import { checkInvariants, InvariantResult } from './invariants';
 import { reachabilityOf } from './reachability';
 import { formatSummaryText, summaryOf } from './summary';
 import { AnalysisOptions, BlastRadius, ReachabilityEntry, SegmentationSummary } from './types';
 
 export * from './types';
+export { InvariantHop, InvariantResult } from './invariants';
 
 /**
  * Analyses of one segmentation model.
@@ -88,5 +90,16 @@ export class SegmentationAnalysis {
    */
   public blastRadiusByName(name: string): BlastRadius {
     return blastRadiusOf(this.policy, name);
+  }
+
+  /**
+   * The verdict on every invariant (`Isolation`, `NeverReach`, `MustReach`) of the model, by
+   * construct path: whether it holds on the compiled model and, when it does not, the path that
+   * breaks it hop by hop (with the flows that open each hop) or what blocks a `MustReach`.
+   * Backends run the same check at synth and fail with `microseg:InvariantViolated` (see
+   * `docs/invariants.md`).
+   */
+  public invariants(): InvariantResult[] {
+    return checkInvariants(this.policy);
   }
 }

@@ -1,6 +1,7 @@
 import { Annotations, AspectPriority, Aspects, CfnOutput, CfnParameter, CfnResource, Fn, IAspect, Lazy, NestedStack, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
+import { verifyInvariants } from '../analysis/invariants';
 import { compile, crossCloudWarnings, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
 import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
@@ -359,6 +360,7 @@ export class AwsSegmentation extends Construct {
     });
     if (ranged.problems.length > 0) throw MicrosegError.fromProblems(ranged.problems);
     const policy = ranged.policy;
+    verifyInvariants(policy);
     const placed = placeRules(policy, this.props.zones, this.node.path);
 
     const mine = new Set<IConstruct>(this.node.findAll());

@@ -1,4 +1,5 @@
 /** Validation of the backend props and planning (internal, shared by the construct and the Terraform JSON writer). */
+import { verifyInvariants } from '../analysis/invariants';
 import { compile } from '../ir/compile';
 import { MicrosegError, MicrosegProblem, problemsOf } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
@@ -23,7 +24,7 @@ export function planFromProps(props: AzureSegmentationProps, backendPath: string
     problems.push({ code: 'InvalidProp', path: backendPath, value: 'nsgScope', message: `must be one of ${scopes.join(', ')} (got ${String(props.nsgScope)}).`, hint: 'E.g. nsgScope: AzureNsgScope.WORKLOAD.' });
   }
   let compiled: ReturnType<typeof compile> | undefined;
-  if (Segmentation.isSegmentation(segmentation)) problems.push(...problemsOf(() => { compiled = compile(segmentation); }));
+  if (Segmentation.isSegmentation(segmentation)) problems.push(...problemsOf(() => { compiled = compile(segmentation); verifyInvariants(compiled); }));
   if (problems.length > 0 || !compiled) throw MicrosegError.fromProblems(problems);
   const policy = compiled;
   const plan = planAzure(policy, {

@@ -1,4 +1,5 @@
 /** Validation of the backend props and planning (internal, shared by the construct and the Terraform JSON writer). */
+import { verifyInvariants } from '../analysis/invariants';
 import { compile } from '../ir/compile';
 import { MicrosegError, MicrosegProblem, problemsOf } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
@@ -21,7 +22,7 @@ export function planFromProps(props: GcpSegmentationProps, backendPath: string, 
     problems.push({ code: 'InvalidProp', path: backendPath, value: identity, message: 'is not a GcpIdentity.', hint: 'Use GcpIdentity.NETWORK_TAG or GcpIdentity.SERVICE_ACCOUNT.' });
   }
   let compiled: ReturnType<typeof compile> | undefined;
-  if (Segmentation.isSegmentation(segmentation)) problems.push(...problemsOf(() => { compiled = compile(segmentation); }));
+  if (Segmentation.isSegmentation(segmentation)) problems.push(...problemsOf(() => { compiled = compile(segmentation); verifyInvariants(compiled); }));
   if (problems.length > 0 || !compiled) throw MicrosegError.fromProblems(problems);
   const policy = compiled;
   const plan = planGcp(policy, {

@@ -7,6 +7,7 @@
 import { IConstruct } from 'constructs';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { AllowFlow, DenyFlow } from '../model/flow';
+import { Invariant } from '../model/invariant';
 import { validateLabels, validateName } from '../model/names';
 import { Peer } from '../model/peer';
 import { EXPLICIT_MINUS_ONE, Port, Protocol } from '../model/port';
@@ -17,6 +18,7 @@ import { Workload } from '../model/workload';
 import { Zone } from '../model/zone';
 import { Cidr, cidrContains, cidrSubtract, isCidr, parseCidr } from './cidr';
 import { compareServices, icmpForIpv6, IrService, mergeDeclared, mergeServices, serviceKey, subtractAll } from './services';
+import { IrInvariant, resolveInvariant } from './invariants';
 import { atomKey, IrAtom, IrDeny, IrEndpointRef, IrFlow, IrPolicy, IrRule, IrWorkload, IrZone } from './types';
 
 /** Options of {@link compile}. */
@@ -60,6 +62,7 @@ class Compiler {
       const ir = this.resolveDeny(d);
       if (ir) denies.push(ir);
     }
+    const invariants = this.resolveInvariants();
     this.throwIfProblems();
 
     const rules = this.buildRules(flows.map(f => f.ir), denies, workloads);
@@ -75,7 +78,18 @@ class Compiler {
       rules,
       warnings: this.warnings.filter(w => !(w.id in ack)).sort((a, b) => cmp(a.id + a.path, b.id + b.path)),
       acknowledged: Object.entries(ack).map(([id, reason]) => ({ id, reason })),
+      ...(invariants.length > 0 ? { invariants } : {}),
     };
+  }
+
+  /** The model's invariants, resolved like flows (their problems join the model's). */
+  private resolveInvariants(): IrInvariant[] {
+    const ctx = {
+      endpoint: (ep: unknown, path: string, role: 'source' | 'destination') => this.resolveEndpoint(ep, path, role),
+      services: (ports: Port[], path: string) => mergeServices(this.portsToServices(ports, path)),
+      problems: this.problems,
+    };
+    return Invariant.of(this.seg).flatMap(inv => resolveInvariant(inv, ctx) ?? []);
   }
 
   // ---- validation ---------------------------------------------------------------------------

@@ -6,3 +6,4 @@ export * from './canonical';
 export * from './placement';
 export * from './manifest';
 export * from './semantics';
+export * from './invariants';

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CanonicalRule, Cloud, sortCanonical } from './canonical';
+import type { IrInvariant } from './invariants';
 import { serviceKey } from './services';
 import { atomKey, IrPolicy } from './types';
 
@@ -38,6 +39,11 @@ export interface Manifest {
     readonly workloads: IrPolicy['workloads'];
     readonly flows: IrPolicy['flows'];
     readonly denies: IrPolicy['denies'];
+    /**
+     * The invariants (`Isolation`, `NeverReach`, `MustReach`), resolved: absent when the model
+     * has none (an optional addition: schema version 1 readers ignore it).
+     */
+    readonly invariants?: IrInvariant[];
   };
   /** The IR rules: `source`/`destination` atom keys (`w:<workload>`, `c:<cidr>`) and service keys. */
   readonly rules: { readonly source: string; readonly destination: string; readonly service: string; readonly flows: string[] }[];
@@ -57,7 +63,10 @@ export function buildManifest(policy: IrPolicy): Manifest {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     generator: 'microseg',
     segmentation: policy.segmentation,
-    model: { zones: policy.zones, workloads: policy.workloads, flows: policy.flows, denies: policy.denies },
+    model: {
+      zones: policy.zones, workloads: policy.workloads, flows: policy.flows, denies: policy.denies,
+      ...(policy.invariants?.length ? { invariants: policy.invariants } : {}),
+    },
     rules: policy.rules.map(r => ({ source: atomKey(r.source), destination: atomKey(r.destination), service: serviceKey(r.service), flows: r.flows })),
     warnings: policy.warnings,
     acknowledged: policy.acknowledged,

@@ -4,6 +4,7 @@
  * from this IR. Plain data: no constructs, no cloud types.
  */
 import type { MicrosegWarning } from '../model/errors';
+import type { IrInvariant } from './invariants';
 import type { IrService } from './services';
 
 /** The enforcement mode as plain text. */
@@ -95,6 +96,8 @@ export interface IrPolicy {
   readonly warnings: MicrosegWarning[];
   /** Warnings acknowledged by the user, with their reasons. */
   readonly acknowledged: { readonly id: string; readonly reason: string }[];
+  /** The invariants (`Isolation`, `NeverReach`, `MustReach`), by path; absent when there are none. */
+  readonly invariants?: IrInvariant[];
 }
 
 /** Canonical key of an atom: `w:<workload>` or `c:<cidr>`. */

@@ -1,4 +1,5 @@
 /** Validation of the backend props and planning (internal, shared by the cdk8s construct and the plain YAML writer). */
+import { verifyInvariants } from '../analysis/invariants';
 import { compile } from '../ir/compile';
 import { IrPolicy } from '../ir/types';
 import { fail } from '../model/errors';
@@ -16,6 +17,7 @@ export function planFromProps(props: KubernetesSegmentationProps, backendPath: s
     fail('InvalidProp', backendPath, props.dns, 'dns must be an object.', 'E.g. dns: { allow: false }.');
   }
   const policy = compile(props.segmentation);
+  verifyInvariants(policy);
   const plan = planKubernetes(policy, {
     backendPath,
     zones: props.zones,

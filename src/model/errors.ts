@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'UnsafeOutput', 'NotAFile',
   // traffic (flow logs): docs/traffic.md
   'FlowLogUnreadable', 'InventoryUnreadable', 'InvalidOption',
+  // invariants (Isolation, NeverReach, MustReach): docs/invariants.md
+  'InvariantViolated',
 ] as const;
 
 export type ErrorCode = typeof ERROR_CODES[number];

@@ -6,3 +6,4 @@ export * from './segmentation';
 export * from './zone';
 export * from './workload';
 export * from './flow';
+export * from './invariant';
