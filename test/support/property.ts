@@ -85,3 +85,23 @@ export function checkUntil<T>(arb: fc.Arbitrary<T>, body: (value: T, tally: Tall
   tally.add('runs', runs);
   return tally;
 }
+
+/** `checkUntil` for asynchronous bodies (a property that reads files through DuckDB). */
+export async function checkUntilAsync<T>(arb: fc.Arbitrary<T>, body: (value: T, tally: Tally) => Promise<void>, opts: CheckUntilOptions): Promise<Tally> {
+  const tally = new Tally();
+  const batch = opts.batch ?? 20;
+  const start = fc.readConfigureGlobal().seed ?? baseSeed();
+  const met = () => Object.entries(opts.until).every(([k, floor]) => tally.get(k) >= floor);
+  let runs = 0;
+  for (let i = 0; !met(); i++) {
+    if (runs >= opts.maxRuns) {
+      const floors = Object.entries(opts.until).map(([k, v]) => `${k}>=${v}`).join(', ');
+      throw new Error(`coverage floors not reached after ${runs} runs: ${tally} (floors: ${floors}); the generator yields too few usable cases`);
+    }
+    const seed = (start + Math.imul(i, 0x9e3779b9)) | 0;
+    await fc.assert(fc.asyncProperty(arb, value => body(value, tally)), { numRuns: batch, seed });
+    runs += batch;
+  }
+  tally.add('runs', runs);
+  return tally;
+}
