@@ -1,7 +1,7 @@
 /**
  * The architecture rules of docs/architecture.md, enforced on the import statements of src/:
- * - model, ir and analysis (the cloud-agnostic core) import no cloud package, and only each
- *   other in one direction (model <- ir <- analysis);
+ * - model, ir, semantics and analysis (the cloud-agnostic core) import no cloud package, and
+ *   only each other in one direction (model <- ir <- semantics <- analysis);
  * - nothing imports a backend folder (aws, azure, gcp, k8s) except that backend itself and src/index.ts.
  */
 import * as fs from 'fs';
@@ -9,11 +9,16 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(__dirname, '..', 'src');
-const CORE = ['model', 'ir', 'analysis'];
+const CORE = ['model', 'ir', 'semantics', 'analysis'];
 const BACKENDS = ['aws', 'azure', 'gcp', 'k8s'];
 const CLOUD_PACKAGE = /^(aws-cdk-lib|cdktf|@cdktf\/|cdk8s|@aws-sdk\/|@azure\/|@google-cloud\/|@kubernetes\/|@duckdb\/)/;
 /** What each core folder may import from src/ (relative imports). */
-const CORE_MAY_IMPORT: Record<string, string[]> = { model: ['model'], ir: ['model', 'ir'], analysis: ['model', 'ir', 'analysis'] };
+const CORE_MAY_IMPORT: Record<string, string[]> = {
+  model: ['model'],
+  ir: ['model', 'ir'],
+  semantics: ['model', 'ir', 'semantics'],
+  analysis: ['model', 'ir', 'semantics', 'analysis'],
+};
 
 interface Import { file: string; spec: string; target?: string }
 
@@ -72,12 +77,12 @@ describe('layering', () => {
     expect(imports.filter(i => CORE.includes(topFolder(i.file))).length).toBeGreaterThan(30);
   });
 
-  it('model, ir and analysis import no cloud package', () => {
+  it('model, ir, semantics and analysis import no cloud package', () => {
     const bad = imports.filter(i => CORE.includes(topFolder(i.file)) && CLOUD_PACKAGE.test(i.spec));
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
   });
 
-  it('model, ir and analysis depend on each other in one direction only', () => {
+  it('model, ir, semantics and analysis depend on each other in one direction only', () => {
     const bad = imports.filter(i => {
       const from = topFolder(i.file);
       if (!CORE.includes(from) || !i.target) return false;
@@ -102,8 +107,8 @@ describe('layering', () => {
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
   });
 
-  it('traffic imports only the core (model, ir, analysis) and itself, and loads DuckDB lazily', () => {
-    const bad = imports.filter(i => topFolder(i.file) === 'traffic' && i.target && !['model', 'ir', 'analysis', 'traffic'].includes(topFolder(i.target)));
+  it('traffic imports only the core (model, ir, semantics, analysis) and itself, and loads DuckDB lazily', () => {
+    const bad = imports.filter(i => topFolder(i.file) === 'traffic' && i.target && !['model', 'ir', 'semantics', 'analysis', 'traffic'].includes(topFolder(i.target)));
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
     // no top-level import of the engine: it is required inside a function, so `microseg.traffic` loads without it
     const eager = walk(path.join(SRC, 'traffic')).filter(f => /^\s*import[^;]*['"]@duckdb\//m.test(fs.readFileSync(f, 'utf8')));

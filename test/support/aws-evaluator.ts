@@ -1,6 +1,8 @@
 /**
- * The AWS evaluator: given a synthesized CloudFormation template, the backend and the compiled
- * policy, answers "is this packet allowed?" by evaluating what was rendered, the way EC2 does:
+ * The AWS evaluator of the tests: given a synthesized CloudFormation template, the backend and the
+ * compiled policy, answers "is this packet allowed?" by evaluating what was rendered. It reads the
+ * template into canonical rules and asks the semantic layer (`src/semantics/aws.ts`), which
+ * evaluates them the way EC2 does:
  *
  * - security groups are stateful: the source's egress AND the destination's ingress must allow
  *   the packet (a rule matches by address range, or by a referenced group the other end carries);
@@ -22,41 +24,73 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NestedStack, Stack } from 'aws-cdk-lib';
 import { AwsSegmentation } from '../../src/aws';
-import { cidr, cidrHas, IrPolicy, Packet, PacketEnd } from '../../src/ir';
+import { CanonicalRule, IrPolicy } from '../../src/ir';
+import { AWS_RETURN_PORT, AwsRuleEvaluator, memberAddresses, protocolName } from '../../src/semantics';
 
 /** Source port of return traffic (inside every ephemeral range AWS documents). */
-export const RETURN_PORT = 50000;
+export const RETURN_PORT = AWS_RETURN_PORT;
 
 type Json = any;
-
-interface SgRule { protocol: string; from?: number; to?: number; cidr?: string; cidrV6?: string; group?: string }
 
 /** One template: the backend's stack or a nested stack (with the parent and its resource id there). */
 interface Tpl { json: Json; parent?: Tpl; resourceId?: string; children: Map<string, Tpl> }
 
-/** Evaluates packets against a synthesized template. */
-export class AwsEvaluator {
-  private readonly resources: Record<string, Json>;
-  private readonly ingress = new Map<string, SgRule[]>();
-  private readonly egress = new Map<string, SgRule[]>();
-  private readonly groupsOf = new Map<string, string[]>();
-  private readonly naclOfZone = new Map<string, string>();
-  private readonly naclEntries = new Map<string, Json[]>();
-  private readonly addressOf = new Map<string, { family: 'ipv4' | 'ipv6'; value: bigint }>();
-  private readonly zoneOf = new Map<string, string>();
-
+/**
+ * Evaluates packets against a synthesized template: reads the rendered security groups and
+ * network ACLs into canonical rules (groups named by logical id) and asks the semantic layer's
+ * {@link AwsRuleEvaluator}.
+ */
+export class AwsEvaluator extends AwsRuleEvaluator {
   /** Templates evaluated (the backend's stack and its nested stacks). */
-  public readonly templates: Json[] = [];
-  private readonly root: Tpl;
+  public readonly templates: Json[];
+  /** The rendered rules, canonical (containers and group peers are `sg:<logical id>`). */
+  public readonly rules: CanonicalRule[];
 
   /**
    * @param placement where members of some workloads really sit (workload -> a CIDR, e.g. the
    * subnet of the instance that runs it): their address is taken inside it instead.
    */
   constructor(template: Json, backend: AwsSegmentation, policy: IrPolicy, assemblyDir?: string, placement: Record<string, string> = {}) {
+    const read = new TemplateReader(template, backend, assemblyDir);
+    const stack = Stack.of(backend);
+    const groupsOf = new Map<string, string[]>();
+    for (const w of policy.workloads) {
+      const construct = backend.segmentation.findWorkload(w.name);
+      if (!construct) continue;
+      try {
+        groupsOf.set(w.name, backend.securityGroupsFor(construct).map(g => `sg:${read.refId(stack.resolve(g.securityGroupId))}`));
+      } catch {
+        // not placed on this backend
+      }
+    }
+    const addresses = memberAddresses(policy, placement);
+    const zoneOf = new Map(policy.workloads.map(w => [w.name, w.zone]));
+    const rules = read.rules(policy.segmentation.name);
+    super(rules.rules, {
+      groupsOf: w => groupsOf.get(w) ?? [],
+      zoneOf: w => zoneOf.get(w),
+      addressOf: w => {
+        const a = addresses.get(w);
+        if (!a) throw new Error(`evaluator: workload ${w} has no known address (give it cidrs)`);
+        return a;
+      },
+      naclZones: rules.naclZones,
+    });
+    this.templates = read.all.map(t => t.json);
+    this.rules = rules.rules;
+  }
+}
+
+/** Reads a template (and its nested stacks) the way CloudFormation wires them. */
+class TemplateReader {
+  readonly all: Tpl[];
+  private readonly resources: Record<string, Json>;
+  private readonly root: Tpl;
+
+  constructor(template: Json, backend: AwsSegmentation, assemblyDir?: string) {
     const stack = Stack.of(backend);
     this.root = { json: template, children: new Map() };
-    const all: Tpl[] = [this.root];
+    this.all = [this.root];
     const nested = backend.node.children.filter((c): c is NestedStack => NestedStack.isNestedStack(c));
     if (nested.length > 0 && !assemblyDir) throw new Error('evaluator: the output is sharded into nested stacks: pass the assembly directory');
     for (const ns of nested) {
@@ -64,158 +98,69 @@ export class AwsEvaluator {
       if (!template.Resources?.[resourceId]) throw new Error(`evaluator: nested stack resource ${resourceId} is missing from the parent template`);
       const child: Tpl = { json: JSON.parse(fs.readFileSync(path.join(assemblyDir!, ns.templateFile), 'utf8')), parent: this.root, resourceId, children: new Map() };
       this.root.children.set(resourceId, child);
-      all.push(child);
+      this.all.push(child);
     }
-    this.templates = all.map(t => t.json);
-    this.resources = Object.assign({}, ...all.map(t => t.json.Resources ?? {}));
-    for (const w of policy.workloads) {
-      this.zoneOf.set(w.name, w.zone);
-      const construct = backend.segmentation.findWorkload(w.name);
-      if (!construct) continue;
-      let groups: string[];
-      try {
-        groups = backend.securityGroupsFor(construct).map(g => this.refId(stack.resolve(g.securityGroupId)));
-      } catch {
-        continue; // not placed on this backend
-      }
-      this.groupsOf.set(w.name, groups);
-      const zone = policy.zones.find(z => z.name === w.zone);
-      if (placement[w.name]) {
-        const c = cidr(placement[w.name]);
-        this.addressOf.set(w.name, { family: c.family, value: c.first + 10n });
-      } else if (w.cidrs.length > 0) {
-        const c = cidr(w.cidrs[0]);
-        this.addressOf.set(w.name, { family: c.family, value: c.first + 10n });
-      } else if (zone && zone.cidrs.length > 0) {
-        // No known address: one inside the zone's first range, distinct per workload.
-        const c = cidr(zone.cidrs[0]);
-        this.addressOf.set(w.name, { family: c.family, value: c.first + 10n + BigInt(zone.workloads.indexOf(w.name)) });
-      }
-    }
-    const seg = policy.segmentation.name;
-    for (const tpl of all) {
+    this.resources = Object.assign({}, ...this.all.map(t => t.json.Resources ?? {}));
+  }
+
+  /** The security group rules and network ACL entries, canonical; zones whose ACL is associated with subnets. */
+  rules(seg: string): { rules: CanonicalRule[]; naclZones: string[] } {
+    const out: CanonicalRule[] = [];
+    const zoneOfNacl = new Map<string, string>();
+    const entries: [Tpl, Json][] = [];
+    for (const tpl of this.all) {
       const refId = (v: Json) => this.refId(this.resolve(tpl, v));
       for (const [id, r] of Object.entries<Json>(tpl.json.Resources ?? {})) {
         const p = r.Properties ?? {};
         switch (r.Type) {
           case 'AWS::EC2::SecurityGroup':
-            for (const x of p.SecurityGroupIngress ?? []) this.push(this.ingress, id, this.sgRule(tpl, x, 'Source'));
-            for (const x of p.SecurityGroupEgress ?? []) this.push(this.egress, id, this.sgRule(tpl, x, 'Destination'));
+            for (const x of p.SecurityGroupIngress ?? []) out.push(this.sgRule(tpl, id, 'ingress', x));
+            for (const x of p.SecurityGroupEgress ?? []) out.push(this.sgRule(tpl, id, 'egress', x));
             break;
           case 'AWS::EC2::SecurityGroupIngress':
-            this.push(this.ingress, refId(p.GroupId), this.sgRule(tpl, p, 'Source'));
+            out.push(this.sgRule(tpl, refId(p.GroupId), 'ingress', p));
             break;
           case 'AWS::EC2::SecurityGroupEgress':
-            this.push(this.egress, refId(p.GroupId), this.sgRule(tpl, p, 'Destination'));
+            out.push(this.sgRule(tpl, refId(p.GroupId), 'egress', p));
             break;
           case 'AWS::EC2::NetworkAcl': {
             const tags = Object.fromEntries((p.Tags ?? []).map((t: Json) => [t.Key, t.Value]));
             if (tags['microseg:segmentation'] === seg && tags['microseg:zone']) {
               const associated = Object.values<Json>(tpl.json.Resources).some(a => a.Type === 'AWS::EC2::SubnetNetworkAclAssociation' && refId(a.Properties.NetworkAclId) === id);
-              if (associated) this.naclOfZone.set(tags['microseg:zone'], id);
+              if (associated) zoneOfNacl.set(id, tags['microseg:zone']);
             }
             break;
           }
           case 'AWS::EC2::NetworkAclEntry':
-            this.push(this.naclEntries, refId(p.NetworkAclId), p);
+            entries.push([tpl, p]);
             break;
         }
       }
     }
-    for (const list of this.naclEntries.values()) list.sort((a, b) => a.RuleNumber - b.RuleNumber);
-  }
-
-  /** Whether the rendered security groups and network ACLs allow the packet. */
-  public allows(p: Packet): boolean {
-    return this.securityGroupsAllow(p) && this.naclsAllow(p);
-  }
-
-  /** The security group part alone. */
-  public securityGroupsAllow(p: Packet): boolean {
-    const src = this.end(p.source);
-    const dst = this.end(p.destination);
-    if (src.workload !== undefined) {
-      const ok = src.groups.some(g => (this.egress.get(g) ?? []).some(r => this.sgMatches(r, p, dst)));
-      if (!ok) return false;
+    for (const [tpl, e] of entries) {
+      const zone = zoneOfNacl.get(this.refId(this.resolve(tpl, e.NetworkAclId)));
+      if (zone === undefined) continue;
+      const protocol = protocolName(String(e.Protocol));
+      const ports = protocol === 'icmp' || protocol === 'icmpv6' ? icmpPorts(e.Icmp?.Type, e.Icmp?.Code)
+        : protocol === 'tcp' || protocol === 'udp' ? `${e.PortRange.From}-${e.PortRange.To}` : '*';
+      out.push({
+        container: `nacl:${zone}`, direction: e.Egress ? 'egress' : 'ingress', action: e.RuleAction === 'allow' ? 'allow' : 'deny',
+        protocol, ports, peer: `cidr:${e.CidrBlock ?? e.Ipv6CidrBlock}`, priority: e.RuleNumber,
+      });
     }
-    if (dst.workload !== undefined) {
-      const ok = dst.groups.some(g => (this.ingress.get(g) ?? []).some(r => this.sgMatches(r, p, src)));
-      if (!ok) return false;
-    }
-    return true;
+    return { rules: out, naclZones: [...new Set(zoneOfNacl.values())].sort() };
   }
 
-  /** The network ACL part alone (request and return traffic). */
-  public naclsAllow(p: Packet): boolean {
-    const src = this.end(p.source);
-    const dst = this.end(p.destination);
-    const srcNacl = src.workload !== undefined ? this.naclOfZone.get(this.zoneOf.get(src.workload)!) : undefined;
-    const dstNacl = dst.workload !== undefined ? this.naclOfZone.get(this.zoneOf.get(dst.workload)!) : undefined;
-    const reply = p.protocol === 'icmp' ? { protocol: p.protocol, port: 0, code: 0 } : { protocol: p.protocol, port: RETURN_PORT, code: -1 };
-    const req = { protocol: p.protocol, port: p.port, code: p.code ?? -1 };
-    if (srcNacl && !this.naclPasses(srcNacl, true, dst.address, req)) return false;
-    if (dstNacl && !this.naclPasses(dstNacl, false, src.address, req)) return false;
-    if (dstNacl && !this.naclPasses(dstNacl, true, src.address, reply)) return false;
-    if (srcNacl && !this.naclPasses(srcNacl, false, dst.address, reply)) return false;
-    return true;
-  }
-
-  /** Zones whose subnets have a microseg network ACL. */
-  public get naclZones(): string[] {
-    return [...this.naclOfZone.keys()].sort();
-  }
-
-  private end(e: PacketEnd): { workload?: string; groups: string[]; address: { family: 'ipv4' | 'ipv6'; value: bigint } } {
-    if ('workload' in e) {
-      const address = this.addressOf.get(e.workload);
-      if (!address) throw new Error(`evaluator: workload ${e.workload} has no known address (give it cidrs)`);
-      return { workload: e.workload, groups: this.groupsOf.get(e.workload) ?? [], address };
-    }
-    return { groups: [], address: { family: e.family, value: e.address } };
-  }
-
-  private sgMatches(r: SgRule, p: Packet, other: { groups: string[]; address: { family: 'ipv4' | 'ipv6'; value: bigint } }): boolean {
-    if (!protocolMatches(r.protocol, p.protocol, other.address.family)) return false;
-    if (r.protocol !== '-1') {
-      if (p.protocol === 'icmp') {
-        if (!icmpMatches(r.from ?? -1, r.to ?? -1, p.port, p.code ?? -1)) return false;
-      } else if (!(r.from! <= p.port && p.port <= r.to!)) {
-        return false;
-      }
-    }
-    if (r.group) return other.groups.includes(r.group);
-    const range = r.cidr ?? r.cidrV6;
-    return !!range && cidrHas(cidr(range), other.address.family, other.address.value);
-  }
-
-  private naclPasses(nacl: string, egress: boolean, remote: { family: 'ipv4' | 'ipv6'; value: bigint }, t: { protocol: string; port: number; code: number }): boolean {
-    for (const e of this.naclEntries.get(nacl) ?? []) {
-      if (Boolean(e.Egress) !== egress) continue;
-      const range = e.CidrBlock ?? e.Ipv6CidrBlock;
-      if (!cidrHas(cidr(range), remote.family, remote.value)) continue;
-      if (!protocolMatches(String(e.Protocol), t.protocol, remote.family)) continue;
-      if (Number(e.Protocol) !== -1) {
-        if (t.protocol === 'icmp') {
-          if (!icmpMatches(e.Icmp?.Type ?? -1, e.Icmp?.Code ?? -1, t.port, t.code)) continue;
-        } else if (!(e.PortRange.From <= t.port && t.port <= e.PortRange.To)) {
-          continue;
-        }
-      }
-      return e.RuleAction === 'allow';
-    }
-    return false;
-  }
-
-  private sgRule(tpl: Tpl, x: Json, side: 'Source' | 'Destination'): SgRule {
-    const group = x[`${side}SecurityGroupId`];
-    return {
-      protocol: String(x.IpProtocol),
-      from: x.FromPort,
-      to: x.ToPort,
-      cidr: x.CidrIp !== undefined ? this.cidrText(this.resolve(tpl, x.CidrIp)) : undefined,
-      cidrV6: x.CidrIpv6,
-      group: group !== undefined ? this.refId(this.resolve(tpl, group)) : undefined,
-    };
+  private sgRule(tpl: Tpl, group: string, direction: 'ingress' | 'egress', x: Json): CanonicalRule {
+    const side = direction === 'ingress' ? 'Source' : 'Destination';
+    const ref = x[`${side}SecurityGroupId`];
+    const protocol = protocolName(String(x.IpProtocol));
+    const ports = protocol === 'icmp' || protocol === 'icmpv6' ? icmpPorts(x.FromPort, x.ToPort)
+      : protocol === 'tcp' || protocol === 'udp' ? `${x.FromPort}-${x.ToPort}` : '*';
+    const peer = ref !== undefined ? `sg:${this.refId(this.resolve(tpl, ref))}`
+      : x.CidrIp !== undefined ? `cidr:${this.cidrText(this.resolve(tpl, x.CidrIp))}`
+        : x.CidrIpv6 !== undefined ? `cidr:${x.CidrIpv6}` : 'none:';
+    return { container: `sg:${group}`, direction, action: 'allow', protocol, ports, peer };
   }
 
   /**
@@ -269,33 +214,15 @@ export class AwsEvaluator {
     throw new Error(`evaluator: cannot resolve CIDR ${JSON.stringify(v)}`);
   }
 
-  private refId(v: Json): string {
+  refId(v: Json): string {
     if (typeof v === 'string') return v;
     if (v?.Ref) return v.Ref;
     if (v?.['Fn::GetAtt']) return v['Fn::GetAtt'][0];
     throw new Error(`evaluator: cannot resolve reference ${JSON.stringify(v)}`);
   }
-
-  private push<T>(m: Map<string, T[]>, k: string, v: T): void {
-    let l = m.get(k);
-    if (!l) { l = []; m.set(k, l); }
-    l.push(v);
-  }
 }
 
-function protocolMatches(ruleProtocol: string, protocol: string, family: 'ipv4' | 'ipv6'): boolean {
-  const r = ruleProtocol.toLowerCase();
-  if (r === '-1') return true;
-  switch (protocol) {
-    case 'tcp': return r === 'tcp' || r === '6';
-    case 'udp': return r === 'udp' || r === '17';
-    case 'icmp': return family === 'ipv6' ? (r === 'icmpv6' || r === '58') : (r === 'icmp' || r === '1');
-    default: return false;
-  }
-}
-
-function icmpMatches(type: number, code: number, pType: number, pCode: number): boolean {
-  if (type === -1) return true;
-  if (type !== pType) return false;
-  return code === -1 || code === pCode;
+function icmpPorts(type: number | undefined, code: number | undefined): string {
+  if (type === undefined || type === -1) return '*';
+  return code === undefined || code === -1 ? `${type}` : `${type}/${code}`;
 }

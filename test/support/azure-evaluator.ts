@@ -1,6 +1,7 @@
 /**
  * An Azure NSG evaluator over synthesized Terraform JSON (azurerm): "does Azure let this packet
- * through?", independent of how microseg planned the rules.
+ * through?", independent of how microseg planned the rules. It reads the document's rules into
+ * canonical rules and asks the semantic layer (`src/semantics/azure.ts`).
  *
  * The deployment it assumes: every VM of workload `w` has its NIC in the ASG tagged
  * `microseg:workload=w` and sits in the subnet of its zone, whose NSG is the one tagged
@@ -17,8 +18,10 @@
  * subnet NSG and the NIC NSG, and both must allow: inbound subnet then NIC, outbound NIC then
  * subnet).
  */
-import { Cidr, cidr, cidrHas } from '../../src/ir';
+import { CanonicalRule } from '../../src/ir';
+import { AzureRuleEvaluator, protocolName } from '../../src/semantics';
 
+/** A rule as the document renders it. */
 export interface AzureRule {
   name: string;
   priority: number;
@@ -46,19 +49,46 @@ export interface AzurePacket {
   port: number;
 }
 
-const DEFAULTS: AzureRule[] = [
-  { name: 'AllowVnetInBound', priority: 65000, direction: 'Inbound', access: 'Allow', protocol: '*', sourcePrefixes: ['VirtualNetwork'], destinationPrefixes: ['VirtualNetwork'], ports: ['*'] },
-  { name: 'AllowAzureLoadBalancerInBound', priority: 65001, direction: 'Inbound', access: 'Allow', protocol: '*', sourcePrefixes: ['AzureLoadBalancer'], destinationPrefixes: ['*'], ports: ['*'] },
-  { name: 'DenyAllInBound', priority: 65500, direction: 'Inbound', access: 'Deny', protocol: '*', sourcePrefixes: ['*'], destinationPrefixes: ['*'], ports: ['*'] },
-  { name: 'AllowVnetOutBound', priority: 65000, direction: 'Outbound', access: 'Allow', protocol: '*', sourcePrefixes: ['VirtualNetwork'], destinationPrefixes: ['VirtualNetwork'], ports: ['*'] },
-  { name: 'AllowInternetOutBound', priority: 65001, direction: 'Outbound', access: 'Allow', protocol: '*', sourcePrefixes: ['*'], destinationPrefixes: ['Internet'], ports: ['*'] },
-  { name: 'DenyAllOutBound', priority: 65500, direction: 'Outbound', access: 'Deny', protocol: '*', sourcePrefixes: ['*'], destinationPrefixes: ['*'], ports: ['*'] },
-];
-
 const asList = (one: unknown, many: unknown): string[] | undefined => (many as string[] | undefined) ?? (one === undefined ? undefined : [one as string]);
 
+/** A prefix of the document -> a canonical side (`*`, `cidr:`, `tag:<service tag>`). */
+function prefixSide(p: string): string {
+  if (p === '*') return '*';
+  return /^[0-9a-fA-F:.]+(\/\d+)?$/.test(p) && /[.:]/.test(p) ? `cidr:${p}` : `tag:${p}`;
+}
+
+function sides(prefixes: string[] | undefined, asgs: string[] | undefined): string[] {
+  if (asgs) return asgs.map(a => `asg:${a}`);
+  return (prefixes ?? []).map(prefixSide);
+}
+
+/** A document rule -> canonical rules (one per peer x target x port range). */
+function canonical(nsg: string, r: AzureRule): CanonicalRule[] {
+  const inbound = r.direction === 'Inbound';
+  const src = sides(r.sourcePrefixes, r.sourceAsgs);
+  const dst = sides(r.destinationPrefixes, r.destinationAsgs);
+  const out: CanonicalRule[] = [];
+  for (const peer of inbound ? src : dst) {
+    for (const target of inbound ? dst : src) {
+      for (const ports of r.ports.length ? r.ports : ['none']) {
+        out.push({
+          container: `nsg:${nsg}`, direction: inbound ? 'ingress' : 'egress', action: r.access === 'Allow' ? 'allow' : 'deny',
+          protocol: protocolName(r.protocol), ports, peer, target, priority: r.priority, name: r.name,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+const toPacket = (p: AzurePacket) => ({
+  source: p.source.workload !== undefined ? { workload: p.source.workload, address: p.source.address, family: p.source.family } : { address: p.source.address, family: p.source.family },
+  destination: p.destination.workload !== undefined ? { workload: p.destination.workload, address: p.destination.address, family: p.destination.family } : { address: p.destination.address, family: p.destination.family },
+  protocol: p.protocol, port: p.port,
+});
+
 export class AzureNsgEvaluator {
-  /** Rules per NSG reference (`${azurerm_network_security_group.<name>.name}`), sorted by priority. */
+  /** Rules per NSG reference (`${azurerm_network_security_group.<name>.name}`), as rendered. */
   readonly nsgRules = new Map<string, AzureRule[]>();
   /** NSG name reference per zone (subnet NSGs). */
   readonly nsgOfZone = new Map<string, string>();
@@ -68,15 +98,15 @@ export class AzureNsgEvaluator {
   readonly asgOfWorkload = new Map<string, string>();
   /** Zone per workload (from the ASG tags). */
   readonly zoneOfWorkload = new Map<string, string>();
-  private readonly vnet: Cidr[];
-  private readonly cidrs = new Map<string, Cidr>();
+  /** The rendered rules, canonical (containers `nsg:<NSG name reference>`, ASGs by id reference). */
+  readonly rules: CanonicalRule[] = [];
+  private readonly semantic: AzureRuleEvaluator;
 
   /**
    * @param tf the Terraform JSON document
    * @param vnetRanges the virtual network's address space (what the VirtualNetwork tag covers)
    */
   constructor(tf: any, vnetRanges: string[]) {
-    this.vnet = vnetRanges.map(cidr);
     const res = tf.resource ?? {};
     for (const [name, a] of Object.entries<any>(res.azurerm_application_security_group ?? {})) {
       this.asgOfWorkload.set(a.tags['microseg:workload'], `\${azurerm_application_security_group.${name}.id}`);
@@ -107,46 +137,26 @@ export class AzureNsgEvaluator {
         if (new Set(ps).size !== ps.length) throw new Error(`duplicate ${dir} priority in ${ref}`);
         if (ps.some(p => p < 100 || p > 4096)) throw new Error(`priority out of range in ${ref}`);
       }
-      list.push(...DEFAULTS);
       list.sort((a, b) => a.priority - b.priority);
+      this.rules.push(...list.flatMap(r => canonical(ref, r)));
     }
-  }
-
-  private inVnet(e: AzureEnd): boolean {
-    return this.vnet.some(c => cidrHas(c, e.family, e.address));
-  }
-
-  private sideMatches(prefixes: string[] | undefined, asgs: string[] | undefined, e: AzureEnd): boolean {
-    if (asgs) return e.workload !== undefined && asgs.includes(this.asgOfWorkload.get(e.workload)!);
-    return (prefixes ?? []).some(p => {
-      if (p === '*') return true;
-      if (p === 'VirtualNetwork') return this.inVnet(e);
-      if (p === 'Internet') return !this.inVnet(e);
-      if (p === 'AzureLoadBalancer') return false;
-      let c = this.cidrs.get(p);
-      if (!c) { c = cidr(p); this.cidrs.set(p, c); }
-      return cidrHas(c, e.family, e.address);
+    this.semantic = new AzureRuleEvaluator(this.rules, {
+      asgsOf: w => (this.asgOfWorkload.has(w) ? [`asg:${this.asgOfWorkload.get(w)}`] : undefined),
+      subnetNsgOf: w => { const n = this.nsgOfZone.get(this.zoneOfWorkload.get(w) ?? ''); return n && `nsg:${n}`; },
+      nicNsgOf: w => { const n = this.nsgOfWorkload.get(w); return n && `nsg:${n}`; },
+      addressOf: () => undefined, // the packets carry the addresses
+      virtualNetworkRanges: vnetRanges,
     });
   }
 
-  private ruleMatches(r: AzureRule, p: AzurePacket): boolean {
-    if (r.protocol !== '*' && r.protocol.toLowerCase() !== p.protocol) return false;
-    if (p.protocol !== 'icmp' && !r.ports.some(x => x === '*' || (() => { const [a, b] = x.split('-').map(Number); return a <= p.port && p.port <= (b ?? a); })())) return false;
-    return this.sideMatches(r.sourcePrefixes, r.sourceAsgs, p.source) && this.sideMatches(r.destinationPrefixes, r.destinationAsgs, p.destination);
-  }
-
-  /** The first matching rule of an NSG in a direction. */
-  firstMatch(nsg: string, direction: 'Inbound' | 'Outbound', p: AzurePacket): AzureRule {
-    return this.nsgRules.get(nsg)!.find(r => r.direction === direction && this.ruleMatches(r, p))!;
+  /** The first matching rule of an NSG in a direction (a default rule when no custom one matches). */
+  firstMatch(nsg: string, direction: 'Inbound' | 'Outbound', p: AzurePacket): CanonicalRule {
+    return this.semantic.firstMatch(`nsg:${nsg}`, direction === 'Inbound' ? 'ingress' : 'egress', toPacket(p))!;
   }
 
   /** The NSGs in a workload's path, in Azure's order for the direction (NIC and subnet). */
   nsgsOf(workload: string | undefined, direction: 'Inbound' | 'Outbound'): string[] {
-    if (workload === undefined) return [];
-    const nic = this.nsgOfWorkload.get(workload);
-    const subnet = this.nsgOfZone.get(this.zoneOfWorkload.get(workload)!);
-    const both = [subnet, nic].filter((x): x is string => x !== undefined);
-    return direction === 'Inbound' ? both : both.reverse();
+    return this.semantic.nsgsOf(workload, direction === 'Inbound' ? 'ingress' : 'egress').map(c => c.slice('nsg:'.length));
   }
 
   /**
@@ -154,8 +164,6 @@ export class AzureNsgEvaluator {
    * destination's NSGs inbound (subnet, then NIC).
    */
   allows(p: AzurePacket): boolean {
-    for (const nsg of this.nsgsOf(p.source.workload, 'Outbound')) if (this.firstMatch(nsg, 'Outbound', p).access !== 'Allow') return false;
-    for (const nsg of this.nsgsOf(p.destination.workload, 'Inbound')) if (this.firstMatch(nsg, 'Inbound', p).access !== 'Allow') return false;
-    return true;
+    return this.semantic.allows(toPacket(p));
   }
 }

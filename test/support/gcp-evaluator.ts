@@ -1,6 +1,8 @@
 /**
  * A GCP VPC firewall evaluator over synthesized Terraform JSON (`google_compute_firewall`):
- * "does the VPC firewall let this packet through?", independent of how microseg planned it.
+ * "does the VPC firewall let this packet through?", independent of how microseg planned it. It
+ * reads the document's rules into canonical rules and asks the semantic layer
+ * (`src/semantics/gcp.ts`).
  *
  * Semantics (https://cloud.google.com/firewall/docs/firewalls): rules apply to the instances they
  * target (target tags, target service accounts, or every instance); lower priority number wins,
@@ -10,12 +12,10 @@
  * means 0.0.0.0/0). A packet passes when the source instance's egress and the destination
  * instance's ingress both allow it. `icmp` matches ICMPv4 of every type, `58` ICMPv6.
  */
-import { Cidr, cidr, cidrHas } from '../../src/ir';
+import { CanonicalRule } from '../../src/ir';
+import { GcpInstance, GcpRuleEvaluator, protocolName } from '../../src/semantics';
 
-export interface GcpInstance {
-  tags: string[];
-  serviceAccount?: string;
-}
+export type { GcpInstance };
 
 /** One end: a workload's instance (with its address) or an external address. */
 export interface GcpEnd {
@@ -33,6 +33,7 @@ export interface GcpPacket {
 
 interface Block { protocol: string; ports?: string[] }
 
+/** A firewall rule as the document renders it. */
 export interface GcpRule {
   name: string;
   direction: 'INGRESS' | 'EGRESS';
@@ -48,16 +49,45 @@ export interface GcpRule {
   logged: boolean;
 }
 
+/** A document rule -> canonical rules (one per peer x target x protocol x port range). */
+function canonical(r: GcpRule): CanonicalRule[] {
+  const ingress = r.direction === 'INGRESS';
+  const peers = ingress
+    ? [...(r.sourceRanges ?? []).map(c => `cidr:${c}`), ...(r.sourceTags ?? []).map(t => `tag:${t}`), ...(r.sourceServiceAccounts ?? []).map(s => `sa:${s}`)]
+    : (r.destinationRanges ?? ['0.0.0.0/0']).map(c => `cidr:${c}`);
+  const targets = [...(r.targetTags ?? []).map(t => `tag:${t}`), ...(r.targetServiceAccounts ?? []).map(s => `sa:${s}`)];
+  const out: CanonicalRule[] = [];
+  for (const b of r.blocks) {
+    for (const ports of b.ports ?? ['*']) {
+      for (const peer of peers.length ? peers : ['cidr:0.0.0.0/0']) {
+        for (const target of targets.length ? targets : ['*']) {
+          out.push({ container: 'network:n', direction: ingress ? 'ingress' : 'egress', action: r.action, protocol: protocolName(b.protocol), ports, peer, target, priority: r.priority, name: r.name });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const toPacket = (p: GcpPacket) => ({
+  source: p.source.workload !== undefined ? { workload: p.source.workload, address: p.source.address, family: p.source.family } : { address: p.source.address, family: p.source.family },
+  destination: p.destination.workload !== undefined ? { workload: p.destination.workload, address: p.destination.address, family: p.destination.family } : { address: p.destination.address, family: p.destination.family },
+  protocol: p.protocol, port: p.port,
+});
+
 export class GcpFirewallEvaluator {
+  /** The document's rules, as rendered (priority order; at equal priority deny first). */
   readonly rules: GcpRule[] = [];
-  private readonly cidrs = new Map<string, Cidr>();
+  /** The same, canonical. */
+  readonly canonical: CanonicalRule[];
+  private readonly semantic: GcpRuleEvaluator;
 
   /**
    * @param tf the Terraform JSON document
    * @param instanceOf the deployment: the tags / service account of a workload's instances, or
    * undefined for a workload that is not on this network (it is then just an address)
    */
-  constructor(tf: any, private readonly instanceOf: (workload: string) => GcpInstance | undefined) {
+  constructor(tf: any, instanceOf: (workload: string) => GcpInstance | undefined) {
     for (const r of Object.values<any>(tf.resource?.google_compute_firewall ?? {})) {
       if (r.disabled) continue;
       if (r.name.length > 63 || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(r.name)) throw new Error(`invalid firewall name ${r.name}`);
@@ -71,60 +101,19 @@ export class GcpFirewallEvaluator {
         logged: r.log_config !== undefined,
       });
     }
-    // priority order; at equal priority deny first
     this.rules.sort((a, b) => a.priority - b.priority || (a.action === b.action ? 0 : a.action === 'deny' ? -1 : 1));
-  }
-
-  private has(list: string[], e: GcpEnd): boolean {
-    return list.some(p => {
-      let c = this.cidrs.get(p);
-      if (!c) { c = cidr(p); this.cidrs.set(p, c); }
-      return cidrHas(c, e.family, e.address);
-    });
-  }
-
-  private targets(r: GcpRule, inst: GcpInstance): boolean {
-    if (!r.targetTags && !r.targetServiceAccounts) return true;
-    return (r.targetTags ?? []).some(t => inst.tags.includes(t)) || (!!inst.serviceAccount && (r.targetServiceAccounts ?? []).includes(inst.serviceAccount));
-  }
-
-  private serviceMatches(r: GcpRule, p: GcpPacket, family: 'ipv4' | 'ipv6'): boolean {
-    return r.blocks.some(b => {
-      if (b.protocol === 'all') return true;
-      if (p.protocol === 'icmp') return (b.protocol === 'icmp' && family === 'ipv4') || (b.protocol === '58' && family === 'ipv6');
-      if (b.protocol !== p.protocol) return false;
-      return !b.ports || b.ports.some(x => { const [a, c] = x.split('-').map(Number); return a <= p.port && p.port <= (c ?? a); });
-    });
+    this.canonical = this.rules.flatMap(canonical);
+    this.semantic = new GcpRuleEvaluator(this.canonical, { instanceOf, addressOf: () => undefined });
   }
 
   /** The first matching rule for a direction, or undefined (implied rule). */
   firstMatch(direction: 'INGRESS' | 'EGRESS', p: GcpPacket): GcpRule | undefined {
-    // the packet's family: an external IPv6 end makes it IPv6 (workload ends carry IPv4 addresses)
-    const family = p.source.family === 'ipv6' || p.destination.family === 'ipv6' ? 'ipv6' : 'ipv4';
-    if (direction === 'INGRESS') {
-      const inst = this.instanceOf(p.destination.workload!)!;
-      const src = p.source.workload ? this.instanceOf(p.source.workload) : undefined;
-      return this.rules.find(r => r.direction === 'INGRESS' && this.targets(r, inst) && this.serviceMatches(r, p, family) && (
-        (!r.sourceRanges && !r.sourceTags && !r.sourceServiceAccounts ? this.has(['0.0.0.0/0'], p.source) : false)
-        || this.has(r.sourceRanges ?? [], p.source)
-        || (!!src && (r.sourceTags ?? []).some(t => src.tags.includes(t)))
-        || (!!src?.serviceAccount && (r.sourceServiceAccounts ?? []).includes(src.serviceAccount))));
-    }
-    const inst = this.instanceOf(p.source.workload!)!;
-    return this.rules.find(r => r.direction === 'EGRESS' && this.targets(r, inst) && this.serviceMatches(r, p, family)
-      && this.has(r.destinationRanges ?? ['0.0.0.0/0'], p.destination));
+    const c = this.semantic.firstMatch(direction === 'INGRESS' ? 'ingress' : 'egress', toPacket(p));
+    return c && this.rules.find(r => r.name === c.name);
   }
 
   /** Whether the VPC firewall delivers the packet. */
   allows(p: GcpPacket): boolean {
-    if (p.source.workload && this.instanceOf(p.source.workload)) {
-      const r = this.firstMatch('EGRESS', p);
-      if (r && r.action === 'deny') return false; // implied egress: allow
-    }
-    if (p.destination.workload && this.instanceOf(p.destination.workload)) {
-      const r = this.firstMatch('INGRESS', p);
-      if (!r || r.action === 'deny') return false; // implied ingress: deny
-    }
-    return true;
+    return this.semantic.allows(toPacket(p));
   }
 }
