@@ -1,9 +1,10 @@
 /**
  * Finding the flow log files: files and folders given on the command line, walked recursively.
  * S3 layouts (`AWSLogs/<account>/vpcflowlogs/<region>/yyyy/mm/dd/[hh/]` and the Hive-style
- * `year=/month=/day=/[hour=]`) are pruned by the path's date against `--since/--until` before any
- * file is opened, and so are files whose name carries the delivery time
- * (`..._<YYYYMMDDTHHmmZ>_<hash>.log.gz`).
+ * `year=/month=/day=/[hour=]`), Azure storage blobs (`y=/m=/d=/h=/m=00/macAddress=/PT1H.json`)
+ * and GCP Cloud Storage sinks (`vpc_flows/yyyy/mm/dd/hh:00:00_hh:59:59_S0.json`) are pruned by the
+ * path's date against `--since/--until` before any file is opened, and so are files whose name
+ * carries the delivery time (`..._<YYYYMMDDTHHmmZ>_<hash>.log.gz`).
  * @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html
  */
 import * as fs from 'fs';
@@ -28,7 +29,11 @@ export function pathRange(p: string): { start: number; end: number } | undefined
   }
   const hive = /(?:^|\/)year=(\d{4})(?:\/month=(\d{1,2})(?:\/day=(\d{1,2})(?:\/hour=(\d{1,2}))?)?)?(?:\/|$)/.exec(s);
   const plain = /(?:^|\/)vpcflowlogs\/[^/]+\/(\d{4})(?:\/(\d{2})(?:\/(\d{2})(?:\/(\d{2}))?)?)?(?:\/|$)/.exec(s.replace(/\/[^/]*\.[^/]*$/, ''));
-  const m = hive ?? plain;
+  // Azure storage blobs: .../y=2026/m=11/d=01/h=10/m=00/macAddress=.../PT1H.json
+  const azure = /(?:^|\/)y=(\d{4})(?:\/m=(\d{1,2})(?:\/d=(\d{1,2})(?:\/h=(\d{1,2}))?)?)?(?:\/|$)/.exec(s);
+  // GCP Cloud Logging sinks to Cloud Storage: .../compute.googleapis.com/vpc_flows/2026/11/01/10:00:00_10:59:59_S0.json
+  const gcs = /(?:^|\/)vpc_flows\/(\d{4})(?:\/(\d{2})(?:\/(\d{2})(?:\/(\d{2}):\d{2}:\d{2}_[^/]*)?)?)?(?:\/|$)/.exec(s);
+  const m = hive ?? plain ?? azure ?? gcs;
   if (!m) return undefined;
   const [y, mo, d, h] = [m[1], m[2], m[3], m[4]].map(x => (x === undefined ? undefined : Number(x)));
   if (y === undefined || y < 2000 || y > 2200) return undefined;

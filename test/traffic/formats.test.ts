@@ -205,3 +205,24 @@ describe('AWS Parquet', () => {
     await expect(TrafficAnalysis.discover({ logs: [f] })).rejects.toThrow(/microseg:FlowLogUnreadable.*lacks the fields srcport, dstport, protocol/);
   });
 });
+
+describe('Azure and GCP storage layouts are pruned by date', () => {
+  it('pathRange reads y=/m=/d=/h= blobs and vpc_flows/yyyy/mm/dd/hh:00:00_... objects', async () => {
+    const { pathRange } = await import('../../src/traffic/sources');
+    const hour = (p: string) => { const r = pathRange(p)!; return [new Date(r.start).toISOString(), new Date(r.end).toISOString()]; };
+    expect(hour('/sa/insights-logs-flowlogflowevent/flowLogResourceID=/SUB/y=2026/m=11/d=01/h=10/m=00/macAddress=00224871C205/PT1H.json'))
+      .toEqual(['2026-11-01T10:00:00.000Z', '2026-11-01T11:00:00.000Z']);
+    expect(hour('/bucket/compute.googleapis.com/vpc_flows/2026/11/01/10:00:00_10:59:59_S0.json')).toEqual(['2026-11-01T10:00:00.000Z', '2026-11-01T11:00:00.000Z']);
+    expect(hour('/bucket/compute.googleapis.com/vpc_flows/2026/11')).toEqual(['2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z']);
+  });
+
+  it('--since skips the generated Azure hour folders outside the window before reading', async () => {
+    const { writeAzureV4 } = await import('../support/traffic-generator');
+    const { SHOP } = await import('./helpers');
+    const root = tmpDir('az-prune-');
+    writeAzureV4(SHOP, { root, start: 1_790_000_000, seed: 3 });
+    await expect(TrafficAnalysis.discover({ logs: [root], since: '2026-12-01T00:00:00Z' })).rejects.toThrow(/holds no flow log file in the window \(\d+ file\(s\) or folder\(s\) outside it\)/);
+    const r = await TrafficAnalysis.discover({ logs: [root], since: new Date(1_790_000_000_000 - 60_000).toISOString() });
+    expect(r.records.traffic).toBeGreaterThan(0);
+  });
+});
