@@ -93,18 +93,27 @@ export function gcpDeployment(model: ModelView, section: ManifestCloudSection, a
 /** The clouds whose canonical rules the semantic layer evaluates. */
 export const EVALUATED_CLOUDS: readonly Cloud[] = ['aws', 'azure', 'gcp'];
 
+/** Options of {@link evaluatorFor}. */
+export interface EvaluatorOptions {
+  /**
+   * The ranges Azure's `VirtualNetwork` service tag covers.
+   * @default - the model's ranges (zones' and workloads' CIDRs)
+   */
+  readonly virtualNetworkRanges?: readonly string[];
+}
+
 /**
  * An evaluator of a cloud's rules (the plan's or the live ones) on the deployment the manifest
  * records for that cloud; undefined for a cloud without a canonical-rule evaluator (Kubernetes:
  * see `NetworkPolicyEvaluator`) or without a section in the manifest.
  */
-export function evaluatorFor(manifest: Pick<Manifest, 'model' | 'clouds'>, cloud: Cloud, rules: readonly CanonicalRule[]): PacketEvaluator | undefined {
+export function evaluatorFor(manifest: Pick<Manifest, 'model' | 'clouds'>, cloud: Cloud, rules: readonly CanonicalRule[], options: EvaluatorOptions = {}): PacketEvaluator | undefined {
   const section = manifest.clouds[cloud];
   if (!section) return undefined;
   const model = manifest.model;
   switch (cloud) {
     case 'aws': return new AwsRuleEvaluator(rules, awsDeployment(model, section));
-    case 'azure': return new AzureRuleEvaluator(rules, azureDeployment(model, section));
+    case 'azure': return new AzureRuleEvaluator(rules, azureDeployment(model, section, undefined, options.virtualNetworkRanges));
     case 'gcp': return new GcpRuleEvaluator(rules, gcpDeployment(model, section));
     default: return undefined;
   }

@@ -158,3 +158,62 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<stri
 export function after(prefix: string, text: string): string | undefined {
   return text.startsWith(prefix) ? text.slice(prefix.length) : undefined;
 }
+
+/**
+ * A cloud rule as a planner holds it before rendering: one container, direction, action and
+ * priority, with lists of services, peers and targets (a cloud rule names several of each).
+ */
+export interface PlannedRule {
+  /** Where the rule lives (`sg:<group>`, `nacl:<zone>`, `nsg:<name>`, `network:<name>`). */
+  readonly container: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly action: 'allow' | 'deny';
+  /** Protocols (canonical names: `tcp`, `udp`, `icmp`, `icmpv6`, `all`, or a number) with their canonical ports (`*`, `443`, `1024-65535`, ICMP `8` or `3/4`). */
+  readonly services: readonly { readonly protocol: string; readonly ports: readonly string[] }[];
+  /** The remote sides (`sg:`, `cidr:`, `asg:`, `tag:`, `sa:`, `*`). */
+  readonly peers: readonly string[];
+  /** The protected sides where a container holds many (Azure ASGs, GCP target tags); none: the whole container (AWS). */
+  readonly targets?: readonly string[];
+  /** NACL rule number, Azure or GCP priority. */
+  readonly priority?: number;
+  /** The cloud rule's name, where it has one. */
+  readonly name?: string;
+  /** Construct paths of the flows (or guardrails) the rule comes from; the first is recorded. */
+  readonly origins?: readonly string[];
+}
+
+/**
+ * The one way a plan's rules become the canonical rules the manifest records (and the audit
+ * compares): one canonical rule per service x port range x peer x target, ports normalised
+ * (`0-65535` is `*`, `80-80` is `80`, every port of `all` is `*`).
+ */
+export function canonicalRules(planned: readonly PlannedRule[]): CanonicalRule[] {
+  const out: CanonicalRule[] = [];
+  for (const r of planned) {
+    const origin = r.origins && r.origins.length ? { origin: r.origins[0] } : {};
+    for (const s of r.services) {
+      const protocol = protocolName(s.protocol);
+      for (const ports of protocol === 'all' ? ['*'] : s.ports) {
+        for (const peer of r.peers) {
+          for (const target of r.targets ?? [undefined]) {
+            out.push({
+              container: r.container, direction: r.direction, action: r.action, protocol, ports: normalPorts(protocol, ports), peer,
+              ...(target !== undefined ? { target } : {}),
+              ...(r.priority !== undefined ? { priority: r.priority } : {}),
+              ...(r.name !== undefined ? { name: r.name } : {}),
+              ...origin,
+            });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function normalPorts(protocol: string, ports: string): string {
+  if (protocol !== 'tcp' && protocol !== 'udp') return ports === '' || ports === '-1' ? '*' : ports;
+  const p = parsePorts(ports);
+  if (p.from <= 0 && p.to >= 65535) return '*';
+  return p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`;
+}
