@@ -14,3 +14,4 @@ export * as gcp from './gcp';
 export * as audit from './audit';
 export * as k8s from './k8s';
 export * as traffic from './traffic';
+export * as map from './map';

@@ -115,6 +115,16 @@ describe('layering', () => {
     expect(eager.map(rel)).toEqual([]);
   });
 
+  it('map imports only the core, itself and the audit\'s safe file writing, and loads elkjs lazily', () => {
+    const bad = imports.filter(i => topFolder(i.file) === 'map' && i.target
+      && !['model', 'ir', 'analysis', 'map'].includes(topFolder(i.target)) && path.relative(SRC, i.target) !== path.join('audit', 'files'));
+    expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+    const eager = walk(path.join(SRC, 'map')).filter(f => /^\s*import[^;]*['"]elkjs/m.test(fs.readFileSync(f, 'utf8')));
+    expect(eager.map(rel)).toEqual([]);
+    // the browser driver is a test tool only
+    expect(imports.filter(i => /^(playwright|puppeteer)/.test(i.spec)).map(i => rel(i.file))).toEqual([]);
+  });
+
   it('nothing imports a backend folder except that backend itself and src/index.ts', () => {
     const bad = imports.filter(i => {
       if (!i.target) return false;

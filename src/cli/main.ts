@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { addMapCommands } from './map';
 import { addTrafficCommand } from './traffic';
 
 /** Exit codes. */
@@ -93,6 +94,7 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     });
 
   addTrafficCommand(program, io, c => { code = c; });
+  addMapCommands(program, io, c => { code = c; });
 
   try {
     await program.parseAsync(argv);
