@@ -403,11 +403,15 @@ function packetOracle(policy: IrPolicy, name: string, allows: (p: Packet) => boo
     ...policy.rules.flatMap(r => [r.source, r.destination]).flatMap(a => (a.kind === 'cidr' ? [a.cidr] : [])),
     ...[...policy.flows, ...policy.denies].flatMap(f => [f.from, f.to]).flatMap(r => (r.kind === 'cidr' ? [r.cidr!] : [])),
     ...(policy.invariants ?? []).flatMap(i => [i.from, i.to, ...(i.except ?? [])]).flatMap(r => (r?.kind === 'cidr' ? [r.cidr!] : [])),
-    ...policy.zones.flatMap(z => z.cidrs), ...policy.workloads.flatMap(w => w.cidrs),
   ].filter(t => /^[0-9a-f:.]+\/\d+$/i.test(t)).map(t => cidr(t));
+  // Addresses inside the model's own ranges belong to its workloads: they are never probed as
+  // outside addresses (their workload's rules decide), only where those ranges end.
+  const own = [...policy.zones.flatMap(z => z.cidrs), ...policy.workloads.flatMap(w => w.cidrs)]
+    .filter(t => /^[0-9a-f:.]+\/\d+$/i.test(t)).map(t => cidr(t));
+  const outside = (family: 'ipv4' | 'ipv6', address: bigint) => !own.some(o => o.family === family && o.first <= address && address <= o.last);
   const packetEnds = (e: InvariantEnd): PacketEnd[] => ('workload' in e
     ? [{ workload: e.workload }]
-    : breakpoints(e.range, cuts).map(address => ({ address, family: e.range.family })));
+    : breakpoints(e.range, [...cuts, ...own]).filter(address => outside(e.range.family, address)).map(address => ({ address, family: e.range.family })));
   const passes = (a: InvariantEnd, b: InvariantEnd, probe: Probe): PacketEnd[] => {
     const failedFrom: PacketEnd[] = [];
     for (const source of packetEnds(a)) {
@@ -419,12 +423,19 @@ function packetOracle(policy: IrPolicy, name: string, allows: (p: Packet) => boo
     return failedFrom;
   };
   const inScope = (e: InvariantEnd) => !('workload' in e) || covered.has(e.workload);
+  const memo = new Map<string, IrService[]>();
   return {
     name,
     open(a, b) {
       if (!inScope(a) || !inScope(b)) return [];
-      const ends = packetEnds(a).length * packetEnds(b).length;
-      return probes.filter(pr => passes(a, b, pr).length < ends).map(pr => pr.service);
+      const key = `${endName(a)}|${endName(b)}`;
+      let open = memo.get(key);
+      if (!open) {
+        const ends = packetEnds(a).length * packetEnds(b).length;
+        open = probes.filter(pr => passes(a, b, pr).length < ends).map(pr => pr.service);
+        memo.set(key, open);
+      }
+      return open;
     },
     missing(a, b, wanted) {
       const out: string[] = [];
