@@ -2,7 +2,8 @@
  * The main job: synthesize every example (CDK apps for AWS, CDKTF apps for Azure and GCP, a cdk8s
  * app for Kubernetes) into
  * `.tmp/examples/<name>/` and print each segmentation's summary and what was rendered; then run the
- * traffic example (discover, then simulate, on shipped flow logs) and print its summary.
+ * traffic example (discover, then simulate, on shipped flow logs) and print its summary, and the
+ * segmentation-map example (the map page and the report of the shop with its traffic).
  *
  *   npm run examples            # all examples
  *   npm run examples -- multi   # only examples whose name contains "multi"
@@ -115,12 +116,26 @@ async function traffic(): Promise<boolean> {
   }
 }
 
+/** The segmentation-map example: the map and the report of the shop with its traffic (examples/segmentation-map). */
+async function segmentationMap(): Promise<boolean> {
+  console.log(pc.bold('\n== segmentation-map =='));
+  try {
+    const { lines } = await require('../examples/segmentation-map/main').run(path.join(outRoot, 'segmentation-map'));
+    console.log(lines.join('\n'));
+    return true;
+  } catch (e) {
+    console.error(pc.red(`failed: ${(e as Error).message}`));
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const filter = process.argv[2];
   const selected = examples.filter(e => !filter || e.name.includes(filter));
   const withTraffic = !filter || 'traffic'.includes(filter);
-  if (selected.length === 0 && !withTraffic) {
-    console.error(`no example matches "${filter}"; examples: ${[...examples.map(e => e.name), 'traffic'].join(', ')}`);
+  const withMap = !filter || 'segmentation-map'.includes(filter);
+  if (selected.length === 0 && !withTraffic && !withMap) {
+    console.error(`no example matches "${filter}"; examples: ${[...examples.map(e => e.name), 'traffic', 'segmentation-map'].join(', ')}`);
     process.exit(2);
   }
   let failed = 0;
@@ -148,6 +163,7 @@ async function main(): Promise<void> {
     }
   }
   if (withTraffic && !(await traffic())) failed++;
+  if (withMap && !(await segmentationMap())) failed++;
   if (failed) process.exit(1);
 }
 
