@@ -2,7 +2,8 @@
  * The architecture rules of docs/architecture.md, enforced on the import statements of src/:
  * - model, ir, semantics and analysis (the cloud-agnostic core) import no cloud package, and
  *   only each other in one direction (model <- ir <- semantics <- analysis);
- * - nothing imports a backend folder (aws, azure, gcp, k8s) except that backend itself and src/index.ts.
+ * - nothing imports a backend folder (aws, azure, gcp, k8s) except that backend itself and src/index.ts;
+ * - the shared planning layer (plan) imports only the core and itself (no backend, no cloud package).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -123,6 +124,13 @@ describe('layering', () => {
     expect(eager.map(rel)).toEqual([]);
     // the browser driver is a test tool only
     expect(imports.filter(i => /^(playwright|puppeteer)/.test(i.spec)).map(i => rel(i.file))).toEqual([]);
+  });
+
+  it('the planning layer imports only model, ir, semantics, analysis and itself, and no package', () => {
+    const files = imports.filter(i => topFolder(i.file) === 'plan');
+    expect(files.length).toBeGreaterThan(5);
+    const bad = files.filter(i => (i.target ? !['model', 'ir', 'semantics', 'analysis', 'plan'].includes(topFolder(i.target)) : !/^(crypto|node:crypto)$/.test(i.spec)));
+    expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
   });
 
   it('nothing imports a backend folder except that backend itself and src/index.ts', () => {

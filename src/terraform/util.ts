@@ -1,20 +1,9 @@
 /**
- * Shared internals of the Terraform backends (`azure`, `gcp`): hashing, Terraform JSON
+ * Shared internals of the Terraform backends (`azure`, `gcp`): Terraform JSON
  * documents, and the conversion of Terraform attribute objects to cdktf provider configs.
  * Pure: imports neither cdktf nor any provider package. Not part of the public API.
  */
-import { createHash } from 'crypto';
 import { MicrosegError } from '../model/errors';
-
-/** A short, stable hex hash of a text. */
-export function shortHash(text: string, length = 8): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
-}
-
-/** A stable 32-bit number from a text (for priority slots). */
-export function hash32(text: string): number {
-  return createHash('sha256').update(text).digest().readUInt32BE(0);
-}
 
 /** One Terraform resource: type, name (the Terraform address label) and attributes as Terraform JSON wants them. */
 export interface TfResourceSpec {
@@ -116,21 +105,4 @@ export function toCdktfConfig(attributes: Record<string, unknown>, opaque: strin
 
 function camel(k: string): string {
   return k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** Splits a list into chunks of at most `size`. */
-export function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out.length ? out : [[]];
-}
-
-/** Compares texts (code unit order). */
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Truncates a description to `max` characters with an ellipsis. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 3) + '...';
 }

@@ -4,7 +4,6 @@ import { checkUntil } from '../support/property';
 import { AllowFlow, DenyFlow, EnforcementMode, Peer, Port, Segmentation, Selector } from '../../src';
 import { AnalysisEndpointKind, SegmentationAnalysis } from '../../src/analysis';
 import { blastRadiusOf } from '../../src/analysis/blast-radius';
-import { overQuota, ruleCountsOf } from '../../src/analysis/quota';
 import { reachabilityOf } from '../../src/analysis/reachability';
 import { isInternetCidr, summaryOf } from '../../src/analysis/summary';
 import { cidr, cidrHas, compile, IrPolicy, modelAllows, Packet, PacketEnd, parseAddress, parseServiceKey, serviceMatches } from '../../src/ir';
@@ -296,22 +295,5 @@ describe('SegmentationAnalysis', () => {
     expect(() => SegmentationAnalysis.of(seg, { now: new Date('2027-02-01T00:00:00Z') })).toThrow(/microseg:ExpiredFlow\] at Chain\/Temp/);
     expect(SegmentationAnalysis.of(seg, { now: new Date('2027-01-01T00:00:00Z') }).summary().warnings).toBe(0);
     expect(SegmentationAnalysis.of(seg, { now: new Date('2027-01-30T00:00:00Z') }).summary().warnings).toBe(1);
-  });
-});
-
-describe('quota helpers', () => {
-  it('counts rules per workload and direction, and lists those over a limit', () => {
-    const { seg } = chain();
-    const counts = ruleCountsOf(compile(seg).rules, ['a', 'b', 'b2', 'c', 'x', 'idle']);
-    expect(counts).toEqual([
-      { workload: 'a', ingress: 3, egress: 2 },
-      { workload: 'b', ingress: 1, egress: 1 },
-      { workload: 'b2', ingress: 1, egress: 1 },
-      { workload: 'c', ingress: 2, egress: 2 },
-      { workload: 'idle', ingress: 0, egress: 0 },
-      { workload: 'x', ingress: 0, egress: 1 },
-    ]);
-    expect(overQuota(counts, 'ingress', 1).map(c => c.workload)).toEqual(['a', 'c']);
-    expect(overQuota(counts, 'egress', 1).map(c => c.workload)).toEqual(['a', 'c']);
   });
 });
