@@ -2,6 +2,7 @@ import { Annotations, AspectPriority, Aspects, CfnOutput, CfnParameter, CfnResou
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
 import { verifyInvariants } from '../analysis/invariants';
+import { verifyRenderedInvariants } from '../analysis/invariants-on-rules';
 import { compile, crossCloudWarnings, IrPolicy, ManifestCloudSection, placeRules, writeManifest } from '../ir';
 import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
@@ -604,6 +605,7 @@ export class AwsSegmentation extends Construct {
       containers,
       expected: plan.expected,
     };
+    verifyRenderedInvariants(policy, 'aws', section);
     writeManifest(outdir, policy, 'aws', section);
   }
 

@@ -1,5 +1,6 @@
 /** Validation of the backend props and planning (internal, shared by the construct and the Terraform JSON writer). */
 import { verifyInvariants } from '../analysis/invariants';
+import { verifyRenderedInvariants } from '../analysis/invariants-on-rules';
 import { compile } from '../ir/compile';
 import { MicrosegError, MicrosegProblem, problemsOf } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
@@ -40,6 +41,7 @@ export function planFromProps(props: GcpSegmentationProps, backendPath: string, 
     monitorOpenToInternet: props.monitorOpenToInternet === true,
     networkRanges: props.networkRanges,
   });
+  verifyRenderedInvariants(policy, 'gcp', plan.section);
   return { plan, policy };
 }
 

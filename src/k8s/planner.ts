@@ -1,7 +1,10 @@
 /** Validation of the backend props and planning (internal, shared by the cdk8s construct and the plain YAML writer). */
 import { verifyInvariants } from '../analysis/invariants';
 import { compile } from '../ir/compile';
+import { Packet, PacketEnd } from '../ir/semantics';
 import { IrPolicy } from '../ir/types';
+import { memberAddresses } from '../semantics/deployment';
+import { KubeEnd, NetworkPolicyEvaluator } from '../semantics/kubernetes';
 import { fail } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import { KubernetesPlan, planKubernetes } from './plan';
@@ -25,7 +28,26 @@ export function planFromProps(props: KubernetesSegmentationProps, backendPath: s
     podCidrs: props.podCidrs,
     dns: props.dns ? { allow: props.dns.allow, namespace: props.dns.namespace, podLabels: props.dns.podLabels } : undefined,
   });
+  if (policy.invariants?.length) verifyInvariants(policy, { cloud: 'kubernetes', allows: clusterAllows(policy, plan), workloads: Object.keys(plan.workloadNamespaces) });
   return { plan, policy };
+}
+
+/**
+ * Whether the planned NetworkPolicies let a packet of the model through: the workloads on the
+ * cluster are pods (their namespace and labels, an address inside their known range), everything
+ * else is an address outside the cluster.
+ */
+function clusterAllows(policy: IrPolicy, plan: KubernetesPlan): (p: Packet) => boolean {
+  const evaluator = new NetworkPolicyEvaluator(plan.policies);
+  const addresses = memberAddresses(policy);
+  const end = (e: PacketEnd): KubeEnd => {
+    if ('workload' in e) {
+      const address = addresses.get(e.workload);
+      return { kind: 'pod', namespace: plan.workloadNamespaces[e.workload], labels: plan.podLabels[e.workload], ...(address ? { address } : {}), node: 'node' };
+    }
+    return { kind: 'external', address: { family: e.family, value: e.address } };
+  };
+  return p => evaluator.allows({ source: end(p.source), destination: end(p.destination), protocol: p.protocol, port: p.port });
 }
 
 /** The objects as they are written (keys sorted, apiVersion/kind/metadata first). */
