@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
 import { discover } from '../traffic/discover';
+import { TrafficError } from '../traffic/errors';
 import { discoverSummary, renderDiscover, renderSimulate, simulateVerdict } from '../traffic/report';
 import { simulate } from '../traffic/simulate';
 
@@ -29,8 +30,25 @@ function readOptions(cmd: Command): Command {
     .option('--since <iso>', 'only records at or after this time (S3 folders outside are not read)')
     .option('--until <iso>', 'only records before this time')
     .option('--aws-fields <fields>', 'fields of headerless AWS text (CloudWatch Logs export); default: the version 2 default format')
+    .option('--live', 'also read the inventory live from the clouds named by --cloud (the audit\'s SDKs)')
+    .option('--cloud <cloud>', 'cloud of --live: aws, azure or gcp; repeatable or comma-separated', (v: string, prev: string[] = []) => [...prev, ...v.split(',').map(x => x.trim()).filter(Boolean)])
+    .option('-r, --region <regions>', 'AWS regions of --live, comma-separated (default: AWS_REGION)', (v: string) => v.split(',').map(x => x.trim()).filter(Boolean))
+    .option('--subscription <id>', 'Azure subscription of --live (default: AZURE_SUBSCRIPTION_ID)')
+    .option('--resource-group <name>', 'Azure resource group of --live (default: the whole subscription)')
+    .option('--project <id>', 'GCP project of --live (default: GOOGLE_CLOUD_PROJECT)')
+    .option('--endpoint <url>', 'API endpoint of --live (sovereign clouds, emulators)')
     .option('--threads <n>', 'DuckDB threads (default: all cores)', v => Number(v))
     .option('-o, --output <file>', 'write the result to a file instead of stdout');
+}
+
+/** The live-read options of the command line (`--live` needs `--cloud`). */
+function liveOptions(opts: Record<string, any>): Record<string, unknown> {
+  if (!opts.live) {
+    if (opts.cloud?.length) throw new TrafficError('InvalidOption', '--cloud', 'is only used with --live', 'Add --live to read the inventory from the cloud.');
+    return {};
+  }
+  if (!opts.cloud?.length) throw new TrafficError('InvalidOption', '--live', 'needs --cloud aws|azure|gcp', 'Name the clouds to read, e.g. --live --cloud aws.');
+  return { live: opts.cloud, regions: opts.region, subscriptionId: opts.subscription, resourceGroup: opts.resourceGroup, project: opts.project, liveEndpoint: opts.endpoint };
 }
 
 function write(io: Io, output: string | undefined, text: string, summary: string): boolean {
@@ -64,7 +82,7 @@ export function addTrafficCommand(program: Command, io: Io, setCode: (code: numb
       try {
         const r = await discover({
           logs: opts.logs, inventory: opts.inventory, since: opts.since, until: opts.until, awsFields: opts.awsFields, threads: opts.threads,
-          manifest: opts.manifest, groupBy: opts.groupBy, zonesBy: opts.zonesBy, minRecords: opts.minRecords,
+          manifest: opts.manifest, groupBy: opts.groupBy, zonesBy: opts.zonesBy, minRecords: opts.minRecords, ...liveOptions(opts),
         });
         setCode(write(io, opts.output, renderDiscover(r, opts.format), discoverSummary(r)) ? 0 : 2);
       } catch (e) {
@@ -86,7 +104,7 @@ export function addTrafficCommand(program: Command, io: Io, setCode: (code: numb
           : opts.manifest;
         const r = await simulate({
           logs: opts.logs, inventory: opts.inventory, since: opts.since, until: opts.until, awsFields: opts.awsFields, threads: opts.threads, manifest,
-          groupBy: opts.groupBy, zonesBy: opts.zonesBy,
+          groupBy: opts.groupBy, zonesBy: opts.zonesBy, ...liveOptions(opts),
         });
         setCode(write(io, opts.output, renderSimulate(r, opts.format), simulateVerdict(r)) ? r.exitCode : 2);
       } catch (e) {

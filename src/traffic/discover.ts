@@ -11,7 +11,8 @@ import { iso } from './engine';
 import { runPlan } from './engines';
 import { TrafficError } from './errors';
 import { IdentityEntry, IdentityMap } from './identity';
-import { checkGrouping, inventoryEntries, manifestEntries } from './inventory';
+import { checkGrouping, InventoryDoc, inventoryDocsEntries, manifestEntries, readInventoryFiles } from './inventory';
+import { liveDocs } from './live';
 import { DiscoveredFlow, DiscoveredZone, DiscoverOptions, DiscoverResult } from './types';
 
 /** Reads and checks a manifest file. */
@@ -29,14 +30,14 @@ export function readManifest(file: string): Manifest {
 }
 
 /** Identity entries from the manifest and inventory of the options. */
-export function identityEntries(options: { manifest?: string; inventory?: string[]; groupBy?: string; zonesBy?: string; strict?: boolean }, manifest?: Manifest): IdentityEntry[] {
+export function identityEntries(options: { manifest?: string; inventory?: string[]; groupBy?: string; zonesBy?: string; strict?: boolean }, manifest?: Manifest, live: InventoryDoc[] = []): IdentityEntry[] {
   const groupBy = options.groupBy ?? 'tag:Name';
   const zonesBy = options.zonesBy ?? 'subnet';
   checkGrouping({ groupBy, zonesBy });
   const entries: IdentityEntry[] = [];
   if (manifest) entries.push(...manifestEntries(manifest, options.manifest ?? 'manifest'));
-  if (options.inventory?.length) {
-    const inv = inventoryEntries(options.inventory, { groupBy, zonesBy });
+  if (options.inventory?.length || live.length) {
+    const inv = inventoryDocsEntries([...readInventoryFiles(options.inventory ?? []), ...live], { groupBy, zonesBy });
     // against a declared model, a workload name the model does not know is no workload: the
     // address stays an address (and is listed as unknown)
     const known = manifest && options.strict ? new Set(manifest.model.workloads.map(w => w.name)) : undefined;
@@ -73,7 +74,7 @@ function mergePorts(rows: Row[]): DiscoveredFlow[] {
 /** Runs discover. */
 export async function discover(options: DiscoverOptions): Promise<DiscoverResult> {
   const manifest = options.manifest ? readManifest(options.manifest) : undefined;
-  const map = new IdentityMap(identityEntries(options, manifest));
+  const map = new IdentityMap(identityEntries(options, manifest, await liveDocs(options)));
   const minRecords = options.minRecords ?? 1;
   if (!Number.isInteger(minRecords) || minRecords < 1) throw new TrafficError('InvalidOption', '--min-records', `"${options.minRecords}" is not a positive integer`);
   const { result } = await runPlan(options, map, 'discover');

@@ -105,13 +105,18 @@ const gcpSubnetKey = (link: unknown) => {
 
 /** Reads inventory files into identity entries. */
 export function inventoryEntries(files: string[], g: Grouping): IdentityEntry[] {
-  return inventoryDocsEntries(files.map(file => {
+  return inventoryDocsEntries(readInventoryFiles(files), g);
+}
+
+/** Reads inventory files as documents. */
+export function readInventoryFiles(files: string[]): InventoryDoc[] {
+  return files.map(file => {
     try {
       return { source: file, doc: JSON.parse(fs.readFileSync(file, 'utf8')) };
     } catch (e) {
       throw new TrafficError('InventoryUnreadable', file, 'is not readable JSON', (e as Error).message);
     }
-  }), g);
+  });
 }
 
 /** Turns inventory documents (files or `--live` reads) into identity entries. */

@@ -15,6 +15,7 @@ import { createRequire } from 'module';
 import { loadSdk } from '../audit/sdk';
 import { TrafficError } from './errors';
 import { InventoryDoc } from './inventory';
+import { TrafficReadOptions } from './types';
 
 /** Where and how to read a cloud's inventory. */
 export interface LiveInventoryOptions {
@@ -166,4 +167,16 @@ async function liveGcp(o: LiveInventoryOptions): Promise<InventoryDoc[]> {
     { source: 'gcp:instances', doc: instances.map(i => ({ ...i, kind: 'compute#instance' })) },
     { source: 'gcp:subnetworks', doc: subnetworks.map(s => ({ ...s, kind: 'compute#subnetwork' })) },
   ];
+}
+
+/** The live inventory documents the options ask for (none without `live`). */
+export async function liveDocs(options: TrafficReadOptions): Promise<InventoryDoc[]> {
+  const docs: InventoryDoc[] = [];
+  for (const cloud of [...new Set(options.live ?? [])]) {
+    docs.push(...await liveInventory({
+      cloud, regions: options.regions, subscriptionId: options.subscriptionId, resourceGroup: options.resourceGroup,
+      project: options.project, endpoint: options.liveEndpoint,
+    }));
+  }
+  return docs;
 }

@@ -8,6 +8,7 @@
 import { Manifest } from '../ir/manifest';
 import { serviceKey } from '../ir/services';
 import { readManifest, identityEntries } from './discover';
+import { liveDocs } from './live';
 import { iso } from './engine';
 import { runPlan } from './engines';
 import { ruleRows } from './plan-tables';
@@ -26,7 +27,7 @@ function declaredPeers(m: Manifest): string[] {
 /** Runs simulate. */
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const manifest = readManifest(options.manifest);
-  const map = new IdentityMap(identityEntries({ ...options, strict: true }, manifest), declaredPeers(manifest));
+  const map = new IdentityMap(identityEntries({ ...options, strict: true }, manifest, await liveDocs(options)), declaredPeers(manifest));
   const { result: loaded } = await runPlan(options, map, 'simulate', ruleRows(manifest));
   {
     const conversations: SimulatedConversation[] = loaded.flows.map(r => ({

@@ -43,6 +43,37 @@ export interface TrafficReadOptions {
    */
   readonly inventory?: string[];
   /**
+   * Clouds whose inventory is read live (`aws`, `azure`, `gcp`) through their SDKs (as the audit
+   * reads them, loaded on demand), in addition to the `inventory` files.
+   * @default - no live read
+   */
+  readonly live?: string[];
+  /**
+   * AWS regions of a live read.
+   * @default - AWS_REGION
+   */
+  readonly regions?: string[];
+  /**
+   * Azure subscription of a live read.
+   * @default - AZURE_SUBSCRIPTION_ID
+   */
+  readonly subscriptionId?: string;
+  /**
+   * Azure resource group of a live read.
+   * @default - the whole subscription
+   */
+  readonly resourceGroup?: string;
+  /**
+   * GCP project of a live read.
+   * @default - GOOGLE_CLOUD_PROJECT
+   */
+  readonly project?: string;
+  /**
+   * API endpoint of a live read (sovereign clouds, emulators).
+   * @default - the SDK's endpoint resolution
+   */
+  readonly liveEndpoint?: string;
+  /**
    * Only records (and S3 folders/files) at or after this ISO time.
    * @default - no lower bound
    */

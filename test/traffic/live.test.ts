@@ -3,11 +3,15 @@
  * `@azure/arm-network`, `@google-cloud/compute`) against local servers speaking each cloud's wire
  * format, turned into the same identities as the saved CLI documents; an API error stops the read.
  */
+import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main';
 import { IdentityMap } from '../../src/traffic/identity';
 import { inventoryDocsEntries } from '../../src/traffic/inventory';
 import { liveInventory } from '../../src/traffic/live';
 import { startArmInventoryServer, startEc2InventoryServer, startGcpInventoryServer } from '../support/servers/inventory-servers';
+import { writeAzureV4 } from '../support/traffic-generator';
+import { SHOP, tmpDir } from './helpers';
 
 const saved: Record<string, string | undefined> = {};
 beforeAll(() => {
@@ -101,5 +105,53 @@ describe('traffic --live', () => {
     } finally {
       await Promise.all([aws.close(), azure.close(), gcp.close()]);
     }
+  });
+});
+
+describe('traffic discover --live (CLI)', () => {
+  const run = async (args: string[]) => {
+    let out = ''; let err = '';
+    const code = await main(['node', 'microseg', 'traffic', ...args], { stdout: { write: (x: string) => { out += x; } }, stderr: { write: (x: string) => { err += x; } }, env: process.env });
+    return { code, out, err };
+  };
+
+  it('names the Azure flow log\'s addresses by the ASGs read live', async () => {
+    const root = path.join(tmpDir('live-az-'), 'logs');
+    writeAzureV4(SHOP, { root, start: 1_790_000_000, seed: 5 });
+    const sub = '00000000-0000-0000-0000-000000000003';
+    const net = `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Network`;
+    const server = await startArmInventoryServer({
+      subscriptionId: sub,
+      networkInterfaces: SHOP.workloads.flatMap(w => w.addresses.map((a, i) => ({ id: `${net}/networkInterfaces/${w.name}-${i}`, name: `${w.name}-${i}`, type: 'Microsoft.Network/networkInterfaces', properties: {
+        ipConfigurations: [{ name: 'ipconfig1', properties: { privateIPAddress: a, subnet: { id: `${net}/virtualNetworks/vnet/subnets/${w.zone}` }, applicationSecurityGroups: [{ id: `${net}/applicationSecurityGroups/shop-${w.name}` }] } }] } }))),
+      applicationSecurityGroups: [],
+      virtualNetworks: [],
+    });
+    try {
+      const r = await run(['discover', '--logs', root, '--live', '--cloud', 'azure', '--subscription', sub, '--endpoint', server.url, '--group-by', 'asg:shop-']);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const d = JSON.parse(r.out);
+      expect(d.flows.map((f: any) => [f.from, f.to, f.protocol, f.ports])).toEqual([
+        ['ipv4:0.0.0.0/0', 'workload:frontend', 'tcp', [8080]],
+        ['workload:cart', 'workload:redis', 'tcp', [6379]],
+        ['workload:checkout', 'ipv4:10.0.2.250', 'tcp', [1521]],
+        ['workload:checkout', 'workload:payments', 'tcp', [50051]],
+        ['workload:frontend', 'workload:cart', 'tcp', [7070]],
+        ['workload:frontend', 'workload:redis', 'udp', [53000]],
+      ]);
+      expect(Object.fromEntries(d.zones.map((z: any) => [z.name, z.workloads.map((w: any) => w.name)]))).toMatchObject({ web: ['frontend'], data: ['redis'] });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('--live needs --cloud, and --cloud needs --live (exit 2)', async () => {
+    const root = path.join(tmpDir('live-opt-'), 'logs');
+    writeAzureV4(SHOP, { root, start: 1_790_000_000, seed: 5 });
+    const a = await run(['discover', '--logs', root, '--live']);
+    expect([a.code, a.err]).toEqual([2, expect.stringMatching(/microseg:InvalidOption.*--live.*needs --cloud/)]);
+    const b = await run(['discover', '--logs', root, '--cloud', 'aws']);
+    expect([b.code, b.err]).toEqual([2, expect.stringMatching(/microseg:InvalidOption.*--cloud.*only used with --live/)]);
   });
 });
