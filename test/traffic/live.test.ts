@@ -102,7 +102,10 @@ describe('traffic --live', () => {
       await expect(liveInventory({ cloud: 'azure', subscriptionId: sub, endpoint: azure.url })).rejects.toThrow(/microseg:InventoryUnreadable.*--live azure.*could not read virtual networks/);
       await expect(liveInventory({ cloud: 'gcp', project: 'p1', endpoint: gcp.url })).rejects.toThrow(/microseg:InventoryUnreadable.*--live gcp.*could not read subnetworks/);
       await expect(liveInventory({ cloud: 'oci' })).rejects.toThrow(/microseg:InvalidOption/);
+      process.env.MICROSEG_HIDE_SDKS = '@google-cloud/compute';
+      await expect(liveInventory({ cloud: 'gcp', project: 'p1' })).rejects.toThrow(/microseg:MissingSdk.*npm i @google-cloud\/compute/);
     } finally {
+      delete process.env.MICROSEG_HIDE_SDKS;
       await Promise.all([aws.close(), azure.close(), gcp.close()]);
     }
   });
