@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
 import { discover } from '../traffic/discover';
+import { queryProgress } from '../traffic/duckdb';
 import { TrafficError } from '../traffic/errors';
 import { discoverSummary, renderDiscover, renderSimulate, simulateVerdict } from '../traffic/report';
 import { simulate } from '../traffic/simulate';
@@ -39,6 +40,30 @@ function readOptions(cmd: Command): Command {
     .option('--endpoint <url>', 'API endpoint of --live (sovereign clouds, emulators)')
     .option('--threads <n>', 'DuckDB threads (default: all cores)', v => Number(v))
     .option('-o, --output <file>', 'write the result to a file instead of stdout');
+}
+
+/**
+ * Runs a read with a progress bar on stderr (cli-progress, loaded only then) when stderr is a
+ * terminal and not a CI log; never otherwise.
+ */
+export async function withProgress<T>(io: Io, env: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> {
+  if (!io.stderr.isTTY || env.CI) return run();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cliProgress = require('cli-progress') as typeof import('cli-progress');
+  const bar = new cliProgress.SingleBar({
+    format: 'reading flow logs [{bar}] {percentage}%', stream: io.stderr as NodeJS.WritableStream, clearOnComplete: true, hideCursor: true,
+  }, cliProgress.Presets.shades_classic);
+  let started = false;
+  queryProgress.listener = pct => {
+    if (!started) { bar.start(100, 0); started = true; }
+    bar.update(Math.floor(pct));
+  };
+  try {
+    return await run();
+  } finally {
+    queryProgress.listener = undefined;
+    if (started) bar.stop();
+  }
 }
 
 /** The live-read options of the command line (`--live` needs `--cloud`). */
@@ -80,10 +105,10 @@ export function addTrafficCommand(program: Command, io: Io, setCode: (code: numb
     .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'ts', 'markdown', 'table']).default('json'))
     .action(async (opts: Record<string, any>) => {
       try {
-        const r = await discover({
+        const r = await withProgress(io, process.env, () => discover({
           logs: opts.logs, inventory: opts.inventory, since: opts.since, until: opts.until, awsFields: opts.awsFields, threads: opts.threads,
           manifest: opts.manifest, groupBy: opts.groupBy, zonesBy: opts.zonesBy, minRecords: opts.minRecords, ...liveOptions(opts),
-        });
+        }));
         setCode(write(io, opts.output, renderDiscover(r, opts.format), discoverSummary(r)) ? 0 : 2);
       } catch (e) {
         io.stderr.write(`error: ${(e as Error).message}\n`);
@@ -102,10 +127,10 @@ export function addTrafficCommand(program: Command, io: Io, setCode: (code: numb
         const manifest = fs.existsSync(opts.manifest) && fs.statSync(opts.manifest).isDirectory()
           ? path.join(opts.manifest, fs.readdirSync(opts.manifest).find(f => f.endsWith('.microseg.json')) ?? 'missing.microseg.json')
           : opts.manifest;
-        const r = await simulate({
+        const r = await withProgress(io, process.env, () => simulate({
           logs: opts.logs, inventory: opts.inventory, since: opts.since, until: opts.until, awsFields: opts.awsFields, threads: opts.threads, manifest,
           groupBy: opts.groupBy, zonesBy: opts.zonesBy, ...liveOptions(opts),
-        });
+        }));
         setCode(write(io, opts.output, renderSimulate(r, opts.format), simulateVerdict(r)) ? r.exitCode : 2);
       } catch (e) {
         io.stderr.write(`error: ${(e as Error).message}\n`);

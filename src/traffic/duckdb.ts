@@ -43,6 +43,12 @@ export function loadDuckDb(): any {
   }
 }
 
+/**
+ * Who hears the progress (percent, 0-100) of long queries: the command line sets it when stderr
+ * is a terminal (a progress bar); nobody otherwise, and then DuckDB tracks none.
+ */
+export const queryProgress: { listener?: (percentage: number) => void } = {};
+
 /** Opens an in-memory DuckDB. */
 export async function openDb(threads?: number): Promise<Db> {
   const duck = loadDuckDb();
@@ -50,10 +56,25 @@ export async function openDb(threads?: number): Promise<Db> {
   if (threads) config.threads = String(threads);
   const instance = await duck.DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
+  if (queryProgress.listener) await conn.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
   return {
     async all(sql) {
-      const reader = await conn.runAndReadAll(sql);
-      return reader.getRowObjectsJS() as Record<string, unknown>[];
+      const listener = queryProgress.listener;
+      // the query runs on DuckDB's threads: the event loop is free to poll its progress
+      const timer = listener ? setInterval(() => {
+        try {
+          const p = conn.progress?.percentage;
+          if (typeof p === 'number' && p >= 0) listener(Math.min(100, p));
+        } catch {
+          // no progress to report
+        }
+      }, 200) : undefined;
+      try {
+        const reader = await conn.runAndReadAll(sql);
+        return reader.getRowObjectsJS() as Record<string, unknown>[];
+      } finally {
+        if (timer) clearInterval(timer);
+      }
     },
     async run(sql) {
       await conn.run(sql);
