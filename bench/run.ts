@@ -8,6 +8,7 @@
  *   npm run bench -- --sizes S,M                only these sizes
  *   npm run bench -- --cap 300                  time cap per measurement (seconds)
  *   BENCH_ARGS="--only aws:M" npm run bench     the same, for task runners that drop arguments
+ *   npm run bench -- --only map --sizes M,L     the map: generation time, page size, page load (bench/map.ts)
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -16,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { CaseParams, CaseResult, SizeName } from './lib/harness';
 import { DEFAULT_SEED, describeTopology, generateTopology } from './models';
 import { formatFigure, Figure, FigureResult, targets } from './lib/report';
+import { runMapBench } from './map';
 import { runTrafficBench } from './traffic';
 
 const ROOT = resolve(__dirname, '..');
@@ -137,7 +139,8 @@ async function main(): Promise<void> {
   const figures = allFigures(o).filter(f => selected(o, f));
   // the traffic figure (flow logs through DuckDB) runs in this process: bench/traffic.ts
   const withTraffic = !o.only || o.only.includes('traffic');
-  if (figures.length === 0 && !withTraffic) throw new Error('no figure selected (see bench/README.md for --only and --sizes)');
+  const withMap = !o.only || o.only.includes('map');
+  if (figures.length === 0 && !withTraffic && !withMap) throw new Error('no figure selected (see bench/README.md for --only and --sizes)');
   const started = Date.now();
   process.stdout.write(`microseg bench: ${figures.length} figure(s), seed ${o.seed}, ${o.repeat} run(s) per measurement, ${cpus().length} CPU(s), load ${loadavg().map(x => x.toFixed(1)).join(' ')}, Node ${process.version}\n`);
   for (const size of [...new Set(figures.map(f => f.size))]) {
@@ -184,19 +187,28 @@ async function main(): Promise<void> {
       writeFileSync(RESULTS, JSON.stringify({ ...previous, traffic: { measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], figures: traffic } }, null, 1) + '\n');
     }
   }
+  if (withMap) {
+    const map = await runMapBench({ sizes: o.sizes, outRoot: OUT, seed: o.seed });
+    if (o.write) {
+      const previous = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+      writeFileSync(RESULTS, JSON.stringify({ ...previous, map: { measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], figures: map } }, null, 1) + '\n');
+    }
+  }
   const merged = o.write && existsSync(RESULTS) ? ((JSON.parse(readFileSync(RESULTS, 'utf8')).figures ?? []) as FigureResult[]) : results;
   process.stdout.write(`targets (docs/architecture.md)${o.write ? ', from bench/results.json' : ''}:\n${targets(merged).map(t => `  ${t}`).join('\n')}\n`);
   process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(0)} s${o.write ? `; results merged into ${RESULTS}` : ''}\n`);
 }
 
 function writeResults(results: FigureResult[], o: Options): void {
-  let previous: { figures?: FigureResult[] } = {};
+  let previous: { figures?: FigureResult[]; [key: string]: unknown } = {};
   try { previous = JSON.parse(readFileSync(RESULTS, 'utf8')); } catch { /* first run */ }
   const byId = new Map((previous.figures ?? []).map(f => [f.id, f]));
   for (const r of results) byId.set(r.id, r);
   const order = allFigures({ ...o, cdkValidation: 'both' }).map(f => f.id);
   const figures = [...byId.values()].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  // the in-process figures (traffic, map) of earlier runs are kept
   const doc = {
+    ...previous,
     generator: 'microseg bench (bench/run.ts)',
     updatedAt: new Date().toISOString(),
     seed: o.seed,
