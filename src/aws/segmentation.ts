@@ -8,6 +8,7 @@ import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
 import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, NaclPlan, planAws, SgGroupPlan, SgRulePlan, sourceGroupName, zoneGroupName } from './plan';
+import { emitAccessScopes } from './access-scopes';
 import { CdkRule, materialize, recordRules } from './connections';
 import { addGroups, checkMembership } from './membership';
 import { checkRanges, ZoneSubnet } from './ranges';
@@ -175,6 +176,19 @@ export interface AwsSegmentationProps {
    * @default false
    */
   readonly generatedRuleDescriptions?: boolean;
+
+  /**
+   * Also render each `NeverReach` invariant of the model as an AWS Network Access Analyzer
+   * access scope (`AWS::EC2::NetworkInsightsAccessScope`, tagged `microseg:invariant`), so AWS's
+   * own analyzer watches it too: paths from the source's security groups (or range; the internet
+   * through internet gateways) to the destination's on the invariant's TCP/UDP ports. The
+   * analyzer sees network paths, not pivots through compromised workloads (microseg checks
+   * those at synth). See docs/invariants.md.
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/vpc/latest/network-access-analyzer/what-is-network-access-analyzer.html
+   */
+  readonly networkAccessScopes?: boolean;
 }
 
 /**
@@ -401,6 +415,10 @@ export class AwsSegmentation extends Construct {
       });
     }
     for (const n of plan.nacls) this.emitNacl(n, subnetObjects.get(n.zone)!);
+    if (this.props.networkAccessScopes) {
+      const own = new Map(plan.groups.filter(g => g.kind === 'workload').map(g => [g.workload, g.name]));
+      emitAccessScopes(this, { policy, localWorkloads: new Set(own.keys()), groupIdOf: w => this.cfnGroups.get(own.get(w)!)!.attrGroupId });
+    }
     if (plan.nacls.length > 0) {
       // The network ACLs were asked for (`subnets`) and are generated from the model, so cdk-nag's
       // advice against hand-managed NACLs does not apply to them.
