@@ -20,6 +20,7 @@ export const AZURE_PRIORITIES = {
 /** Azure's hard limits checked at synth. */
 export const AZURE_LIMITS = {
   rulesPerNsg: 1000,
+  asgsPerRuleSide: 10,
   asgsPerNsg: 100,
   ruleNameLength: 80,
   descriptionLength: 140,
@@ -27,8 +28,9 @@ export const AZURE_LIMITS = {
 
 /**
  * Azure NSG rules: stateful, allow and deny, unique priorities per direction per NSG (lower
- * wins), application security groups on either side (one per side as rendered today; the
- * service accepts up to 10), no ICMP types.
+ * wins), up to 10 application security groups on either side of a rule (the service rejects
+ * 11 or more; it was 1 until the limit was raised, see terraform-provider-azurerm PR 9884), no
+ * ICMP types.
  *
  * @see https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
  * @see https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits
@@ -45,7 +47,7 @@ export const AZURE_CAPABILITIES: CloudCapabilities = {
     defaultDeny: AZURE_PRIORITIES.denyAll,
   },
   egressByRangeOnly: false,
-  identitiesPerSide: 1,
+  identitiesPerSide: AZURE_LIMITS.asgsPerRuleSide,
   icmpTypes: false,
   peerOverlapWarning: 'microseg:PeerOverlapsZones',
   limits: AZURE_LIMITS,

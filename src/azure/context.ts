@@ -24,8 +24,21 @@ export interface NsgUnit {
 }
 
 export type Direction = 'Inbound' | 'Outbound';
-/** A rule end: a side, any address, or Azure's `VirtualNetwork` service tag. */
-export type End = Side | '*' | 'VirtualNetwork';
+/**
+ * Up to 10 workloads named by their application security groups on one rule side (Azure
+ * accepts 10 ASGs per side): the workloads that share a rule's other end, NSG, direction,
+ * access, protocol and ports (`grouping.ts`).
+ */
+export interface AsgGroup {
+  readonly kind: 'asgs';
+  /** `asgs:<ports>:<chunk>`: with the other end's key and the protocol, unique in its NSG, direction and access. */
+  readonly key: string;
+  /** Workload names, sorted. */
+  readonly workloads: string[];
+}
+
+/** A rule end: a side, several workloads' ASGs, any address, or Azure's `VirtualNetwork` service tag. */
+export type End = Side | AsgGroup | '*' | 'VirtualNetwork';
 export type Access = 'Allow' | 'Deny';
 
 /** One planning run. */

@@ -4,14 +4,14 @@
  */
 import { CanonicalRule } from '../ir/canonical';
 import { MicrosegProblem } from '../model/errors';
-import { canonicalPortText, comparePortTexts } from '../plan/ports';
+import { canonicalPortText } from '../plan/ports';
 import { throwProblems } from '../plan/problems';
-import { RangesSide } from '../plan/sides';
 import { clip, shortened } from '../plan/text';
 import { TfResourceSpec, tfIdentifier, tfRef } from '../terraform/util';
 import { AZURE_LIMITS, AZURE_TYPES } from './capabilities';
 import { AzureContext, End, unitByKey, unitOf } from './context';
 import { azureAsgName, azureAsgTfName } from './names';
+import { portsOf } from './grouping';
 import { RuleAcc } from './rules';
 
 /** What the emitted resources record in the manifest. */
@@ -74,19 +74,18 @@ function emitRules(ctx: AzureContext, rules: RuleAcc[], priorities: Map<RuleAcc,
     const name = ruleName(a);
     const unit = unitByKey(ctx, a.unit);
     if (ruleNames.has(`${a.unit}|${name}`)) {
-      // Valid model names can meet after rendering (a workload named "azure-zones").
+      // Valid model names can meet after rendering (workloads named "asgs" and "azure-zones").
       collisions.push({
         code: 'DuplicateName', path: ctx.opts.backendPath, value: name,
         message: `two rules of NSG "${unit.name}" would get this name (from ${[...a.origins].sort()[0] ?? 'the model'}): the names of workloads and zones meet in the rendered rule names.`,
-        hint: 'Rename the workload or zone involved (the `name` prop); "azure-zones" and names with "-to-" are best avoided.',
+        hint: 'Rename the workload or zone involved (the `name` prop); "asgs", "azure-zones" and names with "-to-" are best avoided.',
       });
       continue;
     }
     ruleNames.add(`${a.unit}|${name}`);
     const priority = priorities.get(a);
     if (priority === undefined) throw new Error(`microseg internal error: no priority for rule ${name}`);
-    const ports = [...a.ports].sort(comparePortTexts);
-    const portList = ports.includes('*') ? ['*'] : ports;
+    const portList = portsOf(a);
     const origins = [...a.origins].sort();
     const attributes: Record<string, unknown> = {
       name,
@@ -110,7 +109,7 @@ function emitRules(ctx: AzureContext, rules: RuleAcc[], priorities: Map<RuleAcc,
 
 function ruleDescription(seg: string, a: RuleAcc, origins: string[]): string {
   // the all-traffic rule towards zones names no flow: more flows into the same zones leave it unchanged
-  const towardsZones = typeof a.destination !== 'string' && a.destination.key.startsWith('zones:');
+  const towardsZones = typeof a.destination !== 'string' && a.destination.kind === 'ranges' && a.destination.key.startsWith('zones:');
   return clip(towardsZones ? `microseg ${seg}: ${a.what}; the destination NSGs check each flow` : `microseg ${seg}: ${a.what} (${origins[0]}${origins.length > 1 ? ` +${origins.length - 1}` : ''})`, AZURE_LIMITS.descriptionLength);
 }
 
@@ -136,6 +135,7 @@ function canonicalRules(ctx: AzureContext, a: RuleAcc, container: string, r: { n
 function sideLabel(s: End): string {
   if (s === '*') return 'any';
   if (s === 'VirtualNetwork') return 'vnet';
+  if (s.kind === 'asgs') return 'asgs';
   if (s.kind === 'workload') return s.workload;
   const v6 = s.family === 'ipv6' ? '.v6' : '';
   if (s.key.startsWith('zones:')) return `azure-zones${v6}`;
@@ -148,19 +148,25 @@ function sideLabel(s: End): string {
 function ruleName(a: RuleAcc): string {
   if (a.fixedName) return a.fixedName;
   const proto = a.protocol === '*' ? 'all' : a.protocol.toLowerCase();
-  const full = `${a.access.toLowerCase()}-${a.direction === 'Inbound' ? 'in' : 'out'}-${sideLabel(a.source)}-to-${sideLabel(a.destination)}-${proto}`;
+  // a group's rule (`grouping.ts`): named by its fixed end, protocol, ports and position, never by its members
+  const grouped = a.chunk !== undefined;
+  const ports = grouped && !a.ports.has('*') ? `-${portsOf(a).join('.')}` : '';
+  const part = grouped && a.chunk ? `-${a.chunk + 1}` : '';
+  const full = `${a.access.toLowerCase()}-${a.direction === 'Inbound' ? 'in' : 'out'}-${sideLabel(a.source)}-to-${sideLabel(a.destination)}-${proto}${ports}${part}`;
   return full.length <= AZURE_LIMITS.ruleNameLength ? full : shortened(full, full, AZURE_LIMITS.ruleNameLength, /[-.]+$/);
 }
 
 function endAttributes(end: 'source' | 'destination', s: End, seg: string): Record<string, unknown> {
   if (typeof s === 'string') return { [`${end}_address_prefix`]: s };
+  if (s.kind === 'asgs') return { [`${end}_application_security_group_ids`]: s.workloads.map(w => tfRef(AZURE_TYPES.asg, azureAsgTfName(seg, w), 'id')) };
   if (s.kind === 'workload') return { [`${end}_application_security_group_ids`]: [tfRef(AZURE_TYPES.asg, azureAsgTfName(seg, s.workload), 'id')] };
-  return { [`${end}_address_prefixes`]: (s as RangesSide).prefixes };
+  return { [`${end}_address_prefixes`]: s.prefixes };
 }
 
 function canonicalEnds(s: End, seg: string): string[] {
   if (s === '*') return ['*'];
   if (s === 'VirtualNetwork') return ['tag:VirtualNetwork'];
+  if (s.kind === 'asgs') return s.workloads.map(w => `asg:${azureAsgName(seg, w)}`);
   if (s.kind === 'workload') return [`asg:${azureAsgName(seg, s.workload)}`];
   return s.prefixes.map(p => `cidr:${p}`);
 }

@@ -27,6 +27,7 @@ import { reportIcmpTypeWidening, reportPlacementWarnings } from '../plan/warning
 import { AZURE_CAPABILITIES, AZURE_LIMITS } from './capabilities';
 import { AzureContext, nsgUnits } from './context';
 import { emitAzure } from './emit';
+import { groupRules } from './grouping';
 import { assignAzurePriorities } from './priorities';
 import { planRules } from './rules';
 
@@ -77,8 +78,9 @@ export function planAzure(policy: IrPolicy, opts: AzurePlanOptions): AzurePlan {
   if (opts.monitorOpenToInternet && monitored.length) {
     ctx.sink.warn('microseg:MonitorOpenToInternet', opts.backendPath, `monitorOpenToInternet: the MONITOR catch-all of zone${monitored.length === 1 ? '' : 's'} ${monitored.join(', ')} admits every address inbound (source "*"), the internet included, until the zone is enforced.`);
   }
-  const priorities = assignAzurePriorities(ctx, rules);
-  const { resources, identities, containers, expected } = emitAzure(ctx, rules.values(), priorities);
+  const grouped = groupRules(rules);
+  const priorities = assignAzurePriorities(ctx, grouped);
+  const { resources, identities, containers, expected } = emitAzure(ctx, grouped, priorities);
   return {
     resources,
     section: {

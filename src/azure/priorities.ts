@@ -4,12 +4,17 @@
  */
 import { assignPriorities } from '../plan/priorities';
 import { AZURE_LIMITS, AZURE_PRIORITIES } from './capabilities';
-import { Access, AzureContext, Direction, End, NsgUnit } from './context';
-import { AzureRules, RuleAcc } from './rules';
+import { Access, AzureContext, Direction, NsgUnit } from './context';
+import { endKey } from './grouping';
+import { RuleAcc } from './rules';
 
 /** The priority of every rule (throws the quota and band problems of every NSG at once). */
-export function assignAzurePriorities(ctx: AzureContext, rules: AzureRules): Map<RuleAcc, number> {
-  const byNsg = rules.groupBy(a => a.unit);
+export function assignAzurePriorities(ctx: AzureContext, rules: RuleAcc[]): Map<RuleAcc, number> {
+  const byNsg = new Map<string, RuleAcc[]>();
+  for (const a of rules) {
+    const l = byNsg.get(a.unit);
+    if (l) l.push(a); else byNsg.set(a.unit, [a]);
+  }
   const priorities = new Map<RuleAcc, number>();
   for (const u of ctx.units) {
     const list = byNsg.get(u.key) ?? [];
@@ -55,7 +60,13 @@ function withinQuotas(ctx: AzureContext, u: NsgUnit, list: RuleAcc[]): boolean {
     return false;
   }
   const asgs = new Set<string>();
-  for (const a of list) for (const s of [a.source, a.destination]) if (typeof s !== 'string' && s.kind === 'workload') asgs.add(s.workload);
+  for (const a of list) {
+    for (const s of [a.source, a.destination]) {
+      if (typeof s === 'string') continue;
+      if (s.kind === 'workload') asgs.add(s.workload);
+      else if (s.kind === 'asgs') s.workloads.forEach(w => asgs.add(w));
+    }
+  }
   if (asgs.size > ctx.maxAsgs) {
     ctx.sink.error({
       code: 'QuotaExceeded', path: u.path, value: u.name,
@@ -67,9 +78,4 @@ function withinQuotas(ctx: AzureContext, u: NsgUnit, list: RuleAcc[]): boolean {
     return false;
   }
   return true;
-}
-
-/** The key of a rule end. */
-export function endKey(s: End): string {
-  return typeof s === 'string' ? s : s.key;
 }

@@ -27,6 +27,8 @@ export interface RuleAcc extends Accumulated {
   readonly what: string;
   readonly fixedPriority?: number;
   readonly fixedName?: string;
+  /** The rule's position in its group (`grouping.ts`): 0 for the first 10 members. */
+  readonly chunk?: number;
 }
 
 /** The Azure protocol of an IR service. */

@@ -132,8 +132,8 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     const nsg = state.networkSecurityGroups[0];
     const rules = nsg.properties.securityRules;
     rules.push({ name: 'temp-ssh', properties: { protocol: 'Tcp', access: 'Allow', direction: 'Inbound', priority: 300, sourcePortRange: '*', destinationPortRange: '22', sourceAddressPrefix: '*', destinationAddressPrefix: '*' } });
-    const removed = rules.splice(rules.findIndex((r: any) => r.name.startsWith('allow-out-payments-to-cidr')), 1)[0];
-    const moved = rules.find((r: any) => r.name.startsWith('allow-in-zone.api-to-payments'));
+    const removed = rules.splice(rules.findIndex((r: any) => r.name.startsWith('allow-out-asgs-to-cidr')), 1)[0];
+    const moved = rules.find((r: any) => r.name.startsWith('allow-in-zone.api-to-asgs'));
     const oldPriority = moved.properties.priority;
     moved.properties.priority = 4000;
     state.networkInterfaces.find(n => n.name === 'nic-orders')!.properties.networkSecurityGroup = { id: armId(state, 'networkSecurityGroups', 'hand-made') };

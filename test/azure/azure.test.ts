@@ -42,7 +42,24 @@ function synth(build: (stack: Construct) => void): any {
 /** Props with port-exact egress (the opt-out): most tests below check rule shapes in that mode; see 'egress towards zones on Azure'. */
 const props = (seg: Segmentation, extra: Partial<AzureSegmentationProps> = {}): AzureSegmentationProps => ({ segmentation: seg, resourceGroupName: RG, location: LOC, exactEgressPorts: true, ...extra });
 const rulesOf = (tf: any) => Object.values<any>(tf.resource.azurerm_network_security_rule);
-const rule = (tf: any, nsg: string, name: string) => rulesOf(tf).find(r => r.network_security_group_name === `\${azurerm_network_security_group.${nsg}.name}` && r.name === name);
+/**
+ * The rule of an NSG by name, or by the pair it serves: `allow-in-<source>-to-<destination>-<protocol>`
+ * (a workload by its name, ranges by `zone.<z>`, `addr.<w>`, `cidr.<c>`) finds the grouped rule
+ * (`allow-in-asgs-to-api-tcp-8080`, up to 10 ASGs on one side) whose side names that workload.
+ */
+const rule = (tf: any, nsg: string, name: string) => {
+  const inNsg = rulesOf(tf).filter(r => r.network_security_group_name === `\${azurerm_network_security_group.${nsg}.name}`);
+  const exact = inNsg.find(r => r.name === name);
+  const m = /^(allow|deny)-(in|out)-(.+)-to-(.+)-(tcp|udp|icmp|all)$/.exec(name);
+  if (exact || !m) return exact;
+  const side = (r: any, end: 'source' | 'destination', label: string) => {
+    const asgs: string[] | undefined = r[`${end}_application_security_group_ids`];
+    if (asgs) return asgs.some(a => a.endsWith(`_${label}.id}`));
+    return r[`${end}_address_prefixes`] !== undefined && /^(zone|addr|cidr)\./.test(label) && r.name.includes(`${label}-to-`) === (end === 'source');
+  };
+  return inNsg.find(r => r.access.toLowerCase() === m[1] && r.direction === (m[2] === 'in' ? 'Inbound' : 'Outbound')
+    && (r.protocol === '*' ? 'all' : r.protocol.toLowerCase()) === m[5] && side(r, 'source', m[3]) && side(r, 'destination', m[4]));
+};
 
 describe('AzureSegmentation (cdktf)', () => {
   const m = shop();
@@ -66,7 +83,9 @@ describe('AzureSegmentation (cdktf)', () => {
   });
 
   it('renders an allow as an exact outbound rule (ASG to ASG) on the source NSG and an inbound rule from the source zone on the destination NSG', () => {
-    const common = { access: 'Allow', protocol: 'Tcp', source_port_range: '*', destination_port_ranges: ['8080', '8443'], resource_group_name: RG };
+    // one rule per port on grouped sides (`src/azure/grouping.ts`): 8080 and 8443 are two rules
+    const common = { access: 'Allow', protocol: 'Tcp', source_port_range: '*', destination_port_range: '8080', resource_group_name: RG };
+    expect(rule(tf, 'shop_web', 'allow-out-asgs-to-api-tcp-8443')).toMatchObject({ destination_port_range: '8443' });
     const outbound = rule(tf, 'shop_web', 'allow-out-frontend-to-api-tcp');
     expect(outbound).toMatchObject({
       ...common, direction: 'Outbound',
@@ -81,12 +100,15 @@ describe('AzureSegmentation (cdktf)', () => {
     });
     // a zone endpoint: one inbound rule from the zone, exact outbound rules per workload
     expect(rule(tf, 'shop_data', 'allow-in-zone.app-to-db-tcp')).toMatchObject({ destination_port_range: '5432', source_address_prefixes: ['10.2.0.0/16'] });
-    expect(rule(tf, 'shop_app', 'allow-out-worker-to-db-tcp')).toMatchObject({ source_application_security_group_ids: ['${azurerm_application_security_group.shop_worker.id}'] });
-    expect(rule(tf, 'shop_app', 'allow-out-api-to-db-tcp')).toBeDefined();
-    // every rule references at most one ASG per side
+    // the sources that share the destination, protocol and port are one rule, up to 10 ASGs per side
+    expect(rule(tf, 'shop_app', 'allow-out-asgs-to-db-tcp-5432')).toMatchObject({
+      source_application_security_group_ids: ['${azurerm_application_security_group.shop_api.id}', '${azurerm_application_security_group.shop_worker.id}'],
+      destination_application_security_group_ids: ['${azurerm_application_security_group.shop_db.id}'],
+    });
+    expect(rule(tf, 'shop_app', 'allow-out-api-to-db-tcp')).toBe(rule(tf, 'shop_app', 'allow-out-worker-to-db-tcp'));
     for (const r of rulesOf(tf)) {
-      expect((r.source_application_security_group_ids ?? []).length).toBeLessThanOrEqual(1);
-      expect((r.destination_application_security_group_ids ?? []).length).toBeLessThanOrEqual(1);
+      expect((r.source_application_security_group_ids ?? []).length).toBeLessThanOrEqual(10);
+      expect((r.destination_application_security_group_ids ?? []).length).toBeLessThanOrEqual(10);
     }
   });
 
@@ -153,7 +175,8 @@ describe('AzureSegmentation: modes, placement, laziness', () => {
     const tf = synth(stack => { new AzureSegmentation(stack, 'Azure', props(m.seg, { zones: ['app'] })); });
     expect(Object.keys(tf.resource.azurerm_network_security_group)).toEqual(['shop_app']);
     expect(Object.keys(tf.resource.azurerm_application_security_group).sort()).toEqual(['shop_api', 'shop_worker']);
-    expect(rule(tf, 'shop_app', 'allow-in-zone.web-to-api-tcp')).toMatchObject({ source_address_prefixes: ['10.1.0.0/16'], destination_port_ranges: ['8080', '8443'] });
+    expect(rule(tf, 'shop_app', 'allow-in-zone.web-to-api-tcp')).toMatchObject({ source_address_prefixes: ['10.1.0.0/16'], destination_port_range: '8080' });
+    expect(rule(tf, 'shop_app', 'allow-in-zone.web-to-asgs-tcp-8443')).toMatchObject({ source_address_prefixes: ['10.1.0.0/16'], destination_port_range: '8443' });
     expect(rule(tf, 'shop_app', 'allow-out-api-to-zone.data-tcp')).toMatchObject({ destination_address_prefixes: ['10.3.0.0/16'], destination_port_range: '5432' });
     // the guardrail covers the whole data zone: rendered with its cidrs
     expect(rule(tf, 'shop_app', 'deny-out-api-to-zone.data-tcp')).toMatchObject({ access: 'Deny', destination_address_prefixes: ['10.3.0.0/16'] });
@@ -231,7 +254,7 @@ describe('nsgScope WORKLOAD: one NSG per workload', () => {
 
   it('renders an allow as an exact outbound rule on the source workload\'s NSG and an inbound rule from the source zone on the destination workload\'s NSG', () => {
     expect(rule(tf, 'shop_frontend', 'allow-out-frontend-to-api-tcp')).toMatchObject({
-      direction: 'Outbound', access: 'Allow', protocol: 'Tcp', destination_port_ranges: ['8080', '8443'],
+      direction: 'Outbound', access: 'Allow', protocol: 'Tcp', destination_port_range: '8080',
       source_application_security_group_ids: ['${azurerm_application_security_group.shop_frontend.id}'],
       destination_application_security_group_ids: ['${azurerm_application_security_group.shop_api.id}'],
     });
@@ -300,8 +323,8 @@ describe('nsgScope WORKLOAD: one NSG per workload', () => {
     const wtf = JSON.parse(fs.readFileSync(files[0], 'utf8'));
     expect(az.expected).toContainEqual({
       container: 'nsg:shop-frontend', direction: 'egress', action: 'allow', protocol: 'tcp', ports: '8443',
-      peer: 'asg:shop-api', target: 'asg:shop-frontend', priority: rule(wtf, 'shop_frontend', 'allow-out-frontend-to-api-tcp').priority,
-      name: 'allow-out-frontend-to-api-tcp', origin: expect.stringMatching(/^Shop\/App\/Api\//),
+      peer: 'asg:shop-api', target: 'asg:shop-frontend', priority: rule(wtf, 'shop_frontend', 'allow-out-asgs-to-api-tcp-8443').priority,
+      name: 'allow-out-asgs-to-api-tcp-8443', origin: expect.stringMatching(/^Shop\/App\/Api\//),
     });
     expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-api', direction: 'ingress', peer: 'cidr:10.1.0.0/16', target: 'asg:shop-api', ports: '8080' }));
     expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-db', direction: 'ingress', action: 'allow', peer: 'tag:VirtualNetwork', target: '*', priority: 4095, name: 'shop-in-monitor-catchall' }));
@@ -367,7 +390,7 @@ describe('nsgScope WORKLOAD: one NSG per workload', () => {
     const after = JSON.parse(render(more));
     const b = before.resource.azurerm_network_security_rule; const a = after.resource.azurerm_network_security_rule;
     for (const [name, attrs] of Object.entries(b)) expect(a[name], name).toEqual(attrs);
-    expect(Object.keys(a).filter(k => !(k in b)).sort()).toEqual(['seg_w0-1_allow-out-w0-1-to-w1-0-udp', 'seg_w1-0_allow-in-zone_z0-to-w1-0-udp']);
+    expect(Object.keys(a).filter(k => !(k in b)).sort()).toEqual(['seg_w0-1_allow-out-asgs-to-w1-0-udp-5432', 'seg_w1-0_allow-in-zone_z0-to-asgs-udp-5432']);
     expect(after.resource.azurerm_network_security_group).toEqual(before.resource.azurerm_network_security_group);
   });
 });
@@ -397,11 +420,12 @@ describe('AzureSegmentation errors', () => {
   it('fails at synth with QuotaExceeded when an NSG would exceed 1000 rules', () => {
     const seg = Segmentation.root('Big');
     const z = new Zone(seg, 'Z', { cidrs: ['10.1.0.0/16'] });
-    for (let i = 0; i < 40; i++) z.addWorkload(`W${i}`);
-    new AllowFlow(seg, 'Mesh', { from: z, to: z, ports: [Port.tcp(443)] });
+    // every pair on its own port: no two pairs share a rule, even with 10 ASGs per side
+    const ws = Array.from({ length: 24 }, (_, i) => z.addWorkload(`W${i}`));
+    ws.forEach((to, i) => ws.forEach((from, j) => { if (i !== j) to.allowFrom(from, Port.tcp(1000 + i * 24 + j)); }));
     const stack = new TerraformStack(Testing.app(), 's');
     new AzureSegmentation(stack, 'A', props(seg));
-    expect(() => Testing.synth(stack)).toThrow(/microseg:QuotaExceeded.*"big-z".*1642 rules.*at most 1000/);
+    expect(() => Testing.synth(stack)).toThrow(/microseg:QuotaExceeded.*"big-z".*1106 rules.*at most 1000/);
   });
 
   it('fails with QuotaExceeded when an NSG references more than 100 ASGs', () => {
@@ -500,15 +524,16 @@ describe('manifest at synth', () => {
     const outbound = rule(tf, 'shop_web', 'allow-out-frontend-to-api-tcp');
     expect(az.expected).toContainEqual({
       container: 'nsg:shop-web', direction: 'egress', action: 'allow', protocol: 'tcp', ports: '8080',
-      peer: 'asg:shop-api', target: 'asg:shop-frontend', priority: outbound.priority, name: 'allow-out-frontend-to-api-tcp',
+      peer: 'asg:shop-api', target: 'asg:shop-frontend', priority: outbound.priority, name: 'allow-out-asgs-to-api-tcp-8080',
       origin: expect.stringMatching(/^Shop\/App\/Api\//),
     });
     const inbound = rule(tf, 'shop_app', 'allow-in-zone.web-to-api-tcp');
-    expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-app', direction: 'ingress', protocol: 'tcp', ports: '8443', peer: 'cidr:10.1.0.0/16', target: 'asg:shop-api', priority: inbound.priority }));
+    expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-app', direction: 'ingress', protocol: 'tcp', ports: '8443', peer: 'cidr:10.1.0.0/16', target: 'asg:shop-api', priority: rule(tf, 'shop_app', 'allow-in-zone.web-to-asgs-tcp-8443').priority }));
     expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-web', direction: 'egress', action: 'deny', protocol: 'all', ports: '*', peer: '*', target: '*', priority: 4096 }));
     // one canonical rule per (peer, target, protocol, ports)
-    const n = az.expected.filter((r: any) => r.name === 'allow-in-cidr.0.0.0.0_0-to-frontend-tcp').length;
-    expect(n).toBe(rule(tf, 'shop_web', 'allow-in-cidr.0.0.0.0_0-to-frontend-tcp').source_address_prefixes.length);
+    const internet = rule(tf, 'shop_web', 'allow-in-cidr.0.0.0.0_0-to-frontend-tcp');
+    const n = az.expected.filter((r: any) => r.name === internet.name).length;
+    expect(n).toBe(internet.source_address_prefixes.length * internet.destination_application_security_group_ids.length);
   });
 });
 
@@ -538,7 +563,7 @@ describe('determinism and stability', () => {
     const after = JSON.parse(AzureTerraform.render(props(buildModel(more).seg)));
     const b = before.resource.azurerm_network_security_rule; const a = after.resource.azurerm_network_security_rule;
     for (const [name, attrs] of Object.entries(b)) expect(a[name], name).toEqual(attrs);
-    expect(Object.keys(a).filter(k => !(k in b)).sort()).toEqual(['seg_z0_allow-out-w0-1-to-w1-1-tcp', 'seg_z1_allow-in-zone_z0-to-w1-1-tcp']);
+    expect(Object.keys(a).filter(k => !(k in b)).sort()).toEqual(['seg_z0_allow-out-asgs-to-w1-1-tcp-5432', 'seg_z1_allow-in-zone_z0-to-asgs-tcp-5432']);
     expect(after.resource.azurerm_application_security_group).toEqual(before.resource.azurerm_application_security_group);
     expect(after.resource.azurerm_network_security_group).toEqual(before.resource.azurerm_network_security_group);
   });
@@ -605,10 +630,12 @@ describe('egress towards zones on Azure: one all-traffic outbound rule per sourc
     const m = shop();
     const tf = JSON.parse(AzureTerraform.render(props(m.seg, { exactEgressPorts: undefined })));
     exactIn(tf, 'shop_app', 'allow-in-frontend-to-api-tcp', 'shop_frontend');
-    expect(rule(tf, 'shop_app', 'allow-in-frontend-to-api-tcp').destination_port_ranges).toEqual(['8080', '8443']);
+    expect(rule(tf, 'shop_app', 'allow-in-frontend-to-api-tcp').destination_port_range).toEqual('8080');
+    expect(rule(tf, 'shop_app', 'allow-in-asgs-to-api-tcp-8443')).toMatchObject({ destination_port_range: '8443' });
     expect(rule(tf, 'shop_web', 'allow-out-frontend-to-azure-zones-all')).toMatchObject({ direction: 'Outbound', access: 'Allow', protocol: '*', destination_port_range: '*', destination_address_prefixes: ['10.2.0.0/16'] });
     expect(rule(tf, 'shop_web', 'allow-out-frontend-to-api-tcp')).toBeUndefined();
-    exactIn(tf, 'shop_data', 'allow-in-api-to-db-tcp', 'shop_api');
+    // api and worker both reach db on 5432: one rule naming both ASGs
+    expect(rule(tf, 'shop_data', 'allow-in-api-to-db-tcp')).toMatchObject({ direction: 'Inbound', access: 'Allow', source_application_security_group_ids: ['${azurerm_application_security_group.shop_api.id}', '${azurerm_application_security_group.shop_worker.id}'] });
     expect(rule(tf, 'shop_app', 'allow-out-api-to-azure-zones-all')).toMatchObject({ destination_address_prefixes: ['10.3.0.0/16'], protocol: '*' });
     // guardrails stay exact on both sides, deny band
     const denies = rulesOf(tf).filter(r => r.access === 'Deny' && r.priority < 600);
@@ -656,13 +683,42 @@ describe('egress towards zones on Azure: one all-traffic outbound rule per sourc
     const render = (extra: (m: ReturnType<typeof shop>) => void) => { const m = shop(); extra(m); return JSON.parse(AzureTerraform.render(props(m.seg, { exactEgressPorts: undefined }))).resource.azurerm_network_security_rule; };
     const b = render(() => undefined);
     const same = render(m => m.worker.allowFrom(m.frontend, Port.tcp(7000)));
-    expect(Object.keys(same).filter(k => !(k in b))).toEqual(['shop_app_allow-in-frontend-to-worker-tcp']);
+    expect(Object.keys(same).filter(k => !(k in b))).toEqual(['shop_app_allow-in-asgs-to-worker-tcp-7000']);
     for (const [name, attrs] of Object.entries(b)) expect(same[name], name).toEqual(attrs);
+    // into a group that exists (db on tcp 5432): the source joins that rule, in place
     const other = render(m => m.db.allowFrom(m.frontend, Port.tcp(5432)));
-    expect(Object.keys(other).filter(k => !(k in b))).toEqual(['shop_data_allow-in-frontend-to-db-tcp']);
+    expect(Object.keys(other).filter(k => !(k in b))).toEqual([]);
     const changed = Object.keys(b).filter(k => JSON.stringify(other[k]) !== JSON.stringify(b[k]));
-    expect(changed).toEqual(['shop_web_allow-out-frontend-to-azure-zones-all']);
-    expect(other[changed[0]].priority).toBe(b[changed[0]].priority);
-    expect(other[changed[0]].destination_address_prefixes).toEqual(['10.2.0.0/16', '10.3.0.0/16']);
+    expect(changed).toEqual(['shop_data_allow-in-asgs-to-db-tcp-5432', 'shop_web_allow-out-frontend-to-azure-zones-all']);
+    for (const k of changed) expect(other[k].priority).toBe(b[k].priority);
+    expect(other[changed[0]].source_application_security_group_ids).toEqual([...b[changed[0]].source_application_security_group_ids, '${azurerm_application_security_group.shop_frontend.id}'].sort());
+    expect(other[changed[1]].destination_address_prefixes).toEqual(['10.2.0.0/16', '10.3.0.0/16']);
+  });
+});
+
+describe('fewer, fuller rules: up to 10 ASGs per rule side', () => {
+  const model = (sources: number) => {
+    const seg = Segmentation.root('Grp');
+    const web = seg.addZone('Web', { cidrs: ['10.1.0.0/16'] });
+    const db = seg.addZone('Data', { cidrs: ['10.2.0.0/16'] }).addWorkload('db');
+    for (let i = 0; i < sources; i++) db.allowFrom(web.addWorkload(`w${String(i).padStart(2, '0')}`), Port.tcp(5432));
+    return JSON.parse(AzureTerraform.render(props(seg, { exactEgressPorts: undefined }))).resource.azurerm_network_security_rule;
+  };
+
+  it('names the sources that share a destination, protocol and port in rules of at most 10 ASGs, named by the group and never by its members', () => {
+    const r = model(23);
+    const inbound = Object.entries<any>(r).filter(([k]) => k.startsWith('grp_data_allow-in-asgs-to-db-tcp-5432')).map(([k, v]) => [k, v.source_application_security_group_ids.length]);
+    expect(inbound).toEqual([['grp_data_allow-in-asgs-to-db-tcp-5432', 10], ['grp_data_allow-in-asgs-to-db-tcp-5432-2', 10], ['grp_data_allow-in-asgs-to-db-tcp-5432-3', 3]]);
+    expect(r['grp_data_allow-in-asgs-to-db-tcp-5432'].source_application_security_group_ids[0]).toBe('${azurerm_application_security_group.grp_w00.id}');
+  });
+
+  it('one more source changes only the rules of its group (in place, same names and priorities) or adds the group\'s next rule', () => {
+    const b = model(12);
+    const a = model(13);
+    const changed = Object.keys(b).filter(k => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    expect(changed.every(k => k.startsWith('grp_data_allow-in-asgs-to-db-tcp-5432'))).toBe(true);
+    for (const k of Object.keys(b)) expect(a[k]?.priority, k).toBe(b[k].priority);
+    expect(Object.keys(a).filter(k => !(k in b)).sort()).toEqual(['grp_web_allow-out-w12-to-azure-zones-all']);
+    expect(a['grp_data_allow-in-asgs-to-db-tcp-5432-2'].source_application_security_group_ids).toHaveLength(3);
   });
 });

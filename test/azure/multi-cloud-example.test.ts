@@ -20,9 +20,9 @@ describe('examples/multi-cloud', () => {
     expect(Object.keys(az.resource.azurerm_network_security_group)).toEqual(['shop_api']);
     const rules = Object.values<any>(az.resource.azurerm_network_security_rule);
     // web (on AWS) -> orders: the frontend zone's cidrs
-    expect(rules.find(r => r.name === 'allow-in-zone.frontend-to-orders-tcp')).toMatchObject({ source_address_prefixes: ['10.10.0.0/16'], destination_port_range: '8443' });
+    expect(rules.find(r => r.name === 'allow-in-zone.frontend-to-asgs-tcp-8443')).toMatchObject({ source_address_prefixes: ['10.10.0.0/16'], destination_port_range: '8443' });
     // api -> ingest (on GCP): the analytics zone's cidrs
-    expect(rules.find(r => r.name === 'allow-out-payments-to-zone.analytics-tcp')).toMatchObject({ destination_address_prefixes: ['10.30.0.0/16'], destination_port_range: '443' });
+    expect(rules.find(r => r.name === 'allow-out-asgs-to-zone.analytics-tcp-443')).toMatchObject({ destination_address_prefixes: ['10.30.0.0/16'], destination_port_range: '443' });
     const gcp = JSON.parse(read(outdir, 'shop-gcp'));
     const fws = Object.values<any>(gcp.resource.google_compute_firewall);
     expect(fws.find(r => r.name === 'shop-allow-in-ingest-tcp-443-ranges')).toMatchObject({ source_ranges: ['10.20.0.0/16'], target_tags: ['shop-ingest'], project: 'shop-analytics', network: 'analytics-vpc' });

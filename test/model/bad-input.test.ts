@@ -219,14 +219,14 @@ describe('names that meet after rendering', () => {
     expect(err.message).not.toMatch(/internal/);
   });
 
-  it('Azure: a workload named "azure-zones" is a DuplicateName, not an internal error', () => {
+  it('Azure: workloads named "asgs" and "azure-zones" are a DuplicateName, not an internal error', () => {
     const seg = Segmentation.root('Shop');
-    const api = seg.addZone('Web', { cidrs: ['10.0.0.0/24'] }).addWorkload('api');
+    const api = seg.addZone('Web', { cidrs: ['10.0.0.0/24'] }).addWorkload('asgs');
     seg.addZone('App', { cidrs: ['10.0.1.0/24'], mode: EnforcementMode.MONITOR }).addWorkload('azure-zones').allowFrom(api, Port.allTraffic());
     seg.addZone('Db', { cidrs: ['10.0.2.0/24'] }).addWorkload('db').allowFrom(api, Port.tcp(5));
     const err = refused(() => AzureTerraform.render({ segmentation: seg, resourceGroupName: 'rg', location: 'westeurope' }));
     expect(err.code).toBe('DuplicateName');
-    expect(err.value).toBe('allow-out-api-to-azure-zones-all');
+    expect(err.value).toBe('allow-out-asgs-to-azure-zones-all');
   });
 });
 
