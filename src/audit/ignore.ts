@@ -27,10 +27,10 @@ export interface AcceptancePolicy {
 
 /**
  * A key pattern with `*` must name the kind and the container type literally before its first
- * wildcard (`unexpected sg:legacy|*`, `unmanaged sg-id:sg-0abc* on *`): `*` alone, or `* sg:…`,
+ * wildcard (`unexpected sg:legacy|*`, `unmanaged sg-id:sg-0abc* on *`, `opened workload:legacy|*`): `*` alone, or `* sg:…`,
  * would accept drift nobody looked at.
  */
-const WILDCARD_PREFIX = /^(unexpected|missing|modified|unmanaged) [a-z-]+:/;
+const WILDCARD_PREFIX = /^(unexpected|missing|modified|unmanaged|opened|blocked) [a-z0-9-]+:/;
 
 /** Parses one `--accept` value or ignore-file line. */
 export function parseAcceptance(text: string, source: string, policy: AcceptancePolicy = {}): Acceptance | MicrosegProblem {

@@ -8,7 +8,7 @@ import type * as sarif from 'sarif';
 import { CanonicalRule } from '../ir/canonical';
 import { describeRule } from './drift';
 import { AuditOutcome, DriftKindText, Finding, SeverityText } from './findings';
-import { AuditRule } from './types';
+import { AuditRule, DriftReachability } from './types';
 import { jsonLineIndex } from './json-lines';
 
 /** Report formats. */
@@ -58,9 +58,18 @@ function ruleText(r: AuditRule | undefined): string {
 
 function findingRule(f: Finding): string {
   if (f.kind === 'modified') return `declared: ${ruleText(f.expected)}\nlive:     ${ruleText(f.live)}`;
+  if (f.reachability) return reachabilityText(f.reachability);
   if (f.kind === 'unmanaged' && f.unmanaged) return `${f.unmanaged.name} on ${f.unmanaged.attachedTo}${f.unmanaged.workloads.length ? ` (with ${f.unmanaged.workloads.join(', ')})` : ''}`;
   if (!f.live && !f.expected) return f.message;
   return ruleText(f.live ?? f.expected);
+}
+
+/** `workload:a -> workload:b tcp 22: live allows, declared blocks, model forbids`. */
+export function reachabilityText(r: DriftReachability): string {
+  const end = (id: string, sample: string) => (sample && sample !== '-' ? `${id} (${sample})` : id);
+  const yes = (b: boolean, y: string, n: string) => (b ? y : n);
+  return `${end(r.from, r.sampleAddresses[0])} -> ${end(r.to, r.sampleAddresses[1])} ${r.protocol} ${r.ports}: `
+    + `live ${yes(r.liveAllows, 'allows', 'blocks')}, declared ${yes(r.declaredAllows, 'allow', 'block')}, model ${yes(r.modelAllows, 'allows', 'forbids')}`;
 }
 
 // ---- JSON -------------------------------------------------------------------------------------
@@ -73,8 +82,8 @@ function toJson(o: AuditOutcome, options: RenderOptions): unknown {
     summary: {
       findings: o.findings.length, accepted: o.accepted.length,
       bySeverity: Object.fromEntries((['critical', 'high', 'medium', 'low'] as SeverityText[]).map(s => [s, o.findings.filter(f => f.severity === s).length])),
-      byKind: Object.fromEntries((['unexpected', 'missing', 'modified', 'unmanaged'] as DriftKindText[]).map(k => [k, o.findings.filter(f => f.kind === k).length])),
-      expectedRules: o.expectedRules, liveRules: o.liveRules, requests: o.requests, pages: o.pages, durationMs: o.durationMs,
+      byKind: Object.fromEntries((['unexpected', 'missing', 'modified', 'unmanaged', 'opened', 'blocked'] as DriftKindText[]).map(k => [k, o.findings.filter(f => f.kind === k).length])),
+      expectedRules: o.expectedRules, liveRules: o.liveRules, packetsEvaluated: o.packetsEvaluated, requests: o.requests, pages: o.pages, durationMs: o.durationMs,
     },
     errors: o.errors, notes: o.notes,
     findings: o.findings,
@@ -90,6 +99,8 @@ const SARIF_RULES: Record<DriftKindText, { id: string; name: string; short: stri
   unexpected: { id: 'microseg/unexpected-rule', name: 'UnexpectedRule', short: 'A live rule is not declared in the segmentation model.', full: 'A rule exists in the cloud that the model does not declare: it may allow traffic the segmentation forbids. Remove it, or declare the flow.', level: 'error', security: '8.0' },
   missing: { id: 'microseg/missing-rule', name: 'MissingRule', short: 'A declared rule is not live.', full: 'A rule the model declares is missing in the cloud: declared traffic may be blocked, or a guardrail (deny) is gone. Re-deploy the segmentation.', level: 'warning', security: '5.0' },
   modified: { id: 'microseg/modified-rule', name: 'ModifiedRule', short: 'A declared rule is live with other ports, action or priority.', full: 'A rule was changed in the cloud (ports, protocol, action or priority) and no longer matches the model. Re-deploy, or change the model.', level: 'error', security: '6.5' },
+  opened: { id: 'microseg/opened-path', name: 'OpenedPath', short: 'The live rules let through packets the declared rules block.', full: 'Semantic drift: a source reaches a destination on a protocol and ports through the live rules, but not through the declared ones; when the model forbids it, the segmentation is broken. Find the live rule that opens it (the rule findings of the same container), remove it or declare the flow.', level: 'error', security: '9.0' },
+  blocked: { id: 'microseg/blocked-path', name: 'BlockedPath', short: 'The live rules block packets the declared rules allow.', full: 'Semantic drift: a declared flow (or part of it) no longer passes the live rules: an outage of that flow. Re-deploy the segmentation.', level: 'warning', security: '5.0' },
   unmanaged: { id: 'microseg/unmanaged-attachment', name: 'UnmanagedAttachment', short: 'A group microseg did not create is attached to a segmented workload.', full: 'A security group / NSG / ASG that is not part of the model is attached to a segmented workload: its rules bypass the segmentation. Detach it, or model its flows.', level: 'error', security: '7.5' },
 };
 
@@ -116,6 +127,7 @@ function toSarif(o: AuditOutcome, options: RenderOptions): sarif.Log {
     properties: {
       severity: f.severity, 'security-severity': SECURITY_SEVERITY[f.severity], kind: f.kind, cloud: f.cloud, container: f.container, key: f.key,
       ...(f.expected ? { expected: f.expected } : {}), ...(f.live ? { live: f.live } : {}), ...(f.unmanaged ? { unmanaged: f.unmanaged } : {}),
+      ...(f.reachability ? { reachability: f.reachability } : {}),
     },
     ...(accepted ? { suppressions: [{ kind: 'external', status: 'accepted', justification: `${accepted.reason} (until ${accepted.expires})` }] } : {}),
   });
@@ -214,7 +226,7 @@ function toMarkdown(o: AuditOutcome, options: RenderOptions): string {
     out.push('', '</details>', '');
   }
   if (o.expiredAcceptances.length) out.push('**Expired acceptances** (no longer applied):', '', ...o.expiredAcceptances.map(a => `- \`${md(a.selector)}\` expired ${a.expires} (${md(a.source)}): ${md(a.reason)}`), '');
-  out.push(`<sub>${o.liveRules} live / ${o.expectedRules} declared rules, ${o.requests} API request(s), ${(o.durationMs / 1000).toFixed(1)} s. Accept known drift with a \`.microsegignore\` line: \`<id> ; <YYYY-MM-DD> ; <reason>\`.</sub>`, '');
+  out.push(`<sub>${o.liveRules} live / ${o.expectedRules} declared rules, ${o.packetsEvaluated} packet(s) evaluated, ${o.requests} API request(s), ${(o.durationMs / 1000).toFixed(1)} s. Accept known drift with a \`.microsegignore\` line: \`<id> ; <YYYY-MM-DD> ; <reason>\`.</sub>`, '');
   return out.join('\n');
 }
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { Cloud } from '../ir/canonical';
 import { Manifest, MANIFEST_SCHEMA_VERSION, ManifestCloudSection } from '../ir/manifest';
 import { MicrosegError } from '../model/errors';
-import { computeDrift } from './drift';
+import { computeDrift, sortFindings } from './drift';
 import { requireRegularFile } from './files';
 import { Acceptance, AuditOutcome, LiveState, SEVERITY_RANK } from './findings';
 import { applyAcceptances, parseAcceptance, readIgnoreFile } from './ignore';
@@ -19,6 +19,7 @@ import { readFromFiles } from './readers/from-file';
 import { readGcp } from './readers/gcp';
 import { kubernetesReaderOptions, readKubernetes, readKubernetesFromFiles } from './readers/kubernetes';
 import { splitUnmanagedFirewalls } from './readers/gcp-convert';
+import { semanticDrift, withAccepted } from './semantic';
 import { AuditCloud, AuditOptions } from './types';
 import { ReadProgress } from './readers/progress';
 
@@ -235,10 +236,21 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
     live = { ...live, rules: split.rules, unmanaged: [...live.unmanaged, ...split.unmanaged] };
   }
   // several regions: each must match the manifest on its own
-  const all = live.regions && live.regions.length > 1
-    ? live.regions.flatMap(r => computeDrift(section.expected, r.rules, r.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true, region: r.region }, r.detached))
+  const multi = live.regions && live.regions.length > 1;
+  const ruleDrift = multi
+    ? live.regions!.flatMap(r => computeDrift(section.expected, r.rules, r.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true, region: r.region }, r.detached))
     : computeDrift(section.expected, live.rules, live.unmanaged, { cloud: options.cloud, manifest, expectedFromManifest: true }, live.detached);
-  const applied = applyAcceptances(all, acceptances, options.now ?? new Date(), options.acceptCriticalWildcards === true);
+  // semantic drift: the packets the live rules treat differently (only where the rule sets
+  // differ), with accepted rule drift counted as declared (its consequences are accepted with it)
+  const now = options.now ?? new Date();
+  const wildcards = options.acceptCriticalWildcards === true;
+  const accepted = applyAcceptances(ruleDrift, acceptances, now, wildcards).accepted.map(a => a.finding);
+  // a partial view would make drift of what was not read (fail closed: exit 2 says so)
+  const semantic = live.errors.length ? [{ findings: [], packets: 0, notes: ['semantic drift not computed: the live view is incomplete.'] }] : multi
+    ? live.regions!.map(r => semanticDrift(manifest, options.cloud, withAccepted(section.expected, accepted.filter(f => f.region === r.region)), r.rules, r.region))
+    : [semanticDrift(manifest, options.cloud, withAccepted(section.expected, accepted), live.rules)];
+  const all = sortFindings([...ruleDrift, ...semantic.flatMap(x => x.findings)]);
+  const applied = applyAcceptances(all, acceptances, now, wildcards);
   const complete = live.errors.length === 0;
   return {
     segmentation: manifest.segmentation.name,
@@ -246,13 +258,14 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
     manifestFile: file,
     complete,
     errors: live.errors,
-    notes: live.notes,
+    notes: [...live.notes, ...semantic.flatMap(x => x.notes)],
     findings: applied.findings,
     accepted: applied.accepted,
     expiredAcceptances: applied.expired,
     unusedAcceptances: applied.unused,
     expectedRules: section.expected.length,
     liveRules: live.rules.length,
+    packetsEvaluated: semantic.reduce((n, x) => n + x.packets, 0),
     containers: live.containers,
     requests: live.requests,
     pages: live.pages,

@@ -25,6 +25,13 @@ export enum DriftKind {
   MODIFIED = 'modified',
   /** A group or NSG attached to a segmented workload that microseg did not create. */
   UNMANAGED = 'unmanaged',
+  /**
+   * Semantic drift: the live rules let a source reach a destination (protocol, ports) that the
+   * declared rules block; critical when the model forbids it.
+   */
+  OPENED = 'opened',
+  /** Semantic drift: the live rules block a source from a destination (protocol, ports) that the declared rules allow. */
+  BLOCKED = 'blocked',
 }
 
 /** Severity of a finding. */
@@ -106,6 +113,34 @@ export interface DriftAttachment {
   readonly region?: string;
 }
 
+/**
+ * What a semantic finding is about: packets from one end to another on a protocol and ports,
+ * evaluated on the declared rules, on the live rules and against the model.
+ */
+export interface DriftReachability {
+  /** The source: `workload:<name>`, or `ipv4:<cidr>` / `ipv6:<cidr>` (an address outside the model's workloads, in that range). */
+  readonly from: string;
+  /** The destination, in the same form. */
+  readonly to: string;
+  /** `tcp`, `udp`, `icmp`, or `all` (every protocol and port behaves so). */
+  readonly protocol: string;
+  /** The ports where all of these answers hold: `*`, `22`, `1024-65535`; ICMP `*`, `<type>` or `<type>/<code>`. */
+  readonly ports: string;
+  /** An address used for an end outside the model's workloads (`from` then `to`, `-` for a workload). */
+  readonly sampleAddresses: string[];
+  /** Whether the model allows it (declared flows minus guardrails; MONITOR zones' catch-alls included). */
+  readonly modelAllows: boolean;
+  /** Whether the declared rules (the manifest's) let it through. */
+  readonly declaredAllows: boolean;
+  /** Whether the live rules let it through. */
+  readonly liveAllows: boolean;
+  /**
+   * Construct paths of the flows that allow it (empty when the model forbids it).
+   * @default - none
+   */
+  readonly flows?: string[];
+}
+
 /** A container (security group, NACL, NSG, network) read live. */
 export interface AuditContainer {
   /** Canonical container (`sg:web`, `nacl:app`, `nsg:app`, `network:prod`). */
@@ -156,6 +191,11 @@ export interface DriftFinding {
    * @default - none
    */
   readonly unmanaged?: DriftAttachment;
+  /**
+   * Opened and blocked (semantic drift): the packets concerned and the three answers.
+   * @default - none
+   */
+  readonly reachability?: DriftReachability;
   /** Construct path(s) of the flow, workload or segmentation concerned. */
   readonly constructPath: string;
   /** The manifest entry (`clouds.aws.expected[3]`, `clouds.aws.containers["sg:web"]`). */
@@ -218,6 +258,11 @@ export interface AuditResult {
   readonly expectedRules: number;
   /** Live rules read. */
   readonly liveRules: number;
+  /**
+   * Packets evaluated for semantic drift (one per source, destination and port class whose
+   * rules differ between the declared and the live side); 0 when the rule sets agree.
+   */
+  readonly packetsEvaluated: number;
   /** The containers read live (the JUnit report has one test case each). */
   readonly containers: AuditContainer[];
   /** API requests sent (including retries). */

@@ -41,8 +41,12 @@ describe('DriftAudit (jsii API)', () => {
       unregister();
     }
     const junit = fs.readFileSync(path.join(dir, 'report.junit'), 'utf8');
-    // one test case for reading, one per container read, one per accepted finding (the API used to drop the containers)
-    expect(junit).toMatch(/<testsuites name="microseg audit" tests="3"/);
+    // one test case for reading, one per container read, one per end pair with semantic drift (ssh from
+    // anywhere to each workload, api -> db blocked), one per accepted finding (the API used to drop the
+    // containers); the accepted monitoring rule's consequences are accepted with it
+    expect(junit).toMatch(/<testsuites name="microseg audit" tests="7"/);
+    expect(junit).toMatch(/<testcase classname="microseg\.shop\.gcp" name="ipv4:0\.0\.0\.0\/0 -&gt; workload:db"><failure/);
+    expect(junit).not.toMatch(/10\.9\.0\.0/);
     expect(junit).toMatch(/<testcase classname="microseg\.shop\.gcp" name="network:prod">/);
     expect(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')).toMatch(/"accepted": \[/);
   });
@@ -52,7 +56,8 @@ describe('DriftAudit (jsii API)', () => {
     const file = writeManifestFile(m);
     const dir = tmpDir();
     const firewalls = firewallsOf('shop-prod', m.clouds.gcp!.expected);
-    firewalls.push({ name: 'mon', network: 'projects/shop-prod/global/networks/prod', direction: 'INGRESS', priority: 900, sourceRanges: ['10.9.0.0/16'], allowed: [{ IPProtocol: 'tcp', ports: ['9100'] }] });
+    // a medium finding with no semantic consequence: it targets a tag no workload carries
+    firewalls.push({ name: 'mon', network: 'projects/shop-prod/global/networks/prod', direction: 'INGRESS', priority: 900, sourceRanges: ['10.9.0.0/16'], targetTags: ['metrics'], allowed: [{ IPProtocol: 'tcp', ports: ['9100'] }] });
     fs.writeFileSync(path.join(dir, 'fw.json'), JSON.stringify(firewalls));
     const run = (failOn?: DriftSeverity) => DriftAudit.run({ manifestFile: file, cloud: AuditCloud.GCP, fromFiles: [path.join(dir, 'fw.json')], failOn });
     const [all, high, medium] = [await run(), await run(DriftSeverity.HIGH), await run(DriftSeverity.MEDIUM)];
@@ -72,17 +77,38 @@ describe('DriftAudit (jsii API)', () => {
     const result = await DriftAudit.run({ manifestFile: file, cloud: AuditCloud.GCP, fromFiles: [path.join(dir, 'fw.json')], now: '2026-11-21T00:00:00Z' });
     expect(result.exitCode).toBe(1);
     expect(result.complete).toBe(true);
-    expect(result.findings.map(f => [f.kind, f.severity])).toEqual([[DriftKind.UNEXPECTED, DriftSeverity.CRITICAL], [DriftKind.MISSING, DriftSeverity.LOW]]);
+    // the rules, and what they mean: SSH from anywhere reaches every workload, api no longer reaches db
+    expect(result.findings.map(f => [f.kind, f.severity, f.container])).toEqual([
+      [DriftKind.OPENED, DriftSeverity.CRITICAL, 'ipv4:0.0.0.0/0 -> workload:api'],
+      [DriftKind.OPENED, DriftSeverity.CRITICAL, 'ipv4:0.0.0.0/0 -> workload:db'],
+      [DriftKind.OPENED, DriftSeverity.CRITICAL, 'ipv4:0.0.0.0/0 -> workload:frontend'],
+      [DriftKind.UNEXPECTED, DriftSeverity.CRITICAL, 'network:prod'],
+      [DriftKind.BLOCKED, DriftSeverity.HIGH, 'workload:api -> workload:db'],
+      [DriftKind.MISSING, DriftSeverity.LOW, 'network:prod'],
+    ]);
+    expect(result.packetsEvaluated).toBeGreaterThan(0);
     // plain data: survives a JSON round trip (as across jsii languages)
     const copy = JSON.parse(JSON.stringify(result));
     const json = JSON.parse(DriftAudit.render(copy, ReportFormat.JSON));
-    expect(json.summary.findings).toBe(2);
+    expect(json.summary.findings).toBe(6);
+    expect(json.summary.byKind).toMatchObject({ opened: 3, blocked: 1, unexpected: 1, missing: 1 });
+    expect(json.findings[1].reachability).toEqual({
+      from: 'ipv4:0.0.0.0/0', to: 'workload:db', protocol: 'tcp', ports: '22', sampleAddresses: ['0.0.0.1', '-'],
+      modelAllows: false, declaredAllows: false, liveAllows: true,
+    });
     const sarif = JSON.parse(DriftAudit.render(copy, ReportFormat.SARIF, { baseDir: path.dirname(file) }));
-    expect(sarif.runs[0].results).toHaveLength(2);
+    expect(sarif.runs[0].results).toHaveLength(6);
+    expect(sarif.runs[0].results[1]).toMatchObject({ ruleId: 'microseg/opened-path', level: 'error', properties: { kind: 'opened', reachability: { to: 'workload:db' } } });
+    expect(sarif.runs[0].results[4]).toMatchObject({ ruleId: 'microseg/blocked-path', properties: { reachability: { flows: ['Shop/Data/Db/From-workload:api-tcp:5432'] } } });
+    expect(sarif.runs[0].tool.driver.rules.map((r: any) => r.id)).toEqual(expect.arrayContaining(['microseg/opened-path', 'microseg/blocked-path']));
     expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('shop.microseg.json');
-    expect(DriftAudit.render(copy, ReportFormat.JUNIT)).toMatch(/<testsuites name="microseg audit" tests="\d+" failures="1"/);
-    expect(DriftAudit.render(copy, ReportFormat.MARKDOWN)).toMatch(/❌ \*\*Drift found\*\*/);
-    expect(DriftAudit.render(copy, ReportFormat.TABLE)).toMatch(/DRIFT: 2 finding\(s\) \(1 critical, 1 low\)/);
+    expect(DriftAudit.render(copy, ReportFormat.JUNIT)).toMatch(/<testsuites name="microseg audit" tests="\d+" failures="5"/);
+    const markdown = DriftAudit.render(copy, ReportFormat.MARKDOWN);
+    expect(markdown).toMatch(/❌ \*\*Drift found\*\*/);
+    expect(markdown).toContain('| 🟥 critical | opened | `ipv4:0.0.0.0/0 -> workload:db` | ipv4:0.0.0.0/0 (0.0.0.1) -> workload:db tcp 22: live allows, declared block, model forbids |');
+    const table = DriftAudit.render(copy, ReportFormat.TABLE);
+    expect(table).toMatch(/DRIFT: 6 finding\(s\) \(4 critical, 1 high, 1 low\)/);
+    expect(table).toMatch(/blocked/);
   });
 
   it('asks for the region when neither the manifest nor the environment has one', async () => {

@@ -65,12 +65,41 @@ describe('AWS reader against a local EC2 endpoint', () => {
     const { file } = await setup(s => { s.rules = s.rules.filter(r => !(r.groupId === gid('db') && !r.isEgress)); });
     const out = await runAudit({ manifestFile: file, cloud: 'aws' });
     expect(out.exitCode).toBe(1);
-    expect(out.findings).toHaveLength(1);
-    const f = out.findings[0];
+    // the rule, and its meaning: the declared flow api -> db:5432 no longer passes (an outage)
+    expect(out.findings.map(f => f.kind)).toEqual(['blocked', 'missing']);
+    expect(out.findings[0]).toMatchObject({
+      kind: 'blocked', severity: 'high', container: 'workload:api -> workload:db', constructPath: 'Shop/Data/Db/From-workload:api-tcp:5432',
+      reachability: { from: 'workload:api', to: 'workload:db', protocol: 'tcp', ports: '5432', modelAllows: true, declaredAllows: true, liveAllows: false, flows: ['Shop/Data/Db/From-workload:api-tcp:5432'] },
+    });
+    const f = out.findings[1];
     expect(f).toMatchObject({ kind: 'missing', severity: 'low', container: 'sg:db', constructPath: 'Shop/Data/Db/From-workload:api-tcp:5432', expected: { direction: 'ingress', ports: '5432', peer: 'sg:api' } });
     const m = shopManifest();
     const index = Number(/expected\[(\d+)\]/.exec(f.manifestEntry)![1]);
     expect(m.clouds.aws!.expected[index]).toMatchObject({ container: 'sg:db', direction: 'ingress', peer: 'sg:api' });
+  });
+
+  it('semantic drift: a live rule pair that opens a pair the model forbids, a deletion that blocks a declared flow', async () => {
+    const { file } = await setup(s => {
+      // frontend may now reach api on SSH (egress at frontend AND ingress at api: security groups need both)
+      s.rules.push({ ruleId: 'sgr-0opened0000000001', groupId: gid('frontend'), isEgress: true, ipProtocol: 'tcp', fromPort: 22, toPort: 22, referencedGroupId: gid('api') });
+      s.rules.push({ ruleId: 'sgr-0opened0000000002', groupId: gid('api'), isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, referencedGroupId: gid('frontend') });
+      // the declared flow frontend -> api:8080-8081 loses its ingress
+      s.rules = s.rules.filter(r => !(r.groupId === gid('api') && !r.isEgress && r.referencedGroupId === gid('frontend') && r.fromPort === 8080));
+    });
+    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    expect(out.exitCode).toBe(1);
+    const semantic = out.findings.filter(f => f.reachability);
+    expect(semantic.map(f => [f.kind, f.severity, f.container, f.reachability!.protocol, f.reachability!.ports])).toEqual([
+      ['opened', 'critical', 'workload:frontend -> workload:api', 'tcp', '22'],
+      ['blocked', 'high', 'workload:frontend -> workload:api', 'tcp', '8080-8081'],
+    ]);
+    expect(semantic[0]).toMatchObject({ constructPath: 'Shop/App/Api, Shop/Web/Frontend', reachability: { modelAllows: false, declaredAllows: false, liveAllows: true } });
+    expect(semantic[0].message).toBe('the live rules let workload:frontend -> workload:api on tcp 22 through, which the declared rules block and the model forbids.');
+    expect(semantic[1]).toMatchObject({ constructPath: 'Shop/App/Api/From-workload:frontend-tcp:8080+tcp:8081', reachability: { modelAllows: true, liveAllows: false, flows: ['Shop/App/Api/From-workload:frontend-tcp:8080+tcp:8081'] } });
+    // the rule findings are still there, next to what they mean: at api the rule diff pairs the
+    // deleted 8080-8081 ingress with the new SSH one as one "modified" rule; the packets tell both stories
+    expect(out.findings.filter(f => !f.reachability).map(f => [f.kind, f.container])).toEqual([['unexpected', 'sg:frontend'], ['modified', 'sg:api']]);
+    expect(out.packetsEvaluated).toBeGreaterThan(0);
   });
 
   it('reports a widened port range as modified', async () => {
@@ -163,8 +192,8 @@ describe('AWS reader against a local EC2 endpoint', () => {
     east.rules = east.rules.filter(r => !(r.groupId === gid('db') && !r.isEgress));
     const { file } = await setup(undefined, { regions: { 'us-east-1': east } }, m);
     const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1', 'us-east-1'] });
-    expect(out.findings.map(f => [f.kind, f.region, f.container])).toEqual([['missing', 'us-east-1', 'sg:db']]);
-    expect(out.findings[0].message).toMatch(/^\[us-east-1\] /);
+    expect(out.findings.map(f => [f.kind, f.region, f.container])).toEqual([['blocked', 'us-east-1', 'workload:api -> workload:db'], ['missing', 'us-east-1', 'sg:db']]);
+    for (const f of out.findings) expect(f.message).toMatch(/^\[us-east-1\] /);
     expect(out.exitCode).toBe(1);
   });
 

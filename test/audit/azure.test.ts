@@ -49,10 +49,16 @@ describe('Azure reader against a local ARM endpoint', () => {
     const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: s.url, azureCredential: azureTestCredential });
     expect(out.exitCode).toBe(1);
     expect(out.findings.map(f => [f.kind, f.severity, f.container])).toEqual([
+      ['opened', 'critical', 'ipv4:0.0.0.0/0 -> workload:db'],
       ['unexpected', 'critical', 'nsg:data'],
+      ['blocked', 'high', 'workload:frontend -> workload:api'],
       ['modified', 'medium', 'nsg:app'],
       ['missing', 'low', 'nsg:web'],
     ]);
+    // what the rules mean: RDP from the internet reaches db; frontend no longer reaches api; the new priority changes nothing
+    expect(out.findings[0].reachability).toMatchObject({ protocol: 'tcp', ports: '3389', modelAllows: false, declaredAllows: false, liveAllows: true });
+    expect(out.findings[2].reachability).toMatchObject({ protocol: 'tcp', ports: '8080-8081', modelAllows: true, declaredAllows: true, liveAllows: false, flows: ['Shop/App/Api/From-workload:frontend-tcp:8080+tcp:8081'] });
+    out.findings.splice(0, out.findings.length, ...out.findings.filter(f => !f.reachability));
     expect(out.findings[0].live).toMatchObject({ peer: 'tag:Internet', target: '*', ports: '3389', priority: 200, name: 'allow-rdp' });
     expect(out.findings[1]).toMatchObject({ expected: { priority: 100, name: 'in-100' }, live: { priority: 150, name: 'in-100' } });
     expect(out.findings[2]).toMatchObject({ expected: { direction: 'egress', peer: 'asg:api', target: 'asg:frontend' }, constructPath: 'Shop/App/Api/From-workload:frontend-tcp:8080+tcp:8081' });

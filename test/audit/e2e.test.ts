@@ -64,6 +64,14 @@ describe('AWS: the aws-three-tier example\'s CDK manifest against a local EC2 en
     fakeAwsEnv(server.url);
     const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
     expect(out.exitCode).toBe(1);
+    // what the changed rules mean: the deleted ingress cuts both app workloads off postgres; the
+    // RDP rule, the widened port and the deleted guardrail open nothing (the app zone's network
+    // ACL, the frontend's egress and the security groups still stop those packets)
+    expect(out.findings.filter(f => f.reachability).map(f => [f.kind, f.severity, f.container, `${f.reachability!.protocol} ${f.reachability!.ports}`, f.constructPath])).toEqual([
+      ['blocked', 'high', 'workload:api -> workload:postgres', 'tcp 5432', deleted.origin],
+      ['blocked', 'high', 'workload:worker -> workload:postgres', 'tcp 5432', deleted.origin],
+    ]);
+    out.findings.splice(0, out.findings.length, ...out.findings.filter(f => !f.reachability));
     expect(out.findings.map(f => [f.kind, f.severity, f.container])).toEqual([
       ['unexpected', 'critical', 'sg:api'],
       ['unmanaged', 'high', 'sg-id:sg-0handmade00000001'],
@@ -139,6 +147,14 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     state.networkInterfaces.find(n => n.name === 'nic-orders')!.properties.networkSecurityGroup = { id: armId(state, 'networkSecurityGroups', 'hand-made') };
     const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
     expect(out.exitCode).toBe(1);
+    // what they mean: SSH from anywhere reaches both workloads of the zone, payments no longer
+    // reaches its partner range; the new priority (still before the deny-all) changes nothing
+    expect(out.findings.filter(f => f.reachability).map(f => [f.kind, f.severity, f.container, `${f.reachability!.protocol} ${f.reachability!.ports}`])).toEqual([
+      ['opened', 'critical', 'ipv4:0.0.0.0/0 -> workload:orders', 'tcp 22'],
+      ['opened', 'critical', 'ipv4:0.0.0.0/0 -> workload:payments', 'tcp 22'],
+      ['blocked', 'high', 'workload:payments -> ipv4:203.0.113.0/24', 'tcp 443'],
+    ]);
+    out.findings.splice(0, out.findings.length, ...out.findings.filter(f => !f.reachability));
     expect(out.findings.map(f => [f.kind, f.container])).toEqual([
       ['unexpected', `nsg:${nsg.name}`],
       ['unmanaged', 'nsg-id:hand-made'],

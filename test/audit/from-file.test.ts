@@ -118,7 +118,11 @@ describe('GCP samples', () => {
     const out = await runAudit({ manifestFile: file, cloud: 'gcp', fromFiles: [path.join(dir, 'fw.json')] });
     // the samples are on network default1; the manifest's network is prod: everything declared is missing
     expect(out.notes[0]).toMatch(/2 firewall rule\(s\) .* belong to other networks/);
-    expect(out.findings.every(f => f.kind === 'missing')).toBe(true);
+    // and nothing declared passes any more (the declared flows are blocked), while egress, without
+    // the deny-all rule, is open to everything (GCP's implied egress allow)
+    expect(new Set(out.findings.map(f => f.kind))).toEqual(new Set(['missing', 'blocked', 'opened']));
+    expect(out.findings.filter(f => f.kind === 'opened').map(f => f.container)).toEqual(expect.arrayContaining(['workload:db -> ipv4:0.0.0.0/0']));
+    expect(out.findings.filter(f => f.kind === 'blocked').map(f => f.container)).toEqual(expect.arrayContaining(['workload:api -> workload:db', 'workload:frontend -> workload:api']));
     expect(out.exitCode).toBe(1);
   });
 });

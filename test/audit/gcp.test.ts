@@ -46,7 +46,19 @@ describe('GCP reader against a local Compute endpoint', () => {
     });
     const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
     expect(out.exitCode).toBe(1);
-    expect(out.findings.map(f => [f.kind, f.severity])).toEqual([['unexpected', 'critical'], ['missing', 'high'], ['modified', 'medium']]);
+    const rules = out.findings.filter(f => !f.reachability);
+    expect(rules.map(f => [f.kind, f.severity])).toEqual([['unexpected', 'critical'], ['missing', 'high'], ['modified', 'medium']]);
+    // what they mean: SSH from anywhere to every instance, all egress open, db on 5433 from api
+    const paths = out.findings.filter(f => f.reachability).map(f => `${f.kind} ${f.severity} ${f.container} ${f.reachability!.protocol} ${f.reachability!.ports}`);
+    expect(paths).toEqual(expect.arrayContaining([
+      'opened critical ipv4:0.0.0.0/0 -> workload:db tcp 22',
+      'opened critical workload:db -> ipv4:0.0.0.0/0 all *',
+      'opened critical workload:api -> workload:db tcp 5433',
+    ]));
+    expect(paths).toHaveLength(15);
+    expect(paths.every(p => p.startsWith('opened critical'))).toBe(true);
+    expect(out.findings.find(f => f.container === 'ipv4:0.0.0.0/0 -> workload:db')!.reachability).toMatchObject({ sampleAddresses: ['0.0.0.1', '-'], modelAllows: false, declaredAllows: false, liveAllows: true });
+    out.findings.splice(0, out.findings.length, ...rules);
     expect(out.findings[0].live).toMatchObject({ container: 'network:prod', peer: 'cidr:0.0.0.0/0', target: '*', ports: '22', name: 'allow-ssh-anywhere', priority: 900 });
     expect(out.findings[1].expected).toMatchObject({ action: 'deny', direction: 'egress', name: 'shop-deny-all-egress' });
     expect(out.findings[2]).toMatchObject({ expected: { ports: '5432', target: 'tag:db' }, live: { ports: '5432-5433' }, constructPath: 'Shop/Data/Db/From-workload:api-tcp:5432' });
