@@ -119,7 +119,8 @@ class TrinoDialect extends Base {
   bitAnd(a: string, b: string): string { return `bitwise_and(${a}, ${b})`; }
   bitOrAgg(x: string): string { return `bitwise_or_agg(${x})`; }
   joinDistinct(x: string): string {
-    return `coalesce(array_join(array_sort(array_distinct(array_agg(${x}) FILTER (WHERE ${x} IS NOT NULL))), chr(10)), '')`;
+    // array_join skips NULL elements when no null replacement is given
+    return `coalesce(array_join(array_sort(array_distinct(array_agg(${x}))), chr(10)), '')`;
   }
   ipKey(x: string): string {
     return `lower(to_hex(CAST(TRY_CAST(${x} AS IPADDRESS) AS VARBINARY)))`;
@@ -134,13 +135,23 @@ class BigQueryDialect extends Base {
   str(s: string): string { return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`; }
   values(columns: [string, SqlType][], rows: SqlValue[][]): string {
     const struct = `STRUCT<${columns.map(([n, t]) => `${n} ${this.type(t)}`).join(', ')}>`;
-    if (rows.length === 0) return `(SELECT * FROM UNNEST(ARRAY<${struct}>[]))`;
+    if (rows.length === 0) return super.values(columns, rows);
     const body = rows.map(r => `(${r.map((v, i) => this.lit(v, columns[i][1])).join(', ')})`).join(',\n  ');
     return `(SELECT * FROM UNNEST(ARRAY<${struct}>[\n  ${body}]))`;
   }
+  /** `&` with a constant mask, as arithmetic on the mask's bits (non-negative values). */
+  bitAnd(a: string, b: string): string {
+    const mask = Number(b);
+    if (!Number.isInteger(mask) || mask < 0) throw new Error(`bitAnd: constant mask expected, got ${b}`);
+    const bits = [...Array(31).keys()].filter(i => (mask >> i) & 1).map(i => `MOD(DIV(${a}, ${2 ** i}), 2) * ${2 ** i}`);
+    return bits.length ? `(${bits.join(' + ')})` : '0';
+  }
   bitOrAgg(x: string): string { return `BIT_OR(${x})`; }
   boolOrAgg(x: string): string { return `LOGICAL_OR(${x})`; }
-  joinDistinct(x: string): string { return `coalesce(STRING_AGG(DISTINCT ${x}, '\\n' ORDER BY ${x}), '')`; }
+  joinDistinct(x: string): string {
+    // ARRAY_AGG refuses NULL elements: '' stands for none and is dropped
+    return `ARRAY_TO_STRING(ARRAY(SELECT DISTINCT y FROM UNNEST(ARRAY_AGG(coalesce(${x}, ''))) AS y WHERE y <> '' ORDER BY y), '\\n')`;
+  }
   isIpv6(x: string): string { return `(STRPOS(${x}, ':') > 0)`; }
   ipKey(x: string): string {
     const b = `NET.SAFE_IP_FROM_STRING(${x})`;

@@ -139,7 +139,7 @@ export function renderPlan(d: Dialect, p: PlanInput): string {
   ctes.push(d.cte('idr', `  SELECT * FROM ${d.values(IDR_COLUMNS, p.identities)} i0`));
   ctes.push(d.cte('ak', `  SELECT addr, CASE WHEN ${d.isIpv6('addr')} THEN 'ipv6' ELSE 'ipv4' END AS fam, ${d.ipKey('addr')} AS k
   FROM (SELECT client AS addr FROM convs ${d.union} SELECT server FROM convs) a0`));
-  const inRange = (i: string) => `${i}.fam = ak.fam AND ak.k BETWEEN ${i}.lo AND ${i}.hi`;
+  const inRange = (i: string) => `${i}.fam = ak.fam AND ak.k >= ${i}.lo AND ak.k <= ${i}.hi`;
   ctes.push(d.cte('hit', `  SELECT ak.addr, min(i.ord) AS ord FROM ak JOIN idr i ON i.kind = 'e' AND ${inRange('i')} GROUP BY 1`));
   ctes.push(d.cte('zhit', `  SELECT ak.addr, min(i.ord) AS ord FROM ak JOIN idr i ON i.kind = 'e' AND i.rng AND i.zone IS NOT NULL AND ${inRange('i')} GROUP BY 1`));
   ctes.push(d.cte('priv', `  SELECT DISTINCT ak.addr FROM ak JOIN idr i ON i.kind = 'p' AND ${inRange('i')}`));
@@ -167,13 +167,13 @@ export function renderPlan(d: Dialect, p: PlanInput): string {
     "sum(CASE WHEN status = 'OK' AND action = 'REJECT' THEN n END)", "min(CASE WHEN status = 'OK' THEN t0 END)", "max(CASE WHEN status = 'OK' THEN t1 END)"])} FROM conn`);
   if (p.mode === 'simulate') {
     ctes.push(d.cte('rules', `  SELECT * FROM ${d.values(RULE_COLUMNS, p.rules ?? [])} r0`));
-    const side = (r: string, i: string) => `(CASE WHEN r.${r}_wl IS NOT NULL THEN ${i}.workload = r.${r}_wl ELSE ${i}.workload IS NULL AND ${i}.fam = r.${r}_fam AND ${i}.k BETWEEN r.${r}_lo AND r.${r}_hi END)`;
+    const side = (r: string, i: string) => `((r.${r}_wl IS NOT NULL AND ${i}.workload = r.${r}_wl) OR (r.${r}_wl IS NULL AND ${i}.workload IS NULL AND ${i}.fam = r.${r}_fam AND ${i}.k >= r.${r}_lo AND ${i}.k <= r.${r}_hi))`;
     ctes.push(d.cte('judged', `  SELECT cv.client, cv.server, cv.pname, cv.port, cv.action, cv.records, cv.bytes, cv.t0, cv.t1,
     ${d.joinDistinct("CASE WHEN r.flow <> '' THEN r.flow END")} AS flows, count(r.rid) > 0 AS allowed
   FROM (SELECT convs.*, ${protoName(d, 'proto')} AS pname FROM convs) cv
   JOIN ident k ON k.addr = cv.client JOIN ident s ON s.addr = cv.server
   LEFT JOIN rules r ON cv.action <> 'REJECT' AND ${side('s', 'k')} AND ${side('d', 's')}
-    AND (r.proto = 'all' OR (r.proto = cv.pname AND ((cv.pname = 'icmp' AND r.pfrom = -1) OR (cv.pname <> 'icmp' AND cv.port BETWEEN r.pfrom AND r.pto))))
+    AND (r.proto = 'all' OR (r.proto = cv.pname AND ((cv.pname = 'icmp' AND r.pfrom = -1) OR (cv.pname <> 'icmp' AND cv.port >= r.pfrom AND cv.port <= r.pto))))
   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`));
     parts.push(`${row('f', ['k.identity', 's.identity', 'j.pname',
       "CASE WHEN j.action = 'REJECT' THEN 'rejected' WHEN j.allowed THEN 'allowed' ELSE 'wouldBlock' END", 'j.flows'],
