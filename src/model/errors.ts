@@ -19,7 +19,7 @@ export const ERROR_CODES = [
   // audit: a report would overwrite an input, or an input is not a regular file (docs/audit.md)
   'UnsafeOutput', 'NotAFile',
   // traffic (flow logs): docs/traffic.md
-  'FlowLogUnreadable', 'InventoryUnreadable', 'InvalidOption',
+  'FlowLogUnreadable', 'InventoryUnreadable', 'InvalidOption', 'EngineFailed',
   // invariants (Isolation, NeverReach, MustReach): docs/invariants.md
   'InvariantViolated',
 ] as const;

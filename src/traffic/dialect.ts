@@ -49,6 +49,8 @@ export interface Dialect {
   ipKey(x: string): string;
   /** Whether the address text is IPv6 (else IPv4). */
   isIpv6(x: string): string;
+  /** A quoted identifier. */
+  ident(name: string): string;
 }
 
 const quoteStd = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -80,6 +82,7 @@ abstract class Base implements Dialect {
   concat(...parts: string[]): string { return `concat(${parts.join(', ')})`; }
   intText(x: string): string { return `CAST(${x} AS ${this.type('text')})`; }
   isIpv6(x: string): string { return `(strpos(${x}, ':') > 0)`; }
+  ident(name: string): string { return `"${name}"`; }
   abstract joinDistinct(x: string): string;
   abstract ipKey(x: string): string;
 }
@@ -153,6 +156,7 @@ class BigQueryDialect extends Base {
     return `ARRAY_TO_STRING(ARRAY(SELECT DISTINCT y FROM UNNEST(ARRAY_AGG(coalesce(${x}, ''))) AS y WHERE y <> '' ORDER BY y), '\\n')`;
   }
   isIpv6(x: string): string { return `(STRPOS(${x}, ':') > 0)`; }
+  ident(name: string): string { return `\`${name}\``; }
   ipKey(x: string): string {
     const b = `NET.SAFE_IP_FROM_STRING(${x})`;
     return `(CASE WHEN BYTE_LENGTH(${b}) = 4 THEN CONCAT('00000000000000000000ffff', TO_HEX(${b})) ELSE TO_HEX(${b}) END)`;

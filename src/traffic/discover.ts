@@ -71,13 +71,18 @@ function mergePorts(rows: Row[]): DiscoveredFlow[] {
     .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.protocol.localeCompare(b.protocol));
 }
 
+/** The identities discover resolves addresses with (the plan's `idr` table). */
+export async function discoverInputs(options: DiscoverOptions): Promise<{ map: IdentityMap }> {
+  const manifest = options.manifest ? readManifest(options.manifest) : undefined;
+  return { map: new IdentityMap(identityEntries(options, manifest, await liveDocs(options))) };
+}
+
 /** Runs discover. */
 export async function discover(options: DiscoverOptions): Promise<DiscoverResult> {
-  const manifest = options.manifest ? readManifest(options.manifest) : undefined;
-  const map = new IdentityMap(identityEntries(options, manifest, await liveDocs(options)));
+  const { map } = await discoverInputs(options);
   const minRecords = options.minRecords ?? 1;
   if (!Number.isInteger(minRecords) || minRecords < 1) throw new TrafficError('InvalidOption', '--min-records', `"${options.minRecords}" is not a positive integer`);
-  const { result } = await runPlan(options, map, 'discover');
+  const { result, stats } = await runPlan(options, map, 'discover');
   const rows: (Row & { action: string })[] = result.flows.map(f => ({
     from: f.from, to: f.to, protocol: f.protocol, port: f.port, action: f.verdict, records: f.records, bytes: f.bytes, t0: f.t0, t1: f.t1,
   }));
@@ -113,5 +118,6 @@ export async function discover(options: DiscoverOptions): Promise<DiscoverResult
     rejected: mergePorts(rows.filter(r => r.action === 'REJECT')),
     unknown: result.unknown,
     dropped: { belowMinRecords: accepted.length - kept.length },
+    ...(stats ? { engine: stats } : {}),
   };
 }

@@ -11,6 +11,7 @@ import { readManifest, identityEntries } from './discover';
 import { liveDocs } from './live';
 import { iso } from './engine';
 import { runPlan } from './engines';
+import { SqlValue } from './dialect';
 import { ruleRows } from './plan-tables';
 import { IdentityMap } from './identity';
 import { SimulatedConversation, SimulateOptions, SimulateResult, UnusedFlow } from './types';
@@ -24,11 +25,17 @@ function declaredPeers(m: Manifest): string[] {
   return [...out];
 }
 
-/** Runs simulate. */
-export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
+/** The manifest, identities and rules simulate runs the plan with. */
+export async function simulateInputs(options: SimulateOptions): Promise<{ manifest: Manifest; map: IdentityMap; rules: SqlValue[][] }> {
   const manifest = readManifest(options.manifest);
   const map = new IdentityMap(identityEntries({ ...options, strict: true }, manifest, await liveDocs(options)), declaredPeers(manifest));
-  const { result: loaded } = await runPlan(options, map, 'simulate', ruleRows(manifest));
+  return { manifest, map, rules: ruleRows(manifest) };
+}
+
+/** Runs simulate. */
+export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
+  const { manifest, map, rules } = await simulateInputs(options);
+  const { result: loaded, stats } = await runPlan(options, map, 'simulate', rules);
   {
     const conversations: SimulatedConversation[] = loaded.flows.map(r => ({
       from: r.from, to: r.to, protocol: r.protocol,
@@ -62,6 +69,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
         observedOfAllowed: ratio(observedPairs.size, allowedPairs.size),
       },
       exitCode: accepted.some(c => c.verdict === 'wouldBlock') ? 1 : 0,
+      ...(stats ? { engine: stats } : {}),
     };
     return result;
   }

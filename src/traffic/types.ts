@@ -64,8 +64,9 @@ export interface TrafficReadOptions {
    */
   readonly resourceGroup?: string;
   /**
-   * GCP project of a live read.
-   * @default - GOOGLE_CLOUD_PROJECT
+   * GCP project of a live read; with the bigquery engine, also the project that runs (and pays
+   * for) the query job.
+   * @default - GOOGLE_CLOUD_PROJECT (live read); the credentials' project (bigquery)
    */
   readonly project?: string;
   /**
@@ -108,6 +109,90 @@ export interface TrafficReadOptions {
    * @default - DuckDB's default (the number of cores)
    */
   readonly threads?: number;
+  /**
+   * The engine that runs the plan: `duckdb` (embedded, reads `logs`), `athena` (Amazon Athena over
+   * the VPC Flow Logs table, `logs` ignored) or `bigquery` (Google BigQuery over the Cloud Logging
+   * export, `logs` ignored). The data-lake engines need their SDK (`@aws-sdk/client-athena`,
+   * `@google-cloud/bigquery`) and bring back only aggregates.
+   * @default "duckdb"
+   */
+  readonly engine?: string;
+  /**
+   * Athena: the flow log table, `table` or `database.table` (see `microseg traffic athena-ddl`).
+   * @default - none (required by the athena engine)
+   */
+  readonly athenaTable?: string;
+  /**
+   * Athena: the database (Glue catalog) of the table.
+   * @default - the workgroup's default
+   */
+  readonly athenaDatabase?: string;
+  /**
+   * Athena: the table's date partition column (`yyyy/MM/dd` strings) used to prune by
+   * `since`/`until`; an empty string disables partition pruning.
+   * @default "day"
+   */
+  readonly athenaPartition?: string;
+  /**
+   * Athena: the workgroup.
+   * @default - "primary"
+   */
+  readonly workgroup?: string;
+  /**
+   * Athena: the S3 location of the query results (the only thing the query writes).
+   * @default - the workgroup's result location
+   */
+  readonly outputLocation?: string;
+  /**
+   * Athena: the AWS region.
+   * @default - the AWS SDK's chain (AWS_REGION, profile)
+   */
+  readonly region?: string;
+  /**
+   * BigQuery: the export table, `project.dataset.compute_googleapis_com_vpc_flows_*` (date-sharded,
+   * pruned on the table suffix) or a partitioned table (pruned on `timestamp`).
+   * @default - none (required by the bigquery engine)
+   */
+  readonly bigqueryTable?: string;
+  /**
+   * BigQuery: the API endpoint (a regional or private endpoint).
+   * @default - https://bigquery.googleapis.com
+   */
+  readonly bigqueryEndpoint?: string;
+  /**
+   * BigQuery: only estimate the bytes the query would process (a dry run, free); the result has
+   * no conversations and `engine.dryRun` set.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Data-lake engines: refuse a query that scans more bytes (BigQuery checks before running and
+   * caps the bytes billed; Athena stops the query when its scan passes the limit).
+   * @default - no limit
+   */
+  readonly maxBytes?: number;
+}
+
+/** What a data-lake engine reported about the query it ran. */
+export interface EngineStats {
+  /** `athena` or `bigquery`. */
+  readonly engine: string;
+  /** The SQL sent. */
+  readonly query: string;
+  /** The engine's query or job id. @default - none (dry run) */
+  readonly queryId?: string;
+  /** Bytes scanned (Athena `DataScannedInBytes`, BigQuery `totalBytesProcessed`, estimated on a dry run). */
+  readonly bytesScanned: number;
+  /** BigQuery `totalBytesBilled`. @default - not reported */
+  readonly bytesBilled?: number;
+  /** BigQuery `totalSlotMs`. @default - not reported */
+  readonly slotMillis?: number;
+  /** Athena `EngineExecutionTimeInMillis`. @default - not reported */
+  readonly engineMillis?: number;
+  /** Result pages read. @default - none */
+  readonly resultPages?: number;
+  /** Whether this was only a dry run. @default false */
+  readonly dryRun?: boolean;
 }
 
 /** Options of `discover`. */
@@ -204,6 +289,8 @@ export interface DiscoverResult {
   readonly unknown: UnknownAddress[];
   /** What was dropped. */
   readonly dropped: DroppedCounts;
+  /** The data-lake engine's figures. @default - none (the embedded engine) */
+  readonly engine?: EngineStats;
 }
 
 /** One conversation replayed against the model. */
@@ -274,4 +361,6 @@ export interface SimulateResult {
   readonly coverage: TrafficCoverage;
   /** 0 nothing would be blocked, 1 something would. */
   readonly exitCode: number;
+  /** The data-lake engine's figures. @default - none (the embedded engine) */
+  readonly engine?: EngineStats;
 }
