@@ -16,14 +16,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { AllowFlow, Port, Segmentation, Workload } from '../src';
 import { compile } from '../src/ir/compile';
 import { buildManifest, serializeManifest } from '../src/ir/manifest';
 import { awsTextLayout, awsTextSelect } from '../src/traffic/aws-text';
-import { openDb } from '../src/traffic/duckdb';
+import { openDb, sqlString } from '../src/traffic/duckdb';
 import { TrafficAnalysis } from '../src/traffic';
-import { FORMATS, GenCall, GenEstate, generateRecords, prng, s3Folder } from '../test/support/traffic-generator';
+import { FORMATS, GenCall, GenEstate, prng, s3Folder } from '../test/support/traffic-generator';
 
 export interface TrafficFigure { readonly id: string; readonly value: number; readonly unit: string; readonly note?: string }
 
@@ -57,34 +56,71 @@ function estate(seed: number, records: number): GenEstate {
   return { workloads, calls };
 }
 
-/** Writes (or reuses) the files; returns them and the record count. */
-function prepare(dir: string, records: number, seed: number): { files: string[]; records: number; e: GenEstate } {
+/**
+ * Writes (or reuses) the files; returns them and the record count. The records are generated in
+ * DuckDB itself (the same traffic shape as test/support/traffic-generator.ts: each connection from
+ * a client address on an ephemeral port to a server address on its listening port, one record per
+ * direction per window, SYN/SYN-ACK in the first window, rejects as one SYN) and written with
+ * COPY as gzip text files with a header line, about 64 MB of text each, in the S3 layout.
+ */
+async function prepare(dir: string, records: number, seed: number): Promise<{ files: string[]; records: number; e: GenEstate }> {
   const e = estate(seed, records);
   const done = `${dir}.json`;
   if (fs.existsSync(done)) return { ...JSON.parse(fs.readFileSync(done, 'utf8')), e };
   fs.rmSync(dir, { recursive: true, force: true });
-  const files: string[] = [];
-  const header = FORMATS.v5.join(' ');
-  const start = 1_793_613_600;
-  let buf: string[] = [];
-  let bytes = 0;
-  const flush = () => {
-    if (!buf.length) return;
-    const folder = s3Folder(dir, start + files.length * 300);
-    fs.mkdirSync(folder, { recursive: true });
-    const stamp = new Date((start + files.length * 300) * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
-    const file = path.join(folder, `012345678901_vpcflowlogs_eu-west-1_fl-0123456789abcdef0_${stamp}_${String(files.length).padStart(5, '0')}.log.gz`);
-    fs.writeFileSync(file, zlib.gzipSync(header + '\n' + buf.join('\n') + '\n', { level: 1 }));
-    files.push(file);
-    buf = []; bytes = 0;
-  };
-  const n = generateRecords(e, { format: 'v5', start, seed, nodata: 1000 }, line => {
-    buf.push(line); bytes += line.length;
-    if (bytes > 64 * 1024 * 1024) flush();
-  });
-  flush();
-  fs.writeFileSync(done, JSON.stringify({ files, records: n }));
-  return { files, records: n, e };
+  const byName = new Map(e.workloads.map(w => [w.name, w.addresses]));
+  const addrs = (who: string) => `[${(byName.get(who) ?? [who]).map(sqlString).join(', ')}]`;
+  const db = await openDb();
+  try {
+    const start = 1_793_613_600;
+    const rows = e.calls.map((c, i) => `(${i}, ${addrs(c.client)}, ${addrs(c.server)}, ${c.protocol === 'tcp' ? 6 : 17}, ${c.port}, ${c.connections}, ${c.windows}, ${c.reject ? 'TRUE' : 'FALSE'})`);
+    await db.run(`CREATE TABLE calls AS SELECT * FROM (VALUES ${rows.join(', ')}) AS v(call, ca, sa, proto, port, conns, wins, reject)`);
+    // connections numbered in call order; one second apart (as the JS generator does)
+    await db.run(`CREATE TABLE conns AS
+      SELECT row_number() OVER (ORDER BY call, k) - 1 AS id, call, proto, port, wins, reject,
+        ca[1 + (hash(${seed}, call, k, 'c') % len(ca))::INTEGER] AS caddr, sa[1 + (hash(${seed}, call, k, 's') % len(sa))::INTEGER] AS saddr,
+        (32768 + hash(${seed}, call, k, 'p') % 28231)::INTEGER AS p0
+      FROM calls, range(conns) t(k)`);
+    await db.run(`UPDATE conns SET p0 = p0 + 1 WHERE p0 IN (SELECT port FROM calls)`);
+    const [{ n: connCount }] = await db.all('SELECT count(*) AS n FROM conns');
+    const total = Number(connCount);
+    const [{ r: recs }] = await db.all('SELECT sum(CASE WHEN reject THEN 1 ELSE 2 * wins END) AS r FROM conns');
+    const perFile = Math.max(1, Math.ceil(total / Math.max(1, Math.round((Number(recs) * 190) / (64 * 1024 * 1024)))));
+    const header = FORMATS.v5.join(' ');
+    const field = (f: string, v: Record<string, string>) => v[f] ?? "'-'";
+    const line = (v: Record<string, string>) => `concat_ws(' ', ${FORMATS.v5.map(f => field(f, v)).join(', ')})`;
+    const common = {
+      'version': "'5'", 'type': "'IPv4'", 'account-id': "'012345678901'", 'vpc-id': "'vpc-0123456789abcdef0'", 'subnet-id': "'subnet-0123456789abcdef0'",
+      'instance-id': "'i-0123456789abcdef0'", 'interface-id': "'eni-0a1b2c3d4e5f60718'", 'region': "'eu-west-1'", 'az-id': "'euw1-az1'", 'log-status': "'OK'",
+      'protocol': 'proto', 'start': `${start} + id + w * 60`, 'end': `${start} + id + w * 60 + 60`,
+      'packets': `1 + hash(${seed}, id, w, d, 'n') % 20`, 'bytes': `40 + hash(${seed}, id, w, d, 'b') % 5000`,
+    };
+    const out = (src: string, dst: string, sp: string, dp: string) => ({ srcaddr: src, dstaddr: dst, 'pkt-srcaddr': src, 'pkt-dstaddr': dst, srcport: sp, dstport: dp });
+    const lineSql = `CASE
+        WHEN reject THEN ${line({ ...common, ...out('caddr', 'saddr', 'p0', 'port'), 'action': "'REJECT'", 'tcp-flags': "CASE WHEN proto = 6 THEN 2 ELSE 0 END", 'flow-direction': "'ingress'" })}
+        WHEN d = 0 THEN ${line({ ...common, ...out('caddr', 'saddr', 'p0', 'port'), 'action': "'ACCEPT'", 'tcp-flags': "CASE WHEN w = 0 AND proto = 6 THEN 2 ELSE 0 END", 'flow-direction': "'egress'" })}
+        ELSE ${line({ ...common, ...out('saddr', 'caddr', 'port', 'p0'), 'action': "'ACCEPT'", 'tcp-flags': "CASE WHEN w = 0 AND proto = 6 THEN 18 ELSE 0 END", 'flow-direction': "'ingress'" })} END`;
+    const files: string[] = [];
+    for (let i = 0; i * perFile < total; i++) {
+      const t = start + i * perFile;
+      const folder = s3Folder(dir, t);
+      fs.mkdirSync(folder, { recursive: true });
+      const stamp = new Date(t * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
+      const file = path.join(folder, `012345678901_vpcflowlogs_eu-west-1_fl-0123456789abcdef0_${stamp}_${String(i).padStart(5, '0')}.log.gz`);
+      const last = (i + 1) * perFile >= total;
+      const nodata = last ? ` UNION ALL SELECT 99999999999 AS id, 0 AS w, 0 AS d, concat_ws(' ', ${FORMATS.v5.map(f => (f === 'version' ? "'5'" : f === 'account-id' ? "'012345678901'" : f === 'start' ? `'${start}'` : f === 'end' ? `'${start + 60}'` : f === 'log-status' ? "CASE WHEN k % 2 = 0 THEN 'NODATA' ELSE 'SKIPDATA' END" : "'-'")).join(', ')}) AS l FROM range(1000) t(k)` : '';
+      await db.run(`COPY (SELECT l AS "${header}" FROM (
+          SELECT id, w, d, ${lineSql} AS l FROM conns, range(wins) a(w), range(2) b(d)
+          WHERE id >= ${i * perFile} AND id < ${(i + 1) * perFile} AND (NOT reject OR (w = 0 AND d = 0))${nodata}) ORDER BY id, w, d)
+        TO ${sqlString(file)} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', COMPRESSION gzip)`);
+      files.push(file);
+    }
+    const n = Number(recs) + 1000;
+    fs.writeFileSync(done, JSON.stringify({ files, records: n }));
+    return { files, records: n, e };
+  } finally {
+    db.close();
+  }
 }
 
 /** Peak resident memory while `fn` runs (sampled every 50 ms). */
@@ -106,7 +142,7 @@ export async function runTrafficBench(args: { records: number; seed?: number; ou
   const seed = args.seed ?? 1;
   const dir = path.join(args.outRoot, `traffic-${args.records}`, 'logs');
   const t0 = performance.now();
-  const { files, records, e } = prepare(dir, args.records, seed);
+  const { files, records, e } = await prepare(dir, args.records, seed);
   console.log(`traffic: ${records} records in ${files.length} file(s) under ${path.relative(process.cwd(), dir)} (prepared in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const threads = os.cpus().length;
 
