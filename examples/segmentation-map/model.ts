@@ -1,9 +1,11 @@
 /**
  * The model of the segmentation-map example: the shop of examples/traffic (same workloads and
  * addresses, so its shipped flow logs apply), with owners on every flow, one temporary flow that
- * expires in three weeks, and a guardrail deny.
+ * expires in three weeks, a guardrail deny, and three invariants checked at synth and drawn on
+ * the map: the data zone is isolated (only the services reach it), the internet never reaches
+ * payments even through two compromised workloads, and checkout must reach payments.
  */
-import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
+import { AllowFlow, DenyFlow, Isolation, MustReach, NeverReach, Peer, Port, Segmentation } from '../../src';
 
 /** The temporary flow expires three weeks from `now` (an ISO date). */
 export function buildModel(now: Date = new Date()): Segmentation {
@@ -26,5 +28,9 @@ export function buildModel(now: Date = new Date()): Segmentation {
   new AllowFlow(shop, 'CheckoutToPayments', { from: checkout, to: payments, ports: [Port.tcp(50051)], owner: 'payments-team' });
   new AllowFlow(shop, 'EmailToCart', { from: email, to: cart, ports: [Port.tcp(7000)], owner: 'cart-team' });
   new DenyFlow(shop, 'WebNeverReachesRedisDirectly', { from: web, to: data, ports: [Port.tcp(6379)], description: 'only the cart service talks to redis over its protocol' });
+
+  new Isolation(shop, 'DataIsolated', { target: data, except: [services, frontend], description: 'only the services (and the frontend cache) reach the data zone', owner: 'data-team' });
+  new NeverReach(shop, 'InternetNeverReachesPayments', { from: Peer.anyIpv4(), to: payments, maxHops: 3, description: 'PCI scope: no path from the internet to payments', owner: 'payments-team' });
+  new MustReach(shop, 'CheckoutReachesPayments', { from: checkout, to: payments, ports: [Port.tcp(50051)], owner: 'payments-team' });
   return shop;
 }

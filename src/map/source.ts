@@ -125,6 +125,7 @@ export function policyOfManifest(m: any, file: string): IrPolicy {
     rules,
     warnings: m.warnings ?? [],
     acknowledged: m.acknowledged ?? [],
+    ...(isArray(model.invariants) && model.invariants.length ? { invariants: model.invariants } : {}),
   };
 }
 

@@ -64,8 +64,8 @@ export interface MapOptions extends ModelSourceOptions {
   readonly collapse?: MapCollapse;
 
   /**
-   * Draw the invariants the manifest carries (a `never` as a crossed edge, isolation as a
-   * marked zone), with their verdicts.
+   * List the invariants the model declares with their verdicts (and, for a broken one, the path
+   * that breaks it or what blocks it) in the side panel and the tables.
    *
    * @default false
    */
@@ -158,9 +158,9 @@ export interface ReportUnusedFlow {
 
 /** One invariant's verdict. */
 export interface ReportInvariant {
-  /** The invariant's name or construct path. */
+  /** The invariant's construct path. */
   readonly name: string;
-  /** Its kind (e.g. `never`, `isolate`, `mustReach`). */
+  /** Its kind (`ISOLATION`, `NEVER_REACH`, `MUST_REACH`). */
   readonly kind: string;
   /** Whether it holds on the model. */
   readonly holds: boolean;
@@ -168,7 +168,7 @@ export interface ReportInvariant {
   readonly description?: string;
   /** Who owns it. @default - none */
   readonly owner?: string;
-  /** Why it does not hold (the breaking path, or what blocks it). @default - none */
+  /** Why it does not hold (the breaking path hop by hop, or what blocks it). @default - holds */
   readonly detail?: string;
 }
 
