@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkOutput, writeAtomically } from '../audit/files';
+import { checkOutput, writeAtomically } from '../ir/files';
 import { MapCollapse, ReportFormat, SegmentationMap, SegmentationReport } from '../map/index';
 import { reportHeadline } from '../map/report';
 

@@ -5,7 +5,7 @@
  * process) and, optionally, the JSON of `microseg traffic simulate`.
  * @see https://github.com/microseg/microseg/blob/main/docs/map.md
  */
-import { checkOutput, writeAtomically } from '../audit/files';
+import { checkOutput, writeAtomically } from '../ir/files';
 import { buildGraph } from './graph';
 import { renderPage } from './html';
 import { invariantsSide } from './invariants';
