@@ -179,8 +179,14 @@ export const NACL_BANDS = {
   deny: { from: 10000, to: 19999 },
   allow: { from: 20000, to: 29999 },
 } as const;
-/** Rule numbers of the MONITOR allow-all entries (just before the implicit deny). */
-export const NACL_MONITOR_NUMBERS = { ipv4: 32766, ipv6: 32765 } as const;
+/**
+ * Rule numbers of the MONITOR entries (just before the implicit deny): the allow-all entries
+ * (ingress from the model's own network, egress everywhere), and the ingress of return traffic
+ * of the catch-all egress (TCP and UDP to the ephemeral ports, and ICMP, from everywhere).
+ */
+export const NACL_MONITOR_NUMBERS = { ipv4: 32766, ipv6: 32765, returnTcp4: 32764, returnUdp4: 32763, returnIcmp4: 32762, returnTcp6: 32761, returnUdp6: 32760, returnIcmp6: 32759 } as const;
+/** The NACL entry cidr that stands for the VPC's primary IPv4 range when it is a token. */
+export const VPC_CIDR_TOKEN = 'vpc-cidr';
 
 // ---- names and ids ---------------------------------------------------------------------------
 
@@ -631,7 +637,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       problems.push({ code: 'MissingCidrs', path: zone.path, value: zoneName, message: `zone "${zoneName}" has subnets, so it gets a network ACL, but it has no cidrs: a network ACL can only name address ranges.`, hint: `Give zone "${zoneName}" its address ranges: { cidrs: ['10.0.1.0/24'] }.` });
       continue;
     }
-    nacls.push(planNacl(policy, zoneName, naclSubnets[zoneName], { seg, eph, quotas, problems, warn, zoneRanges, ipv6Used }));
+    nacls.push(planNacl(policy, zoneName, naclSubnets[zoneName], { seg, eph, quotas, problems, warn, zoneRanges, ipv6Used, vpcCidr, monitorFromInternet: opts.monitorIngressFromInternet ?? false }));
   }
 
   const monitored = groups.filter(g => g.monitor).map(g => g.workload);
@@ -764,6 +770,10 @@ interface NaclCtx {
   warn: (w: MicrosegWarning) => void;
   zoneRanges: Cidr[];
   ipv6Used: boolean;
+  /** The VPC's primary IPv4 range when known at synth. */
+  vpcCidr?: string;
+  /** MONITOR's catch-all ingress from the internet (`monitorIngressFromInternet`). */
+  monitorFromInternet: boolean;
 }
 
 interface EntryAcc { egress: boolean; action: 'allow' | 'deny'; band: NaclEntryPlan['band']; cidr: string; parts: Part[] }
@@ -879,13 +889,27 @@ function planNacl(policy: IrPolicy, zoneName: string, subnets: string[], ctx: Na
   }
   const monitor = zone.mode === 'MONITOR';
   if (monitor) {
-    for (const egress of [false, true]) {
-      for (const [family, cidr] of ctx.ipv6Used ? [['ipv4', '0.0.0.0/0'], ['ipv6', '::/0']] as const : [['ipv4', '0.0.0.0/0']] as const) {
-        const ruleNumber = NACL_MONITOR_NUMBERS[family];
-        entries.push({
-          egress, action: 'allow', protocol: 'all', protocolNumber: -1, from: -1, to: -1, cidr, family, band: 'monitor', ruleNumber,
-          logicalId: `${naclId}${egress ? 'E' : 'I'}Monitor${family === 'ipv4' ? '4' : '6'}`, origins: [],
-        });
+    // Like the security groups' catch-all: ingress from the model's own network (the VPC range;
+    // the internet only with monitorIngressFromInternet), egress everywhere, and the return
+    // traffic of that egress (TCP and UDP to the ephemeral ports, ICMP). The security groups stay
+    // the exact, stateful filter: they admit the internet only where the model does.
+    const families = ctx.ipv6Used ? ['ipv4', 'ipv6'] as const : ['ipv4'] as const;
+    const anywhere = { ipv4: '0.0.0.0/0', ipv6: '::/0' } as const;
+    const monitorEntry = (egress: boolean, family: 'ipv4' | 'ipv6', cidr: string, protocol: 'all' | 'tcp' | 'udp' | 'icmp' | 'icmpv6', ruleNumber: number, suffix: string) => entries.push({
+      egress, action: 'allow', protocol, protocolNumber: PROTOCOL_NUMBERS[protocol],
+      from: protocol === 'tcp' || protocol === 'udp' ? ctx.eph.from : -1, to: protocol === 'tcp' || protocol === 'udp' ? ctx.eph.to : -1,
+      cidr, family, band: 'monitor', ruleNumber, logicalId: `${naclId}${egress ? 'E' : 'I'}Monitor${suffix}`, origins: [],
+    });
+    for (const family of families) monitorEntry(true, family, anywhere[family], 'all', NACL_MONITOR_NUMBERS[family], family === 'ipv4' ? '4' : '6');
+    if (ctx.monitorFromInternet) {
+      for (const family of families) monitorEntry(false, family, anywhere[family], 'all', NACL_MONITOR_NUMBERS[family], family === 'ipv4' ? '4' : '6');
+    } else {
+      monitorEntry(false, 'ipv4', ctx.vpcCidr ?? VPC_CIDR_TOKEN, 'all', NACL_MONITOR_NUMBERS.ipv4, '4');
+      for (const family of families) {
+        const v4 = family === 'ipv4';
+        monitorEntry(false, family, anywhere[family], 'tcp', v4 ? NACL_MONITOR_NUMBERS.returnTcp4 : NACL_MONITOR_NUMBERS.returnTcp6, v4 ? 'ReturnTcp4' : 'ReturnTcp6');
+        monitorEntry(false, family, anywhere[family], 'udp', v4 ? NACL_MONITOR_NUMBERS.returnUdp4 : NACL_MONITOR_NUMBERS.returnUdp6, v4 ? 'ReturnUdp4' : 'ReturnUdp6');
+        monitorEntry(false, family, anywhere[family], v4 ? 'icmp' : 'icmpv6', v4 ? NACL_MONITOR_NUMBERS.returnIcmp4 : NACL_MONITOR_NUMBERS.returnIcmp6, v4 ? 'ReturnIcmp4' : 'ReturnIcmp6');
       }
     }
   }
@@ -932,7 +956,7 @@ export function expectedRules(groups: SgGroupPlan[], nacls: NaclPlan[]): Canonic
     for (const e of n.entries) {
       out.push({
         container: `nacl:${n.zone}`, direction: e.egress ? 'egress' : 'ingress', action: e.action, protocol: e.protocol,
-        ports: canonicalPorts(e.protocol, e.from, e.to), peer: `cidr:${e.cidr}`, priority: e.ruleNumber,
+        ports: canonicalPorts(e.protocol, e.from, e.to), peer: e.cidr === VPC_CIDR_TOKEN ? VPC_CIDR_TOKEN : `cidr:${e.cidr}`, priority: e.ruleNumber,
         ...(e.origins.length ? { origin: e.origins[0] } : {}),
       });
     }

@@ -7,7 +7,7 @@ import { compile, crossCloudWarnings, IrPolicy, ManifestCloudSection, placeRules
 import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
-import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, NaclPlan, planAws, SgGroupPlan, SgRulePlan, sourceGroupName, zoneGroupName } from './plan';
+import { AwsPlan, AwsQuotas, DEFAULT_QUOTAS, NaclPlan, planAws, SgGroupPlan, SgRulePlan, sourceGroupName, VPC_CIDR_TOKEN, zoneGroupName } from './plan';
 import { emitAccessScopes } from './access-scopes';
 import { CdkRule, materialize, recordRules } from './connections';
 import { addGroups, checkMembership } from './membership';
@@ -547,7 +547,7 @@ export class AwsSegmentation extends Construct {
         ruleAction: e.action,
         egress: e.egress,
         protocol: e.protocolNumber,
-        ...(e.family === 'ipv6' ? { ipv6CidrBlock: e.cidr } : { cidrBlock: e.cidr }),
+        ...(e.family === 'ipv6' ? { ipv6CidrBlock: e.cidr } : { cidrBlock: e.cidr === VPC_CIDR_TOKEN ? this.vpc.vpcCidrBlock : e.cidr }),
         ...(e.protocol === 'tcp' || e.protocol === 'udp' ? { portRange: { from: e.from, to: e.to } } : {}),
         ...(icmp ? { icmp: { type: e.from, code: e.to } } : {}),
       });

@@ -1,4 +1,5 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DenyFlow, EnforcementMode, Peer, Port, Segmentation } from '../../src';
@@ -101,7 +102,7 @@ describe('network ACLs', () => {
     t.hasResourceProperties(ENTRY, { CidrBlock: '198.51.100.0/24', Protocol: 1, Icmp: { Type: -1, Code: -1 }, Egress: true });
   });
 
-  it('MONITOR zones get an allow-all entry just before the implicit deny', () => {
+  it('MONITOR zones: allow-all from the VPC range (not the internet), egress everywhere and its return traffic, just before the implicit deny', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
     const seg = new Segmentation(stack, 'Seg');
@@ -109,10 +110,38 @@ describe('network ACLs', () => {
     z.addWorkload('W');
     new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), subnets: { z: subnetFor(stack, 'z') } });
     const t = Template.fromStack(stack);
+    const monitor = Object.values(t.findResources(ENTRY)).map(r => r.Properties).filter(p => p.RuleNumber > 32000)
+      .map(p => `${p.Egress ? 'out' : 'in'} ${p.RuleNumber} ${p.Protocol} ${p.CidrBlock} ${p.PortRange ? `${p.PortRange.From}-${p.PortRange.To}` : ''}`.trim()).sort();
+    expect(monitor).toEqual([
+      `in ${NACL_MONITOR_NUMBERS.returnIcmp4} 1 0.0.0.0/0`,
+      `in ${NACL_MONITOR_NUMBERS.returnUdp4} 17 0.0.0.0/0 1024-65535`,
+      `in ${NACL_MONITOR_NUMBERS.returnTcp4} 6 0.0.0.0/0 1024-65535`,
+      `in ${NACL_MONITOR_NUMBERS.ipv4} -1 10.0.0.0/8`,
+      `out ${NACL_MONITOR_NUMBERS.ipv4} -1 0.0.0.0/0`,
+    ]);
+    t.hasResourceProperties('AWS::EC2::NetworkAcl', { Tags: [{ Key: 'microseg:monitor', Value: 'catchall' }, { Key: 'microseg:segmentation', Value: 'seg' }, { Key: 'microseg:zone', Value: 'z' }] });
+  });
+
+  it('MONITOR zones admit the internet only with monitorIngressFromInternet; a VPC range unknown at synth is referenced', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    seg.addZone('Z', { cidrs: ['10.1.0.0/16'], mode: EnforcementMode.MONITOR }).addWorkload('W');
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), subnets: { z: subnetFor(stack, 'z') }, monitorIngressFromInternet: true });
+    const t = Template.fromStack(stack);
     for (const egress of [true, false]) {
       t.hasResourceProperties(ENTRY, { Egress: egress, RuleNumber: NACL_MONITOR_NUMBERS.ipv4, CidrBlock: '0.0.0.0/0', Protocol: -1, RuleAction: 'allow' });
     }
-    t.hasResourceProperties('AWS::EC2::NetworkAcl', { Tags: [{ Key: 'microseg:monitor', Value: 'catchall' }, { Key: 'microseg:segmentation', Value: 'seg' }, { Key: 'microseg:zone', Value: 'z' }] });
+    expect(Object.values(t.findResources(ENTRY)).filter(r => r.Properties.RuleNumber === NACL_MONITOR_NUMBERS.returnTcp4)).toHaveLength(0);
+
+    const app2 = new App();
+    const stack2 = new Stack(app2, 'S');
+    const seg2 = new Segmentation(stack2, 'Seg');
+    seg2.addZone('Z', { cidrs: ['10.1.0.0/16'], mode: EnforcementMode.MONITOR }).addWorkload('W');
+    const param = new CfnParameter(stack2, 'VpcCidr');
+    const vpc = ec2.Vpc.fromVpcAttributes(stack2, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], vpcCidrBlock: param.valueAsString });
+    new AwsSegmentation(stack2, 'Aws', { segmentation: seg2, vpc, subnets: { z: subnetFor(stack2, 'z') } });
+    Template.fromStack(stack2).hasResourceProperties(ENTRY, { Egress: false, RuleNumber: NACL_MONITOR_NUMBERS.ipv4, CidrBlock: { Ref: 'VpcCidr' }, Protocol: -1 });
   });
 
   it('a zone with subnets whose CIDRs CDK does not know, and no cidrs, is an error', () => {
