@@ -25,6 +25,8 @@ export const AWS_WARNINGS = {
   PEER_INSIDE_ZONES: 'microseg:PeerInsideZones',
   /** MONITOR's catch-all ingress is open to the internet (asked for with `monitorIngressFromInternet`). */
   MONITOR_OPEN_TO_INTERNET: 'microseg:MonitorOpenToInternet',
+  /** A DenyFlow towards a MONITOR workload: security groups cannot deny, so its catch-all lets the traffic pass. */
+  MONITOR_DENY_NOT_ENFORCED: 'microseg:MonitorDenyNotEnforced',
 } as const;
 
 /** The match-nothing egress rule (same as aws-cdk-lib's `allowAllOutbound: false`). */
@@ -479,12 +481,14 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
         // Towards a zone placed here (exact ingress at every member), one all-traffic rule per
         // block is as exact as the flows' ports, and does not change when flows are added.
         const zoneWide = egressMode === 'zone' && r.destinationLocal;
-        if (r.destinationLocal && (exposure.zones.has(z.name) || (known.length === 0 && exposure.workloads.size > 0))) {
+        const monitorZone = z.mode === 'MONITOR';
+        if (r.destinationLocal && (exposure.zones.has(z.name) || monitorZone || (known.length === 0 && exposure.workloads.size > 0))) {
           // The zone holds a workload open to a Peer range that covers the model (or its range
-          // is the VPC's): name the destination by its source group; the flows' ports towards an
-          // exposed destination (its Peer rule would let other ports through).
+          // is the VPC's), or it is a MONITOR zone (its catch-all admits the model's workloads):
+          // name the destination by its source group; the flows' ports towards an exposed or
+          // MONITOR destination (its ingress would let other ports through).
           const dst = r.destination.workload;
-          const wide = zoneWide && !exposure.workloads.has(dst);
+          const wide = zoneWide && !exposure.workloads.has(dst) && !monitorZone;
           add(egressAcc, src, { kind: 'sg', group: sourceGroupName(dst) }, wide ? ALL_SERVICE : r.service, r.flows, wide ? (generated ? `to workload ${dst}` : '') : undefined);
         } else if (known.length > 0) {
           // Zone-wide: the blocks of the model's address space that hold the zone (see
@@ -506,12 +510,23 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     const list = [...flows].sort();
     warn({
       id: AWS_WARNINGS.EGRESS_TO_VPC_RANGE, path: list[0],
-      message: `Zone "${zone}" has no cidrs, so egress towards its workloads uses the VPC range${vpcCidr ? ` ${vpcCidr}` : ''}: it also opens those ports towards unsegmented hosts in the VPC (flows: ${list.join(', ')}). Give zone "${zone}" its cidrs to narrow it.`,
+      message: `Zone "${zone}" has no cidrs, so egress towards its workloads uses the VPC range${vpcCidr ? ` ${vpcCidr}` : ''}: it also opens those ports towards unsegmented hosts and MONITOR workloads in the VPC (flows: ${list.join(', ')}). Give zone "${zone}" its cidrs to narrow it.`,
     });
   }
 
   const ipv6Used = policy.zones.some(z => z.cidrs.some(c => familyOf(c) === 'ipv6'))
     || placed.some(r => (r.source.kind === 'cidr' && r.source.family === 'ipv6') || (r.destination.kind === 'cidr' && r.destination.family === 'ipv6'));
+
+  // MONITOR zones whose addresses the catch-all egress leaves out (exposed, or inside a carved
+  // range): a MONITOR source reaches them through their zone group instead (every member of a
+  // MONITOR zone is MONITOR, so its catch-all ingress admits the model's workloads anyway).
+  const monitorZonesCarved: SgPeer[] = exposure.carve.length === 0 ? [] : policy.zones
+    .filter(z => localZones.has(z.name) && z.workloads.length > 0 && z.mode === 'MONITOR')
+    .filter(z => z.cidrs.length === 0 || exposure.zones.has(z.name) || z.cidrs.some(c => {
+      const p = isToken(c) ? undefined : parseCidr(c);
+      return !p || !isCidr(p) || exposure.carve.some(k => k.family === p.family && cidrOverlaps(k, p));
+    }))
+    .map(z => ({ kind: 'sg', group: zoneGroupName(z.name) }) as SgPeer);
 
   const groups: SgGroupPlan[] = [];
   const groupsOf: Record<string, string[]> = {};
@@ -580,7 +595,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
         ? anywhere.map(cidrPeer)
         : [vpcCidr ? cidrPeer(vpcCidr) : { kind: 'vpc' }];
       catchall('ingress', ingress, monitorIngress);
-      catchall('egress', egress, anywhere.flatMap(c => egressPeer(c, [])).map(cidrPeer));
+      catchall('egress', egress, [...anywhere.flatMap(c => egressPeer(c, [])).map(cidrPeer), ...monitorZonesCarved]);
     }
     if (egress.length === 0) egress.push(matchNothing());
     const sortRules = (list: SgRulePlan[]) => list.sort((a, b) => cmp(ruleSortKey(a), ruleSortKey(b)));
@@ -640,6 +655,18 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     nacls.push(planNacl(policy, zoneName, naclSubnets[zoneName], { seg, eph, quotas, problems, warn, zoneRanges, ipv6Used, vpcCidr, monitorFromInternet: opts.monitorIngressFromInternet ?? false }));
   }
 
+  // Guardrails towards MONITOR workloads (or from them towards Peers): security groups only
+  // allow, so the catch-all lets such traffic pass; a network ACL blocks it only between zones.
+  const monitorWorkloads = new Set(policy.zones.filter(z => localZones.has(z.name) && z.mode === 'MONITOR').flatMap(z => z.workloads));
+  for (const d of policy.denies) {
+    const hit = d.to.kind === 'cidr' ? d.from.workloads.filter(w => monitorWorkloads.has(w)) : d.to.workloads.filter(w => monitorWorkloads.has(w));
+    if (hit.length === 0) continue;
+    warn({
+      id: AWS_WARNINGS.MONITOR_DENY_NOT_ENFORCED, path: d.path,
+      message: `This DenyFlow reaches MONITOR workloads (${hit.join(', ')}): security groups cannot deny, so MONITOR's catch-all lets its traffic pass (a network ACL blocks it only between zones with subnets). Flow logs show it; enforce the zone (EnforcementMode.ENFORCE) to block it, or acknowledge this warning.`,
+    });
+  }
+
   const monitored = groups.filter(g => g.monitor).map(g => g.workload);
   if (opts.monitorIngressFromInternet && monitored.length > 0) {
     warn({
@@ -690,8 +717,9 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
 
 /**
  * The blocks zone-wide egress names, per local zone: the fewest CIDRs covering exactly the
- * ranges of every local zone that has workloads and none open to a Peer range covering the
- * model (see exposure.ts). Every address of a block belongs to such a zone, whose members all
+ * ranges of every local ENFORCE zone that has workloads and none open to a Peer range covering
+ * the model (see exposure.ts; a MONITOR zone's catch-all admits the model's workloads, so egress
+ * towards it names each destination's source group with the flows' ports). Every address of a block belongs to such a zone, whose members all
  * have exact ingress, so an all-traffic egress rule towards a block allows exactly what the
  * destinations' ingress allows. The blocks depend on the zones and on which zones are exposed,
  * never on other flows: a flow towards a zone whose block a source already reaches adds nothing,
@@ -700,7 +728,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
  * they are.
  */
 export function egressBlocks(policy: IrPolicy, localZones: ReadonlySet<string>, exposed: ReadonlySet<string>): Map<string, string[]> {
-  const eligible = policy.zones.filter(z => localZones.has(z.name) && z.workloads.length > 0 && !exposed.has(z.name));
+  const eligible = policy.zones.filter(z => localZones.has(z.name) && z.workloads.length > 0 && !exposed.has(z.name) && z.mode !== 'MONITOR');
   const blocks = aggregate(eligible.flatMap(z => z.cidrs.filter(c => !isToken(c)))).map(c => parseCidr(c)).filter(isCidr);
   const out = new Map<string, string[]>();
   for (const z of eligible) {

@@ -208,6 +208,11 @@ export class AwsWarnings {
   /** MONITOR's catch-all ingress is open to the internet (`monitorIngressFromInternet: true`). */
   public static readonly MONITOR_OPEN_TO_INTERNET = 'microseg:MonitorOpenToInternet';
   /**
+   * A DenyFlow reaches MONITOR workloads: security groups cannot deny, so MONITOR's catch-all
+   * lets its traffic pass (a network ACL blocks it only between zones given `subnets`).
+   */
+  public static readonly MONITOR_DENY_NOT_ENFORCED = 'microseg:MonitorDenyNotEnforced';
+  /**
    * A member of a workload also carries security groups microseg does not manage (e.g. the
    * default group CDK creates for an `ec2.Instance`, with allow-all egress): their rules are
    * outside the model.

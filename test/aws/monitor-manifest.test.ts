@@ -93,7 +93,8 @@ describe('manifest', () => {
     expect(aws.expected.filter(r => r.container === 'sg:zone.web').map(r => `${r.direction} ${r.protocol} ${r.ports} ${r.peer}`)).toEqual(['egress icmp 252/86 cidr:255.255.255.255/32']);
     expect(aws.containers['nacl:web']).toMatchObject({ kind: 'networkAcl', logicalId: expect.stringMatching(/^ShopWebNacl/), subnetIds: expect.stringMatching(/^subnet-/) });
     const rules = aws.expected.map(r => `${r.container} ${r.direction} ${r.action} ${r.protocol} ${r.ports} ${r.peer}${r.priority !== undefined ? ' #' + r.priority : ''}`);
-    expect(rules).toContain('sg:fe egress allow all * cidr:10.3.0.0/16');
+    // pg's zone is MONITOR (its catch-all admits the VPC): egress towards it names pg's source group with the flow's port.
+    expect(rules).toContain('sg:fe egress allow tcp 5432 sg:src.pg');
     expect(rules).toContain('sg:pg ingress allow tcp 5432 sg:fe');
     expect(rules).toContain('sg:pg ingress allow all * cidr:10.0.0.0/8');
     expect(rules).toContain('sg:pg egress allow all * cidr:0.0.0.0/0');
