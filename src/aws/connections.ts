@@ -74,6 +74,8 @@ export function materialize(input: MaterializeInput): MicrosegProblem[] {
     const cfg = peer.toIngressRuleConfig() as { cidrIp?: string; cidrIpv6?: string };
     if (typeof cfg.cidrIp === 'string' && !Token.isUnresolved(cfg.cidrIp)) return { key: `ipv4:${cfg.cidrIp}`, endpoint: Peer.ipv4(cfg.cidrIp) };
     if (typeof cfg.cidrIpv6 === 'string' && !Token.isUnresolved(cfg.cidrIpv6)) return { key: `ipv6:${cfg.cidrIpv6}`, endpoint: Peer.ipv6(cfg.cidrIpv6) };
+    const raw = cfg.cidrIp ?? cfg.cidrIpv6;
+    if (typeof raw === 'string' && Token.isUnresolved(raw)) return 'an address range unknown at synth (e.g. the VPC\'s CIDR)';
     return peer.uniqueId;
   };
 
@@ -83,7 +85,7 @@ export function materialize(input: MaterializeInput): MicrosegProblem[] {
     const target = endOfGroup(r.group);
     const other = endOfPeer(r.peer);
     const port = portOf(r.port);
-    const peerPath = (r.peer as Partial<IConstruct>).node?.path ?? r.peer.uniqueId;
+    const peerPath = (r.peer as Partial<IConstruct>).node?.path ?? (Token.isUnresolved(r.peer.uniqueId) ? input.backendPath : r.peer.uniqueId);
     if (!target) continue;
     if (typeof other === 'string' || typeof port === 'string') {
       const what = `${r.direction === 'ingress' ? 'from' : 'to'} ${typeof other === 'string' ? other : other.key} on ${typeof port === 'string' ? port : r.port.toString()}`;

@@ -58,6 +58,7 @@ const L1_LISTS: Record<string, (cfn: Json) => { get: () => Json; set: (v: Json[]
     set: v => { cfn.networkConfiguration = { ...cfn.networkConfiguration, awsvpcConfiguration: { ...cfn.networkConfiguration.awsvpcConfiguration, securityGroups: v } }; },
   } : undefined),
   'AWS::ElasticLoadBalancingV2::LoadBalancer': cfn => ({ get: () => cfn.securityGroups, set: v => { cfn.securityGroups = v; } }),
+  'AWS::EC2::VPCEndpoint': cfn => ({ get: () => cfn.securityGroupIds, set: v => { cfn.securityGroupIds = v; } }),
   'AWS::EC2::LaunchTemplate': cfn => ({
     get: () => cfn.launchTemplateData?.securityGroupIds,
     set: v => { cfn.launchTemplateData = { ...cfn.launchTemplateData, securityGroupIds: v }; },
@@ -99,10 +100,20 @@ export function addGroups(target: IConstruct, groups: ec2.ISecurityGroup[]): str
     const have = target.connections.securityGroups;
     target.connections.addSecurityGroup(...groups.filter(g => !have.includes(g)));
   }
+  // ECS services render their L1 network configuration lazily from a fixed list on the service.
+  const service = target as { networkConfiguration?: { awsvpcConfiguration?: { securityGroups?: string[] } } };
+  const awsvpc = service.networkConfiguration?.awsvpcConfiguration;
+  if (awsvpc && Array.isArray(awsvpc.securityGroups) && !Token.isUnresolved(awsvpc.securityGroups)) {
+    const ids = [...awsvpc.securityGroups];
+    for (const g of groups) if (!ids.includes(g.securityGroupId)) ids.push(g.securityGroupId);
+    service.networkConfiguration = { ...service.networkConfiguration, awsvpcConfiguration: { ...awsvpc, securityGroups: ids } };
+    return undefined;
+  }
   const cfn = CfnResource.isCfnResource(target) ? target : target.node.defaultChild;
   if (cfn && CfnResource.isCfnResource(cfn) && L1_LISTS[cfn.cfnResourceType]) {
     const access = L1_LISTS[cfn.cfnResourceType](cfn);
-    if (!access) return `its ${cfn.cfnResourceType} is not in a VPC (no security groups to attach): place it in the VPC (vpc, vpcSubnets).`;
+    // A connectable whose L1 list is rendered lazily from its connections (ECS services) has them already.
+    if (!access) return isConnectable(target) ? undefined : `its ${cfn.cfnResourceType} is not in a VPC (no security groups to attach): place it in the VPC (vpc, vpcSubnets).`;
     const current = access.get();
     if (current === undefined || (Array.isArray(current) && !Token.isUnresolved(current))) {
       const ids = [...(current ?? [])];

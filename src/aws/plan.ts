@@ -390,6 +390,15 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     return out;
   };
   const carveOnce = (text: string, flows: string[], ranges: readonly Cidr[], what: string): string[] => {
+    if (isToken(text) && ranges.length > 0 && flows.length > 0) {
+      // A range unknown at synth cannot leave anything out: rendering it could be more open than the model.
+      problems.push({
+        code: 'UnresolvedRange', path: flows[0], value: text,
+        message: `this flow's Peer range is unknown at synth, and it must leave out the ranges of ${what} (${ranges.map(r => r.text).join(', ')}), so it cannot be rendered exactly (it could be more open than the model).`,
+        hint: 'Use a concrete CIDR for the Peer (e.g. Peer.ipv4(\'203.0.113.0/24\')), or a CloudFormation parameter only where no zone must be left out.',
+      });
+      return [];
+    }
     if (isToken(text) || remoteZoneCidrs.has(text) || ranges.length === 0) return [text];
     const p = parseCidr(text);
     if (!isCidr(p)) return [text];

@@ -119,4 +119,38 @@ describe('determinism', () => {
     }, { until: { compared: 9 }, batch: 5, maxRuns: 200 });
     expect(t.get('compared')).toBeGreaterThanOrEqual(9);
   });
+
+  it('adding a flow between a workload and a Peer outside the model changes only that workload\'s group', () => {
+    const arb = modelArb().chain(spec => {
+      const wl = fc.integer({ min: 0, max: spec.zones.length - 1 }).chain(z => fc.integer({ min: 0, max: spec.zones[z].workloads.length - 1 }).map(w => ({ zone: z, workload: w })));
+      return fc.tuple(fc.constant(spec), wl, fc.boolean(), fc.constantFrom('203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/25'));
+    });
+    const t = checkUntil(arb, ([spec, end, inbound, cidr], tally) => {
+      const before = tryRender(spec, 0);
+      const peer = { kind: 'peer' as const, cidr };
+      const wl = { kind: 'workload' as const, ...end };
+      const flow: FlowSpec = { from: inbound ? peer : wl, to: inbound ? wl : peer, ports: [{ kind: 'tcp', from: 7777, to: 7777 }] };
+      const after = tryRender({ ...spec, flows: [...spec.flows, flow] }, 0);
+      if (typeof before === 'string' || typeof after === 'string') { tally.refuse(); return; }
+      const W = workloadName(end.zone, end.workload);
+      const own = before.stack.resolve(before.backend.securityGroupsFor(before.seg.findWorkload(W)!)[0].securityGroupId)['Fn::GetAtt'][0];
+      const old = before.template.Resources;
+      const neu = after.template.Resources;
+      for (const [id, r] of Object.entries<any>(old)) {
+        expect(neu[id], `${id} was removed`).toBeDefined();
+        if (JSON.stringify(neu[id]) === JSON.stringify(r)) continue;
+        if (r.Type === 'AWS::EC2::NetworkAcl') continue; // its entries are separate resources
+        expect(id, `${id} changed but is not the flow's workload`).toBe(own);
+        for (const dir of ['SecurityGroupIngress', 'SecurityGroupEgress']) {
+          const newRules = (neu[id].Properties[dir] ?? []).map((x: any) => JSON.stringify(x));
+          for (const rule of r.Properties[dir] ?? []) {
+            if (rule.CidrIp === '255.255.255.255/32') continue;
+            expect(newRules, `${id} lost ${JSON.stringify(rule)}`).toContain(JSON.stringify(rule));
+          }
+        }
+      }
+      tally.add('compared');
+    }, { until: { compared: 9 }, batch: 5, maxRuns: 200 });
+    expect(t.get('compared')).toBeGreaterThanOrEqual(9);
+  });
 });

@@ -7,6 +7,7 @@ import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -131,6 +132,52 @@ describe('every concrete range is checked against the network', () => {
   });
 });
 
+describe('token ranges (a CfnParameter, an imported subnet)', () => {
+  const tokenSetup = () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    const param = (id: string, v: string) => new CfnParameter(stack, id, { default: v }).valueAsString;
+    return { app, stack, seg, param };
+  };
+
+  it('a token zone range renders where exactness does not need it to be known: egress names the parameter', () => {
+    const { stack, seg, param } = tokenSetup();
+    const db = seg.addZone('Db', { cidrs: [param('DbRange', '10.3.0.0/16')] }).addWorkload('Pg');
+    seg.addZone('App', { cidrs: ['10.2.0.0/16'] }).addWorkload('Api').allowTo(db, Port.tcp(5432));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupEgress: [{ CidrIp: { Ref: 'DbRange' }, IpProtocol: '-1' }] });
+  });
+
+  it('egress towards a token Peer range cannot leave exposed zones out: UnresolvedRange at the flow', () => {
+    const { app, stack, seg, param } = tokenSetup();
+    seg.addZone('Web', { cidrs: ['10.1.0.0/16'] }).addWorkload('Fe').allowFrom(Peer.anyIpv4(), Port.tcp(443));
+    seg.addZone('App', { cidrs: ['10.2.0.0/16'] }).addWorkload('Api').allowTo(Peer.ipv4(param('Partner', '203.0.113.0/24')), Port.tcp(443));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    expect(() => app.synth()).toThrow(/microseg:UnresolvedRange\] at S\/Seg\/App\/Api\/To-.*: .*Peer range .* unknown at synth.*zones whose workloads are open to Peer ranges/);
+  });
+
+  it('ingress from a token Peer range cannot leave zones placed elsewhere out: UnresolvedRange at the flow', () => {
+    const { app, stack, seg, param } = tokenSetup();
+    seg.addZone('OnPrem', { cidrs: ['192.168.0.0/16'] }).addWorkload('Erp');
+    seg.addZone('Web', { cidrs: ['10.1.0.0/16'] }).addWorkload('Fe').allowFrom(Peer.ipv4(param('Partner', '203.0.113.0/24')), Port.tcp(443));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), zones: ['web'] });
+    expect(() => app.synth()).toThrow(/microseg:UnresolvedRange\] at S\/Seg\/Web\/Fe\/From-.*: .*Peer range .* unknown at synth.*zones placed on other backends/);
+  });
+
+  it('a token Peer range towards a workload exposes its zone: egress of the model\'s sources towards it stays exact', () => {
+    const { stack, seg, param } = tokenSetup();
+    const fe = seg.addZone('Web', { cidrs: ['10.1.0.0/16'] }).addWorkload('Fe');
+    fe.allowFrom(Peer.ipv4(param('Partner', '203.0.113.0/24')), Port.tcp(443));
+    seg.addZone('App', { cidrs: ['10.2.0.0/16'] }).addWorkload('Api').allowTo(fe, Port.tcp(8443));
+    const backend = new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    Template.fromStack(stack);
+    const api = backend._plan!.groups.find(g => g.name === 'api')!;
+    expect(api.egress.map(r => `${r.protocol}:${r.from} ${r.peer.kind === 'sg' ? r.peer.group : ''}`)).toEqual(['tcp:8443 src.fe']);
+  });
+});
+
 describe('attach', () => {
   it('adds all of the workload\'s groups to instances, Auto Scaling groups, launch templates, Lambda functions, RDS and load balancers', () => {
     const s = realVpc();
@@ -154,6 +201,62 @@ describe('attach', () => {
     expect(carried('AWS::Lambda::Function', p => p.VpcConfig.SecurityGroupIds)[0]).toEqual(expect.arrayContaining(api));
     expect(carried('AWS::RDS::DBInstance', p => p.VPCSecurityGroups)[0]).toEqual(expect.arrayContaining([ids('pg'), ids('zone.db'), ids('src.pg')]));
     expect(carried('AWS::ElasticLoadBalancingV2::LoadBalancer', p => p.SecurityGroups)[0]).toEqual(expect.arrayContaining([ids('frontend'), ids('zone.web'), ids('src.frontend')]));
+  });
+
+  it('adds all groups to ECS services, RDS clusters, Auto Scaling groups from an attached launch template, and any ec2.IConnectable (an interface endpoint)', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const app = { subnetGroupName: 'app' };
+    const cluster = new ecs.Cluster(s.stack, 'Cluster', { vpc: s.vpc });
+    const task = new ecs.FargateTaskDefinition(s.stack, 'Task');
+    task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:latest') });
+    const service = new ecs.FargateService(s.stack, 'ApiService', { cluster, taskDefinition: task, vpcSubnets: app });
+    const lt = new ec2.LaunchTemplate(s.stack, 'ApiLt', { instanceType: TYPE, machineImage: AMI });
+    backend.attach(s.api, service, lt);
+    new autoscaling.AutoScalingGroup(s.stack, 'ApiAsg', { vpc: s.vpc, vpcSubnets: app, launchTemplate: lt });
+    const pgCluster = new rds.DatabaseCluster(s.stack, 'PgCluster', {
+      vpc: s.vpc, vpcSubnets: { subnetGroupName: 'db' }, engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
+      writer: rds.ClusterInstance.provisioned('writer'),
+    });
+    backend.attach(s.pg, pgCluster);
+    const endpoint = new ec2.InterfaceVpcEndpoint(s.stack, 'Ssm', { vpc: s.vpc, service: ec2.InterfaceVpcEndpointAwsService.SSM, subnets: { subnetGroupName: 'web' }, open: false });
+    backend.attach(s.frontend, endpoint);
+    const t = Template.fromStack(s.stack).toJSON();
+    const ids = (name: string) => ({ 'Fn::GetAtt': [groupOf(Template.fromStack(s.stack), name).id, 'GroupId'] });
+    const carried = (type: string, pick: (p: any) => any[]) => Object.values<any>(t.Resources).filter(r => r.Type === type).map(r => pick(r.Properties));
+    expect(carried('AWS::ECS::Service', p => p.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups)[0]).toEqual(expect.arrayContaining([ids('api'), ids('zone.app'), ids('src.api')]));
+    expect(carried('AWS::RDS::DBCluster', p => p.VpcSecurityGroupIds)[0]).toEqual(expect.arrayContaining([ids('pg'), ids('zone.db'), ids('src.pg')]));
+    expect(carried('AWS::EC2::VPCEndpoint', p => p.SecurityGroupIds)[0]).toEqual(expect.arrayContaining([ids('frontend'), ids('zone.web'), ids('src.frontend')]));
+  });
+
+  it('an endpoint open to the VPC range (a token) is UnmodelledConnection saying how to declare it', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    backend.attach(s.frontend, new ec2.InterfaceVpcEndpoint(s.stack, 'Ssm', { vpc: s.vpc, service: ec2.InterfaceVpcEndpointAwsService.SSM, subnets: { subnetGroupName: 'web' } }));
+    expect(() => s.app.synth()).toThrow(/microseg:UnmodelledConnection\] at Shop\/Aws: "frontend from an address range unknown at synth .* on 443": .*declare it with a Peer range/);
+  });
+
+  it('an Auto Scaling group created from a launch template is refused with the fix: attach the launch template', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const lt = new ec2.LaunchTemplate(s.stack, 'ApiLt', { instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.api)[0] });
+    const asg = new autoscaling.AutoScalingGroup(s.stack, 'ApiAsg', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, launchTemplate: lt });
+    expect(() => backend.attach(s.api, asg)).toThrow(/microseg:InvalidProp\] at Shop\/ApiAsg: "api": cannot be attached to workload "api": .*attach the launch template instead/);
+  });
+
+  it('the synth-time walk checks ECS services and Lambda functions too: missing groups and placement outside the zone, all at once', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const cluster = new ecs.Cluster(s.stack, 'Cluster', { vpc: s.vpc });
+    const task = new ecs.FargateTaskDefinition(s.stack, 'Task');
+    task.addContainer('api', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:latest') });
+    new ecs.FargateService(s.stack, 'ApiService', { cluster, taskDefinition: task, vpcSubnets: { subnetGroupName: 'app' }, securityGroups: [backend.securityGroupsFor(s.api)[0]] });
+    const fn = new lambda.Function(s.stack, 'ApiFn', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'web' }, allowPublicSubnet: true, runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1;') });
+    backend.attach(s.api, fn);
+    let err: Error | undefined;
+    try { s.app.synth(); } catch (e) { err = e as Error; }
+    expect(err?.message).toMatch(/microseg:IncompleteMembership\] at Shop\/ApiService\/Service: "api": carries security groups of workload "api" but not zone.app, src.api/);
+    expect(err?.message).toMatch(/microseg:OutsideZone\] at Shop\/ApiFn\/Resource: "10.0.\d.0\/24": is a member of workload "api" but sits in a subnet .* outside its zone "app"/);
   });
 
   it('a resource carrying only some of a workload\'s groups is IncompleteMembership naming the resource, the workload and the fix', () => {
