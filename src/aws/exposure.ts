@@ -22,7 +22,7 @@ export interface Exposure {
   readonly workloads: ReadonlySet<string>;
   /** Local zones with at least one exposed workload. */
   readonly zones: ReadonlySet<string>;
-  /** Ranges egress towards Peers leaves out (the exposed zones' ranges, or the VPC range). */
+  /** Ranges egress towards Peers leaves out (the exposed and MONITOR zones' ranges, or the VPC range). */
   readonly carve: readonly Cidr[];
   /** Ranges that cannot be known at synth where exactness needs them. */
   readonly problems: MicrosegProblem[];
@@ -106,6 +106,32 @@ export function findExposure(input: ExposureInput): Exposure {
       }
       const p = parseCidr(c);
       if (isCidr(p)) carve.push(p);
+    }
+  }
+  // MONITOR zones: their catch-all admits the model's workloads, so egress of ENFORCE sources
+  // towards Peers leaves them out too (it depends on the zones only, never on flows).
+  const peerEgress = input.placed.some(r => r.sourceLocal && r.source.kind === 'workload' && r.destination.kind === 'cidr');
+  for (const z of local.filter(x => x.mode === 'MONITOR' && !zones.has(x.name))) {
+    if (z.cidrs.length === 0) {
+      if (vpcRange) carve.push(vpcRange);
+      else if (peerEgress) {
+        problems.push({
+          code: 'UnresolvedRange', path: z.path, value: z.name,
+          message: `zone "${z.name}" is in MONITOR mode (its catch-all admits the model's workloads) and has no cidrs, and the VPC range is unknown at synth, so egress towards Peers cannot leave the zone out (it would be more open than the model).`,
+          hint: `Give zone "${z.name}" concrete cidrs or subnets, or a VPC whose range is known at synth.`,
+        });
+      }
+    }
+    for (const c of z.cidrs) {
+      const p = isTokenText(c) ? undefined : parseCidr(c);
+      if (p && isCidr(p)) carve.push(p);
+      else if (peerEgress) {
+        problems.push({
+          code: 'UnresolvedRange', path: z.path, value: c,
+          message: `zone "${z.name}" is in MONITOR mode (its catch-all admits the model's workloads), and this range is unknown at synth, so egress towards Peers cannot leave it out (it would be more open than the model).`,
+          hint: 'Use a concrete CIDR (or subnets whose CIDRs CDK knows) for this zone.',
+        });
+      }
     }
   }
   return { workloads, zones, carve: dedupe(carve), problems };

@@ -88,6 +88,12 @@ describe('AWS evaluator agrees with the model', () => {
           tally.add('monitorDenies');
           continue;
         }
+        // A MONITOR source's catch-all egress leaves the VPC range out when a zone without cidrs
+        // is exposed or MONITOR (it cannot name that zone's addresses): less open, never more.
+        if (want && !ev.allows(p) && monitorEnd(p.source) && !('workload' in p.destination) && internal(p.destination) && policy.zones.some(z => z.cidrs.length === 0)) {
+          tally.add('monitorNarrowed');
+          continue;
+        }
         // Egress towards a zone without cidrs names the VPC range (warned microseg:EgressToVpcRange):
         // it also reaches unsegmented hosts and MONITOR workloads in the VPC.
         if (!want && (!('workload' in p.destination) ? internal(p.destination) : monitorEnd(p.destination)) && warned('microseg:EgressToVpcRange')) {
