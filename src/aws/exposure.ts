@@ -22,8 +22,10 @@ export interface Exposure {
   readonly workloads: ReadonlySet<string>;
   /** Local zones with at least one exposed workload. */
   readonly zones: ReadonlySet<string>;
-  /** Ranges egress towards Peers leaves out (the exposed and MONITOR zones' ranges, or the VPC range). */
+  /** Ranges MONITOR's catch-all egress leaves out (the exposed zones' ranges, or the VPC range). */
   readonly carve: readonly Cidr[];
+  /** Ranges egress towards Peers leaves out: `carve` and the MONITOR zones' ranges. */
+  readonly peerCarve: readonly Cidr[];
   /** Ranges that cannot be known at synth where exactness needs them. */
   readonly problems: MicrosegProblem[];
 }
@@ -110,10 +112,11 @@ export function findExposure(input: ExposureInput): Exposure {
   }
   // MONITOR zones: their catch-all admits the model's workloads, so egress of ENFORCE sources
   // towards Peers leaves them out too (it depends on the zones only, never on flows).
+  const monitorCarve: Cidr[] = [];
   const peerEgress = input.placed.some(r => r.sourceLocal && r.source.kind === 'workload' && r.destination.kind === 'cidr');
   for (const z of local.filter(x => x.mode === 'MONITOR' && !zones.has(x.name))) {
     if (z.cidrs.length === 0) {
-      if (vpcRange) carve.push(vpcRange);
+      if (vpcRange) monitorCarve.push(vpcRange);
       else if (peerEgress) {
         problems.push({
           code: 'UnresolvedRange', path: z.path, value: z.name,
@@ -124,7 +127,7 @@ export function findExposure(input: ExposureInput): Exposure {
     }
     for (const c of z.cidrs) {
       const p = isTokenText(c) ? undefined : parseCidr(c);
-      if (p && isCidr(p)) carve.push(p);
+      if (p && isCidr(p)) monitorCarve.push(p);
       else if (peerEgress) {
         problems.push({
           code: 'UnresolvedRange', path: z.path, value: c,
@@ -134,7 +137,7 @@ export function findExposure(input: ExposureInput): Exposure {
       }
     }
   }
-  return { workloads, zones, carve: dedupe(carve), problems };
+  return { workloads, zones, carve: dedupe(carve), peerCarve: dedupe([...carve, ...monitorCarve]), problems };
 }
 
 function dedupe(list: Cidr[]): Cidr[] {

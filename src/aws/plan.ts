@@ -379,13 +379,17 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     }
     return out;
   };
-  // Peer ranges in egress rules (and MONITOR's catch-all egress): the exposed zones left out.
+  // Peer ranges in egress rules: the exposed and MONITOR zones left out; in MONITOR's catch-all
+  // egress, the exposed zones (a MONITOR source may reach MONITOR zones anyway).
   const egressCache = new Map<string, string[]>();
-  const egressPeer = (text: string, flows: string[]): string[] => {
-    let out = egressCache.get(text);
+  const egressPeer = (text: string, flows: string[], catchall = false): string[] => {
+    const key = `${catchall}|${text}`;
+    let out = egressCache.get(key);
     if (!out) {
-      out = carveOnce(text, flows, exposure.carve, 'zones whose workloads are open to Peer ranges');
-      egressCache.set(text, out);
+      out = catchall
+        ? carveOnce(text, flows, exposure.carve, 'zones whose workloads are open to Peer ranges')
+        : carveOnce(text, flows, exposure.peerCarve, 'zones whose workloads are open to Peer ranges, and MONITOR zones');
+      egressCache.set(key, out);
     }
     return out;
   };
@@ -604,7 +608,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
         ? anywhere.map(cidrPeer)
         : [vpcCidr ? cidrPeer(vpcCidr) : { kind: 'vpc' }];
       catchall('ingress', ingress, monitorIngress);
-      catchall('egress', egress, [...anywhere.flatMap(c => egressPeer(c, [])).map(cidrPeer), ...monitorZonesCarved]);
+      catchall('egress', egress, [...anywhere.flatMap(c => egressPeer(c, [], true)).map(cidrPeer), ...monitorZonesCarved]);
     }
     if (egress.length === 0) egress.push(matchNothing());
     const sortRules = (list: SgRulePlan[]) => list.sort((a, b) => cmp(ruleSortKey(a), ruleSortKey(b)));
