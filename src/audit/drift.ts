@@ -208,7 +208,7 @@ function mk(f: Omit<Finding, 'kind' | 'severity' | 'cloud'> & { kind: DriftKindT
 
 /** Sorts findings by severity, kind, key. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  const kindOrder = { opened: 0, unexpected: 1, unmanaged: 2, modified: 3, blocked: 4, missing: 5 };
+  const kindOrder = { invariant: -1, opened: 0, unexpected: 1, unmanaged: 2, modified: 3, blocked: 4, missing: 5 };
   return findings.slice().sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || kindOrder[a.kind] - kindOrder[b.kind] || cmp(a.key, b.key));
 }
 

@@ -82,7 +82,7 @@ function toJson(o: AuditOutcome, options: RenderOptions): unknown {
     summary: {
       findings: o.findings.length, accepted: o.accepted.length,
       bySeverity: Object.fromEntries((['critical', 'high', 'medium', 'low'] as SeverityText[]).map(s => [s, o.findings.filter(f => f.severity === s).length])),
-      byKind: Object.fromEntries((['unexpected', 'missing', 'modified', 'unmanaged', 'opened', 'blocked'] as DriftKindText[]).map(k => [k, o.findings.filter(f => f.kind === k).length])),
+      byKind: Object.fromEntries((['unexpected', 'missing', 'modified', 'unmanaged', 'opened', 'blocked', 'invariant'] as DriftKindText[]).map(k => [k, o.findings.filter(f => f.kind === k).length])),
       expectedRules: o.expectedRules, liveRules: o.liveRules, packetsEvaluated: o.packetsEvaluated, requests: o.requests, pages: o.pages, durationMs: o.durationMs,
     },
     errors: o.errors, notes: o.notes,
@@ -102,6 +102,7 @@ const SARIF_RULES: Record<DriftKindText, { id: string; name: string; short: stri
   opened: { id: 'microseg/opened-path', name: 'OpenedPath', short: 'The live rules let through packets the declared rules block.', full: 'Semantic drift: a source reaches a destination on a protocol and ports through the live rules, but not through the declared ones; when the model forbids it, the segmentation is broken. Find the live rule that opens it (the rule findings of the same container), remove it or declare the flow.', level: 'error', security: '9.0' },
   blocked: { id: 'microseg/blocked-path', name: 'BlockedPath', short: 'The live rules block packets the declared rules allow.', full: 'Semantic drift: a declared flow (or part of it) no longer passes the live rules: an outage of that flow. Re-deploy the segmentation.', level: 'warning', security: '5.0' },
   unmanaged: { id: 'microseg/unmanaged-attachment', name: 'UnmanagedAttachment', short: 'A group microseg did not create is attached to a segmented workload.', full: 'A security group / NSG / ASG that is not part of the model is attached to a segmented workload: its rules bypass the segmentation. Detach it, or model its flows.', level: 'error', security: '7.5' },
+  invariant: { id: 'microseg/invariant-broken', name: 'InvariantBroken', short: 'The live rules break an invariant of the segmentation model.', full: 'An Isolation, NeverReach or MustReach of the model does not hold on the live rules: a path it forbids is open (hop by hop in the message), or traffic it requires is blocked. Re-deploy the segmentation, or remove the rules that open the path.', level: 'error', security: '9.5' },
 };
 
 const LEVEL: Record<SeverityText, sarif.Result.level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };

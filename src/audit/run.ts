@@ -10,6 +10,7 @@ import { Manifest, MANIFEST_SCHEMA_VERSION, ManifestCloudSection } from '../ir/m
 import { MicrosegError } from '../model/errors';
 import { computeDrift, sortFindings } from './drift';
 import { requireRegularFile } from './files';
+import { invariantFindings } from './invariants';
 import { Acceptance, AuditOutcome, LiveState, SEVERITY_RANK } from './findings';
 import { applyAcceptances, parseAcceptance, readIgnoreFile } from './ignore';
 import { NaclSubnets, readAws } from './readers/aws';
@@ -230,6 +231,8 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const acceptances = loadAcceptances(options);
   let live = await readWithDeadline(manifest, file, options);
   const section = manifest.clouds[options.cloud]!;
+  // every live rule applies, unmanaged ones included: the invariants are evaluated on all of them
+  const everyLiveRule = live.rules;
   if (options.cloud === 'gcp') {
     // firewall rules microseg did not render that target a segmented workload: unmanaged
     const split = splitUnmanagedFirewalls(live.rules, new Set(section.expected.map(r => r.name).filter((n): n is string => !!n)), section.identities ?? {});
@@ -249,7 +252,11 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const semantic = live.errors.length ? [{ findings: [], packets: 0, notes: ['semantic drift not computed: the live view is incomplete.'] }] : multi
     ? live.regions!.map(r => semanticDrift(manifest, options.cloud, withAccepted(section.expected, accepted.filter(f => f.region === r.region)), r.rules, r.region))
     : [semanticDrift(manifest, options.cloud, withAccepted(section.expected, accepted), live.rules)];
-  const all = sortFindings([...ruleDrift, ...semantic.flatMap(x => x.findings)]);
+  // the model's invariants, evaluated on every live rule (each region on its own)
+  const broken = multi
+    ? live.regions!.flatMap(r => invariantFindings(manifest, options.cloud, r.rules, r.region))
+    : invariantFindings(manifest, options.cloud, everyLiveRule);
+  const all = sortFindings([...ruleDrift, ...semantic.flatMap(x => x.findings), ...broken]);
   const applied = applyAcceptances(all, acceptances, now, wildcards);
   const complete = live.errors.length === 0;
   return {

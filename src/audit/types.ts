@@ -32,6 +32,11 @@ export enum DriftKind {
   OPENED = 'opened',
   /** Semantic drift: the live rules block a source from a destination (protocol, ports) that the declared rules allow. */
   BLOCKED = 'blocked',
+  /**
+   * An invariant of the model (`Isolation`, `NeverReach`, `MustReach`) that the live rules break:
+   * always critical.
+   */
+  INVARIANT = 'invariant',
 }
 
 /** Severity of a finding. */

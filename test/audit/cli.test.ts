@@ -121,7 +121,7 @@ describe.concurrent('microseg CLI', () => {
     const sarif = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(sarif.version).toBe('2.1.0');
     const run = sarif.runs[0];
-    expect(run.tool.driver.rules.map((x: any) => x.id)).toEqual(['microseg/unexpected-rule', 'microseg/missing-rule', 'microseg/modified-rule', 'microseg/opened-path', 'microseg/blocked-path', 'microseg/unmanaged-attachment']);
+    expect(run.tool.driver.rules.map((x: any) => x.id)).toEqual(['microseg/unexpected-rule', 'microseg/missing-rule', 'microseg/modified-rule', 'microseg/opened-path', 'microseg/blocked-path', 'microseg/unmanaged-attachment', 'microseg/invariant-broken']);
     const res = run.results[0];
     expect(res).toMatchObject({ ruleId: 'microseg/unexpected-rule', ruleIndex: 0, level: 'error' });
     expect(res.locations[0].logicalLocations[0].fullyQualifiedName).toBe('Shop/Data/Db');
