@@ -101,14 +101,14 @@ function awsOutput(o: Json, sgsPerWorkload: Json, baseline: boolean): string {
 function azureOutput(o: Json, baseline: boolean): string {
   const a = o?.azure;
   if (!a) return '';
-  const body = `${n(a.rules)} rules in ${a.nsgs} NSGs, max ${lim(a.rulesPerNsgMax)} rules/NSG, max ${lim(a.asgsPerNsgMax)} ASGs/NSG${a.prioritiesOutOfRange ? `, ${n(a.prioritiesOutOfRange)} priorities out of 100-4096` : ''}${a.duplicatePriorities ? `, ${n(a.duplicatePriorities)} duplicate priorities` : ''}`;
+  const body = `${n(a.rules)} rules in ${a.nsgs} NSGs, ${n(o.resourcesTotal)} Terraform resources (one API call each at apply), max ${lim(a.rulesPerNsgMax)} rules/NSG, max ${lim(a.asgsPerNsgMax)} ASGs/NSG, max ${lim(a.asgsPerRuleSideMax)} ASGs/rule side${a.prioritiesOutOfRange ? `, ${n(a.prioritiesOutOfRange)} priorities out of 100-4096` : ''}${a.duplicatePriorities ? `, ${n(a.duplicatePriorities)} duplicate priorities` : ''}`;
   return `${baseline ? 'baseline ' : ''}${body} ${o.withinLimits ? 'OK' : `NOT OK (${o.broken.join(', ')})`}`;
 }
 
 function gcpOutput(o: Json, baseline: boolean): string {
   const g = o?.gcp;
   if (!g) return '';
-  const body = `${n(g.firewallRules)} firewall rules (${n(g.ingress)} ingress, ${n(g.egress)} egress; ${n(g.deny)} deny), max tags/rule src ${g.sourceTagsPerRuleMax.value}/30 target ${g.targetTagsPerRuleMax.value}/70, max name ${g.nameLengthMax.value}/63`;
+  const body = `${n(g.firewallRules)} firewall rules (${n(g.ingress)} ingress, ${n(g.egress)} egress; ${n(g.deny)} deny), ${n(o.resourcesTotal)} Terraform resources (one API call each at apply), max tags/rule src ${g.sourceTagsPerRuleMax.value}/30 target ${g.targetTagsPerRuleMax.value}/70, max name ${g.nameLengthMax.value}/63`;
   return `${baseline ? 'baseline ' : ''}${body} ${o.withinLimits ? 'OK' : `NOT OK (${o.broken.join(', ')})`}`;
 }
 
