@@ -20,7 +20,8 @@ import { planFromProps } from './planner';
  * `azurerm_network_security_rule` resources:
  *
  * - an allowed flow becomes an inbound rule on the destination zone's NSG and an outbound rule
- *   on the source zone's NSG, with one ASG on each side (a packet passes only if both allow);
+ *   on the source zone's NSG (a packet passes only if both allow); the flows that share an NSG,
+ *   direction, other end, protocol and port are one rule naming up to 10 ASGs on one side;
  *   `Peer`s and zones on other clouds are address prefixes (peers minus the model's zone ranges);
  * - Azure's default rules allow the whole virtual network (AllowVnetInBound, 65000), so every
  *   NSG gets explicit deny-all rules at 4096, inbound and outbound;
