@@ -124,12 +124,12 @@ export function renderPlan(d: Dialect, p: PlanInput): string {
       WHEN coalesce(c.ta, ${big}) <> coalesce(c.tb, ${big}) THEN CASE WHEN coalesce(c.ta, ${big}) < coalesce(c.tb, ${big}) THEN 'b' ELSE 'a' END
       WHEN c.ap <= c.bp THEN 'a' ELSE 'b' END AS srv
   FROM tf c
-  LEFT JOIN ends ea ON c.decided IS NULL AND ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
-  LEFT JOIN ends eb ON c.decided IS NULL AND eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto
-  LEFT JOIN vary va ON c.decided IS NULL AND va.a = c.aa AND va.pp = c.bp AND va.proto = c.proto
-  LEFT JOIN vary vb ON c.decided IS NULL AND vb.a = c.ba AND vb.pp = c.ap AND vb.proto = c.proto
-  LEFT JOIN ports pa ON c.decided IS NULL AND pa.p = c.ap AND pa.proto = c.proto
-  LEFT JOIN ports pb ON c.decided IS NULL AND pb.p = c.bp AND pb.proto = c.proto`));
+  LEFT JOIN ends ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
+  LEFT JOIN ends eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto
+  LEFT JOIN vary va ON va.a = c.aa AND va.pp = c.bp AND va.proto = c.proto
+  LEFT JOIN vary vb ON vb.a = c.ba AND vb.pp = c.ap AND vb.proto = c.proto
+  LEFT JOIN ports pa ON pa.p = c.ap AND pa.proto = c.proto
+  LEFT JOIN ports pb ON pb.p = c.bp AND pb.proto = c.proto`));
   ctes.push(d.cte('convs', `  SELECT CASE WHEN srv = 'a' THEN ba ELSE aa END AS client, CASE WHEN srv = 'a' THEN aa ELSE ba END AS server, proto,
     CASE WHEN proto IN (6, 17, 132) THEN CASE WHEN srv = 'a' THEN ap ELSE bp END END AS port, action,
     sum(n) AS records, sum(b) AS bytes, min(t0) AS t0, max(t1) AS t1
