@@ -3,7 +3,9 @@
  * - model, ir, semantics and analysis (the cloud-agnostic core) import no cloud package, and
  *   only each other in one direction (model <- ir <- semantics <- analysis);
  * - nothing imports a backend folder (aws, azure, gcp, k8s) except that backend itself and src/index.ts;
- * - the shared planning layer (plan) imports only the core and itself (no backend, no cloud package).
+ * - the shared planning layer (plan) imports only the core and itself (no backend, no cloud package);
+ * - the loader of optional packages (optional) imports only the model's error type, so audit,
+ *   traffic and map share it without depending on each other.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -108,17 +110,17 @@ describe('layering', () => {
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
   });
 
-  it('traffic imports only the core (model, ir, semantics, analysis) and itself, and loads DuckDB lazily', () => {
-    const bad = imports.filter(i => topFolder(i.file) === 'traffic' && i.target && !['model', 'ir', 'semantics', 'analysis', 'traffic'].includes(topFolder(i.target)));
+  it('traffic imports only the core (model, ir, semantics, analysis), the optional-package loader and itself, and loads DuckDB lazily', () => {
+    const bad = imports.filter(i => topFolder(i.file) === 'traffic' && i.target && !['model', 'ir', 'semantics', 'analysis', 'optional', 'traffic'].includes(topFolder(i.target)));
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
     // no top-level import of the engine: it is required inside a function, so `microseg.traffic` loads without it
     const eager = walk(path.join(SRC, 'traffic')).filter(f => /^\s*import[^;]*['"]@duckdb\//m.test(fs.readFileSync(f, 'utf8')));
     expect(eager.map(rel)).toEqual([]);
   });
 
-  it('map imports only the core (with its safe file writing, src/ir/files) and itself, and loads elkjs lazily', () => {
+  it('map imports only the core (with its safe file writing, src/ir/files), the optional-package loader and itself, and loads elkjs lazily', () => {
     const bad = imports.filter(i => topFolder(i.file) === 'map' && i.target
-      && !['model', 'ir', 'analysis', 'map'].includes(topFolder(i.target)));
+      && !['model', 'ir', 'analysis', 'optional', 'map'].includes(topFolder(i.target)));
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
     const eager = walk(path.join(SRC, 'map')).filter(f => /^\s*import[^;]*['"]elkjs/m.test(fs.readFileSync(f, 'utf8')));
     expect(eager.map(rel)).toEqual([]);
@@ -130,6 +132,13 @@ describe('layering', () => {
     const files = imports.filter(i => topFolder(i.file) === 'plan');
     expect(files.length).toBeGreaterThan(5);
     const bad = files.filter(i => (i.target ? !['model', 'ir', 'semantics', 'analysis', 'plan'].includes(topFolder(i.target)) : !/^(crypto|node:crypto)$/.test(i.spec)));
+    expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+  });
+
+  it('the optional-package loader imports only the model (its error type) and no package by name', () => {
+    const files = imports.filter(i => topFolder(i.file) === 'optional');
+    expect(files.length).toBeGreaterThan(0);
+    const bad = files.filter(i => !i.target || topFolder(i.target) !== 'model');
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
   });
 

@@ -9,7 +9,7 @@
  * collapsed or expanded, so expanding one in the page moves nothing else.
  * @see https://eclipse.dev/elk/reference/algorithms.html
  */
-import { MicrosegError } from '../model/errors';
+import { loadOptional } from '../optional/load';
 import { MapGraph } from './graph';
 
 /** The install line for the layout library. */
@@ -43,23 +43,11 @@ interface Elk { layout(graph: ElkNode): Promise<ElkNode> }
 
 /** Loads elkjs, or throws `MissingDependency` with the install line. */
 export function loadElk(): Elk {
-  const hidden = (process.env.MICROSEG_HIDE_SDKS ?? '').split(',').map(s => s.trim());
-  let ELK: new () => Elk;
-  try {
-    if (hidden.includes('elkjs')) throw Object.assign(new Error("Cannot find module 'elkjs'"), { code: 'MODULE_NOT_FOUND' });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ELK = require('elkjs/lib/elk.bundled.js');
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('elkjs')) {
-      throw new MicrosegError({
-        code: 'MissingDependency', path: 'map', value: 'elkjs',
-        message: 'is needed to lay out the map but is not installed.',
-        hint: `Install it next to microseg: ${ELK_INSTALL}`,
-      });
-    }
-    throw e;
-  }
+  const ELK = loadOptional<new () => Elk>('elkjs', {
+    code: 'MissingDependency', path: 'map',
+    message: 'is needed to lay out the map but is not installed.',
+    install: ELK_INSTALL,
+  }, 'lib/elk.bundled.js');
   return new ELK();
 }
 

@@ -12,7 +12,7 @@
  * known hosts into unknown ones.
  */
 import { createRequire } from 'module';
-import { MicrosegError } from '../model/errors';
+import { loadOptional, sdkInstall } from '../optional/load';
 import { TrafficError } from './errors';
 import { InventoryDoc } from './inventory';
 import { TrafficReadOptions } from './types';
@@ -33,39 +33,13 @@ export interface LiveInventoryOptions {
   readonly endpoint?: string;
 }
 
-/** The install line of each SDK (the audit's, so one `npm i` serves both). */
-const SDK_INSTALL: Record<string, string> = {
-  '@aws-sdk/client-ec2': 'npm i @aws-sdk/client-ec2',
-  '@azure/arm-network': 'npm i @azure/arm-network @azure/identity',
-  '@azure/identity': 'npm i @azure/arm-network @azure/identity',
-  '@google-cloud/compute': 'npm i @google-cloud/compute',
-};
-
 /** Loads an SDK on first use, or throws `[microseg:MissingSdk]` with the install line (`MICROSEG_HIDE_SDKS` hides one in tests). */
 function loadSdk<T = any>(name: string, cloud: string, deep?: string): T {
-  try {
-    if ((process.env.MICROSEG_HIDE_SDKS ?? '').split(',').map(x => x.trim()).includes(name)) throw Object.assign(new Error(`Cannot find module '${name}'`), { code: 'MODULE_NOT_FOUND' });
-    if (deep) {
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require(`${name}/${deep}`) as T;
-      } catch {
-        // the package layout changed: its main entry
-      }
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(name) as T;
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(name)) {
-      throw new MicrosegError({
-        code: 'MissingSdk', path: `traffic/${cloud}`, value: name,
-        message: `is needed to read the ${cloud} inventory live but is not installed.`,
-        hint: `Install it next to microseg: ${SDK_INSTALL[name] ?? `npm i ${name}`}`,
-      });
-    }
-    throw e;
-  }
+  return loadOptional<T>(name, {
+    code: 'MissingSdk', path: `traffic/${cloud}`,
+    message: `is needed to read the ${cloud} inventory live but is not installed.`,
+    install: sdkInstall(name),
+  }, deep);
 }
 
 const isLoopbackHttp = (endpoint?: string) => {
