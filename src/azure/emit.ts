@@ -4,8 +4,8 @@
  */
 import { CanonicalRule } from '../ir/canonical';
 import { MicrosegProblem } from '../model/errors';
-import { canonicalPortText } from '../plan/ports';
 import { throwProblems } from '../plan/problems';
+import { canonicalRules, PlannedRule } from '../semantics/rules';
 import { clip, shortened } from '../plan/text';
 import { TfResourceSpec, tfIdentifier, tfRef } from '../terraform/util';
 import { AZURE_LIMITS, AZURE_TYPES } from './capabilities';
@@ -70,6 +70,7 @@ function emitGroups(ctx: AzureContext, out: AzureEmitted): void {
 function emitRules(ctx: AzureContext, rules: RuleAcc[], priorities: Map<RuleAcc, number>, out: AzureEmitted): void {
   const ruleNames = new Set<string>();
   const collisions: MicrosegProblem[] = [];
+  const planned: PlannedRule[] = [];
   for (const a of rules) {
     const name = ruleName(a);
     const unit = unitByKey(ctx, a.unit);
@@ -102,9 +103,10 @@ function emitRules(ctx: AzureContext, rules: RuleAcc[], priorities: Map<RuleAcc,
       ...endAttributes('destination', a.destination, ctx.seg),
     };
     out.resources.push({ type: AZURE_TYPES.rule, name: tfIdentifier(`${unit.tf}_${name}`), attributes });
-    out.expected.push(...canonicalRules(ctx, a, `nsg:${unit.name}`, { name, priority, portList, origin: origins[0] }));
+    planned.push(plannedRule(ctx, a, `nsg:${unit.name}`, { name, priority, portList, origins }));
   }
   throwProblems(collisions);
+  out.expected.push(...canonicalRules(planned));
 }
 
 function ruleDescription(seg: string, a: RuleAcc, origins: string[]): string {
@@ -113,23 +115,16 @@ function ruleDescription(seg: string, a: RuleAcc, origins: string[]): string {
   return clip(towardsZones ? `microseg ${seg}: ${a.what}; the destination NSGs check each flow` : `microseg ${seg}: ${a.what} (${origins[0]}${origins.length > 1 ? ` +${origins.length - 1}` : ''})`, AZURE_LIMITS.descriptionLength);
 }
 
-/** The canonical rules of one NSG rule (one per peer, target and port text). */
-function canonicalRules(ctx: AzureContext, a: RuleAcc, container: string, r: { name: string; priority: number; portList: string[]; origin: string }): CanonicalRule[] {
-  const out: CanonicalRule[] = [];
-  const peerSide = a.direction === 'Inbound' ? a.source : a.destination;
-  const targetSide = a.direction === 'Inbound' ? a.destination : a.source;
-  const proto = a.protocol === '*' ? 'all' : a.protocol.toLowerCase();
-  for (const peer of canonicalEnds(peerSide, ctx.seg)) {
-    for (const target of canonicalEnds(targetSide, ctx.seg)) {
-      for (const p of r.portList) {
-        out.push({
-          container, direction: a.direction === 'Inbound' ? 'ingress' : 'egress', action: a.access === 'Allow' ? 'allow' : 'deny',
-          protocol: proto, ports: canonicalPortText(p), peer, target, priority: r.priority, name: r.name, origin: r.origin,
-        });
-      }
-    }
-  }
-  return out;
+/** An NSG rule as planned: the one source of its canonical rules (one per peer, target and port). */
+function plannedRule(ctx: AzureContext, a: RuleAcc, container: string, r: { name: string; priority: number; portList: string[]; origins: string[] }): PlannedRule {
+  const inbound = a.direction === 'Inbound';
+  return {
+    container, direction: inbound ? 'ingress' : 'egress', action: a.access === 'Allow' ? 'allow' : 'deny',
+    services: [{ protocol: a.protocol === '*' ? 'all' : a.protocol, ports: r.portList }],
+    peers: canonicalEnds(inbound ? a.source : a.destination, ctx.seg),
+    targets: canonicalEnds(inbound ? a.destination : a.source, ctx.seg),
+    priority: r.priority, name: r.name, origins: r.origins,
+  };
 }
 
 function sideLabel(s: End): string {

@@ -4,10 +4,11 @@
  * default deny and the MONITOR catch-all.
  */
 import { CanonicalRule } from '../ir/canonical';
+import { canonicalRules, PlannedRule } from '../semantics/rules';
 import { IrService, serviceKey } from '../ir/services';
 import { MicrosegProblem } from '../model/errors';
 import { isUnresolved } from '../model/tokens';
-import { canonicalPortText, mergePortRanges, portRangeText } from '../plan/ports';
+import { mergePortRanges, portRangeText } from '../plan/ports';
 import { throwProblems } from '../plan/problems';
 import { cidr } from '../ir/cidr';
 import { cidrOrder, Family, familyOf, RangesSide } from '../plan/sides';
@@ -20,10 +21,25 @@ import { Acc, accKey } from './rules';
 
 const LOG = { metadata: 'INCLUDE_ALL_METADATA' };
 
+/**
+ * A firewall rule as planned: the one source of its canonical rules. Peers and targets are
+ * canonical (`tag:`, `sa:`, `cidr:`); no targets: every instance of the network.
+ */
+export interface FirewallRule {
+  readonly direction: PlannedRule['direction'];
+  readonly action: PlannedRule['action'];
+  readonly priority: number;
+  readonly services: PlannedRule['services'];
+  readonly peers: readonly string[];
+  readonly targets: readonly string[];
+  /** Construct paths of the flows (or the zone) the rule comes from, sorted. */
+  readonly origins: readonly string[];
+}
+
 /** Emits firewall rules, refusing names that two rules would share, and records their canonical rules. */
 export class FirewallEmitter {
   public readonly resources: TfResourceSpec[] = [];
-  public readonly expected: CanonicalRule[] = [];
+  private readonly planned: PlannedRule[] = [];
   private readonly names = new Map<string, string>();
   private readonly collisions: MicrosegProblem[] = [];
   private readonly container: string;
@@ -39,8 +55,12 @@ export class FirewallEmitter {
     return cidrOrder(this.parsed(x), this.parsed(y));
   };
 
-  /** One firewall rule (a `DuplicateName` problem when its name is taken). */
-  public emit(name: string, attrs: Record<string, unknown>, origin: string): void {
+  /**
+   * One firewall rule (a `DuplicateName` problem when its name is taken): its Terraform
+   * attributes and, from the same plan, its canonical rules.
+   */
+  public emit(name: string, attrs: Record<string, unknown>, rule: FirewallRule): void {
+    const origin = rule.origins[0];
     const prev = this.names.get(name);
     if (prev !== undefined) {
       // Valid model names can meet after rendering (workload "a-to-z-b" next to zone "b-to-zones").
@@ -55,35 +75,18 @@ export class FirewallEmitter {
     const { opts } = this.ctx;
     const attributes = { name, network: opts.network, ...(opts.project ? { project: opts.project } : {}), ...attrs };
     this.resources.push({ type: GCP_FIREWALL, name: tfIdentifier(name), attributes });
-    this.expected.push(...this.canonical(name, attrs, origin));
+    this.planned.push({ ...rule, container: this.container, name, targets: rule.targets.length ? rule.targets : ['*'] });
+  }
+
+  /** The canonical rules of every emitted firewall rule (the manifest's expected rules). */
+  public get expected(): CanonicalRule[] {
+    return canonicalRules(this.planned);
   }
 
   /** Throws the name collisions; the resources sorted by name. */
   public finish(): TfResourceSpec[] {
     throwProblems(this.collisions);
     return this.resources.sort((x, y) => cmp(x.name, y.name));
-  }
-
-  private canonical(name: string, attrs: Record<string, unknown>, origin: string): CanonicalRule[] {
-    const out: CanonicalRule[] = [];
-    const list = (k: string) => (attrs[k] as string[] | undefined) ?? [];
-    const blocks = (attrs.allow ?? attrs.deny) as { protocol: string; ports?: string[] }[];
-    const ingress = attrs.direction === 'INGRESS';
-    const peers = ingress
-      ? [...list('source_tags').map(t => `tag:${t}`), ...list('source_service_accounts').map(s => `sa:${s}`), ...list('source_ranges').map(c => `cidr:${c}`)]
-      : list('destination_ranges').map(c => `cidr:${c}`);
-    const targets = [...list('target_tags').map(t => `tag:${t}`), ...list('target_service_accounts').map(s => `sa:${s}`)];
-    for (const b of blocks) {
-      const protocol = b.protocol === '58' ? 'icmpv6' : b.protocol;
-      for (const ports of b.ports ?? ['*']) {
-        for (const peer of peers) {
-          for (const target of targets.length ? targets : ['*']) {
-            out.push({ container: this.container, direction: ingress ? 'ingress' : 'egress', action: attrs.allow ? 'allow' : 'deny', protocol, ports: canonicalPortText(ports), peer, target, priority: attrs.priority as number, name, origin });
-          }
-        }
-      }
-    }
-    return out;
   }
 
   private parsed(text: string): ReturnType<typeof cidr> {
@@ -105,20 +108,25 @@ export function emitRuleGroups(ctx: GcpContext, out: FirewallEmitter, accs: Acc[
   for (const a of accs.slice().sort((x, y) => cmp(accKey(x), accKey(y)))) {
     const base = ruleBase(ctx.seg, a);
     const origins = [...a.origins].sort();
+    const blocks = protocolBlocks(a.services, a.family);
+    const rule = {
+      direction: a.direction === 'INGRESS' ? 'ingress' as const : 'egress' as const, action: a.action, priority: a.action === 'allow' ? ctx.priorities.allow : ctx.priorities.deny,
+      services: blocks.map(b => ({ protocol: b.protocol, ports: b.ports ?? ['*'] })), targets: [identityOf(ctx, a.target)], origins,
+    };
     const common = {
       direction: a.direction, priority: a.action === 'allow' ? ctx.priorities.allow : ctx.priorities.deny, description: groupDescription(ctx.seg, a, origins),
-      [a.action]: protocolBlocks(a.services, a.family), ...identityAttrs('target', [identityOf(ctx, a.target)]), ...(a.action === 'deny' ? { log_config: LOG } : {}),
+      [a.action]: blocks, ...identityAttrs('target', [identityOf(ctx, a.target)]), ...(a.action === 'deny' ? { log_config: LOG } : {}),
     };
     if (a.kind === 'identity') {
       const ids = [...a.peers].map(w => identityOf(ctx, w)).sort();
       chunks(ids, ctx.useSa ? GCP_LIMITS.serviceAccountsPerRule : GCP_LIMITS.sourceTagsPerRule).forEach((part, i) => {
-        out.emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...identityAttrs('source', part) }, origins[0]);
+        out.emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...identityAttrs('source', part) }, { ...rule, peers: part });
       });
     } else {
       const prefixes = [...a.peers].sort(out.cidrCompare);
       chunks(prefixes, GCP_LIMITS.rangesPerRule).forEach((part, i) => {
         const ranges = a.direction === 'INGRESS' ? { source_ranges: part } : { destination_ranges: part };
-        out.emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...ranges }, origins[0]);
+        out.emit(gcpName(i === 0 ? base : `${base}-${i + 1}`), { ...common, ...ranges }, { ...rule, peers: part.map(c => `cidr:${c}`) });
       });
     }
   }
@@ -176,10 +184,11 @@ export function emitZoneDefaults(ctx: GcpContext, out: FirewallEmitter): void {
         groups.forEach((g, i) => {
           const suffix = i === 0 ? '' : `-${i + 1}`;
           const targets = identityAttrs('target', g);
+          const rule = { direction: direction === 'INGRESS' ? 'ingress' as const : 'egress' as const, services: [{ protocol: 'all', ports: ['*'] }], targets: g, origins: [z.path] };
           out.emit(gcpName(`${stem}-deny-all${suffix}`), {
             direction, priority: ctx.priorities.defaultDeny, description: `microseg ${ctx.seg}: default deny for zone ${zone}`,
             deny: [{ protocol: 'all' }], ...ranges, ...targets, log_config: LOG,
-          }, z.path);
+          }, { ...rule, action: 'deny', priority: ctx.priorities.defaultDeny, peers: any.map(c => `cidr:${c}`) });
           if (z.mode !== 'MONITOR') return;
           // inbound from the model's own ranges only, unless opened to the internet on purpose
           const from = direction === 'INGRESS' && !ctx.opts.monitorOpenToInternet ? own[family] : any;
@@ -188,7 +197,7 @@ export function emitZoneDefaults(ctx: GcpContext, out: FirewallEmitter): void {
             out.emit(gcpName(`${stem}-monitor-catchall${suffix}${j === 0 ? '' : `-r${j + 1}`}`), {
               direction, priority: ctx.priorities.monitor, description: `microseg ${ctx.seg}: MONITOR mode catch-all for zone ${zone}: logs the traffic enforcement would block`,
               allow: [{ protocol: 'all' }], ...(direction === 'INGRESS' ? { source_ranges: part } : { destination_ranges: part }), ...targets, log_config: LOG,
-            }, z.path);
+            }, { ...rule, action: 'allow', priority: ctx.priorities.monitor, peers: part.map(c => `cidr:${c}`) });
           });
         });
       }
