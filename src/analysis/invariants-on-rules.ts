@@ -4,36 +4,11 @@
  * deployment the manifest records; the search is the one of `invariants.ts`. Pure.
  */
 import { CanonicalRule, Cloud } from '../ir/canonical';
-import { cidr } from '../ir/cidr';
 import { buildManifest, Manifest, ManifestCloudSection, withCloud } from '../ir/manifest';
-import { parseServiceKey } from '../ir/services';
-import { IrAtom, IrPolicy } from '../ir/types';
+import { policyOfManifest } from '../ir/manifest-policy';
+import { IrPolicy } from '../ir/types';
 import { evaluatorFor } from '../semantics/deployment';
 import { checkInvariants, checkRenderedInvariants, InvariantResult, verifyInvariants } from './invariants';
-
-/**
- * The compiled policy a manifest records (model, IR rules and invariants), so invariants can be
- * checked from the manifest alone, without the app.
- */
-export function policyFromManifest(manifest: Pick<Manifest, 'segmentation' | 'model' | 'rules'>): IrPolicy {
-  const zoneOf = new Map(manifest.model.workloads.map(w => [w.name, w.zone]));
-  const atom = (key: string): IrAtom => {
-    if (key.startsWith('w:')) return { kind: 'workload', workload: key.slice(2), zone: zoneOf.get(key.slice(2)) ?? '' };
-    const c = cidr(key.slice(2));
-    return { kind: 'cidr', cidr: c.text, family: c.family };
-  };
-  return {
-    segmentation: { name: manifest.segmentation.name, path: manifest.segmentation.path, mode: manifest.segmentation.mode === 'MONITOR' ? 'MONITOR' : 'ENFORCE' },
-    zones: manifest.model.zones,
-    workloads: manifest.model.workloads,
-    flows: manifest.model.flows,
-    denies: manifest.model.denies,
-    rules: (manifest.rules ?? []).map(r => ({ source: atom(r.source), destination: atom(r.destination), service: parseServiceKey(r.service), flows: r.flows })),
-    warnings: [],
-    acknowledged: [],
-    ...(manifest.model.invariants?.length ? { invariants: manifest.model.invariants } : {}),
-  };
-}
 
 /**
  * The workloads a cloud's rules can be evaluated on: placed on that cloud by the section, with a
@@ -51,7 +26,7 @@ function placedWorkloads(policy: IrPolicy, section: ManifestCloudSection): strin
  * evaluator. Invariants with an end on another cloud are checked on the model only.
  */
 export function checkManifestInvariants(manifest: Manifest, cloud?: Cloud, rules?: readonly CanonicalRule[]): InvariantResult[] {
-  const policy = policyFromManifest(manifest);
+  const policy = policyOfManifest(manifest);
   if (!policy.invariants?.length) return [];
   if (!cloud || !rules) return checkInvariants(policy);
   const section = manifest.clouds[cloud];

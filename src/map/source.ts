@@ -6,32 +6,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compile } from '../ir/compile';
-import { Manifest, MANIFEST_SCHEMA_VERSION } from '../ir/manifest';
-import { parseServiceKey } from '../ir/services';
-import { IrAtom, IrPolicy, IrRule } from '../ir/types';
-import { MicrosegError, MicrosegProblem } from '../model/errors';
+import { Manifest } from '../ir/manifest';
+import { policyOfManifest } from '../ir/manifest-policy';
+import { IrPolicy } from '../ir/types';
+import { MicrosegError } from '../model/errors';
+// the JSON shape `traffic simulate` writes, declared once where it is produced (types only: no traffic code is loaded)
+import type { SimulatedConversation, SimulateResult, TrafficCoverage, UnknownAddress, UnusedFlow } from '../traffic/types';
 import { ModelSourceOptions } from './types';
 
 /** A conversation of a simulation, as the map and the report read it. */
-export interface TrafficConversation {
-  readonly from: string;
-  readonly to: string;
-  readonly protocol: string;
-  readonly port?: number;
-  readonly verdict: string;
-  readonly flows: string[];
-  readonly records: number;
-  readonly bytes: number;
-}
+export type TrafficConversation = Pick<SimulatedConversation, 'from' | 'to' | 'protocol' | 'port' | 'verdict' | 'flows' | 'records' | 'bytes'>;
 
-/** The parts of `traffic simulate --format json` the map and the report use. */
-export interface TrafficInput {
-  readonly segmentation: string;
-  readonly window?: { readonly start?: string; readonly end?: string };
+/** The parts of `traffic simulate --format json` (`SimulateResult`) the map and the report use. */
+export interface TrafficInput extends Pick<SimulateResult, 'segmentation' | 'window'> {
   readonly conversations: TrafficConversation[];
-  readonly unused: { readonly flow: string; readonly from: string; readonly to: string; readonly ports: string }[];
-  readonly unknown: { readonly address: string }[];
-  readonly coverage: { readonly conversations: number; readonly observedOfAllowed: number };
+  readonly unused: UnusedFlow[];
+  readonly unknown: Pick<UnknownAddress, 'address'>[];
+  readonly coverage: Pick<TrafficCoverage, 'conversations' | 'observedOfAllowed'>;
 }
 
 /** The loaded inputs. */
@@ -73,61 +64,6 @@ function readJson(file: string, code: 'ManifestInvalid' | 'InvalidOption', what:
 }
 
 const isArray = Array.isArray;
-
-/**
- * The compiled policy a manifest carries, rebuilt: the model's zones, workloads, flows and denies
- * as written, and the IR rules with their atoms. Every problem is listed at once.
- */
-export function policyOfManifest(m: any, file: string): IrPolicy {
-  const problems: MicrosegProblem[] = [];
-  const bad = (value: unknown, message: string) => problems.push({ code: 'ManifestInvalid', path: file, value, message, hint: 'Synthesize again to write a complete manifest.' });
-  if (m?.schemaVersion !== MANIFEST_SCHEMA_VERSION || m?.generator !== 'microseg') {
-    throw new MicrosegError({ code: 'ManifestInvalid', path: file, value: m?.schemaVersion, message: `is not a microseg manifest of schema version ${MANIFEST_SCHEMA_VERSION}.`, hint: 'Pass the <segmentation>.microseg.json written at synth.' });
-  }
-  const model = m.model ?? {};
-  for (const k of ['zones', 'workloads', 'flows', 'denies']) if (!isArray(model[k])) bad(k, `model.${k} is missing.`);
-  if (!isArray(m.rules)) bad('rules', 'rules are missing.');
-  if (typeof m.segmentation?.name !== 'string') bad('segmentation', 'segmentation.name is missing.');
-  if (problems.length) throw MicrosegError.fromProblems(problems);
-  const zoneOf = new Map<string, string>();
-  for (const w of model.workloads) {
-    if (typeof w?.name !== 'string' || typeof w?.zone !== 'string') bad(w, 'a workload without name or zone.');
-    else zoneOf.set(w.name, w.zone);
-  }
-  const zones = new Set<string>(model.zones.map((z: any) => z?.name));
-  for (const [w, z] of zoneOf) if (!zones.has(z)) bad(w, `workload ${w} names zone ${z}, which the manifest does not declare.`);
-  const atom = (key: unknown): IrAtom | undefined => {
-    if (typeof key !== 'string') return undefined;
-    if (key.startsWith('w:')) {
-      const zone = zoneOf.get(key.slice(2));
-      return zone === undefined ? undefined : { kind: 'workload', workload: key.slice(2), zone };
-    }
-    if (key.startsWith('c:')) {
-      const cidr = key.slice(2);
-      return { kind: 'cidr', cidr, family: cidr.includes(':') ? 'ipv6' : 'ipv4' };
-    }
-    return undefined;
-  };
-  const rules: IrRule[] = [];
-  for (const r of m.rules) {
-    const source = atom(r?.source);
-    const destination = atom(r?.destination);
-    if (!source || !destination || typeof r?.service !== 'string') { bad(r, 'a rule names an unknown workload or has no service.'); continue; }
-    rules.push({ source, destination, service: parseServiceKey(r.service), flows: isArray(r.flows) ? r.flows : [] });
-  }
-  if (problems.length) throw MicrosegError.fromProblems(problems);
-  return {
-    segmentation: { name: m.segmentation.name, path: m.segmentation.path ?? m.segmentation.name, mode: m.segmentation.mode === 'MONITOR' ? 'MONITOR' : 'ENFORCE' },
-    zones: model.zones.map((z: any) => ({ ...z, labels: z.labels ?? {}, cidrs: z.cidrs ?? [], workloads: z.workloads ?? [] })),
-    workloads: model.workloads.map((w: any) => ({ ...w, labels: w.labels ?? {}, cidrs: w.cidrs ?? [] })),
-    flows: model.flows,
-    denies: model.denies,
-    rules,
-    warnings: m.warnings ?? [],
-    acknowledged: m.acknowledged ?? [],
-    ...(isArray(model.invariants) && model.invariants.length ? { invariants: model.invariants } : {}),
-  };
-}
 
 /** Reads and checks the JSON of `traffic simulate` (schemaVersion 1) for `segmentation`. */
 export function readTraffic(file: string, segmentation: string): TrafficInput {

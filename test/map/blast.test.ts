@@ -12,7 +12,7 @@ import { buildManifest } from '../../src/ir/manifest';
 import { blastHops } from '../../src/map/blast';
 import { buildGraph } from '../../src/map/graph';
 import { pageData } from '../../src/map/html';
-import { policyOfManifest } from '../../src/map/source';
+import { policyOfManifest } from '../../src/ir/manifest-policy';
 import { compileOrRefuse, modelArb } from '../support/model-arbitrary';
 import { checkUntil } from '../support/property';
 

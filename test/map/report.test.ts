@@ -8,7 +8,7 @@ import { compile } from '../../src/ir/compile';
 import { buildManifest } from '../../src/ir/manifest';
 import { ReportFormat, SegmentationReport } from '../../src/map';
 import { buildReport } from '../../src/map/report';
-import { policyOfManifest } from '../../src/map/source';
+import { policyOfManifest } from '../../src/ir/manifest-policy';
 
 function model(): Segmentation {
   const seg = Segmentation.root('Bank', { name: 'bank' });
