@@ -872,22 +872,53 @@ function planNacl(policy: IrPolicy, zoneName: string, subnets: string[], ctx: Na
     const z = zoneByName.get(zn)!;
     return z.workloads.length > 0 && z.workloads.every(w => ref.workloads.includes(w));
   };
-  const denyRanges = (ref: IrEndpointRef): string[] => {
+  // `far`: what sits at the other end of the deny (a MONITOR or ENFORCE zone, or addresses
+  // outside the model).
+  const denyRanges = (ref: IrEndpointRef): { cidr: string; far: 'monitor' | 'enforce' | 'outside' }[] => {
     if (ref.kind === 'cidr') {
       const c = ref.cidr!;
       if (isToken(c)) return [];
       const p = parseCidr(c);
       if (!isCidr(p) || ctx.zoneRanges.some(z => cidrOverlaps(z, p))) return [];
-      return [c];
+      return [{ cidr: c, far: 'outside' }];
     }
-    return policy.zones.filter(z => covers(ref, z.name) && z.cidrs.length > 0).flatMap(z => z.cidrs);
+    return policy.zones.filter(z => covers(ref, z.name) && z.cidrs.length > 0)
+      .flatMap(z => z.cidrs.map(cidr => ({ cidr, far: z.mode === 'MONITOR' ? 'monitor' as const : 'enforce' as const })));
   };
+  // A MONITOR zone's catch-all passes connections no flow declares (declared flows have their
+  // return entries above). A stateless deny in the opposite direction would drop their replies:
+  // where the far end can open such a connection, the replies the deny covers pass first, in the
+  // return band (TCP and UDP to the ephemeral ports, ICMP echo replies). The far end can: a
+  // MONITOR zone (both catch-alls), and addresses outside the model (no security group) that
+  // this zone's catch-all reaches: everything outbound; inbound the VPC range, or the internet
+  // with monitorIngressFromInternet.
+  const monitorZone = zone.mode === 'MONITOR';
+  const vpc = ctx.vpcCidr ? parseCidr(ctx.vpcCidr) : undefined;
+  const opensTowardsUs = (egress: boolean, far: 'monitor' | 'enforce' | 'outside', cidr: string): boolean => {
+    if (!monitorZone || far === 'enforce') return false;
+    if (far === 'monitor' || !egress || ctx.monitorFromInternet || !vpc || !isCidr(vpc)) return true;
+    const p = parseCidr(cidr);
+    return isCidr(p) && cidrOverlaps(vpc, p);
+  };
+  const repliesCovered = (services: IrService[], family: 'ipv4' | 'ipv6'): IrService[] => services.flatMap((s): IrService[] => {
+    const eph = (protocol: 'tcp' | 'udp', from: number, to: number): IrService[] => {
+      const lo = Math.max(from, ctx.eph.from); const hi = Math.min(to, ctx.eph.to);
+      return lo <= hi ? [{ protocol, from: lo, to: hi }] : [];
+    };
+    if (s.protocol === 'all') return [...eph('tcp', 0, 65535), ...eph('udp', 0, 65535), { protocol: 'icmp', from: 0, to: -1 }];
+    if (s.protocol === 'tcp' || s.protocol === 'udp') return eph(s.protocol, s.from, s.to);
+    // ICMP echo reply: type 0 (rendered as ICMPv6 129 towards IPv6 ranges, where 129 may be given as is)
+    if (s.protocol === 'icmp' && (s.from === -1 || s.from === 0 || (family === 'ipv6' && s.from === 129))) return [{ protocol: 'icmp', from: s.from === -1 ? 0 : s.from, to: s.to }];
+    return [];
+  });
   for (const d of policy.denies) {
-    if (covers(d.from, zoneName)) {
-      for (const c of denyRanges(d.to)) put(true, 'deny', 'deny', c, d.services, d.path);
-    }
-    if (covers(d.to, zoneName)) {
-      for (const c of denyRanges(d.from)) put(false, 'deny', 'deny', c, d.services, d.path);
+    for (const egress of [true, false]) {
+      if (!covers(egress ? d.from : d.to, zoneName)) continue;
+      for (const { cidr, far } of denyRanges(egress ? d.to : d.from)) {
+        put(egress, 'deny', 'deny', cidr, d.services, d.path);
+        const replies = opensTowardsUs(egress, far, cidr) ? repliesCovered(d.services, familyOf(cidr)) : [];
+        if (replies.length > 0) put(egress, 'allow', 'return', cidr, replies, d.path);
+      }
     }
   }
 
@@ -928,7 +959,7 @@ function planNacl(policy: IrPolicy, zoneName: string, subnets: string[], ctx: Na
     taken.add(ruleNumber);
     entries.push({ ...e, ruleNumber, logicalId: `${naclId}${e.egress ? 'E' : 'I'}${shortHash(key)}` });
   }
-  const monitor = zone.mode === 'MONITOR';
+  const monitor = monitorZone;
   if (monitor) {
     // Like the security groups' catch-all: ingress from the model's own network (the VPC range;
     // the internet only with monitorIngressFromInternet), egress everywhere, and the return

@@ -7,8 +7,10 @@
  *   carries; an address outside the model has no groups and is not filtered at its end;
  * - network ACLs (`nacl:<zone>`) are stateless, lowest rule number first, first match wins,
  *   implicit deny: the request must pass the source subnet's egress and the destination
- *   subnet's ingress, and the return traffic (to an ephemeral port) the destination's egress
- *   and the source's ingress.
+ *   subnet's ingress, and its reply the destination's egress and the source's ingress. The reply
+ *   of TCP and UDP goes to an ephemeral port of the source; an ICMP echo request (IPv4 type 8,
+ *   ICMPv6 type 128) gets an echo reply (0, 129); other ICMP messages (errors such as destination
+ *   unreachable) get no reply.
  *
  * @see https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html
  * @see https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html
@@ -75,9 +77,10 @@ export class AwsRuleEvaluator implements PacketEvaluator {
     const srcNacl = this.naclOf(src.workload);
     const dstNacl = this.naclOf(dst.workload);
     const req = { protocol: p.protocol, port: p.port, code: p.code };
-    const reply = p.protocol === 'icmp' ? { protocol: p.protocol, port: 0, code: 0 } : { protocol: p.protocol, port: AWS_RETURN_PORT };
     if (srcNacl && !this.naclPasses(srcNacl, 'egress', dst.address, req)) return false;
     if (dstNacl && !this.naclPasses(dstNacl, 'ingress', src.address, req)) return false;
+    const reply = replyOf(p, src.address?.family === 'ipv6' || dst.address?.family === 'ipv6' ? 'ipv6' : 'ipv4');
+    if (!reply) return true;
     if (dstNacl && !this.naclPasses(dstNacl, 'egress', src.address, reply)) return false;
     if (srcNacl && !this.naclPasses(srcNacl, 'ingress', dst.address, reply)) return false;
     return true;
@@ -113,4 +116,14 @@ export class AwsRuleEvaluator implements PacketEvaluator {
     }
     return false;
   }
+}
+
+/**
+ * The reply a packet gets, if any: TCP and UDP to an ephemeral port, an ICMP echo reply to an
+ * echo request (IPv4 type 8 -> 0, ICMPv6 128 -> 129); other ICMP messages get none.
+ */
+function replyOf(p: Packet, family: Address['family']): Pick<Packet, 'protocol' | 'port' | 'code'> | undefined {
+  if (p.protocol !== 'icmp') return { protocol: p.protocol, port: AWS_RETURN_PORT };
+  const echo = family === 'ipv6' ? { request: 128, reply: 129 } : { request: 8, reply: 0 };
+  return p.port === echo.request ? { protocol: 'icmp', port: echo.reply, code: 0 } : undefined;
 }

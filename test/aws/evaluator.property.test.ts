@@ -94,14 +94,6 @@ describe('AWS evaluator agrees with the model', () => {
           tally.add('monitorNarrowed');
           continue;
         }
-        // KNOWN BUG (issue 8, left open): a guardrail DenyFlow rendered into the stateless network
-        // ACLs also drops the replies of a connection in the opposite direction between two MONITOR
-        // zones (security groups allow it, the ACL denies the return path): less open than the
-        // model, never more. Counted, and only this exact shape is tolerated.
-        if (want && ev.securityGroupsAllow(p) && !ev.naclsAllow(p) && monitorEnd(p.source) && monitorEnd(p.destination) && policy.denies.length > 0) {
-          tally.add('monitorReplyDenied');
-          continue;
-        }
         // Egress towards a zone without cidrs names the VPC range (warned microseg:EgressToVpcRange):
         // it also reaches unsegmented hosts and MONITOR workloads in the VPC.
         if (!want && (!('workload' in p.destination) ? internal(p.destination) : monitorEnd(p.destination)) && warned('microseg:EgressToVpcRange')) {

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { DenyFlow, EnforcementMode, Peer, Port, Segmentation } from '../../src';
 import { AwsSegmentation } from '../../src/aws';
 import { NACL_BANDS, NACL_MONITOR_NUMBERS } from '../../src/aws/plan';
-import { importedVpc, setup, subnetFor } from './helpers';
+import { renderedAllows } from '../../src/ir';
+import { AwsEvaluator } from '../support/aws-evaluator';
+import { ModelSpec } from '../support/model-arbitrary';
+import { importedVpc, renderSpec, setup, subnetFor } from './helpers';
 
 const ENTRY = 'AWS::EC2::NetworkAclEntry';
 
@@ -172,5 +175,79 @@ describe('network ACLs', () => {
     seg.addZone('A', { cidrs: ['10.1.0.0/16'] }).addWorkload('A1');
     new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), subnets: { nope: subnetFor(stack, 'nope') } });
     expect(() => app.synth()).toThrow(/microseg:UnknownZone/);
+  });
+});
+
+describe('network ACLs: replies of what a MONITOR catch-all lets through', () => {
+  const tcp = (source: string, destination: string, port: number) => ({ source: { workload: source }, destination: { workload: destination }, protocol: 'tcp' as const, port });
+  const lines = (template: any, zone: string) => Object.values(template.Resources as Record<string, any>)
+    .filter(r => r.Type === ENTRY && r.Properties.NetworkAclId.Ref.startsWith(`Seg${zone}Nacl`))
+    .map(r => r.Properties)
+    .filter(p => p.RuleNumber < NACL_BANDS.allow.from)
+    .map(p => `${p.Egress ? 'out' : 'in'} ${p.RuleAction} ${p.RuleNumber < NACL_BANDS.deny.from ? 'return' : 'deny'} ${p.Protocol} ${p.CidrBlock ?? p.Ipv6CidrBlock} ${p.PortRange ? `${p.PortRange.From}-${p.PortRange.To}` : p.Icmp ? `icmp ${p.Icmp.Type}/${p.Icmp.Code}` : ''}`.trim())
+    .sort();
+
+  // The shape FC_SEED=239202769 found: two MONITOR zones, a guardrail from zone z1 towards
+  // app=web (all of zone z0). w0-0 -> w1-0 is allowed (both catch-alls), and its reply (z1 -> z0,
+  // to an ephemeral port) must not hit the deny entries of z1's egress and z0's ingress.
+  const spec = (z0Monitor: boolean): ModelSpec => ({
+    zones: [
+      { workloads: [{ labels: { app: 'web' } }], monitor: z0Monitor },
+      { workloads: [{ labels: {} }, { labels: { app: 'web', team: 'ops' } }], monitor: true },
+    ],
+    flows: [],
+    denies: [{ from: { kind: 'zone', zone: 1 }, to: { kind: 'selector', label: 'app=web' }, ports: [{ kind: 'all' }] }],
+  });
+
+  it('a deny between two MONITOR zones lets the replies of the opposite direction pass (TCP, UDP, ICMP echo) and still blocks its own direction', () => {
+    const r = renderSpec(spec(true), { nacls: true });
+    const policy = r.backend._policy!;
+    const ev = new AwsEvaluator(r.template, r.backend, policy);
+    // the opposite direction, allowed by the model and by the security groups, now passes the ACLs
+    for (const p of [tcp('w0-0', 'w1-0', 22), { ...tcp('w0-0', 'w1-0', 53), protocol: 'udp' as const }, { ...tcp('w0-0', 'w1-0', 8), protocol: 'icmp' as const, code: 0 }, { ...tcp('w0-0', 'w1-0', 3), protocol: 'icmp' as const, code: 4 }]) {
+      expect(renderedAllows(policy, p), JSON.stringify(p)).toBe(true);
+      expect(ev.securityGroupsAllow(p)).toBe(true);
+      expect(ev.naclsAllow(p), JSON.stringify(p)).toBe(true);
+    }
+    // the guarded direction stays blocked by the ACLs (security groups cannot deny: MonitorDenyNotEnforced)
+    for (const p of [tcp('w1-0', 'w0-0', 22), { ...tcp('w1-0', 'w0-0', 53), protocol: 'udp' as const }, { ...tcp('w1-0', 'w0-0', 8), protocol: 'icmp' as const, code: 0 }]) {
+      expect(renderedAllows(policy, p)).toBe(false);
+      expect(ev.allows(p), JSON.stringify(p)).toBe(false);
+    }
+    expect(r.backend.node.metadata.some(m => String(m.data).includes('microseg:MonitorDenyNotEnforced'))).toBe(true);
+    // exact rendering: the replies the deny covers pass first, in the return band
+    expect(lines(r.template, 'Z1')).toEqual([
+      'out allow return 1 10.1.0.0/16 icmp 0/-1',
+      'out allow return 17 10.1.0.0/16 1024-65535',
+      'out allow return 6 10.1.0.0/16 1024-65535',
+      'out deny deny -1 10.1.0.0/16',
+    ]);
+    expect(lines(r.template, 'Z0')).toEqual([
+      'in allow return 1 10.2.0.0/16 icmp 0/-1',
+      'in allow return 17 10.2.0.0/16 1024-65535',
+      'in allow return 6 10.2.0.0/16 1024-65535',
+      'in deny deny -1 10.2.0.0/16',
+    ]);
+  });
+
+  it('towards an ENFORCE zone the deny stays whole (connections from there are declared flows, with their own return entries)', () => {
+    const r = renderSpec(spec(false), { nacls: true });
+    expect(lines(r.template, 'Z1')).toEqual(['out deny deny -1 10.1.0.0/16']);
+    expect(lines(r.template, 'Z0')).toEqual(['in deny deny -1 10.2.0.0/16']);
+  });
+
+  it('a deny between a MONITOR zone and a Peer range: replies pass where the catch-all lets the Peer connect', () => {
+    const peer = (cidr: string, out: boolean): ModelSpec => ({
+      zones: [{ workloads: [{ labels: {} }], monitor: true }],
+      flows: [],
+      denies: [out ? { from: { kind: 'zone', zone: 0 }, to: { kind: 'peer', cidr }, ports: [{ kind: 'tcp', from: 1000, to: 2000 }] }
+        : { from: { kind: 'peer', cidr }, to: { kind: 'zone', zone: 0 }, ports: [{ kind: 'tcp', from: 1000, to: 2000 }] }],
+    });
+    // outbound deny towards a range outside the VPC: the catch-all admits only the VPC range, nothing to reply to
+    expect(lines(renderSpec(peer('192.0.2.0/24', true), { nacls: true }).template, 'Z0')).toEqual(['out deny deny 6 192.0.2.0/24 1000-2000']);
+    // towards a range inside the VPC (outside every zone): it may connect, its replies pass (only the ports the deny covers)
+    expect(lines(renderSpec(peer('10.200.0.0/16', true), { nacls: true }).template, 'Z0')).toEqual(['out allow return 6 10.200.0.0/16 1024-2000', 'out deny deny 6 10.200.0.0/16 1000-2000']);
+    // inbound deny from anywhere: the catch-all egress reaches it, its replies pass
+    expect(lines(renderSpec(peer('192.0.2.0/24', false), { nacls: true }).template, 'Z0')).toEqual(['in allow return 6 192.0.2.0/24 1024-2000', 'in deny deny 6 192.0.2.0/24 1000-2000']);
   });
 });

@@ -8,8 +8,9 @@
  *   the packet (a rule matches by address range, or by a referenced group the other end carries);
  *   inline rules and separate `AWS::EC2::SecurityGroupIngress/Egress` resources both count;
  * - network ACLs are stateless, lowest rule number first, first match wins, implicit deny: the
- *   request must pass the source subnet's egress and the destination subnet's ingress, and the
- *   return traffic (to an ephemeral port) the destination's egress and the source's ingress.
+ *   request must pass the source subnet's egress and the destination subnet's ingress, and its
+ *   reply (TCP and UDP to an ephemeral port, the echo reply of an ICMP echo request; other ICMP
+ *   messages get none) the destination's egress and the source's ingress.
  *
  * A workload's members carry `backend.securityGroupsFor(workload)`, have an address inside the
  * workload's first CIDR (else inside its zone's first CIDR), and sit in their zone's subnets (traffic always crosses subnets).
