@@ -9,8 +9,11 @@ import { buildManifest, Manifest, withCloud } from '../../src/ir/manifest';
 import { IrAtom, IrPolicy } from '../../src/ir/types';
 import { Peer, Port, Segmentation } from '../../src/model';
 
-/** A three-tier shop: internet -> frontend:443 -> api:8080 -> db:5432, plus an ops bastion. */
-export function shopPolicy(): IrPolicy {
+/** The compile date of the fixtures. */
+export const FIXTURE_NOW = new Date('2026-11-01T00:00:00Z');
+
+/** The three-tier shop's model: internet -> frontend:443 -> api:8080 -> db:5432, plus an outbound call of api. */
+export function shopModel() {
   const seg = Segmentation.root('Shop', { name: 'shop' });
   const web = seg.addZone('Web', { name: 'web', cidrs: ['10.1.0.0/16'] });
   const app = seg.addZone('App', { name: 'app', cidrs: ['10.2.0.0/16'] });
@@ -22,7 +25,12 @@ export function shopPolicy(): IrPolicy {
   api.allowFrom(frontend, Port.tcp(8080), Port.tcp(8081));
   db.allowFrom(api, Port.tcp(5432));
   api.allowTo(Peer.ipv4('198.51.100.0/24'), Port.tcp(443));
-  return compile(seg, { now: new Date('2026-11-01T00:00:00Z') });
+  return { seg, web, app, data, frontend, api, db };
+}
+
+/** The shop compiled (the date every audit fixture uses). */
+export function shopPolicy(): IrPolicy {
+  return compile(shopModel().seg, { now: FIXTURE_NOW });
 }
 
 const svc = (s: { protocol: string; from: number; to: number }): { protocol: string; ports: string } => {
@@ -147,7 +155,7 @@ export function largePolicy(zones: number, perZone: number): IrPolicy {
     }
   }
   shared.allowFrom(Peer.anyIpv4(), Port.tcp(443));
-  return compile(seg, { now: new Date('2026-11-01T00:00:00Z') });
+  return compile(seg, { now: FIXTURE_NOW });
 }
 
 /** A manifest with an AWS section only, for a policy. */

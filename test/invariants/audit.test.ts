@@ -8,29 +8,19 @@ import { render } from '../../src/audit/report';
 import { runAudit } from '../../src/audit/run';
 import { compile } from '../../src/ir/compile';
 import { Manifest } from '../../src/ir/manifest';
-import { Isolation, MustReach, NeverReach, Peer, Port, Segmentation } from '../../src/model';
-import { shopManifest } from '../audit/fixtures';
+import { Isolation, MustReach, NeverReach, Peer, Port } from '../../src/model';
+import { FIXTURE_NOW, shopManifest, shopModel } from '../audit/fixtures';
 import { fakeAwsEnv, writeManifestFile } from '../audit/helpers';
 import { Ec2Server, ec2StateFromManifest, fakeId, startEc2Server } from '../support/servers/aws-ec2-server';
 import { GcpServer, GcpState, gcpStateFromManifest, startGcpServer } from '../support/servers/gcp-compute-server';
 
-/** The audit fixtures' shop (same names), with three invariants that hold as declared. */
+/** The audit fixtures' shop, with three invariants that hold as declared. */
 function manifestWithInvariants(): Manifest {
-  const seg = Segmentation.root('Shop', { name: 'shop' });
-  const web = seg.addZone('Web', { name: 'web', cidrs: ['10.1.0.0/16'] });
-  const app = seg.addZone('App', { name: 'app', cidrs: ['10.2.0.0/16'] });
-  const data = seg.addZone('Data', { name: 'data', cidrs: ['10.3.0.0/16'] });
-  const frontend = web.addWorkload('Frontend', { name: 'frontend' });
-  const api = app.addWorkload('Api', { name: 'api' });
-  const db = data.addWorkload('Db', { name: 'db' });
-  frontend.allowFrom(Peer.anyIpv4(), Port.tcp(443));
-  api.allowFrom(frontend, Port.tcp(8080), Port.tcp(8081));
-  db.allowFrom(api, Port.tcp(5432));
-  api.allowTo(Peer.ipv4('198.51.100.0/24'), Port.tcp(443));
+  const { seg, data, app, api, db } = shopModel();
   new Isolation(seg, 'DataIsolated', { target: data, except: [app], owner: 'team-sec', description: 'PCI scope' });
   new NeverReach(seg, 'InternetNeverReachesData', { from: Peer.anyIpv4(), to: data, owner: 'team-sec' });
   new MustReach(seg, 'ApiReachesDb', { from: api, to: db, ports: [Port.tcp(5432)], owner: 'team-app' });
-  const { invariants } = compile(seg, { now: new Date('2026-11-01T00:00:00Z') });
+  const { invariants } = compile(seg, { now: FIXTURE_NOW });
   const m = shopManifest();
   return { ...m, model: { ...m.model, invariants } };
 }

@@ -63,45 +63,40 @@ export interface CheckUntilOptions {
 }
 
 /**
+ * The one loop of a run: the seeded batches (`fc.assert` options) until every floor of `opts` is
+ * met, each seed derived from the test's seed. Throws when `maxRuns` is spent first; adds the
+ * `runs` counter when done. The caller runs each batch (synchronously or not).
+ */
+function* batches(tally: Tally, opts: CheckUntilOptions): Generator<{ numRuns: number; seed: number }> {
+  const numRuns = opts.batch ?? 20;
+  const start = fc.readConfigureGlobal().seed ?? baseSeed();
+  const met = () => Object.entries(opts.until).every(([k, floor]) => tally.get(k) >= floor);
+  let runs = 0;
+  for (let i = 0; !met(); i++) {
+    if (runs >= opts.maxRuns) {
+      const floors = Object.entries(opts.until).map(([k, v]) => `${k}>=${v}`).join(', ');
+      throw new Error(`coverage floors not reached after ${runs} runs: ${tally} (floors: ${floors}); the generator yields too few usable cases`);
+    }
+    yield { numRuns, seed: (start + Math.imul(i, 0x9e3779b9)) | 0 };
+    runs += numRuns;
+  }
+  tally.add('runs', runs);
+}
+
+/**
  * Checks `body` on random values of `arb` until every floor is met. Each batch is an ordinary
  * `fc.assert` with a seed derived from the test's seed, so a failure shows fast-check's
  * counterexample and seed, and the whole run replays from `FC_SEED`.
  */
 export function checkUntil<T>(arb: fc.Arbitrary<T>, body: (value: T, tally: Tally) => void, opts: CheckUntilOptions): Tally {
   const tally = new Tally();
-  const batch = opts.batch ?? 20;
-  const start = fc.readConfigureGlobal().seed ?? baseSeed();
-  const met = () => Object.entries(opts.until).every(([k, floor]) => tally.get(k) >= floor);
-  let runs = 0;
-  for (let i = 0; !met(); i++) {
-    if (runs >= opts.maxRuns) {
-      const floors = Object.entries(opts.until).map(([k, v]) => `${k}>=${v}`).join(', ');
-      throw new Error(`coverage floors not reached after ${runs} runs: ${tally} (floors: ${floors}); the generator yields too few usable cases`);
-    }
-    const seed = (start + Math.imul(i, 0x9e3779b9)) | 0;
-    fc.assert(fc.property(arb, value => body(value, tally)), { numRuns: batch, seed });
-    runs += batch;
-  }
-  tally.add('runs', runs);
+  for (const run of batches(tally, opts)) fc.assert(fc.property(arb, value => body(value, tally)), run);
   return tally;
 }
 
-/** `checkUntil` for asynchronous bodies (a property that reads files through DuckDB). */
+/** `checkUntil` for asynchronous bodies (a property that reads files through DuckDB): the same batches and seeds. */
 export async function checkUntilAsync<T>(arb: fc.Arbitrary<T>, body: (value: T, tally: Tally) => Promise<void>, opts: CheckUntilOptions): Promise<Tally> {
   const tally = new Tally();
-  const batch = opts.batch ?? 20;
-  const start = fc.readConfigureGlobal().seed ?? baseSeed();
-  const met = () => Object.entries(opts.until).every(([k, floor]) => tally.get(k) >= floor);
-  let runs = 0;
-  for (let i = 0; !met(); i++) {
-    if (runs >= opts.maxRuns) {
-      const floors = Object.entries(opts.until).map(([k, v]) => `${k}>=${v}`).join(', ');
-      throw new Error(`coverage floors not reached after ${runs} runs: ${tally} (floors: ${floors}); the generator yields too few usable cases`);
-    }
-    const seed = (start + Math.imul(i, 0x9e3779b9)) | 0;
-    await fc.assert(fc.asyncProperty(arb, value => body(value, tally)), { numRuns: batch, seed });
-    runs += batch;
-  }
-  tally.add('runs', runs);
+  for (const run of batches(tally, opts)) await fc.assert(fc.asyncProperty(arb, value => body(value, tally)), run);
   return tally;
 }
