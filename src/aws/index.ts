@@ -1,1 +1,3 @@
+export * from './props';
+export * from './warnings';
 export * from './segmentation';

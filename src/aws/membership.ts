@@ -10,6 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { Cidr, cidrContains, isCidr, parseCidr } from '../ir';
+import { AwsWarnings } from './warnings';
 
 type Json = any;
 
@@ -197,7 +198,7 @@ export function checkMembership(input: MembershipInput): { problems: MicrosegPro
     const foreign = all.filter(v => !input.groupByLogicalId.has(refId(v) ?? ''));
     if (foreign.length > 0) {
       warnings.push({
-        id: 'microseg:UnmanagedGroup', path: res.node.path,
+        id: AwsWarnings.UNMANAGED_GROUP, path: res.node.path,
         message: `is a member of a workload but also carries ${foreign.length} security group(s) microseg does not manage (${foreign.map(v => refId(v) ?? JSON.stringify(v)).join(', ')}): their rules (e.g. a default allow-all egress) are outside the model. Create the resource with a microseg group (e.g. securityGroup: backend.securityGroupsFor(workload)[0]) and attach it, or acknowledge this warning.`,
       });
     }

@@ -11,23 +11,12 @@ import { createHash } from 'crypto';
 import { MicrosegError, MicrosegProblem, MicrosegWarning } from '../model/errors';
 import { findExposure, subtractRanges } from './exposure';
 import { aggregate } from './ranges';
+import { AwsWarnings } from './warnings';
 import { DEFAULT_STACK_LIMITS, groupBytes, planShards, ShardPlan, StackLimits } from './shard';
 import {
   ALL_SERVICE, CanonicalRule, Cidr, cidrOverlaps, IrEndpointRef, IrPolicy, IrService, isCidr,
   mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceKey, serviceOverlaps, sortCanonical, subtractAll,
 } from '../ir';
-
-/** Warning ids of the AWS backend (stable: users acknowledge them). */
-export const AWS_WARNINGS = {
-  /** Egress to in-model destinations uses the VPC range because the destination zone has no cidrs. */
-  EGRESS_TO_VPC_RANGE: 'microseg:EgressToVpcRange',
-  /** A Peer range lies entirely inside ranges it must leave out, so no rule is rendered for it. */
-  PEER_INSIDE_ZONES: 'microseg:PeerInsideZones',
-  /** MONITOR's catch-all ingress is open to the internet (asked for with `monitorIngressFromInternet`). */
-  MONITOR_OPEN_TO_INTERNET: 'microseg:MonitorOpenToInternet',
-  /** A DenyFlow towards a MONITOR workload: security groups cannot deny, so its catch-all lets the traffic pass. */
-  MONITOR_DENY_NOT_ENFORCED: 'microseg:MonitorDenyNotEnforced',
-} as const;
 
 /** The match-nothing egress rule (same as aws-cdk-lib's `allowAllOutbound: false`). */
 export const MATCH_NOTHING = { cidr: '255.255.255.255/32', type: 252, code: 86, description: 'Disallow all traffic' } as const;
@@ -408,7 +397,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     if (!isCidr(p)) return [text];
     const pieces = subtractRanges(p, ranges);
     if (pieces.length === 0 && flows.length > 0) {
-      warn({ id: AWS_WARNINGS.PEER_INSIDE_ZONES, path: flows[0], message: `The Peer range ${text} lies inside the ranges of ${what}: a Peer stands for addresses outside the model, so no rule is rendered for it (flows: ${flows.join(', ')}).` });
+      warn({ id: AwsWarnings.PEER_INSIDE_ZONES, path: flows[0], message: `The Peer range ${text} lies inside the ranges of ${what}: a Peer stands for addresses outside the model, so no rule is rendered for it (flows: ${flows.join(', ')}).` });
     }
     return pieces.map(x => x.text);
   };
@@ -522,7 +511,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   for (const [zone, flows] of [...vpcRangeUse.entries()].sort(([a], [b]) => cmp(a, b))) {
     const list = [...flows].sort();
     warn({
-      id: AWS_WARNINGS.EGRESS_TO_VPC_RANGE, path: list[0],
+      id: AwsWarnings.EGRESS_TO_VPC_RANGE, path: list[0],
       message: `Zone "${zone}" has no cidrs, so egress towards its workloads uses the VPC range${vpcCidr ? ` ${vpcCidr}` : ''}: it also opens those ports towards unsegmented hosts and MONITOR workloads in the VPC (flows: ${list.join(', ')}). Give zone "${zone}" its cidrs to narrow it.`,
     });
   }
@@ -675,7 +664,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
     const hit = d.to.kind === 'cidr' ? d.from.workloads.filter(w => monitorWorkloads.has(w)) : d.to.workloads.filter(w => monitorWorkloads.has(w));
     if (hit.length === 0) continue;
     warn({
-      id: AWS_WARNINGS.MONITOR_DENY_NOT_ENFORCED, path: d.path,
+      id: AwsWarnings.MONITOR_DENY_NOT_ENFORCED, path: d.path,
       message: `This DenyFlow reaches MONITOR workloads (${hit.join(', ')}): security groups cannot deny, so MONITOR's catch-all lets its traffic pass (a network ACL blocks it only between zones with subnets). Flow logs show it; enforce the zone (EnforcementMode.ENFORCE) to block it, or acknowledge this warning.`,
     });
   }
@@ -683,7 +672,7 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
   const monitored = groups.filter(g => g.monitor).map(g => g.workload);
   if (opts.monitorIngressFromInternet && monitored.length > 0) {
     warn({
-      id: AWS_WARNINGS.MONITOR_OPEN_TO_INTERNET, path: opts.backendPath,
+      id: AwsWarnings.MONITOR_OPEN_TO_INTERNET, path: opts.backendPath,
       message: `MONITOR's catch-all lets the internet (0.0.0.0/0${ipv6Used ? ', ::/0' : ''}) reach every port of ${monitored.join(', ')} (monitorIngressFromInternet: true). Acknowledge it with a reason, or drop the prop: the catch-all then admits the VPC range only.`,
     });
   }
