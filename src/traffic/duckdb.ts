@@ -3,7 +3,7 @@
  * first use. A user of the constructs alone never installs it; a missing one is a
  * `[microseg:MissingDependency]` error naming the `npm i` line.
  */
-import { MicrosegError } from '../model/errors';
+import { loadOptional } from '../optional/load';
 
 /** The install line for the engine. */
 export const DUCKDB_INSTALL = 'npm i @duckdb/node-api';
@@ -25,22 +25,11 @@ export interface Db {
 
 /** Loads `@duckdb/node-api`, or throws `MissingDependency` with the install line. */
 export function loadDuckDb(): any {
-  const hidden = (process.env.MICROSEG_HIDE_SDKS ?? '').split(',').map(s => s.trim());
-  try {
-    if (hidden.includes('@duckdb/node-api')) throw Object.assign(new Error("Cannot find module '@duckdb/node-api'"), { code: 'MODULE_NOT_FOUND' });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('@duckdb/node-api');
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('@duckdb/node-api')) {
-      throw new MicrosegError({
-        code: 'MissingDependency', path: 'traffic', value: '@duckdb/node-api',
-        message: 'is needed to read flow logs but is not installed.',
-        hint: `Install it next to microseg: ${DUCKDB_INSTALL}`,
-      });
-    }
-    throw e;
-  }
+  return loadOptional('@duckdb/node-api', {
+    code: 'MissingDependency', path: 'traffic',
+    message: 'is needed to read flow logs but is not installed.',
+    install: DUCKDB_INSTALL,
+  });
 }
 
 /**

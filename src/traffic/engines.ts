@@ -13,7 +13,7 @@
  * @see https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html
  * @see https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs
  */
-import { MicrosegError } from '../model/errors';
+import { loadOptional } from '../optional/load';
 import { AWS_FIELDS, parseAwsFields } from './aws-text';
 import { Dialect, DIALECTS, SqlValue } from './dialect';
 import { interpret, LocalRun, runLocal, windowSeconds } from './engine';
@@ -31,22 +31,11 @@ export const ENGINE_INSTALL: Record<string, string> = {
 
 /** Loads an engine's SDK, or throws `MissingSdk` with the install line. */
 export function loadEngineSdk(name: string, engine: string): any {
-  const hidden = (process.env.MICROSEG_HIDE_SDKS ?? '').split(',').map(s => s.trim());
-  try {
-    if (hidden.includes(name)) throw Object.assign(new Error(`Cannot find module '${name}'`), { code: 'MODULE_NOT_FOUND' });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(name);
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(name)) {
-      throw new MicrosegError({
-        code: 'MissingSdk', path: `traffic/${engine}`, value: name,
-        message: `is needed by --engine ${engine} but is not installed.`,
-        hint: `Install it next to microseg: ${ENGINE_INSTALL[name] ?? `npm i ${name}`}`,
-      });
-    }
-    throw e;
-  }
+  return loadOptional(name, {
+    code: 'MissingSdk', path: `traffic/${engine}`,
+    message: `is needed by --engine ${engine} but is not installed.`,
+    install: ENGINE_INSTALL[name] ?? `npm i ${name}`,
+  });
 }
 
 /** A run of the plan on any engine. */
