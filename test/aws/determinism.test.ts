@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { AwsEvaluator } from '../support/aws-evaluator';
 import { FlowSpec, ModelSpec, modelArb, workloadName } from '../support/model-arbitrary';
 import { checkUntil } from '../support/property';
+import { App, Stack } from 'aws-cdk-lib';
+import { Peer, Port, Segmentation, Workload } from '../../src';
+import { AwsSegmentation } from '../../src/aws';
 import { modelAllows } from '../../src/ir';
-import { Rendered, renderSpec } from './helpers';
+import { importedVpc, Rendered, renderSpec } from './helpers';
 
 const PROPS = { maxRulesPerSecurityGroup: 200, maxNaclEntriesPerDirection: 40 };
 
@@ -152,5 +155,65 @@ describe('determinism', () => {
       tally.add('compared');
     }, { until: { compared: 9 }, batch: 5, maxRuns: 200 });
     expect(t.get('compared')).toBeGreaterThanOrEqual(9);
+  });
+});
+
+describe('first exposure (the one documented exception to "one added flow changes only its own rules")', () => {
+  // Zones A 10.1.0.0/24 and B 10.1.1.0/24 form one egress block (10.1.0.0/23); S1 calls A1, B1, B2
+  // on tcp 80; S2 calls a private Peer range that covers them. Steps add Peer flows.
+  function build(steps: ((m: { b1: Workload; b2: Workload }) => void)[]) {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    const a = seg.addZone('A', { cidrs: ['10.1.0.0/24'] });
+    const b = seg.addZone('B', { cidrs: ['10.1.1.0/24'] });
+    const c = seg.addZone('C', { cidrs: ['10.2.0.0/16'] });
+    const a1 = a.addWorkload('A1'); const b1 = b.addWorkload('B1'); const b2 = b.addWorkload('B2');
+    const s1 = c.addWorkload('S1'); const s2 = c.addWorkload('S2');
+    for (const w of [a1, b1, b2]) w.allowFrom(s1, Port.tcp(80));
+    s2.allowTo(Peer.ipv4('10.0.0.0/8'), Port.tcp(9000));
+    for (const step of steps) step({ b1, b2 });
+    const backend = new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    const template = app.synth().getStackByName('S').template;
+    return { template, backend, policy: backend._policy! };
+  }
+  const changed = (before: any, after: any) => Object.keys(after.Resources).filter(id => JSON.stringify(before.Resources[id]) !== JSON.stringify(after.Resources[id])).sort();
+  const egress = (t: any, id: string) => (t.Resources[id].Properties.SecurityGroupEgress as any[]).map(r => `${r.CidrIp ?? r.DestinationSecurityGroupId['Fn::GetAtt'][0]} ${r.IpProtocol} ${r.FromPort ?? ''}-${r.ToPort ?? ''}`);
+  const internet = ({ b1 }: { b1: Workload }) => b1.allowFrom(Peer.anyIpv4(), Port.tcp(443));
+
+  it('the first Peer flow that exposes a zone rewrites the egress of the sources that reach that zone (and its block), nothing else; exact before and after', () => {
+    const before = build([]);
+    const after = build([internet]);
+    const id = (t: any, prefix: string) => Object.keys(t.Resources).find(k => k.startsWith(prefix))!;
+    const [B1, S1, S2] = ['SegB1Sg', 'SegS1Sg', 'SegS2Sg'].map(p => id(after.template, p));
+    // the flow's own workload, the source that reaches zone B, the source whose Peer range covers zone B
+    expect(changed(before.template, after.template)).toEqual([B1, S1, S2].sort());
+    expect(egress(before.template, S1)).toEqual(['10.1.0.0/23 -1 -']);
+    // zone A keeps its range, B's members are named by their source groups: B1's flow ports, all traffic to its zone mate
+    expect(egress(after.template, S1)).toEqual(['10.1.0.0/24 -1 -', `${id(after.template, 'SegSrcB1Sg')} tcp 80-80`, `${id(after.template, 'SegSrcB2Sg')} -1 -`]);
+    // the private Peer range leaves zone B out (16 pieces of 10.0.0.0/8)
+    expect(egress(before.template, S2)).toEqual(['10.0.0.0/8 tcp 9000-9000']);
+    expect(egress(after.template, S2)).toHaveLength(16);
+    expect(egress(after.template, S2).some(r => r.startsWith('10.1.1.'))).toBe(false);
+    // exact both times
+    for (const r of [before, after]) {
+      const ev = new AwsEvaluator(r.template, r.backend, r.policy);
+      for (const [s, d, port] of [['s1', 'b1', 443], ['s1', 'b1', 80], ['s1', 'b2', 443], ['s2', 'b1', 443], ['s2', 'b1', 9000], ['s1', 'a1', 80], ['s1', 'a1', 443]] as const) {
+        const p = { source: { workload: s }, destination: { workload: d }, protocol: 'tcp' as const, port };
+        expect(ev.allows(p), JSON.stringify(p)).toBe(modelAllows(r.policy, p));
+      }
+    }
+  });
+
+  it('after it, a Peer flow towards an exposed workload changes only that workload\'s group; one that exposes a zone mate narrows the egress towards that mate only', () => {
+    const exposed = build([internet]);
+    const again = build([internet, ({ b1 }) => b1.allowFrom(Peer.ipv4('203.0.113.0/24'), Port.tcp(22))]);
+    const B1 = Object.keys(again.template.Resources).find(k => k.startsWith('SegB1Sg'))!;
+    expect(changed(exposed.template, again.template)).toEqual([B1]);
+    const mate = build([internet, ({ b2 }) => b2.allowFrom(Peer.anyIpv4(), Port.tcp(8443))]);
+    const [B2, S1] = ['SegB2Sg', 'SegS1Sg'].map(p => Object.keys(mate.template.Resources).find(k => k.startsWith(p))!);
+    expect(changed(exposed.template, mate.template)).toEqual([B2, S1].sort());
+    const src = (p: string) => Object.keys(mate.template.Resources).find(k => k.startsWith(p))!;
+    expect(egress(mate.template, S1)).toEqual(['10.1.0.0/24 -1 -', `${src('SegSrcB1Sg')} tcp 80-80`, `${src('SegSrcB2Sg')} tcp 80-80`]);
   });
 });
