@@ -3,11 +3,11 @@
  * when their cloud is audited), compares them with the manifest written at synth, and reports
  * drift. The `microseg audit` command wraps it.
  */
-import { CanonicalRule, Cloud } from '../ir/canonical';
+import { CanonicalRule, Cloud } from '../model/backend';
 import { computeDrift } from './drift';
 import { render as renderResult } from './report';
 import { runAudit } from './run';
-import { AuditCloud, AuditOptions, AuditResult, AuditRule, DriftFinding, ReportFormat, ReportOptions } from './types';
+import { AuditOptions, AuditResult, DriftFinding, ReportFormat, ReportOptions } from './types';
 
 export * from './types';
 
@@ -24,12 +24,12 @@ export class DriftAudit {
    * ignore file, missing SDK); read failures make the result incomplete instead.
    */
   public static async run(options: AuditOptions): Promise<AuditResult> {
-    return runAudit({ ...options, cloud: options.cloud as Cloud, now: options.now ? new Date(options.now) : undefined });
+    return runAudit({ ...options, now: options.now ? new Date(options.now) : undefined });
   }
 
   /** Compares expected with live canonical rules (semantically: equivalent rules are not drift). */
-  public static compare(cloud: AuditCloud, expected: AuditRule[], live: AuditRule[]): DriftFinding[] {
-    return computeDrift(expected as CanonicalRule[], live as CanonicalRule[], [], { cloud: cloud as Cloud });
+  public static compare(cloud: Cloud, expected: CanonicalRule[], live: CanonicalRule[]): DriftFinding[] {
+    return computeDrift(expected, live, [], { cloud });
   }
 
   /** Renders a result in a report format. */

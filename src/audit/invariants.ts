@@ -9,7 +9,7 @@ import { CanonicalRule, Cloud } from '../ir/canonical';
 import { Manifest } from '../ir/manifest';
 import { fingerprint } from './drift';
 import { Finding } from './findings';
-import { AuditCloud, DriftKind, DriftSeverity } from './types';
+import { DriftKind, DriftSeverity } from './types';
 
 /** The critical findings of the manifest's invariants that the live rules break (none without invariants). */
 export function invariantFindings(manifest: Manifest, cloud: Cloud, live: readonly CanonicalRule[], region?: string): Finding[] {
@@ -21,7 +21,7 @@ export function invariantFindings(manifest: Manifest, cloud: Cloud, live: readon
     return {
       kind: DriftKind.INVARIANT,
       severity: DriftSeverity.CRITICAL,
-      cloud: cloud as AuditCloud,
+      cloud,
       ...(region ? { region } : {}),
       container: `invariant:${r.invariant}`,
       message: `${region ? `[${region}] ` : ''}${r.message.replace(` on the rendered ${cloud} rules`, ` on the live ${cloud} rules`)}`,

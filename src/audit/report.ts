@@ -8,7 +8,7 @@ import type * as sarif from 'sarif';
 import { CanonicalRule } from '../ir/canonical';
 import { describeRule } from './drift';
 import { AuditOutcome, DriftKindText, Finding, SeverityText } from './findings';
-import { AuditRule, DriftReachability } from './types';
+import { DriftReachability } from './types';
 import { jsonLineIndex } from './json-lines';
 
 /** Report formats. */
@@ -52,8 +52,8 @@ function countBy<T>(items: T[], key: (t: T) => string, order: string[]): string 
   return order.filter(k => counts.get(k)).map(k => `${counts.get(k)} ${k}`).join(', ');
 }
 
-function ruleText(r: AuditRule | undefined): string {
-  return r ? describeRule(r as CanonicalRule) : '';
+function ruleText(r: CanonicalRule | undefined): string {
+  return r ? describeRule(r) : '';
 }
 
 function findingRule(f: Finding): string {

@@ -21,15 +21,14 @@ import { readGcp } from './readers/gcp';
 import { kubernetesReaderOptions, readKubernetes, readKubernetesFromFiles } from './readers/kubernetes';
 import { splitUnmanagedFirewalls } from './readers/gcp-convert';
 import { semanticDrift, withAccepted } from './semantic';
-import { AuditCloud, AuditOptions } from './types';
+import { AuditOptions } from './types';
 import { ReadProgress } from './readers/progress';
 
 /**
- * Options of {@link runAudit}: the public {@link AuditOptions} (documented there), with the cloud
- * and the time as internal types, plus a progress sink and test hooks.
+ * Options of {@link runAudit}: the public {@link AuditOptions} (documented there), with the time
+ * as a `Date`, plus a progress sink and test hooks.
  */
-export interface RunOptions extends Omit<AuditOptions, 'cloud' | 'now'> {
-  readonly cloud: Cloud;
+export interface RunOptions extends Omit<AuditOptions, 'now'> {
   readonly now?: Date;
   readonly progress?: ReadProgress;
   /** Tests: extra EC2Client configuration, an Azure TokenCredential, a GCP auth client. */
@@ -261,7 +260,7 @@ export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
   const complete = live.errors.length === 0;
   return {
     segmentation: manifest.segmentation.name,
-    cloud: options.cloud as AuditCloud,
+    cloud: options.cloud,
     manifestFile: file,
     complete,
     errors: live.errors,

@@ -134,8 +134,8 @@ export function semanticDrift(manifest: Manifest, cloud: Cloud, expected: readon
  * drift reports only what goes beyond the accepted changes.
  */
 export function withAccepted(expected: readonly CanonicalRule[], accepted: readonly Finding[]): readonly CanonicalRule[] {
-  const gone = new Set(accepted.filter(f => f.expected && (f.kind === 'missing' || f.kind === 'modified')).map(f => ruleKey(f.expected as CanonicalRule)));
-  const added = accepted.filter(f => f.live && (f.kind === 'unexpected' || f.kind === 'modified')).map(f => f.live as CanonicalRule);
+  const gone = new Set(accepted.filter(f => f.expected && (f.kind === 'missing' || f.kind === 'modified')).map(f => ruleKey(f.expected!)));
+  const added = accepted.filter(f => f.live && (f.kind === 'unexpected' || f.kind === 'modified')).map(f => f.live!);
   if (gone.size === 0 && added.length === 0) return expected;
   return [...normalizeRules(expected).filter(r => !gone.has(r.key)), ...added];
 }

@@ -1,19 +1,9 @@
 /**
  * The audit's public types: one result type, used by the engine, the reports, the CLI and the
- * API alike (plain data: it survives a JSON round trip, as across jsii languages).
+ * API alike (plain data: it survives a JSON round trip, as across jsii languages). Clouds and
+ * rules are the model's own `Cloud` and `CanonicalRule`, the types the backends record.
  */
-
-/** The clouds an audit reads. */
-export enum AuditCloud {
-  /** EC2 security groups and network ACLs. */
-  AWS = 'aws',
-  /** Network security groups and application security groups. */
-  AZURE = 'azure',
-  /** VPC firewall rules. */
-  GCP = 'gcp',
-  /** NetworkPolicies of the segmentation's namespaces (through `@kubernetes/client-node`). */
-  KUBERNETES = 'kubernetes',
-}
+import { CanonicalRule, Cloud } from '../model/backend';
 
 /** Kinds of drift. */
 export enum DriftKind {
@@ -63,42 +53,6 @@ export enum ReportFormat {
   JUNIT = 'junit',
   /** Markdown for a pull-request comment. */
   MARKDOWN = 'markdown',
-}
-
-/** A rule in the canonical form shared by the manifest and the readers. */
-export interface AuditRule {
-  /** Where the rule lives: `sg:<group>`, `nacl:<zone>`, `nsg:<name>`, `network:<name>`. */
-  readonly container: string;
-  /** `ingress` or `egress`. */
-  readonly direction: string;
-  /** `allow` or `deny`. */
-  readonly action: string;
-  /** `tcp`, `udp`, `icmp`, `icmpv6`, `all`, or an IP protocol number. */
-  readonly protocol: string;
-  /** `*`, `443`, `1024-65535`; ICMP `*`, `<type>` or `<type>/<code>`. */
-  readonly ports: string;
-  /** The other side: `sg:`, `cidr:`, `asg:`, `tag:`, `sa:`, `pl:` or `*`. */
-  readonly peer: string;
-  /**
-   * The protected side where a container holds many.
-   * @default - the whole container
-   */
-  readonly target?: string;
-  /**
-   * NACL rule number, Azure or GCP priority.
-   * @default - none (security groups)
-   */
-  readonly priority?: number;
-  /**
-   * The cloud rule's name.
-   * @default - none
-   */
-  readonly name?: string;
-  /**
-   * Construct path of the flow the rule comes from.
-   * @default - none
-   */
-  readonly origin?: string;
 }
 
 /** A group, NSG or firewall rule microseg did not create, on a segmented workload. */
@@ -166,7 +120,7 @@ export interface DriftFinding {
   /** How serious it is. */
   readonly severity: DriftSeverity;
   /** The cloud. */
-  readonly cloud: AuditCloud;
+  readonly cloud: Cloud;
   /**
    * The region, when several AWS regions were audited (each must match the manifest on its own).
    * @default - one region
@@ -180,12 +134,12 @@ export interface DriftFinding {
    * The declared rule (missing, modified).
    * @default - none
    */
-  readonly expected?: AuditRule;
+  readonly expected?: CanonicalRule;
   /**
    * The live rule (unexpected, modified).
    * @default - none
    */
-  readonly live?: AuditRule;
+  readonly live?: CanonicalRule;
   /**
    * Cloud ids of the live rule(s): `sg-…/sgr-…` (AWS), ARM rule ids (Azure).
    * @default - none
@@ -240,7 +194,7 @@ export interface AuditResult {
   /** The segmentation audited. */
   readonly segmentation: string;
   /** The cloud audited. */
-  readonly cloud: AuditCloud;
+  readonly cloud: Cloud;
   /** The manifest read. */
   readonly manifestFile: string;
   /** False when anything could not be read (then `exitCode` is 2, whatever was found). */
@@ -283,7 +237,7 @@ export interface AuditOptions {
   /** The `<segmentation>.microseg.json` manifest (or a folder holding exactly one). */
   readonly manifestFile: string;
   /** The cloud to audit (its section of the manifest). */
-  readonly cloud: AuditCloud;
+  readonly cloud: Cloud;
   /**
    * AWS regions to read.
    * @default - the manifest's region, else AWS_REGION / AWS_DEFAULT_REGION

@@ -14,7 +14,7 @@ import { aggregate } from './ranges';
 import { AwsWarnings } from './warnings';
 import { DEFAULT_STACK_LIMITS, groupBytes, planShards, ShardPlan, StackLimits } from './shard';
 import {
-  ALL_SERVICE, CanonicalRule, Cidr, cidrOverlaps, IrEndpointRef, IrPolicy, IrService, isCidr,
+  ALL_SERVICE, CanonicalRule, Cidr, RuleAction, RuleDirection, cidrOverlaps, IrEndpointRef, IrPolicy, IrService, isCidr,
   mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceKey, serviceOverlaps, sortCanonical, subtractAll,
 } from '../ir';
 
@@ -1007,7 +1007,7 @@ export function expectedRules(groups: SgGroupPlan[], nacls: NaclPlan[]): Canonic
   for (const g of groups) {
     for (const r of [...g.ingress, ...g.egress]) {
       out.push({
-        container: `sg:${g.name}`, direction: r.direction, action: 'allow', protocol: r.protocol,
+        container: `sg:${g.name}`, direction: r.direction as RuleDirection, action: RuleAction.ALLOW, protocol: r.protocol,
         ports: canonicalPorts(r.protocol, r.from, r.to), peer: canonicalPeer(r.peer),
         ...(r.origins.length ? { origin: r.origins[0] } : {}),
       });
@@ -1016,7 +1016,7 @@ export function expectedRules(groups: SgGroupPlan[], nacls: NaclPlan[]): Canonic
   for (const n of nacls) {
     for (const e of n.entries) {
       out.push({
-        container: `nacl:${n.zone}`, direction: e.egress ? 'egress' : 'ingress', action: e.action, protocol: e.protocol,
+        container: `nacl:${n.zone}`, direction: e.egress ? RuleDirection.EGRESS : RuleDirection.INGRESS, action: e.action as RuleAction, protocol: e.protocol,
         ports: canonicalPorts(e.protocol, e.from, e.to), peer: e.cidr === VPC_CIDR_TOKEN ? VPC_CIDR_TOKEN : `cidr:${e.cidr}`, priority: e.ruleNumber,
         ...(e.origins.length ? { origin: e.origins[0] } : {}),
       });

@@ -6,6 +6,7 @@ import { verifyRenderedInvariants } from '../analysis/invariants-on-rules';
 import { compile, crossCloudWarnings, IrPolicy, PlacedRule, placeRules, writeManifest } from '../ir';
 import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
+import { Cloud } from '../model/backend';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
 import { emitAccessScopes } from './access-scopes';
 import { CdkRule, materialize, recordRules } from './connections';
@@ -151,8 +152,8 @@ export class AwsSegmentation extends Construct {
       ephemeralPorts: `${this.props.ephemeralPortRange?.startPort ?? 1024}-${this.props.ephemeralPortRange?.endPort ?? 65535}`,
       zones: this.props.zones ?? policy.zones.map(z => z.name), plan, wiring, subnets: subnets.objects,
     });
-    verifyRenderedInvariants(policy, 'aws', section);
-    writeManifest(outdir, policy, 'aws', section);
+    verifyRenderedInvariants(policy, Cloud.AWS, section);
+    writeManifest(outdir, policy, Cloud.AWS, section);
   }
 
   /**

@@ -6,6 +6,7 @@ import { MicrosegError, MicrosegProblem, problemsOf } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import { AzurePlan, planAzure } from './plan';
 import { AzureNsgScope, AzureSegmentationProps } from './props';
+import { Cloud } from '../model/backend';
 
 /** Validates the props and plans the resources. */
 export function planFromProps(props: AzureSegmentationProps, backendPath: string): { plan: AzurePlan; policy: ReturnType<typeof compile> } {
@@ -41,7 +42,7 @@ export function planFromProps(props: AzureSegmentationProps, backendPath: string
     monitorOpenToInternet: props.monitorOpenToInternet === true,
     networkRanges: props.networkRanges,
   });
-  verifyRenderedInvariants(policy, 'azure', plan.section);
+  verifyRenderedInvariants(policy, Cloud.AZURE, plan.section);
   return { plan, policy };
 }
 

@@ -5,6 +5,7 @@ import { AZURERM_PROVIDER } from '../terraform/providers';
 import { terraformJson } from '../terraform/util';
 import { planFromProps } from './planner';
 import type { AzureSegmentationProps } from './props';
+import { Cloud } from '../model/backend';
 
 /**
  * Renders a segmentation's Azure part as plain Terraform JSON (`*.tf.json`), for teams on
@@ -36,7 +37,7 @@ export class AzureTerraform {
     fs.mkdirSync(outdir, { recursive: true });
     const file = path.join(outdir, `${policy.segmentation.name}.azure.tf.json`);
     fs.writeFileSync(file, doc);
-    const manifest = writeManifest(outdir, policy, 'azure', plan.section);
+    const manifest = writeManifest(outdir, policy, Cloud.AZURE, plan.section);
     return [file, manifest];
   }
 

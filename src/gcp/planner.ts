@@ -6,6 +6,7 @@ import { MicrosegError, MicrosegProblem, problemsOf } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import { GcpPlan, planGcp } from './plan';
 import { GcpIdentity, GcpSegmentationProps } from './props';
+import { Cloud } from '../model/backend';
 
 /** Validates the props and plans the firewall rules. */
 export function planFromProps(props: GcpSegmentationProps, backendPath: string, resolve: (v: string) => string = v => v): { plan: GcpPlan; policy: ReturnType<typeof compile> } {
@@ -41,7 +42,7 @@ export function planFromProps(props: GcpSegmentationProps, backendPath: string, 
     monitorOpenToInternet: props.monitorOpenToInternet === true,
     networkRanges: props.networkRanges,
   });
-  verifyRenderedInvariants(policy, 'gcp', plan.section);
+  verifyRenderedInvariants(policy, Cloud.GCP, plan.section);
   return { plan, policy };
 }
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { IrPolicy } from '../ir';
+import { IrPolicy, writtenSection } from '../ir';
 import { fail } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
@@ -10,6 +10,7 @@ import { renderSpecs } from './cdktf-render';
 import { GcpPlan, gcpNetworkTag } from './plan';
 import { GcpIdentity, GcpSegmentationProps } from './props';
 import { planFromProps } from './planner';
+import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from '../model/backend';
 
 /**
  * Renders a microseg model into GCP VPC firewall rules (`google_compute_firewall`) through CDK
@@ -37,12 +38,16 @@ import { planFromProps } from './planner';
  *
  * @see https://cloud.google.com/firewall/docs/firewalls
  */
-export class GcpSegmentation extends Construct {
+export class GcpSegmentation extends Construct implements ISegmentationBackend {
   /** The rendered model. */
   public readonly segmentation: Segmentation;
 
+  /** GCP: the manifest's `clouds.gcp`. */
+  public readonly cloud: Cloud = Cloud.GCP;
+
   private readonly props: GcpSegmentationProps;
   private planned?: { plan: GcpPlan; policy: IrPolicy };
+  private section?: ManifestCloudSection;
 
   constructor(scope: Construct, id: string, props: GcpSegmentationProps) {
     super(scope, id);
@@ -52,7 +57,7 @@ export class GcpSegmentation extends Construct {
     this.segmentation = props.segmentation;
     this.props = props;
     claimBackend(this.segmentation, 'gcp', this);
-    attachCdktfRendering(this, 'gcp', () => this.plan(), plan => renderSpecs(this, plan.resources), {
+    attachCdktfRendering(this, this.cloud, () => this.plan(), plan => renderSpecs(this, plan.resources), {
       what: 'GcpSegmentation', bindings: '@cdktf/provider-google/lib/compute-firewall', provider: GOOGLE_PROVIDER,
     });
   }
@@ -81,6 +86,27 @@ export class GcpSegmentation extends Construct {
       fail('InvalidProp', this.node.path, workload.name, `has no service account in serviceAccounts${(this.props.identity ?? GcpIdentity.NETWORK_TAG) === GcpIdentity.NETWORK_TAG ? ' (identity is NETWORK_TAG: use networkTagFor)' : ''}.`);
     }
     return sa;
+  }
+
+  /**
+   * The identity a member of the workload must carry (the manifest's `identities[<workload>]`).
+   *
+   * @throws `microseg:UnknownWorkload` when the workload is not placed on this backend
+   */
+  public memberIdentity(workload: Workload): { [key: string]: string } {
+    this.checkPlaced(workload);
+    return { ...this.manifestSection().identities[workload.name] };
+  }
+
+  /** This backend's section of the manifest, as written at synth (plans on first use). */
+  public manifestSection(): ManifestCloudSection {
+    if (!this.section) this.section = writtenSection(this.plan().plan.section);
+    return this.section;
+  }
+
+  /** The rendered plan: every rule of this backend, canonical (the manifest's `expected`). */
+  public plannedRules(): CanonicalRule[] {
+    return this.manifestSection().expected;
   }
 
   private checkPlaced(workload: Workload): void {

@@ -5,6 +5,7 @@ import { GOOGLE_PROVIDER } from '../terraform/providers';
 import { terraformJson } from '../terraform/util';
 import { planFromProps } from './planner';
 import type { GcpSegmentationProps } from './props';
+import { Cloud } from '../model/backend';
 
 /**
  * Renders a segmentation's GCP part as plain Terraform JSON (`*.tf.json`), for teams on
@@ -36,7 +37,7 @@ export class GcpTerraform {
     fs.mkdirSync(outdir, { recursive: true });
     const file = path.join(outdir, `${policy.segmentation.name}.gcp.tf.json`);
     fs.writeFileSync(file, doc);
-    return [file, writeManifest(outdir, policy, 'gcp', plan.section)];
+    return [file, writeManifest(outdir, policy, Cloud.GCP, plan.section)];
   }
 
   private constructor() {}

@@ -14,7 +14,7 @@
  *
  * @see https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/
  */
-import { CanonicalRule, portsText } from './canonical';
+import { CanonicalRule, portsText, RuleAction, RuleDirection } from './canonical';
 
 /** A label selector (`matchLabels` AND every `matchExpressions` entry). An empty selector matches everything. */
 export interface KubeLabelSelector {
@@ -156,14 +156,14 @@ export function canonicalRulesOf(np: KubeNetworkPolicy, originOf?: (direction: '
   const target = `pods:${selectorText(np.spec.podSelector)}`;
   const out: CanonicalRule[] = [];
   for (const type of effectivePolicyTypes(np)) {
-    const direction = type === 'Ingress' ? 'ingress' : 'egress';
-    out.push({ container, direction, action: 'deny', protocol: 'all', ports: '*', peer: '*', target, ...(originOf?.(direction, -1) ? { origin: originOf(direction, -1) } : {}) });
+    const direction = type === 'Ingress' ? RuleDirection.INGRESS : RuleDirection.EGRESS;
+    out.push({ container, direction, action: RuleAction.DENY, protocol: 'all', ports: '*', peer: '*', target, ...(originOf?.(direction, -1) ? { origin: originOf(direction, -1) } : {}) });
     const rules = type === 'Ingress' ? (np.spec.ingress ?? []).map(r => ({ peers: r.from, ports: r.ports })) : (np.spec.egress ?? []).map(r => ({ peers: r.to, ports: r.ports }));
     rules.forEach((r, i) => {
       const peers = r.peers && r.peers.length ? r.peers.map(p => peerText(p, ns)) : ['*'];
       const ports = r.ports && r.ports.length ? r.ports.map(portText) : [portText(undefined)];
       const origin = originOf?.(direction, i);
-      for (const peer of peers) for (const p of ports) out.push({ container, direction, action: 'allow', ...p, peer, target, ...(origin ? { origin } : {}) });
+      for (const peer of peers) for (const p of ports) out.push({ container, direction, action: RuleAction.ALLOW, ...p, peer, target, ...(origin ? { origin } : {}) });
     });
   }
   return out;

@@ -5,7 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CanonicalRule, Cloud, sortCanonical } from './canonical';
+import { ManifestCloudSection } from '../model/backend';
+import { Cloud, sortCanonical } from './canonical';
 import type { IrInvariant } from './invariants';
 import { serviceKey } from './services';
 import { atomKey, IrPolicy } from './types';
@@ -13,21 +14,7 @@ import { atomKey, IrPolicy } from './types';
 /** The manifest schema version. Bump on incompatible change; readers check it. */
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-/** What one backend adds to the manifest. */
-export interface ManifestCloudSection {
-  /** Construct path of the backend. */
-  readonly backendPath: string;
-  /** Zones placed on this cloud. */
-  readonly zones: string[];
-  /** Cloud settings the audit needs (region, VPC logical id, resource group, network, project...). */
-  readonly settings: Record<string, string>;
-  /** Per workload: its cloud identity (e.g. `securityGroupLogicalId`, `securityGroupName`, `asgName`, `networkTag`, `serviceAccount`). */
-  readonly identities: Record<string, Record<string, string>>;
-  /** Per container (e.g. `sg:<name>`, `nsg:<name>`): identity fields (logical id, tags). */
-  readonly containers: Record<string, Record<string, string>>;
-  /** The rules the backend rendered, canonical. */
-  readonly expected: CanonicalRule[];
-}
+export { ManifestCloudSection } from '../model/backend';
 
 /** The whole manifest. */
 export interface Manifest {
@@ -76,9 +63,14 @@ export function buildManifest(policy: IrPolicy): Manifest {
 
 /** Adds (or replaces) one cloud's section; sorts rules canonically. */
 export function withCloud(manifest: Manifest, cloud: Cloud, section: ManifestCloudSection): Manifest {
-  const clouds: Partial<Record<Cloud, ManifestCloudSection>> = { ...manifest.clouds, [cloud]: { ...section, expected: sortCanonical(section.expected) } };
+  const clouds: Partial<Record<Cloud, ManifestCloudSection>> = { ...manifest.clouds, [cloud]: writtenSection(section) };
   const sorted = Object.fromEntries(Object.keys(clouds).sort().map(k => [k, clouds[k as Cloud]]));
   return { ...manifest, clouds: sorted };
+}
+
+/** A backend's section as the manifest records it: the expected rules in canonical order. */
+export function writtenSection(section: ManifestCloudSection): ManifestCloudSection {
+  return { ...section, expected: sortCanonical(section.expected) };
 }
 
 /** Serialises a manifest deterministically. */

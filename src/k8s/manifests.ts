@@ -6,6 +6,7 @@ import type { Workload } from '../model/workload';
 import { podLabels } from './plan';
 import { planFromProps, renderYaml } from './planner';
 import type { KubernetesSegmentationProps } from './props';
+import { Cloud } from '../model/backend';
 
 /**
  * Renders a segmentation's Kubernetes part as plain multi-document YAML, for clusters managed
@@ -31,7 +32,7 @@ export class KubernetesManifests {
     fs.mkdirSync(outdir, { recursive: true });
     const file = path.join(outdir, `${policy.segmentation.name}.k8s.yaml`);
     fs.writeFileSync(file, yaml);
-    return [file, writeManifest(outdir, policy, 'kubernetes', plan.section)];
+    return [file, writeManifest(outdir, policy, Cloud.KUBERNETES, plan.section)];
   }
 
   /**

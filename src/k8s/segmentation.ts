@@ -1,12 +1,13 @@
 import type { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IrPolicy, writeManifest } from '../ir';
+import { IrPolicy, writeManifest, writtenSection } from '../ir';
 import { fail, MicrosegError } from '../model/errors';
 import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
 import { KubernetesPlan } from './plan';
 import { planFromProps, renderedObjects } from './planner';
 import { KubernetesSegmentationProps } from './props';
+import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from '../model/backend';
 
 /** cdk8s, loaded when a construct is created (never when the submodule is imported). */
 function cdk8sModule(path: string): typeof import('cdk8s') {
@@ -50,12 +51,16 @@ function cdk8sModule(path: string): typeof import('cdk8s') {
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
-export class KubernetesSegmentation extends Construct {
+export class KubernetesSegmentation extends Construct implements ISegmentationBackend {
   /** The rendered model. */
   public readonly segmentation: Segmentation;
 
+  /** Kubernetes: the manifest's `clouds.kubernetes`. */
+  public readonly cloud: Cloud = Cloud.KUBERNETES;
+
   private readonly props: KubernetesSegmentationProps;
   private planned?: { plan: KubernetesPlan; policy: IrPolicy };
+  private section?: ManifestCloudSection;
   private rendered = false;
 
   constructor(scope: Construct, id: string, props: KubernetesSegmentationProps) {
@@ -92,6 +97,27 @@ export class KubernetesSegmentation extends Construct {
     return this.plan().plan.workloadNamespaces[workload.name];
   }
 
+  /**
+   * The identity a member of the workload must carry (the manifest's `identities[<workload>]`).
+   *
+   * @throws `microseg:UnknownWorkload` when the workload is not placed on this backend
+   */
+  public memberIdentity(workload: Workload): { [key: string]: string } {
+    this.checkPlaced(workload);
+    return { ...this.manifestSection().identities[workload.name] };
+  }
+
+  /** This backend's section of the manifest, as written at synth (plans on first use). */
+  public manifestSection(): ManifestCloudSection {
+    if (!this.section) this.section = writtenSection(this.plan().plan.section);
+    return this.section;
+  }
+
+  /** The rendered plan: every rule of this backend, canonical (the manifest's `expected`). */
+  public plannedRules(): CanonicalRule[] {
+    return this.manifestSection().expected;
+  }
+
   private checkPlaced(workload: Workload): void {
     if (!workload || !workload.zone || workload.zone.segmentation !== this.segmentation) {
       fail('UnknownWorkload', workload?.node?.path ?? this.node.path, workload?.name, `is not part of segmentation "${this.segmentation.name}" rendered by ${this.node.path}.`);
@@ -122,6 +148,6 @@ export class KubernetesSegmentation extends Construct {
     }
     const app = this.node.root as App;
     const outdir = typeof (app as { outdir?: unknown }).outdir === 'string' ? app.outdir : undefined;
-    if (outdir) writeManifest(outdir, policy, 'kubernetes', plan.section);
+    if (outdir) writeManifest(outdir, policy, this.cloud, plan.section);
   }
 }

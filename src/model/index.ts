@@ -7,3 +7,4 @@ export * from './zone';
 export * from './workload';
 export * from './flow';
 export * from './invariant';
+export * from './backend';

@@ -15,7 +15,7 @@
  * @see https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works
  * @see https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#default-security-rules
  */
-import { CanonicalRule } from '../ir/canonical';
+import { CanonicalRule, RuleAction, RuleDirection } from '../ir/canonical';
 import { Address, addressGiven, cidrTextHas, EvalEnd, groupBy, Packet, PacketEvaluator, pathFamily, portsMatch, protocolMatches, workloadOf } from './rules';
 
 /** Where the members of each workload sit. */
@@ -34,12 +34,12 @@ export interface AzureDeployment {
 
 /** Azure's default rules of every NSG, canonical (`tag:` peers are service tags). */
 export const AZURE_DEFAULT_RULES: readonly CanonicalRule[] = [
-  { container: '*', direction: 'ingress', action: 'allow', protocol: 'all', ports: '*', peer: 'tag:VirtualNetwork', target: 'tag:VirtualNetwork', priority: 65000, name: 'AllowVnetInBound' },
-  { container: '*', direction: 'ingress', action: 'allow', protocol: 'all', ports: '*', peer: 'tag:AzureLoadBalancer', target: '*', priority: 65001, name: 'AllowAzureLoadBalancerInBound' },
-  { container: '*', direction: 'ingress', action: 'deny', protocol: 'all', ports: '*', peer: '*', target: '*', priority: 65500, name: 'DenyAllInBound' },
-  { container: '*', direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'tag:VirtualNetwork', target: 'tag:VirtualNetwork', priority: 65000, name: 'AllowVnetOutBound' },
-  { container: '*', direction: 'egress', action: 'allow', protocol: 'all', ports: '*', peer: 'tag:Internet', target: '*', priority: 65001, name: 'AllowInternetOutBound' },
-  { container: '*', direction: 'egress', action: 'deny', protocol: 'all', ports: '*', peer: '*', target: '*', priority: 65500, name: 'DenyAllOutBound' },
+  { container: '*', direction: RuleDirection.INGRESS, action: RuleAction.ALLOW, protocol: 'all', ports: '*', peer: 'tag:VirtualNetwork', target: 'tag:VirtualNetwork', priority: 65000, name: 'AllowVnetInBound' },
+  { container: '*', direction: RuleDirection.INGRESS, action: RuleAction.ALLOW, protocol: 'all', ports: '*', peer: 'tag:AzureLoadBalancer', target: '*', priority: 65001, name: 'AllowAzureLoadBalancerInBound' },
+  { container: '*', direction: RuleDirection.INGRESS, action: RuleAction.DENY, protocol: 'all', ports: '*', peer: '*', target: '*', priority: 65500, name: 'DenyAllInBound' },
+  { container: '*', direction: RuleDirection.EGRESS, action: RuleAction.ALLOW, protocol: 'all', ports: '*', peer: 'tag:VirtualNetwork', target: 'tag:VirtualNetwork', priority: 65000, name: 'AllowVnetOutBound' },
+  { container: '*', direction: RuleDirection.EGRESS, action: RuleAction.ALLOW, protocol: 'all', ports: '*', peer: 'tag:Internet', target: '*', priority: 65001, name: 'AllowInternetOutBound' },
+  { container: '*', direction: RuleDirection.EGRESS, action: RuleAction.DENY, protocol: 'all', ports: '*', peer: '*', target: '*', priority: 65500, name: 'DenyAllOutBound' },
 ];
 
 interface End { readonly workload?: string; readonly asgs: readonly string[]; readonly address?: Address }
@@ -62,7 +62,7 @@ export class AzureRuleEvaluator implements PacketEvaluator {
    * The first rule of an NSG matching the packet in a direction (a default rule when no custom
    * one does), or undefined when the NSG has no rules at all here.
    */
-  public firstMatch(nsg: string, direction: 'ingress' | 'egress', p: Packet): CanonicalRule | undefined {
+  public firstMatch(nsg: string, direction: RuleDirection.INGRESS | 'egress', p: Packet): CanonicalRule | undefined {
     const src = this.end(p.source);
     const dst = this.end(p.destination);
     const family = pathFamily([src.address, dst.address].filter((a): a is Address => a !== undefined));
@@ -71,7 +71,7 @@ export class AzureRuleEvaluator implements PacketEvaluator {
   }
 
   /** The NSGs in a workload's path, in Azure's order for the direction (subnet and NIC). */
-  public nsgsOf(workload: string | undefined, direction: 'ingress' | 'egress'): string[] {
+  public nsgsOf(workload: string | undefined, direction: RuleDirection.INGRESS | 'egress'): string[] {
     if (workload === undefined || this.deployment.asgsOf(workload) === undefined) return [];
     const both = [this.deployment.subnetNsgOf(workload), this.deployment.nicNsgOf(workload)].filter((x): x is string => x !== undefined);
     return direction === 'ingress' ? both : both.reverse();
@@ -79,8 +79,8 @@ export class AzureRuleEvaluator implements PacketEvaluator {
 
   /** Whether Azure delivers the packet. */
   public allows(p: Packet): boolean {
-    for (const nsg of this.nsgsOf(workloadOf(p.source), 'egress')) if (this.firstMatch(nsg, 'egress', p)?.action !== 'allow') return false;
-    for (const nsg of this.nsgsOf(workloadOf(p.destination), 'ingress')) if (this.firstMatch(nsg, 'ingress', p)?.action !== 'allow') return false;
+    for (const nsg of this.nsgsOf(workloadOf(p.source), RuleDirection.EGRESS)) if (this.firstMatch(nsg, RuleDirection.EGRESS, p)?.action !== RuleAction.ALLOW) return false;
+    for (const nsg of this.nsgsOf(workloadOf(p.destination), RuleDirection.INGRESS)) if (this.firstMatch(nsg, RuleDirection.INGRESS, p)?.action !== RuleAction.ALLOW) return false;
     return true;
   }
 

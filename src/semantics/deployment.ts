@@ -91,7 +91,7 @@ export function gcpDeployment(model: ModelView, section: ManifestCloudSection, a
 }
 
 /** The clouds whose canonical rules the semantic layer evaluates. */
-export const EVALUATED_CLOUDS: readonly Cloud[] = ['aws', 'azure', 'gcp'];
+export const EVALUATED_CLOUDS: readonly Cloud[] = [Cloud.AWS, Cloud.AZURE, Cloud.GCP];
 
 /** Options of {@link evaluatorFor}. */
 export interface EvaluatorOptions {

@@ -8,7 +8,7 @@
  * one target. A cloud rule with several peers, targets or ports is several canonical rules with
  * the same priority and action, which the clouds evaluate the same way (the union of matches).
  */
-import { CanonicalRule, Cloud } from '../ir/canonical';
+import { CanonicalRule, Cloud, RuleAction, RuleDirection } from '../ir/canonical';
 import { Cidr, cidr, cidrHas } from '../ir/cidr';
 import type { Packet, PacketEnd } from '../ir/semantics';
 
@@ -166,8 +166,10 @@ export function after(prefix: string, text: string): string | undefined {
 export interface PlannedRule {
   /** Where the rule lives (`sg:<group>`, `nacl:<zone>`, `nsg:<name>`, `network:<name>`). */
   readonly container: string;
-  readonly direction: 'ingress' | 'egress';
-  readonly action: 'allow' | 'deny';
+  /** `ingress` or `egress` (a {@link RuleDirection}'s value). */
+  readonly direction: `${RuleDirection}`;
+  /** `allow` or `deny` (a {@link RuleAction}'s value). */
+  readonly action: `${RuleAction}`;
   /** Protocols (canonical names: `tcp`, `udp`, `icmp`, `icmpv6`, `all`, or a number) with their canonical ports (`*`, `443`, `1024-65535`, ICMP `8` or `3/4`). */
   readonly services: readonly { readonly protocol: string; readonly ports: readonly string[] }[];
   /** The remote sides (`sg:`, `cidr:`, `asg:`, `tag:`, `sa:`, `*`). */
@@ -197,7 +199,7 @@ export function canonicalRules(planned: readonly PlannedRule[]): CanonicalRule[]
         for (const peer of r.peers) {
           for (const target of r.targets ?? [undefined]) {
             out.push({
-              container: r.container, direction: r.direction, action: r.action, protocol, ports: normalPorts(protocol, ports), peer,
+              container: r.container, direction: r.direction as RuleDirection, action: r.action as RuleAction, protocol, ports: normalPorts(protocol, ports), peer,
               ...(target !== undefined ? { target } : {}),
               ...(r.priority !== undefined ? { priority: r.priority } : {}),
               ...(r.name !== undefined ? { name: r.name } : {}),

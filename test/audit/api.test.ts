@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { register } from 'tsx/cjs/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuditCloud, DriftAudit, DriftKind, DriftSeverity, ReportFormat } from '../../src/audit';
+import { Cloud } from '../../src';
+import { DriftAudit, DriftKind, DriftSeverity, ReportFormat } from '../../src/audit';
 import { firewallsOf } from '../support/servers/gcp-compute-server';
 import { shopManifest } from './fixtures';
 import { tmpDir, writeManifestFile } from './helpers';
@@ -33,7 +34,7 @@ describe('DriftAudit (jsii API)', () => {
         const out = path.join(dir, `report.${format}`);
         const sink = { write: () => true };
         const code = await main(['node', 'microseg', 'audit', '-m', file, '-c', 'gcp', '--from-file', fw, '--accept', accept, '-f', format, '-o', out], { stdout: sink, stderr: sink, env: {} });
-        const result = await DriftAudit.run({ manifestFile: file, cloud: AuditCloud.GCP, fromFiles: [fw], accept: [accept] });
+        const result = await DriftAudit.run({ manifestFile: file, cloud: Cloud.GCP, fromFiles: [fw], accept: [accept] });
         expect(code).toBe(result.exitCode);
         expect(DriftAudit.render(JSON.parse(JSON.stringify(result)), format)).toBe(fs.readFileSync(out, 'utf8'));
       }
@@ -59,7 +60,7 @@ describe('DriftAudit (jsii API)', () => {
     // a medium finding with no semantic consequence: it targets a tag no workload carries
     firewalls.push({ name: 'mon', network: 'projects/shop-prod/global/networks/prod', direction: 'INGRESS', priority: 900, sourceRanges: ['10.9.0.0/16'], targetTags: ['metrics'], allowed: [{ IPProtocol: 'tcp', ports: ['9100'] }] });
     fs.writeFileSync(path.join(dir, 'fw.json'), JSON.stringify(firewalls));
-    const run = (failOn?: DriftSeverity) => DriftAudit.run({ manifestFile: file, cloud: AuditCloud.GCP, fromFiles: [path.join(dir, 'fw.json')], failOn });
+    const run = (failOn?: DriftSeverity) => DriftAudit.run({ manifestFile: file, cloud: Cloud.GCP, fromFiles: [path.join(dir, 'fw.json')], failOn });
     const [all, high, medium] = [await run(), await run(DriftSeverity.HIGH), await run(DriftSeverity.MEDIUM)];
     expect(all.findings.map(f => f.severity)).toEqual([DriftSeverity.MEDIUM]);
     expect([all.exitCode, high.exitCode, medium.exitCode]).toEqual([1, 0, 1]);
@@ -74,7 +75,7 @@ describe('DriftAudit (jsii API)', () => {
     const firewalls = firewallsOf('shop-prod', m.clouds.gcp!.expected).filter((f: any) => f.name !== 'shop-in-2');
     firewalls.push({ name: 'ssh', network: 'projects/shop-prod/global/networks/prod', direction: 'INGRESS', priority: 1000, sourceRanges: ['0.0.0.0/0'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });
     fs.writeFileSync(path.join(dir, 'fw.json'), JSON.stringify(firewalls));
-    const result = await DriftAudit.run({ manifestFile: file, cloud: AuditCloud.GCP, fromFiles: [path.join(dir, 'fw.json')], now: '2026-11-21T00:00:00Z' });
+    const result = await DriftAudit.run({ manifestFile: file, cloud: Cloud.GCP, fromFiles: [path.join(dir, 'fw.json')], now: '2026-11-21T00:00:00Z' });
     expect(result.exitCode).toBe(1);
     expect(result.complete).toBe(true);
     // the rules, and what they mean: SSH from anywhere reaches every workload, api no longer reaches db
@@ -117,7 +118,7 @@ describe('DriftAudit (jsii API)', () => {
     const saved = [process.env.AWS_REGION, process.env.AWS_DEFAULT_REGION];
     delete process.env.AWS_REGION; delete process.env.AWS_DEFAULT_REGION;
     try {
-      await expect(DriftAudit.run({ manifestFile: writeManifestFile(noRegion), cloud: AuditCloud.AWS })).rejects.toThrow(/microseg:ManifestInvalid.*AWS region.*Pass --region/);
+      await expect(DriftAudit.run({ manifestFile: writeManifestFile(noRegion), cloud: Cloud.AWS })).rejects.toThrow(/microseg:ManifestInvalid.*AWS region.*Pass --region/);
     } finally {
       if (saved[0] !== undefined) process.env.AWS_REGION = saved[0];
       if (saved[1] !== undefined) process.env.AWS_DEFAULT_REGION = saved[1];
@@ -125,6 +126,6 @@ describe('DriftAudit (jsii API)', () => {
   });
 
   it('rejects an unusable manifest with a coded error', async () => {
-    await expect(DriftAudit.run({ manifestFile: path.join(tmpDir(), 'none.json'), cloud: AuditCloud.AWS })).rejects.toThrow(/microseg:ManifestInvalid/);
+    await expect(DriftAudit.run({ manifestFile: path.join(tmpDir(), 'none.json'), cloud: Cloud.AWS })).rejects.toThrow(/microseg:ManifestInvalid/);
   });
 });

@@ -1,7 +1,8 @@
 /** The drift engine (pure): normalisation, set difference, pairing, severities, locations, fingerprints. */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DriftAudit, AuditCloud } from '../../src/audit';
+import { Cloud } from '../../src';
+import { DriftAudit } from '../../src/audit';
 import { computeDrift, unexpectedSeverity } from '../../src/audit/drift';
 import { mergeRanges, normalizeRules } from '../../src/audit/normalize';
 import { CanonicalRule } from '../../src/ir/canonical';
@@ -106,8 +107,8 @@ describe('findings', () => {
 
   it('is exposed through the jsii API (DriftAudit.compare)', () => {
     const expected = awsExpected(shopPolicy());
-    expect(DriftAudit.compare(AuditCloud.AWS, expected, expected)).toEqual([]);
-    const findings = DriftAudit.compare(AuditCloud.AWS, expected, expected.slice(1));
+    expect(DriftAudit.compare(Cloud.AWS, expected, expected)).toEqual([]);
+    const findings = DriftAudit.compare(Cloud.AWS, expected, expected.slice(1));
     expect(findings).toHaveLength(1);
     expect(findings[0].kind).toBe('missing');
   });

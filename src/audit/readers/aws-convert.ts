@@ -3,10 +3,10 @@
  * PascalCase shapes) -> canonical rules. Pure functions shared by the live reader and
  * `--from-file`.
  */
-import { CanonicalRule } from '../../ir/canonical';
+import { RuleAction, RuleDirection } from '../../ir/canonical';
 import { isCidr, parseCidr } from '../../ir/cidr';
 import { UnmanagedAttachment } from '../findings';
-import { canonicalProtocol, formatPortRange, isIcmpProtocol, isPortProtocol } from '../normalize';
+import { canonicalProtocol, formatPortRange, isIcmpProtocol, isPortProtocol, LiveRule } from '../normalize';
 
 /** Tag keys the AWS backend writes. */
 export const AWS_TAGS = {
@@ -94,15 +94,14 @@ export function ec2Ports(protocol: string, from: number | undefined, to: number 
 export type GroupNames = ReadonlyMap<string, string>;
 
 /** One rule of DescribeSecurityGroupRules -> canonical. */
-export function fromSecurityGroupRule(r: Ec2SecurityGroupRule, container: string, names: GroupNames): CanonicalRule {
+export function fromSecurityGroupRule(r: Ec2SecurityGroupRule, container: string, names: GroupNames): LiveRule {
   const protocol = canonicalProtocol(r.IpProtocol ?? '-1');
   const peer = r.CidrIpv4 ? cidrPeer(r.CidrIpv4)
     : r.CidrIpv6 ? cidrPeer(r.CidrIpv6)
       : r.PrefixListId ? `pl:${r.PrefixListId}`
         : r.ReferencedGroupInfo?.GroupId ? groupPeer(r.ReferencedGroupInfo.GroupId, names) : '*';
-  const rule: CanonicalRule & { id?: string } = { container, direction: r.IsEgress ? 'egress' : 'ingress', action: 'allow', protocol, ports: ec2Ports(protocol, r.FromPort, r.ToPort), peer };
-  if (r.SecurityGroupRuleId) rule.id = `${r.GroupId}/${r.SecurityGroupRuleId}`;
-  return rule;
+  const rule: LiveRule = { container, direction: r.IsEgress ? RuleDirection.EGRESS : RuleDirection.INGRESS, action: RuleAction.ALLOW, protocol, ports: ec2Ports(protocol, r.FromPort, r.ToPort), peer };
+  return r.SecurityGroupRuleId ? { ...rule, id: `${r.GroupId}/${r.SecurityGroupRuleId}` } : rule;
 }
 
 function groupPeer(id: string, names: GroupNames): string {
@@ -111,10 +110,10 @@ function groupPeer(id: string, names: GroupNames): string {
 }
 
 /** The inline permissions of a DescribeSecurityGroups group -> canonical (one rule per peer). */
-export function fromIpPermissions(sg: Ec2SecurityGroup, names: GroupNames): CanonicalRule[] {
+export function fromIpPermissions(sg: Ec2SecurityGroup, names: GroupNames): LiveRule[] {
   const container = groupContainer(sg);
-  const out: CanonicalRule[] = [];
-  const add = (perms: Ec2IpPermission[] | undefined, direction: 'ingress' | 'egress') => {
+  const out: LiveRule[] = [];
+  const add = (perms: Ec2IpPermission[] | undefined, direction: RuleDirection) => {
     for (const p of perms ?? []) {
       const protocol = canonicalProtocol(p.IpProtocol ?? '-1');
       const ports = ec2Ports(protocol, p.FromPort, p.ToPort);
@@ -124,18 +123,18 @@ export function fromIpPermissions(sg: Ec2SecurityGroup, names: GroupNames): Cano
         ...(p.PrefixListIds ?? []).map(x => `pl:${x.PrefixListId}`),
         ...(p.UserIdGroupPairs ?? []).map(x => groupPeer(x.GroupId ?? '', names)),
       ];
-      for (const peer of peers) out.push({ container, direction, action: 'allow', protocol, ports, peer, ...(sg.GroupId ? { id: sg.GroupId } : {}) } as CanonicalRule);
+      for (const peer of peers) out.push({ container, direction, action: RuleAction.ALLOW, protocol, ports, peer, ...(sg.GroupId ? { id: sg.GroupId } : {}) });
     }
   };
-  add(sg.IpPermissions, 'ingress');
-  add(sg.IpPermissionsEgress, 'egress');
+  add(sg.IpPermissions, RuleDirection.INGRESS);
+  add(sg.IpPermissionsEgress, RuleDirection.EGRESS);
   return out;
 }
 
 /** A network ACL -> canonical (the default `*` entries, rule number 32767 and above, are not listed). */
-export function fromNetworkAcl(acl: Ec2NetworkAcl): CanonicalRule[] {
+export function fromNetworkAcl(acl: Ec2NetworkAcl): LiveRule[] {
   const container = `nacl:${tagValue(acl.Tags, AWS_TAGS.zone) ?? acl.NetworkAclId}`;
-  const out: CanonicalRule[] = [];
+  const out: LiveRule[] = [];
   for (const e of acl.Entries ?? []) {
     if ((e.RuleNumber ?? 32767) >= 32767) continue;
     const protocol = canonicalProtocol(e.Protocol ?? '-1');
@@ -144,10 +143,10 @@ export function fromNetworkAcl(acl: Ec2NetworkAcl): CanonicalRule[] {
     else if (isPortProtocol(protocol)) ports = e.PortRange ? formatPortRange(e.PortRange.From ?? 0, e.PortRange.To ?? 65535) : '*';
     const cidr = e.CidrBlock ?? e.Ipv6CidrBlock;
     out.push({
-      container, direction: e.Egress ? 'egress' : 'ingress', action: e.RuleAction === 'deny' ? 'deny' : 'allow',
+      container, direction: e.Egress ? RuleDirection.EGRESS : RuleDirection.INGRESS, action: e.RuleAction === 'deny' ? RuleAction.DENY : RuleAction.ALLOW,
       protocol, ports, peer: cidr ? cidrPeer(cidr) : '*', priority: e.RuleNumber,
       ...(acl.NetworkAclId ? { id: `${acl.NetworkAclId}#${e.Egress ? 'egress' : 'ingress'}/${e.RuleNumber}` } : {}),
-    } as CanonicalRule);
+    });
   }
   return out;
 }

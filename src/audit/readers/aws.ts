@@ -16,6 +16,7 @@ import {
 import { abortReason, anySignal, checkRetryAfter, DEFAULT_MAX_PAGES, PageGuard, ReadLimitError, ReadLimits, readLimits, whenAborted } from './limits';
 import { normalizeRules } from '../normalize';
 import { ReadProgress } from './progress';
+import { Cloud } from '../../model/backend';
 
 /** Where the manifest says a zone's network ACL is associated (subnet ids, or CloudFormation logical ids). */
 export interface NaclSubnets {
@@ -56,7 +57,7 @@ export async function readAws(options: AwsReaderOptions): Promise<LiveState> {
   const sdk = loadSdk<any>('@aws-sdk/client-ec2', 'aws');
   const parts = await Promise.all(options.regions.map(region => readRegion(sdk, region, options)));
   return {
-    cloud: 'aws',
+    cloud: Cloud.AWS,
     rules: parts.flatMap(p => p.rules),
     containers: parts.flatMap(p => p.containers),
     unmanaged: parts.flatMap(p => p.unmanaged),
@@ -226,7 +227,7 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   for (const u of unmanagedOnInterfaces(dedupeEnis(enis, seen), names, region)) unmanaged.push(u);
   const detached = options.naclSubnets && errors.length === 0 ? naclAssociations(acls, subnets, options.naclSubnets, region, errors) : [];
   client.destroy?.();
-  return { cloud: 'aws', rules, containers, unmanaged, detached, errors, notes, requests, pages };
+  return { cloud: Cloud.AWS, rules, containers, unmanaged, detached, errors, notes, requests, pages };
 }
 
 /**

@@ -3,9 +3,9 @@
  * `az network nsg show/list` JSON (also flattened) and raw ARM JSON (rule fields under
  * `properties`). Pure functions shared by the live reader and `--from-file`.
  */
-import { CanonicalRule } from '../../ir/canonical';
+import { CanonicalRule, RuleAction, RuleDirection } from '../../ir/canonical';
 import { DetachedContainer, LiveContainer, UnmanagedAttachment } from '../findings';
-import { canonicalProtocol, formatPortRange, isPortProtocol, parsePortRange } from '../normalize';
+import { canonicalProtocol, formatPortRange, isPortProtocol, LiveRule, parsePortRange } from '../normalize';
 import { cidrPeer } from './aws-convert';
 
 /** Structural type of a security rule (flattened or ARM). */
@@ -76,10 +76,10 @@ function ports(protocol: string, range: string | undefined, ranges: string[] | u
 }
 
 /** One NSG -> canonical rules (default rules are not listed: they are not the NSG's own). */
-export function fromNsg(nsg: AzureNsg, names?: { nsg?: string }): { rules: CanonicalRule[]; notes: string[] } {
+export function fromNsg(nsg: AzureNsg, names?: { nsg?: string }): { rules: LiveRule[]; notes: string[] } {
   const body = nsg.properties ?? nsg;
   const container = `nsg:${names?.nsg ?? nsg.name ?? armName(nsg.id)}`;
-  const rules: CanonicalRule[] = [];
+  const rules: LiveRule[] = [];
   const notes: string[] = [];
   for (const raw of body.securityRules ?? []) {
     const r = { ...raw, ...(raw.properties ?? {}) };
@@ -95,10 +95,10 @@ export function fromNsg(nsg: AzureNsg, names?: { nsg?: string }): { rules: Canon
       for (const peer of peers) {
         for (const target of targets) {
           rules.push({
-            container, direction: inbound ? 'ingress' : 'egress', action: String(r.access).toLowerCase() === 'deny' ? 'deny' : 'allow',
+            container, direction: inbound ? RuleDirection.INGRESS : RuleDirection.EGRESS, action: String(r.access).toLowerCase() === 'deny' ? RuleAction.DENY : RuleAction.ALLOW,
             protocol, ports: protocol === 'all' && p === '*' ? '*' : p, peer, target, priority: r.priority, name: r.name ?? armName(r.id),
             ...(r.id ? { id: r.id } : {}),
-          } as CanonicalRule);
+          });
         }
       }
     }
@@ -136,7 +136,7 @@ export function azureView(nsgs: AzureNsg[], asgs: { name?: string; tags?: Record
   const ours = nsgs.filter(n => options.nsgNames.has(n.name ?? '') || tagged(n.tags));
   const ourNsgIds = new Set(ours.map(n => (n.id ?? '').toLowerCase()));
   const asgNames = new Set([...options.asgNames, ...asgs.filter(a => tagged(a.tags)).map(a => a.name ?? '')]);
-  const rules: CanonicalRule[] = [];
+  const rules: LiveRule[] = [];
   const notes: string[] = [];
   const containers: LiveContainer[] = [];
   for (const n of ours) {

@@ -11,6 +11,7 @@ import { describeError } from './aws';
 import { AzureNsg, azureView } from './azure-convert';
 import { abortReason, anySignal, checkRetryAfter, DEFAULT_MAX_PAGES, PageGuard, ReadLimitError, ReadLimits, readLimits } from './limits';
 import { ReadProgress } from './progress';
+import { Cloud } from '../../model/backend';
 
 /** Options of the Azure reader. */
 export interface AzureReaderOptions {
@@ -150,5 +151,5 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
     for (const a of [...options.asgNames].sort()) if (!liveAsgs.has(a)) notes.push(`azure: application security group ${a} of the manifest was not found in ${rg}.`);
   }
   const { rules, containers, unmanaged, detached } = view;
-  return { cloud: 'azure', rules, containers, unmanaged, detached, errors, notes, requests, pages };
+  return { cloud: Cloud.AZURE, rules, containers, unmanaged, detached, errors, notes, requests, pages };
 }

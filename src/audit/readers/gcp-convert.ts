@@ -2,7 +2,7 @@
  * GCP VPC firewall rules -> canonical rules. Accepts the `@google-cloud/compute` objects and the
  * `gcloud compute firewall-rules list --format=json` / REST JSON (same field names). Pure.
  */
-import { CanonicalRule } from '../../ir/canonical';
+import { CanonicalRule, RuleAction, RuleDirection } from '../../ir/canonical';
 import { canonicalProtocol, formatPortRange, parsePortRange } from '../normalize';
 import { UnmanagedAttachment } from '../findings';
 import { cidrPeer } from './aws-convert';
@@ -42,8 +42,8 @@ export function fromFirewall(fw: GcpFirewall): CanonicalRule[] {
     ? [...(fw.sourceRanges ?? []).map(cidrPeer), ...(fw.sourceTags ?? []).map(t => `tag:${t}`), ...(fw.sourceServiceAccounts ?? []).map(s => `sa:${s}`)]
     : (fw.destinationRanges && fw.destinationRanges.length ? fw.destinationRanges : ['0.0.0.0/0']).map(cidrPeer);
   const targets = [...(fw.targetTags ?? []).map(t => `tag:${t}`), ...(fw.targetServiceAccounts ?? []).map(s => `sa:${s}`)];
-  const action = fw.denied && fw.denied.length ? 'deny' : 'allow';
-  const entries = (action === 'deny' ? fw.denied : fw.allowed) ?? [];
+  const action = fw.denied && fw.denied.length ? RuleAction.DENY : RuleAction.ALLOW;
+  const entries = (action === RuleAction.DENY ? fw.denied : fw.allowed) ?? [];
   const priority = fw.priority === undefined || fw.priority === null ? 1000 : Number(fw.priority);
   const out: CanonicalRule[] = [];
   for (const e of entries) {
@@ -55,7 +55,7 @@ export function fromFirewall(fw: GcpFirewall): CanonicalRule[] {
     for (const peer of peers.length ? peers : ['cidr:0.0.0.0/0']) {
       for (const target of targets.length ? targets : ['*']) {
         for (const p of ports) {
-          out.push({ container, direction: ingress ? 'ingress' : 'egress', action, protocol, ports: protocol === 'all' ? '*' : p, peer, target, priority, name: fw.name ?? undefined });
+          out.push({ container, direction: ingress ? RuleDirection.INGRESS : RuleDirection.EGRESS, action, protocol, ports: protocol === 'all' ? '*' : p, peer, target, priority, name: fw.name ?? undefined });
         }
       }
     }

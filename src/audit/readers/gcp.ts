@@ -12,6 +12,7 @@ import { describeError } from './aws';
 import { fromFirewall, GcpFirewall, networkName } from './gcp-convert';
 import { abortReason, anySignal, checkRetryAfter, DEFAULT_MAX_PAGES, PageGuard, ReadLimitError, ReadLimits, readLimits } from './limits';
 import { ReadProgress } from './progress';
+import { Cloud } from '../../model/backend';
 
 /** Options of the GCP reader. */
 export interface GcpReaderOptions {
@@ -142,7 +143,7 @@ export async function readGcp(options: GcpReaderOptions): Promise<LiveState> {
   }
   if (disabled) notes.push(`gcp: ${disabled} disabled firewall rule(s) on network ${options.network} are not enforced and were not counted as live.`);
   return {
-    cloud: 'gcp', rules, containers: [{ container: `network:${options.network}`, id: `projects/${options.project}/global/networks/${options.network}` }],
+    cloud: Cloud.GCP, rules, containers: [{ container: `network:${options.network}`, id: `projects/${options.project}/global/networks/${options.network}` }],
     unmanaged: [], errors, notes, requests, pages,
   };
 }

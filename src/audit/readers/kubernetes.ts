@@ -19,6 +19,7 @@ import { LiveState, UnmanagedAttachment } from '../findings';
 import { loadSdk } from '../sdk';
 import { abortReason, PageGuard, ReadLimits, readLimits } from './limits';
 import { ReadProgress } from './progress';
+import { Cloud } from '../../model/backend';
 
 /** A segmented workload as the manifest records it: its namespace and pod labels. */
 export interface KubernetesWorkloadPods {
@@ -123,7 +124,7 @@ export function readKubernetesFromFiles(files: string[], options: Pick<Kubernete
     if (doc?.metadata?.continue) errors.push(`${file}: the list is one page of a larger result (metadata.continue is set): save the whole list.`);
     policies.push(...items.filter((i: any) => i?.kind === undefined || i.kind === 'NetworkPolicy'));
   }
-  return { cloud: 'kubernetes', ...classifyPolicies(policies, options), errors, notes: [], requests: 0, pages: files.length };
+  return { cloud: Cloud.KUBERNETES, ...classifyPolicies(policies, options), errors, notes: [], requests: 0, pages: files.length };
 }
 
 /** Status codes worth another try: throttling and server errors (never 410: an expired `continue` token means start over). */
@@ -206,5 +207,5 @@ export async function readKubernetes(options: KubernetesReaderOptions): Promise<
     const part = classifyPolicies(policies.map(p => ({ ...p, metadata: { ...p.metadata, namespace: p.metadata?.namespace ?? namespace } })), options);
     rules.push(...part.rules); containers.push(...part.containers); unmanaged.push(...part.unmanaged);
   }
-  return { cloud: 'kubernetes', rules, containers, unmanaged, errors, notes: [], requests, pages };
+  return { cloud: Cloud.KUBERNETES, rules, containers, unmanaged, errors, notes: [], requests, pages };
 }
