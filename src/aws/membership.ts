@@ -223,17 +223,23 @@ export function checkMembership(input: MembershipInput): { problems: MicrosegPro
         });
       }
     }
-    // Placement: subnets inside the zone's ranges, where the subnets' CIDRs are known.
+    // Placement: subnets inside the zone's ranges, where the subnets' CIDRs are known. When some
+    // of the zone's ranges are tokens, a subnet outside its known ranges is outside the zone only
+    // if it lies inside another zone's known range (zone ranges are disjoint).
+    const known = (zone: string) => (input.zoneRanges.get(zone) ?? []).map(c => parseCidr(c)).filter(isCidr) as Cidr[];
     for (const w of workloads) {
       const zone = input.workloads.get(w)?.zone;
-      const ranges = (zone ? input.zoneRanges.get(zone) ?? [] : []).map(c => parseCidr(c)).filter(isCidr) as Cidr[];
-      if (!zone || ranges.length === 0) continue;
+      if (!zone) continue;
+      const ranges = known(zone);
+      const partlyUnknown = ranges.length < (input.zoneRanges.get(zone) ?? []).length;
+      if (ranges.length === 0 && !partlyUnknown) continue;
       for (const s of subnets) {
         const key = refId(s);
         const cidr = key ? input.subnetCidrs.get(key) : undefined;
         const p = cidr ? parseCidr(cidr) : undefined;
         if (!p || !isCidr(p)) continue;
-        if (!ranges.some(r => r.family === p.family && cidrContains(r, p))) {
+        const elsewhere = () => [...input.zoneRanges.keys()].some(z => z !== zone && known(z).some(r => r.family === p.family && cidrContains(r, p)));
+        if (!ranges.some(r => r.family === p.family && cidrContains(r, p)) && (!partlyUnknown || elsewhere())) {
           problems.push({
             code: 'OutsideZone', path: res.node.path, value: cidr,
             message: `is a member of workload "${w}" but sits in a subnet (${key}) outside its zone "${zone}" (${input.zoneRanges.get(zone)!.join(', ')}), so rules by range would not reach it.`,

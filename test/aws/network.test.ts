@@ -274,6 +274,25 @@ describe('attach', () => {
     expect(() => s.app.synth()).toThrow(/microseg:OutsideZone\] at Shop\/Api1\/Resource: "10.0.0.0\/24": is a member of workload "api" but sits in a subnet .* outside its zone "app" \(10.0.2.0\/23\)/);
   });
 
+  it('a member of a zone whose ranges are tokens, placed in another zone\'s subnet, is OutsideZone (zone ranges are disjoint)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'us-east-1' } });
+    const vpc = importedVpc(stack);
+    const sub = (id: string, cidr: string) => ec2.Subnet.fromSubnetAttributes(stack, id, { subnetId: `subnet-${id.toLowerCase().padEnd(17, '0')}`, availabilityZone: 'us-east-1a', ipv4CidrBlock: cidr });
+    const webSubnet = sub('web', new CfnParameter(stack, 'WebRange', { default: '10.1.0.0/24' }).valueAsString);
+    const appSubnet = sub('app', '10.2.0.0/24');
+    const seg = new Segmentation(stack, 'Seg');
+    const fe = seg.addZone('Web').addWorkload('Fe');
+    seg.addZone('App').addWorkload('Api').allowFrom(fe, Port.tcp(8080));
+    const backend = new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc, subnets: { web: { subnets: [webSubnet] }, app: { subnets: [appSubnet] } } });
+    backend.attach(fe, new ec2.Instance(stack, 'Fe1', { vpc, vpcSubnets: { subnets: [webSubnet] }, instanceType: TYPE, machineImage: AMI }));
+    backend.attach(fe, new ec2.Instance(stack, 'Fe2', { vpc, vpcSubnets: { subnets: [appSubnet] }, instanceType: TYPE, machineImage: AMI }));
+    let err: Error | undefined;
+    try { app.synth(); } catch (e) { err = e as Error; }
+    expect(err?.message).toMatch(/microseg:OutsideZone\] at S\/Fe2\/Resource: "10.2.0.0\/24": is a member of workload "fe" but sits in a subnet .* outside its zone "web"/);
+    expect(err?.message).not.toMatch(/at S\/Fe1/);
+  });
+
   it('rejects what cannot carry security groups, with a coded error', () => {
     const s = realVpc();
     const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });

@@ -15,6 +15,7 @@
  * A workload's members carry `backend.securityGroupsFor(workload)`, have an address inside the
  * workload's first CIDR (else inside its zone's first CIDR), and sit in their zone's subnets (traffic always crosses subnets).
  *
+ * Parameters of the top stack take their `Default` (the value the stack deploys with).
  * Nested stacks (sharded output) are followed the way CloudFormation wires them: a child's
  * `Ref` to one of its parameters takes the value the parent's `AWS::CloudFormation::Stack`
  * passes, a `Fn::GetAtt [<nested stack>, Outputs.X]` the producer child's output X, and
@@ -146,7 +147,7 @@ class TemplateReader {
         : protocol === 'tcp' || protocol === 'udp' ? `${e.PortRange.From}-${e.PortRange.To}` : '*';
       out.push({
         container: `nacl:${zone}`, direction: e.Egress ? 'egress' : 'ingress', action: e.RuleAction === 'allow' ? 'allow' : 'deny',
-        protocol, ports, peer: `cidr:${e.CidrBlock ?? e.Ipv6CidrBlock}`, priority: e.RuleNumber,
+        protocol, ports, peer: `cidr:${e.CidrBlock !== undefined ? this.cidrText(this.resolve(tpl, e.CidrBlock)) : e.Ipv6CidrBlock}`, priority: e.RuleNumber,
       });
     }
     return { rules: out, naclZones: [...new Set(zoneOfNacl.values())].sort() };
@@ -179,6 +180,9 @@ class TemplateReader {
         const value = this.resolve(tpl.parent, passed);
         return tpl.json.Parameters[v.Ref].Type === 'CommaDelimitedList' && typeof value === 'string' ? value.split(',') : value;
       }
+      // A parameter of the top stack: the value the stack deploys with when none is passed.
+      const own = !tpl.parent ? tpl.json.Parameters?.[v.Ref] : undefined;
+      if (own?.Default !== undefined && own.Type === 'String') return own.Default;
       return v;
     }
     const att = v['Fn::GetAtt'];
