@@ -89,12 +89,19 @@ export function materialize(input: MaterializeInput): MicrosegProblem[] {
     if (!target) continue;
     if (typeof other === 'string' || typeof port === 'string') {
       const what = `${r.direction === 'ingress' ? 'from' : 'to'} ${typeof other === 'string' ? other : other.key} on ${typeof port === 'string' ? port : r.port.toString()}`;
+      const tokenPort = typeof port === 'string' && port.endsWith('(a token)');
+      const [fromKey, toKey] = r.direction === 'ingress' ? [typeof other === 'string' ? '<source>' : other.key, target.key] : [target.key, typeof other === 'string' ? '<destination>' : other.key];
+      const why = typeof other === 'string' ? 'the peer is neither a microseg group nor an address range'
+        : tokenPort ? 'the port is known only at deploy time (e.g. an RDS endpoint port: allowDefaultPortFrom), and a flow needs a concrete port'
+          : 'the port is not TCP, UDP, ICMP or all traffic';
       problems.push({
         code: 'UnmodelledConnection', path: peerPath, value: `${r.group} ${what}`,
-        message: `CDK added a rule ${what} to microseg's security group "${r.group}" (connections.allowFrom/To, addIngressRule, a load balancer target, allowDefaultPortFrom), and it cannot become a flow of the model: ${typeof port === 'string' ? 'the port is not TCP, UDP, ICMP or all traffic' : 'the peer is neither a microseg group nor an address range'}.`,
+        message: `CDK added a rule ${what} to microseg's security group "${r.group}" (connections.allowFrom/To, addIngressRule, a load balancer target, allowDefaultPortFrom), and it cannot become a flow of the model: ${why}.`,
         hint: typeof other === 'string'
           ? 'Make the other resource a member of a workload (backend.attach(workload, resource), created with only microseg groups, e.g. `securityGroup: backend.securityGroupsFor(workload)[0]`) and declare the flow between the workloads, or declare it with a Peer range: workload.allowFrom(Peer.ipv4(...), Port.tcp(...)).'
-          : 'Declare the flow on the model with a TCP, UDP, ICMP or all-traffic Port.',
+          : tokenPort
+            ? `Declare the flow ${fromKey} -> ${toKey} on the model with the concrete port instead (e.g. allowFrom(..., Port.tcp(5432)) for PostgreSQL), and drop the CDK call.`
+            : 'Declare the flow on the model with a TCP, UDP, ICMP or all-traffic Port.',
       });
       continue;
     }

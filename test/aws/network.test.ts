@@ -4,7 +4,7 @@
  * carry all of their workload's groups in the workload's zone (`attach`).
  */
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -328,6 +328,51 @@ describe('CDK connections become flows of the model, or coded errors', () => {
     expect(Object.keys(t.findResources('AWS::EC2::SecurityGroupIngress'))).toEqual([]);
     const flows = backend._policy!.flows.map(f => `${f.from.key} -> ${f.to.key} ${f.services.map(x => `${x.protocol}:${x.from}`).join(',')}`);
     expect(flows).toEqual(expect.arrayContaining(['ipv4:198.51.100.0/24 -> workload:api tcp:22', 'workload:api -> workload:pg tcp:6379', 'workload:frontend -> workload:api tcp:9000']));
+  });
+
+  it('addIngressRule/addEgressRule on a microseg group and connections.allowTo become flows too; an RDS allowDefaultPortFrom (a port known only at deploy) is UnmodelledConnection naming the flow to declare', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    const instance = new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.api)[0] });
+    backend.attach(s.api, instance);
+    const db = new rds.DatabaseInstance(s.stack, 'Pg', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'db' }, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), securityGroups: [backend.securityGroupsFor(s.pg)[0]] });
+    backend.attach(s.pg, db);
+    const [apiGroup] = backend.securityGroupsFor(s.api);
+    apiGroup.addIngressRule(ec2.Peer.ipv4('203.0.113.0/24'), ec2.Port.tcp(8443), 'partner');
+    apiGroup.addEgressRule(ec2.Peer.ipv4('198.51.100.10/32'), ec2.Port.udp(514), 'syslog');
+    instance.connections.allowTo(ec2.Peer.ipv4('192.0.2.0/24'), ec2.Port.tcp(443));
+    const t = Template.fromStack(s.stack);
+    const flows = backend._policy!.flows.map(f => `${f.from.key} -> ${f.to.key} ${f.services.map(x => `${x.protocol}:${x.from}`).join(',')}`);
+    expect(flows).toEqual(expect.arrayContaining([
+      'ipv4:203.0.113.0/24 -> workload:api tcp:8443',
+      'workload:api -> ipv4:198.51.100.10/32 udp:514',
+      'workload:api -> ipv4:192.0.2.0/24 tcp:443',
+    ]));
+    expect(groupOf(t, 'api').props.SecurityGroupIngress).toEqual(expect.arrayContaining([expect.objectContaining({ CidrIp: '203.0.113.0/24', FromPort: 8443, Description: 'partner (CDK connections)' })]));
+    expect(groupOf(t, 'api').props.SecurityGroupEgress).toEqual(expect.arrayContaining([
+      expect.objectContaining({ CidrIp: '198.51.100.10/32', IpProtocol: 'udp', FromPort: 514 }),
+      expect.objectContaining({ CidrIp: '192.0.2.0/24', IpProtocol: 'tcp', FromPort: 443 }),
+    ]));
+    expect(Object.keys(t.findResources('AWS::EC2::SecurityGroupIngress'))).toEqual([]);
+    expect(Object.keys(t.findResources('AWS::EC2::SecurityGroupEgress'))).toEqual([]);
+
+    const s2 = realVpc();
+    const b2 = new AwsSegmentation(s2.stack, 'Aws', { segmentation: s2.seg, vpc: s2.vpc, subnets: s2.subnets });
+    const i2 = new ec2.Instance(s2.stack, 'Api1', { vpc: s2.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: b2.securityGroupsFor(s2.api)[0] });
+    b2.attach(s2.api, i2);
+    const pg = new rds.DatabaseInstance(s2.stack, 'Pg', { vpc: s2.vpc, vpcSubnets: { subnetGroupName: 'db' }, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), securityGroups: [b2.securityGroupsFor(s2.pg)[0]] });
+    b2.attach(s2.pg, pg);
+    pg.connections.allowDefaultPortFrom(i2);
+    expect(() => s2.app.synth()).toThrow(/microseg:UnmodelledConnection\] at Shop\/Aws\/sg-api-ref: "pg from workload:api on .*\(a token\)": .*known only at deploy time .*allowDefaultPortFrom.*Declare the flow workload:api -> workload:pg on the model with the concrete port/);
+  });
+
+  it('a member that also carries a group microseg does not manage (CDK\'s default instance group) is warned microseg:UnmanagedGroup', () => {
+    const s = realVpc();
+    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+    backend.attach(s.api, new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI }));
+    s.app.synth();
+    const warnings = Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('microseg:UnmanagedGroup'));
+    expect(warnings.map(w => `${w.id} ${String(w.entry.data)}`)).toEqual([expect.stringMatching(/^\/Shop\/Aws .*is a member of a workload but also carries 1 security group\(s\) microseg does not manage \(Api1InstanceSecurityGroup\w+\).*securityGroupsFor\(workload\)\[0\].*\[Shop\/Api1\/Resource\]/)]);
   });
 
   it('a rule towards a group microseg does not manage is UnmodelledConnection saying how to declare it', () => {

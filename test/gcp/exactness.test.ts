@@ -186,3 +186,37 @@ describe('GCP: edge-case models (MONITOR next to ENFORCE, zones on GCP and Azure
     });
   }
 });
+
+describe('GCP: what it cannot render exactly it warns, naming it', () => {
+  it('egress towards a MONITOR destination without cidrs names its zone: microseg:MonitorWidened lists the pair (the zone mates pass too)', () => {
+    const s: ModelSpec = {
+      zones: [{ workloads: [w()] }, { workloads: [w(), w()], monitor: true }],
+      flows: [{ from: { kind: 'workload', zone: 0, workload: 0 }, to: { kind: 'workload', zone: 1, workload: 0 }, ports: [tcp(5432)] }],
+      denies: [],
+    };
+    const c = clouds(compile(buildModel(s, { workloadCidrs: false }).seg), s);
+    const warned = c.warnings.filter(x => x.id === 'microseg:MonitorWidened');
+    expect(warned.map(x => x.message)).toEqual([expect.stringContaining('w0-0 -> zone z1')]);
+    expect(warned[0].path).toBe('Gcp');
+    expect(c.allows(packet('w0-0', 'w1-0', 'tcp', 5432))).toBe(true);
+    expect(c.allows(packet('w0-0', 'w1-1', 'tcp', 5432))).toBe(true); // what the warning says
+    // with workload cidrs the sources stay exact, and nothing is warned
+    const exact = clouds(compile(buildModel(s).seg), s);
+    expect(exact.warnings.map(x => x.id)).not.toContain('microseg:MonitorWidened');
+    expect(exact.allows(packet('w0-0', 'w1-1', 'tcp', 5432))).toBe(false);
+  });
+
+  it('a guardrail towards a workload on the other cloud without cidrs: microseg:GuardrailPartial at the DenyFlow; the other cloud still blocks it', () => {
+    const s: ModelSpec = {
+      zones: [{ workloads: [w()] }, { workloads: [w(), w()], cloud: 1 }],
+      flows: [{ from: { kind: 'workload', zone: 0, workload: 0 }, to: { kind: 'zone', zone: 1 }, ports: [tcp(5432)] }],
+      denies: [{ from: { kind: 'workload', zone: 0, workload: 0 }, to: { kind: 'workload', zone: 1, workload: 1 }, ports: [tcp(5432)] }],
+    };
+    const built = buildModel(s, { workloadCidrs: false });
+    const c = clouds(compile(built.seg), s);
+    const warned = c.warnings.filter(x => x.id === 'microseg:GuardrailPartial');
+    expect(warned.map(x => `${x.path} ${x.message}`)).toEqual([expect.stringMatching(/Deny0 Workload "w1-1" is not on GCP and has no cidrs/)]);
+    expect(c.allows(packet('w0-0', 'w1-0', 'tcp', 5432))).toBe(true);
+    expect(c.allows(packet('w0-0', 'w1-1', 'tcp', 5432))).toBe(false);
+  });
+});
