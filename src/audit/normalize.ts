@@ -3,7 +3,7 @@
  * differently (port order, split or adjacent ranges, duplicates, `0-65535` vs `*`, a type/code
  * ICMP rule next to the whole type) normalise to the same set. Pure functions.
  */
-import { CanonicalRule } from '../ir/canonical';
+import { CanonicalRule, mergePortRanges } from '../ir/canonical';
 
 /** A canonical rule after normalisation, remembering where its pieces came from. */
 export interface NormalRule extends CanonicalRule {
@@ -59,18 +59,6 @@ export function formatPortRange(a: number, b: number): string {
   return a === b ? `${a}` : `${a}-${b}`;
 }
 
-/** Merges overlapping and adjacent ranges. */
-export function mergeRanges(ranges: [number, number][]): [number, number][] {
-  const sorted = ranges.slice().sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  const out: [number, number][] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  return out;
-}
-
 /** Normalises a set of ICMP type/code texts: `*` absorbs all, a type absorbs its codes. */
 function mergeIcmp(tokens: string[]): string[] {
   const norm = tokens.map(raw => {
@@ -121,7 +109,7 @@ export function normalizeRules(rules: readonly CanonicalRule[]): NormalRule[] {
         const r = parsePortRange(p);
         if (r) ranges.push(r); else odd.push(p);
       }
-      ports = [...mergeRanges(ranges).map(([a, b]) => formatPortRange(a, b)), ...[...new Set(odd)].sort()];
+      ports = [...mergePortRanges(ranges).map(([a, b]) => formatPortRange(a, b)), ...[...new Set(odd)].sort()];
       contributes = (o, m) => {
         const ro = parsePortRange(o); const rm = parsePortRange(m);
         return ro && rm ? rm[0] >= ro[0] && rm[1] <= ro[1] : o === m;

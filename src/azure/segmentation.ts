@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { IrPolicy, writtenSection } from '../ir';
 import { fail } from '../model/errors';
-import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
 import type { Zone } from '../model/zone';
 import { claimBackend } from '../ir/backends';
@@ -11,7 +10,7 @@ import { renderSpecs } from './cdktf-render';
 import { AzurePlan, AZURE_TYPES, azureAsgName, azureAsgTfName, azureNsgName, azureNsgTfName } from './plan';
 import { AzureNsgScope, AzureResourceReference, AzureSegmentationProps } from './props';
 import { planFromProps } from './planner';
-import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from '../model/backend';
+import { Cloud, ManifestCloudSection, SegmentationBackend } from '../model/backend';
 
 /**
  * Renders a microseg model into Azure network security through CDK for Terraform (azurerm):
@@ -40,25 +39,14 @@ import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from
  * @see https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
  * @see https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits
  */
-export class AzureSegmentation extends Construct implements ISegmentationBackend {
-  /** The rendered model. */
-  public readonly segmentation: Segmentation;
-
-  /** Azure: the manifest's `clouds.azure`. */
-  public readonly cloud: Cloud = Cloud.AZURE;
-
+export class AzureSegmentation extends SegmentationBackend {
   private readonly props: AzureSegmentationProps;
   private planned?: { plan: AzurePlan; policy: IrPolicy };
-  private section?: ManifestCloudSection;
 
   constructor(scope: Construct, id: string, props: AzureSegmentationProps) {
-    super(scope, id);
-    if (!props || !Segmentation.isSegmentation(props.segmentation)) {
-      fail('InvalidProp', this.node.path, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
-    }
-    this.segmentation = props.segmentation;
+    super(scope, id, Cloud.AZURE, props?.segmentation);
     this.props = props;
-    claimBackend(this.segmentation, 'azure', this);
+    claimBackend(this.segmentation, this.cloud, this);
     attachCdktfRendering(this, this.cloud, () => this.plan(), plan => renderSpecs(this, plan.resources), {
       what: 'AzureSegmentation', bindings: '@cdktf/provider-azurerm/lib/network-security-rule', provider: AZURERM_PROVIDER,
     });
@@ -104,25 +92,9 @@ export class AzureSegmentation extends Construct implements ISegmentationBackend
     return this.nsgReference(this.props.nsgScope === AzureNsgScope.WORKLOAD ? workload.name : workload.zone.name);
   }
 
-  /**
-   * The identity a member of the workload must carry (the manifest's `identities[<workload>]`).
-   *
-   * @throws `microseg:UnknownWorkload` when the workload is not placed on this backend
-   */
-  public memberIdentity(workload: Workload): { [key: string]: string } {
-    this.checkPlaced(workload.zone, workload.node.path, 'UnknownWorkload', `workload "${workload.name}"`);
-    return { ...this.manifestSection().identities[workload.name] };
-  }
-
-  /** This backend's section of the manifest, as written at synth (plans on first use). */
-  public manifestSection(): ManifestCloudSection {
-    if (!this.section) this.section = writtenSection(this.plan().plan.section);
-    return this.section;
-  }
-
-  /** The rendered plan: every rule of this backend, canonical (the manifest's `expected`). */
-  public plannedRules(): CanonicalRule[] {
-    return this.manifestSection().expected;
+  /** Plans the model (once); the section with its expected rules in canonical order. */
+  protected plannedSection(): ManifestCloudSection {
+    return writtenSection(this.plan().plan.section);
   }
 
   private nsgReference(unit: string): AzureResourceReference {

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { IrPolicy, writtenSection } from '../ir';
 import { fail } from '../model/errors';
-import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
 import { claimBackend } from '../ir/backends';
 import { attachCdktfRendering, resolveTerraformText } from '../terraform/cdktf-backend';
@@ -10,7 +9,7 @@ import { renderSpecs } from './cdktf-render';
 import { GcpPlan, gcpNetworkTag } from './plan';
 import { GcpIdentity, GcpSegmentationProps } from './props';
 import { planFromProps } from './planner';
-import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from '../model/backend';
+import { Cloud, ManifestCloudSection, SegmentationBackend } from '../model/backend';
 
 /**
  * Renders a microseg model into GCP VPC firewall rules (`google_compute_firewall`) through CDK
@@ -38,25 +37,14 @@ import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from
  *
  * @see https://cloud.google.com/firewall/docs/firewalls
  */
-export class GcpSegmentation extends Construct implements ISegmentationBackend {
-  /** The rendered model. */
-  public readonly segmentation: Segmentation;
-
-  /** GCP: the manifest's `clouds.gcp`. */
-  public readonly cloud: Cloud = Cloud.GCP;
-
+export class GcpSegmentation extends SegmentationBackend {
   private readonly props: GcpSegmentationProps;
   private planned?: { plan: GcpPlan; policy: IrPolicy };
-  private section?: ManifestCloudSection;
 
   constructor(scope: Construct, id: string, props: GcpSegmentationProps) {
-    super(scope, id);
-    if (!props || !Segmentation.isSegmentation(props.segmentation)) {
-      fail('InvalidProp', this.node.path, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
-    }
-    this.segmentation = props.segmentation;
+    super(scope, id, Cloud.GCP, props?.segmentation);
     this.props = props;
-    claimBackend(this.segmentation, 'gcp', this);
+    claimBackend(this.segmentation, this.cloud, this);
     attachCdktfRendering(this, this.cloud, () => this.plan(), plan => renderSpecs(this, plan.resources), {
       what: 'GcpSegmentation', bindings: '@cdktf/provider-google/lib/compute-firewall', provider: GOOGLE_PROVIDER,
     });
@@ -88,25 +76,9 @@ export class GcpSegmentation extends Construct implements ISegmentationBackend {
     return sa;
   }
 
-  /**
-   * The identity a member of the workload must carry (the manifest's `identities[<workload>]`).
-   *
-   * @throws `microseg:UnknownWorkload` when the workload is not placed on this backend
-   */
-  public memberIdentity(workload: Workload): { [key: string]: string } {
-    this.checkPlaced(workload);
-    return { ...this.manifestSection().identities[workload.name] };
-  }
-
-  /** This backend's section of the manifest, as written at synth (plans on first use). */
-  public manifestSection(): ManifestCloudSection {
-    if (!this.section) this.section = writtenSection(this.plan().plan.section);
-    return this.section;
-  }
-
-  /** The rendered plan: every rule of this backend, canonical (the manifest's `expected`). */
-  public plannedRules(): CanonicalRule[] {
-    return this.manifestSection().expected;
+  /** Plans the model (once); the section with its expected rules in canonical order. */
+  protected plannedSection(): ManifestCloudSection {
+    return writtenSection(this.plan().plan.section);
   }
 
   private checkPlaced(workload: Workload): void {

@@ -23,6 +23,18 @@ export function sortCanonical(rules: CanonicalRule[]): CanonicalRule[] {
   });
 }
 
+/** Merges port ranges (inclusive) into the fewest ranges covering the same ports, sorted. */
+export function mergePortRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = ranges.map(r => [r[0], r[1]] as [number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: [number, number][] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push(r);
+  }
+  return out;
+}
+
 /** Formats a port range as canonical text. */
 export function portsText(from: number, to: number): string {
   if (from === -1 || (from === 0 && to === 65535)) return '*';

@@ -2,12 +2,11 @@ import type { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IrPolicy, writeManifest, writtenSection } from '../ir';
 import { fail, MicrosegError } from '../model/errors';
-import { Segmentation } from '../model/segmentation';
 import type { Workload } from '../model/workload';
 import { KubernetesPlan } from './plan';
 import { planFromProps, renderedObjects } from './planner';
 import { KubernetesSegmentationProps } from './props';
-import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from '../model/backend';
+import { Cloud, ManifestCloudSection, SegmentationBackend } from '../model/backend';
 
 /** cdk8s, loaded when a construct is created (never when the submodule is imported). */
 function cdk8sModule(path: string): typeof import('cdk8s') {
@@ -51,25 +50,14 @@ function cdk8sModule(path: string): typeof import('cdk8s') {
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
-export class KubernetesSegmentation extends Construct implements ISegmentationBackend {
-  /** The rendered model. */
-  public readonly segmentation: Segmentation;
-
-  /** Kubernetes: the manifest's `clouds.kubernetes`. */
-  public readonly cloud: Cloud = Cloud.KUBERNETES;
-
+export class KubernetesSegmentation extends SegmentationBackend {
   private readonly props: KubernetesSegmentationProps;
   private planned?: { plan: KubernetesPlan; policy: IrPolicy };
-  private section?: ManifestCloudSection;
   private rendered = false;
 
   constructor(scope: Construct, id: string, props: KubernetesSegmentationProps) {
-    super(scope, id);
-    if (!props || !Segmentation.isSegmentation(props.segmentation)) {
-      fail('InvalidProp', this.node.path, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
-    }
+    super(scope, id, Cloud.KUBERNETES, props?.segmentation);
     const cdk8s = cdk8sModule(this.node.path);
-    this.segmentation = props.segmentation;
     this.props = props;
     // cdk8s validates every construct before it serialises the charts: render there, once
     this.node.addValidation({ validate: () => { this.render(cdk8s); return []; } });
@@ -97,25 +85,9 @@ export class KubernetesSegmentation extends Construct implements ISegmentationBa
     return this.plan().plan.workloadNamespaces[workload.name];
   }
 
-  /**
-   * The identity a member of the workload must carry (the manifest's `identities[<workload>]`).
-   *
-   * @throws `microseg:UnknownWorkload` when the workload is not placed on this backend
-   */
-  public memberIdentity(workload: Workload): { [key: string]: string } {
-    this.checkPlaced(workload);
-    return { ...this.manifestSection().identities[workload.name] };
-  }
-
-  /** This backend's section of the manifest, as written at synth (plans on first use). */
-  public manifestSection(): ManifestCloudSection {
-    if (!this.section) this.section = writtenSection(this.plan().plan.section);
-    return this.section;
-  }
-
-  /** The rendered plan: every rule of this backend, canonical (the manifest's `expected`). */
-  public plannedRules(): CanonicalRule[] {
-    return this.manifestSection().expected;
+  /** Plans the model (once); the section with its expected rules in canonical order. */
+  protected plannedSection(): ManifestCloudSection {
+    return writtenSection(this.plan().plan.section);
   }
 
   private checkPlaced(workload: Workload): void {

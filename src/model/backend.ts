@@ -6,8 +6,9 @@
  *
  * @see https://github.com/microseg/microseg/blob/main/docs/architecture.md
  */
-import type { IConstruct } from 'constructs';
-import type { Segmentation } from './segmentation';
+import { Construct, IConstruct } from 'constructs';
+import { fail } from './errors';
+import { Segmentation } from './segmentation';
 import type { Workload } from './workload';
 
 /** The clouds (and clusters) microseg renders to and audits. */
@@ -137,4 +138,65 @@ export interface ISegmentationBackend extends IConstruct {
 
   /** The rendered plan: every rule the backend renders, canonical (the manifest's `expected`). */
   plannedRules(): CanonicalRule[];
+}
+
+const PLACED_ON: Record<Cloud, string> = { aws: 'AWS', azure: 'Azure', gcp: 'GCP', kubernetes: 'the cluster' };
+
+/**
+ * The part every backend construct shares: the model it renders, its cloud, and the
+ * {@link ISegmentationBackend} members read from its manifest section (planned once, on first
+ * use). A backend supplies the section; the identities it records decide which workloads it
+ * places.
+ */
+export abstract class SegmentationBackend extends Construct implements ISegmentationBackend {
+  /** The rendered model. */
+  public readonly segmentation: Segmentation;
+
+  /** The cloud this backend renders to (its section of the manifest: `clouds.<cloud>`). */
+  public readonly cloud: Cloud;
+
+  private section?: ManifestCloudSection;
+
+  /**
+   * @param cloud the backend's cloud
+   * @param segmentation the model to render (`microseg:InvalidProp` when it is not a `Segmentation`)
+   */
+  protected constructor(scope: Construct, id: string, cloud: Cloud, segmentation: Segmentation) {
+    super(scope, id);
+    if (!Segmentation.isSegmentation(segmentation)) {
+      fail('InvalidProp', this.node.path, 'segmentation', 'is not a microseg Segmentation.', 'Pass `segmentation: mySegmentation`.');
+    }
+    this.segmentation = segmentation;
+    this.cloud = cloud;
+  }
+
+  /**
+   * The identity a member of the workload must carry for the rules to apply to it (the
+   * manifest's `identities[<workload>]`, with its `zone`).
+   *
+   * @throws `microseg:UnknownWorkload` when the workload is not placed on this backend
+   */
+  public memberIdentity(workload: Workload): { [key: string]: string } {
+    const identity = workload?.zone?.segmentation === this.segmentation ? this.manifestSection().identities[workload.name] : undefined;
+    if (!identity) {
+      fail('UnknownWorkload', workload?.node?.path ?? this.node.path, workload?.name,
+        `is not placed on ${PLACED_ON[this.cloud]} by ${this.node.path} (segmentation "${this.segmentation.name}").`,
+        'Use the backend of the cloud the workload\'s zone is placed on, or add the zone to this backend\'s zones.');
+    }
+    return { ...identity };
+  }
+
+  /** The backend's section of the manifest, as it is written at synth (plans on first use). */
+  public manifestSection(): ManifestCloudSection {
+    if (!this.section) this.section = this.plannedSection();
+    return this.section;
+  }
+
+  /** The rendered plan: every rule the backend renders, canonical (the manifest's `expected`). */
+  public plannedRules(): CanonicalRule[] {
+    return this.manifestSection().expected;
+  }
+
+  /** Plans the model (once) and returns the section as written: expected rules in canonical order. */
+  protected abstract plannedSection(): ManifestCloudSection;
 }

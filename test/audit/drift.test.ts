@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Cloud } from '../../src';
 import { DriftAudit } from '../../src/audit';
 import { computeDrift, unexpectedSeverity } from '../../src/audit/drift';
-import { mergeRanges, normalizeRules } from '../../src/audit/normalize';
+import { normalizeRules } from '../../src/audit/normalize';
+import { mergePortRanges } from '../../src/ir/canonical';
 import { CanonicalRule } from '../../src/ir/canonical';
 import { awsExpected, shopManifest, shopPolicy } from './fixtures';
 
@@ -13,7 +14,7 @@ const rule = (over: Partial<CanonicalRule>): CanonicalRule => ({ ...base, ...ove
 
 describe('normalisation', () => {
   it('merges overlapping and adjacent ranges, in any order', () => {
-    expect(mergeRanges([[90, 100], [80, 80], [81, 89], [200, 300], [250, 260]])).toEqual([[80, 100], [200, 300]]);
+    expect(mergePortRanges([[90, 100], [80, 80], [81, 89], [200, 300], [250, 260]])).toEqual([[80, 100], [200, 300]]);
   });
 
   it('treats split ranges, duplicates, port order, 0-65535 and protocol numbers as equivalent', () => {
