@@ -1,10 +1,14 @@
 /**
- * The `microseg` command, run from source (`node --import tsx src/cli/main.ts`) as a user runs
- * it: exit codes, formats, start-up without SDKs, clear errors.
+ * The `microseg` command, run from source: exit codes, formats, start-up without SDKs, clear
+ * errors. Where the process itself is what is tested (what `--help` and an AWS audit load, the
+ * exit code and plain output of a real run) the command runs as a user runs it
+ * (`node --import tsx src/cli/main.ts`); the other cases run its `main` in this process, the same
+ * code path without a process start-up each (cheaper for CI).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { register } from 'tsx/cjs/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/audit/drift';
 import { serializeManifest } from '../../src/ir/manifest';
@@ -19,12 +23,48 @@ const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 
 interface Run { code: number; stdout: string; stderr: string }
 
-function cli(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
+/** The environment of the tests' commands (taken before any in-process run sets its own variables). */
+const BASE_ENV = { ...process.env, NO_COLOR: '', FORCE_COLOR: '', AWS_REGION: '' };
+
+/** Runs the command in a child process, as a user does (where the process itself is tested). */
+function cliProcess(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
   return new Promise(resolve => {
     execFile(process.execPath, ['--import', 'tsx', ...nodeArgs, ...(nodeArgs.includes('-e') ? [] : [MAIN]), ...args], {
-      cwd: ROOT, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', AWS_REGION: '', ...env }, timeout: 240_000,
+      cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 240_000,
     }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
   });
+}
+
+/**
+ * Runs the command's `main` in this process with `env` set (the SDKs read `process.env`), one run
+ * at a time. The command loads the audit with `require`, as the compiled package does, so the
+ * TypeScript sources are made requirable (tsx) for these runs.
+ */
+let unregister: (() => void) | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const run = async (): Promise<Run> => {
+    const vars = { NO_COLOR: '', FORCE_COLOR: '', AWS_REGION: '', ...env };
+    const saved = Object.fromEntries(Object.keys(vars).map(k => [k, process.env[k]]));
+    Object.assign(process.env, vars);
+    let stdout = '';
+    let stderr = '';
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { main } = require(MAIN) as typeof import('../../src/cli/main');
+      const code = await main(['node', 'microseg', ...args], {
+        stdout: { write: (x: string) => { stdout += x; return true; }, isTTY: false },
+        stderr: { write: (x: string) => { stderr += x; return true; }, isTTY: false },
+        env: { ...process.env },
+      });
+      return { code, stdout, stderr };
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  };
+  const result = queue.then(run);
+  queue = result.catch(() => undefined);
+  return result;
 }
 
 let server: Ec2Server;
@@ -32,6 +72,7 @@ let manifestFile: string;
 let awsEnv: Record<string, string>;
 
 beforeAll(async () => {
+  unregister = register();
   const m = shopManifest();
   const state = ec2StateFromManifest(m);
   // drift: internet-wide SSH on the database group
@@ -42,7 +83,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL_EC2: server.url,
   };
 });
-afterAll(async () => { await server.close(); });
+afterAll(async () => { unregister?.(); await server.close(); });
 
 describe.concurrent('microseg CLI', () => {
   it('--help loads no audit code, no cloud SDK and no CDK/CDKTF', async () => {
@@ -58,7 +99,7 @@ describe.concurrent('microseg CLI', () => {
           commander: mods.some(m => /node_modules[\\\\/]commander[\\\\/]/.test(m)),
         }));
       });`;
-    const r = await cli([], {}, ['-e', script]);
+    const r = await cliProcess([], {}, ['-e', script]);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out).toEqual({ code: 0, heavy: [], audit: [], commander: true });
   });
@@ -76,7 +117,7 @@ describe.concurrent('microseg CLI', () => {
             .filter(p => mods.some(m => m.includes('node_modules/' + p + '/')));
           console.log(JSON.stringify({ code, progress: /reading aws: \\d+ page\\(s\\)/.test(err), loaded }));
         });`;
-    const r = await cli([], awsEnv, ['-e', script]);
+    const r = await cliProcess([], awsEnv, ['-e', script]);
     // auditing AWS loads the EC2 SDK and no other cloud's SDK, no CDK, no CDKTF
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ code: 1, progress: true, loaded: ['@aws-sdk/client-ec2'] });
   });
@@ -98,7 +139,8 @@ describe.concurrent('microseg CLI', () => {
   });
 
   it('audit reports drift with exit 1 as a table (no colours when not a TTY) and as JSON', async () => {
-    const table = await cli(['audit', '--manifest', manifestFile, '--cloud', 'aws', '--region', 'eu-west-1'], awsEnv);
+    // a real process: its exit code, plain text when stdout is not a terminal, no progress on a non-terminal stderr
+    const table = await cliProcess(['audit', '--manifest', manifestFile, '--cloud', 'aws', '--region', 'eu-west-1'], awsEnv);
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/critical/);
     expect(table.stdout).toMatch(/ingress allow tcp 22 from cidr:0\.0\.0\.0\/0 to sg:db/);
