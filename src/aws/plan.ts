@@ -15,7 +15,7 @@ import { AwsWarnings } from './warnings';
 import { DEFAULT_STACK_LIMITS, groupBytes, planShards, ShardPlan, StackLimits } from './shard';
 import {
   ALL_SERVICE, CanonicalRule, Cidr, RuleAction, RuleDirection, cidrOverlaps, IrEndpointRef, IrPolicy, IrService, isCidr,
-  mergeServices, parseCidr, PlacedRule, portsText, serviceContains, serviceKey, serviceOverlaps, sortCanonical, subtractAll,
+  mergeServices, parseCidr, PlacedRule, portsText, remoteWorkloadCidrs, serviceContains, serviceKey, serviceOverlaps, sortCanonical, subtractAll,
 } from '../ir';
 
 /** The match-nothing egress rule (same as aws-cdk-lib's `allowAllOutbound: false`). */
@@ -337,6 +337,9 @@ export function planAws(policy: IrPolicy, placed: PlacedRule[], opts: AwsPlanOpt
       }
     }
   }
+  // A workload placed elsewhere with its own cidrs is named by them (placeRules): they are the
+  // model's own addresses, never carved out of themselves like a Peer range.
+  for (const w of policy.workloads) if (!localZones.has(w.zone)) for (const c of remoteWorkloadCidrs(w)) remoteZoneCidrs.add(c);
   const vpcCidr = opts.vpcCidr && !isToken(opts.vpcCidr) ? opts.vpcCidr : undefined;
   // Peer ingress is one rule per range; the destinations it exposes to the model's own workloads
   // keep their sources' side exact (see exposure.ts).

@@ -227,6 +227,34 @@ describe('security groups', () => {
     Annotations.fromStack(s.stack).hasWarning('/Shop/Aws', Match.stringLikeRegexp(`10.2.5.0/24 lies inside the ranges of zones whose workloads are open to Peer ranges.*${AwsWarnings.PEER_INSIDE_ZONES}`));
   });
 
+  it('cross-cloud pairs nobody declared: a source placed elsewhere is named by its own cidrs (exact; it rendered no rule at all before); without them by its zone\'s, warned microseg:CrossCloudWidened with the pairs', () => {
+    const build = (workloadCidrs: boolean) => {
+      const app = new App();
+      const stack = new Stack(app, 'S');
+      const seg = new Segmentation(stack, 'Seg');
+      const a = seg.addZone('A', { cidrs: ['192.168.0.0/16'] });
+      const a0 = a.addWorkload('A0', workloadCidrs ? { cidrs: ['192.168.0.0/24'] } : {});
+      const a1 = a.addWorkload('A1', workloadCidrs ? { cidrs: ['192.168.1.0/24'] } : {});
+      const b = seg.addZone('B', { cidrs: ['10.2.0.0/16'] });
+      b.addWorkload('B0').allowFrom(a0, Port.tcp(5432));
+      b.addWorkload('B1').allowFrom(a1, Port.tcp(5432));
+      new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), zones: ['b'], externalRanges: ['192.168.0.0/16'] });
+      const t = Template.fromStack(stack);
+      const ingress = (w: string) => (groupOf(t, w).props.SecurityGroupIngress ?? []).map((r: any) => `${r.CidrIp} ${r.FromPort}`);
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('microseg:CrossCloudWidened')).map(x => String(x.entry.data));
+      return { b0: ingress('b0'), b1: ingress('b1'), warnings };
+    };
+    const exact = build(true);
+    expect(exact.b0).toEqual(['192.168.0.0/24 5432']);
+    expect(exact.b1).toEqual(['192.168.1.0/24 5432']);
+    expect(exact.warnings).toEqual([]);
+    const wide = build(false);
+    expect(wide.b0).toEqual(['192.168.0.0/16 5432']);
+    expect(wide.warnings).toHaveLength(1);
+    expect(wide.warnings[0]).toMatch(/a0 -> b1 on tcp:5432/);
+    expect(wide.warnings[0]).toMatch(/a1 -> b0 on tcp:5432/);
+  });
+
   it('places only the given zones; flows to other zones use their cidrs', () => {
     const s = setup();
     s.postgres.allowFrom(s.api, Port.tcp(5432));

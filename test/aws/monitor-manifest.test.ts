@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { EnforcementMode, Peer, Port, Segmentation } from '../../src';
 import { AwsSegmentation, AwsWarnings } from '../../src/aws';
 import { Manifest } from '../../src/ir';
-import { importedVpc, subnetFor } from './helpers';
+import { AwsEvaluator } from '../support/aws-evaluator';
+import { ModelSpec } from '../support/model-arbitrary';
+import { importedVpc, renderSpec, subnetFor } from './helpers';
 
 describe('MONITOR mode', () => {
   it('renders the declared rules plus a clearly named, tagged catch-all', () => {
@@ -51,6 +53,29 @@ describe('MONITOR mode', () => {
     expect(fe.Properties.SecurityGroupIngress).toEqual([{ CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'shop-monitor-catchall' }]);
     expect(fe.Metadata.cdk_nag.rules_to_suppress[0].id).toBe('AwsSolutions-EC23');
     Annotations.fromStack(stack).hasWarning('/S/Aws', Match.stringLikeRegexp(`internet.*fe.*${AwsWarnings.MONITOR_OPEN_TO_INTERNET}`));
+  });
+});
+
+describe('MONITOR next to ENFORCE stays exact (issue 8\'s fuzzer case, on AWS)', () => {
+  const tcp = (source: string, destination: string, port: number) => ({ source: { workload: source }, destination: { workload: destination }, protocol: 'tcp' as const, port });
+  it('declare only m1 -> db:5432: m0 -> db:5432 does not pass; declare only e -> m1:5432: e -> m0:5432 does not pass (with and without network ACLs)', () => {
+    const spec: ModelSpec = {
+      zones: [{ workloads: [{ labels: {} }, { labels: {} }], monitor: true }, { workloads: [{ labels: {} }] }, { workloads: [{ labels: {} }] }],
+      flows: [
+        { from: { kind: 'workload', zone: 0, workload: 1 }, to: { kind: 'workload', zone: 1, workload: 0 }, ports: [{ kind: 'tcp', from: 5432, to: 5432 }] },
+        { from: { kind: 'workload', zone: 2, workload: 0 }, to: { kind: 'workload', zone: 0, workload: 1 }, ports: [{ kind: 'tcp', from: 5432, to: 5432 }] },
+      ],
+      denies: [],
+    };
+    for (const nacls of [false, true]) {
+      const r = renderSpec(spec, { nacls });
+      const ev = new AwsEvaluator(r.template, r.backend, r.backend._policy!);
+      expect(ev.allows(tcp('w0-1', 'w1-0', 5432))).toBe(true);
+      expect(ev.allows(tcp('w0-0', 'w1-0', 5432))).toBe(false);
+      expect(ev.allows(tcp('w2-0', 'w0-1', 5432))).toBe(true);
+      expect(ev.allows(tcp('w2-0', 'w0-0', 5432))).toBe(false);
+      expect(ev.allows(tcp('w2-0', 'w0-1', 22))).toBe(false);
+    }
   });
 });
 

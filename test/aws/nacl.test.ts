@@ -105,6 +105,21 @@ describe('network ACLs', () => {
     t.hasResourceProperties(ENTRY, { CidrBlock: '198.51.100.0/24', Protocol: 1, Icmp: { Type: -1, Code: -1 }, Egress: true });
   });
 
+  it('ICMPv4 types towards an IPv6 Peer render as their ICMPv6 counterparts, in security groups and ACLs (echo request 8 is 128, 3/4 is 2/0, echo reply 0 is 129)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    const w = seg.addZone('Z', { cidrs: ['10.1.0.0/16'] }).addWorkload('W');
+    w.allowTo(Peer.ipv6('2001:db8::/32'), Port.icmp(8), Port.icmp(3, 4), Port.icmp(0, 0));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack), subnets: { z: subnetFor(stack, 'z') } });
+    const t = Template.fromStack(stack);
+    const sg = Object.values(t.findResources('AWS::EC2::SecurityGroup')).find(r => r.Properties.Tags.some((x: any) => x.Key === 'microseg:group' && x.Value === 'w'))!;
+    expect(sg.Properties.SecurityGroupEgress.map((r: any) => `${r.CidrIpv6} ${r.IpProtocol} ${r.FromPort}/${r.ToPort}`).sort())
+      .toEqual(['2001:db8::/32 58 128/-1', '2001:db8::/32 58 129/0', '2001:db8::/32 58 2/0']);
+    const out = entriesOf(t, naclId(t, 'z')).filter(e => e.Egress && e.Ipv6CidrBlock).map(e => `${e.Protocol} ${e.Icmp.Type}/${e.Icmp.Code}`).sort();
+    expect(out).toEqual(['58 128/-1', '58 129/0', '58 2/0']);
+  });
+
   it('MONITOR zones: allow-all from the VPC range (not the internet), egress everywhere and its return traffic, just before the implicit deny', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
