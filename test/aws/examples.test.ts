@@ -130,17 +130,18 @@ describe('examples', () => {
     // Offline: no version check, no notices, no telemetry, no instance metadata lookups.
     const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_VALIDATION: 'false', AWS_EC2_METADATA_DISABLED: 'true', MICROSEG_EXAMPLE_EXTRA_FLOW: '' };
     const cdk = (args: string[], extra: Record<string, string> = {}) => {
-      const r = spawnSync('npx', ['cdk', ...args, '--no-notices', '--no-version-reporting'], {
+      // the installed binaries directly: npx resolves the package on every call (4 per run)
+      const r = spawnSync(path.join(root, 'node_modules', '.bin', 'cdk'), [...args, '--no-notices', '--no-version-reporting'], {
         cwd: root, env: { ...env, ...extra }, encoding: 'utf8', timeout: 170_000,
       });
       expect(r.status, r.stderr).toBe(0);
       return `${r.stdout}\n${r.stderr}`;
     };
-    cdk(['synth', '--app', 'npx tsx examples/aws-three-tier/main.ts', '-o', path.join(out, 'a'), '--quiet']);
+    cdk(['synth', '--app', 'node_modules/.bin/tsx examples/aws-three-tier/main.ts', '-o', path.join(out, 'a'), '--quiet']);
     const old = path.join(out, 'a', 'ShopThreeTier.template.json');
     expect(fs.existsSync(old)).toBe(true);
     expect(fs.existsSync(path.join(out, 'a', 'shop.microseg.json'))).toBe(true);
-    const diff = cdk(['diff', '--app', 'npx tsx examples/aws-three-tier/main.ts', '-o', path.join(out, 'b'), '--template', old, 'ShopThreeTier'], { MICROSEG_EXAMPLE_EXTRA_FLOW: '1' });
+    const diff = cdk(['diff', '--app', 'node_modules/.bin/tsx examples/aws-three-tier/main.ts', '-o', path.join(out, 'b'), '--template', old, 'ShopThreeTier'], { MICROSEG_EXAMPLE_EXTRA_FLOW: '1' });
     const changes = diff.split('\n').filter(l => /^\[[+~-]\]/.test(l));
     // One egress rule on the worker's group, and the app zone's NACL request + return entries.
     expect(changes).toEqual([
