@@ -193,5 +193,8 @@ if (require.main === module) {
   const argv = process.argv.slice(2);
   const at = argv.indexOf('--records');
   const records = at >= 0 ? Number(argv[at + 1]) : 22_000_000;
-  void runTrafficBench({ records, outRoot: path.join(__dirname, 'out') }).catch(e => { console.error(e); process.exitCode = 1; });
+  if (argv.includes('--prepare-only')) {
+    const dir = path.join(__dirname, 'out', `traffic-${records}`, 'logs');
+    void prepare(dir, records, 1).then(r => console.log(`traffic: ${r.records} records in ${r.files.length} file(s) under ${dir}`)).catch(e => { console.error(e); process.exitCode = 1; });
+  } else void runTrafficBench({ records, outRoot: path.join(__dirname, 'out') }).catch(e => { console.error(e); process.exitCode = 1; });
 }

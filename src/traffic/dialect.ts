@@ -26,7 +26,10 @@ export interface Dialect {
   lit(v: SqlValue, t: SqlType): string;
   /** An inline table (a relation usable after FROM): typed columns, rows of values. */
   values(columns: [string, SqlType][], rows: SqlValue[][]): string;
-  /** `WITH` item; `materialize` asks engines that can to compute it once. */
+  /**
+   * `WITH` item; `materialize` true asks engines that can to compute it once, false to inline it
+   * at every reference (never kept), undefined leaves it to the engine.
+   */
   cte(name: string, body: string, materialize?: boolean): string;
   /** Bitwise AND of two integers. */
   bitAnd(a: string, b: string): string;
@@ -91,7 +94,9 @@ abstract class Base implements Dialect {
 class DuckDbDialect extends Base {
   readonly name = 'duckdb' as const;
   type(t: SqlType): string { return t === 'text' ? 'VARCHAR' : t === 'int' ? 'BIGINT' : 'BOOLEAN'; }
-  cte(name: string, body: string, materialize?: boolean): string { return `${name} AS ${materialize ? 'MATERIALIZED ' : ''}(\n${body}\n)`; }
+  cte(name: string, body: string, materialize?: boolean): string {
+    return `${name} AS ${materialize === true ? 'MATERIALIZED ' : materialize === false ? 'NOT MATERIALIZED ' : ''}(\n${body}\n)`;
+  }
   pairKey(text: string, int: string): string { return `hash(${text}, ${int})`; }
   joinDistinct(x: string): string { return `coalesce(string_agg(DISTINCT ${x}, chr(10) ORDER BY ${x}), '')`; }
   ipKey(x: string): string {

@@ -123,7 +123,8 @@ function checkName(option: string, v: string | undefined, pattern: RegExp): stri
 export function engineQuery(options: TrafficReadOptions, identities: IdentityMap, mode: PlanMode, rules?: SqlValue[][]): { engine: string; sql: string } {
   const engine = options.engine ?? 'duckdb';
   const w = windowSeconds(options);
-  const plan = { mode, orient: true, since: w.since, until: w.until, identities: identityRows(identities), rules };
+  // one read of the table (no server pre-pass): these engines bill per byte scanned
+  const plan = { mode, orient: true, prepass: false, since: w.since, until: w.until, identities: identityRows(identities), rules };
   if (engine === 'athena') {
     const table = checkName('--athena-table', options.athenaTable, /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$/);
     const ref = table.split('.').map(p => `"${p}"`).join('.');

@@ -59,6 +59,14 @@ export interface PlanInput {
   readonly identities: SqlValue[][];
   /** Rule rows (RULE_COLUMNS), simulate only. */
   readonly rules?: SqlValue[][];
+  /**
+   * Whether to read the records twice: first for the server endpoints (SYN-ACK senders, bare SYN
+   * receivers), then to key every record it decides by its conversation, so the working set is
+   * bounded by conversations and the undecided connections, not by the records. Off, the records
+   * are read once and grouped per connection (for engines billed per byte scanned).
+   * @default true
+   */
+  readonly prepass?: boolean;
 }
 
 /** The result columns (every kind uses a subset; see `PlanRow`). */
@@ -79,23 +87,45 @@ export function renderPlan(d: Dialect, p: PlanInput): string {
     p.since !== undefined ? `(tstart IS NULL OR coalesce(tend, tstart) >= ${Math.floor(p.since)})` : '',
     p.until !== undefined ? `(tstart IS NULL OR tstart < ${Math.ceil(p.until)})` : '',
   ].filter(Boolean).join(' AND ') || '1 = 1';
+  const ctes: string[] = [];
+  const ok = (t = '') => `${t}status = 'OK' AND ${t}src IS NOT NULL AND ${t}dst IS NOT NULL AND ${t}proto IS NOT NULL`;
+  const prepass = p.prepass !== false;
+  // the records, read once per reference (with the pre-pass, twice): never a CTE, which an engine
+  // may keep in memory whole
+  const rec = `(SELECT src, dst, coalesce(sport, 0) AS sport, coalesce(dport, 0) AS dport, proto, action, status, bytes, tstart, tend, flags${p.orient ? ', orient' : ''}
+  FROM (${p.source}) r0 WHERE ${time})`;
+  // the server endpoints: (address, port) that answered a SYN or received a bare SYN anywhere
+  ctes.push(d.cte('srv', prepass
+    ? `  SELECT DISTINCT a, p, proto FROM (
+    SELECT CASE WHEN ${and('flags', '18')} = 18 THEN src ELSE dst END AS a, CASE WHEN ${and('flags', '18')} = 18 THEN sport ELSE dport END AS p, proto
+    FROM ${rec} rec WHERE ${ok()} AND ${and('coalesce(flags, 0)', '18')} IN (2, 18)) s0`
+    : `  SELECT ${nul('text')} AS a, ${nul('int')} AS p, ${nul('int')} AS proto FROM (SELECT 1 AS one) s0 WHERE 1 = 0`));
+  // a record is decided when the format says who initiated, or exactly one of its endpoints is a
+  // server endpoint; decided records are keyed by their conversation (server first, client port
+  // dropped), the others by their connection
+  const side = `CASE WHEN NOT coalesce(${ok('rec.')}, FALSE) THEN NULL
+      ${p.orient ? "WHEN rec.orient = 1 THEN 'd'\n      " : ''}WHEN s1.a IS NOT NULL AND s2.a IS NULL THEN 's'
+      WHEN s2.a IS NOT NULL AND s1.a IS NULL THEN 'd' END`;
   const fwd = '(src < dst OR (src = dst AND sport <= dport))';
+  ctes.push(d.cte('rs', `  SELECT r.*, CASE WHEN side IS NULL THEN coalesce(${fwd}, FALSE) ELSE side = 's' END AS fw FROM (
+    SELECT rec.*, ${side} AS side
+    FROM ${rec} rec LEFT JOIN srv s1 ON s1.a = rec.src AND s1.p = rec.sport AND s1.proto = rec.proto
+    LEFT JOIN srv s2 ON s2.a = rec.dst AND s2.p = rec.dport AND s2.proto = rec.proto) r`));
   const orientCols = p.orient
     ? `,\n    ${d.boolOrAgg('(orient = 1 AND fw)')} AS ca, ${d.boolOrAgg('(orient = 1 AND NOT fw)')} AS cb`
     : `,\n    FALSE AS ca, FALSE AS cb`;
-  const ctes: string[] = [];
-  ctes.push(d.cte('rec', `  SELECT src, dst, coalesce(sport, 0) AS sport, coalesce(dport, 0) AS dport, proto, action, status, bytes, tstart, tend, flags${p.orient ? ', orient' : ''}
-  FROM (${p.source}) r0 WHERE ${time}`));
   ctes.push(d.cte('conn', `  SELECT CASE WHEN fw THEN src ELSE dst END AS aa, CASE WHEN fw THEN sport ELSE dport END AS ap,
-    CASE WHEN fw THEN dst ELSE src END AS ba, CASE WHEN fw THEN dport ELSE sport END AS bp, proto, action, status,
+    CASE WHEN fw THEN dst ELSE src END AS ba, CASE WHEN side IS NOT NULL THEN NULL WHEN fw THEN dport ELSE sport END AS bp, proto, action, status,
+    CASE WHEN side IS NOT NULL THEN 'a' END AS dside,
     coalesce(${d.bitOrAgg('CASE WHEN fw THEN flags END')}, 0) AS fa, coalesce(${d.bitOrAgg('CASE WHEN NOT fw THEN flags END')}, 0) AS fb,
     min(CASE WHEN fw THEN tstart END) AS ta, min(CASE WHEN NOT fw THEN tstart END) AS tb,
     count(*) AS n, coalesce(sum(bytes), 0) AS b, min(tstart) AS t0, max(tend) AS t1${orientCols}
-  FROM (SELECT rec.*, coalesce(${fwd}, FALSE) AS fw FROM rec) r1
-  GROUP BY 1, 2, 3, 4, 5, 6, 7`, true));
+  FROM rs
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`, true));
   ctes.push(d.cte('t', `  SELECT * FROM conn WHERE status = 'OK' AND aa IS NOT NULL AND ba IS NOT NULL AND proto IS NOT NULL`));
   // decided by orient or by the flags alone: 'a' or 'b' is the server
   const decided = `CASE
+      WHEN dside IS NOT NULL THEN dside
       WHEN coalesce(ca, FALSE) <> coalesce(cb, FALSE) THEN CASE WHEN ca THEN 'b' ELSE 'a' END
       WHEN (${and('fa', '18')} = 18) <> (${and('fb', '18')} = 18) THEN CASE WHEN ${and('fa', '18')} = 18 THEN 'a' ELSE 'b' END
       WHEN (${and('fa', '18')} = 2) <> (${and('fb', '18')} = 2) THEN CASE WHEN ${and('fa', '18')} = 2 THEN 'b' ELSE 'a' END
