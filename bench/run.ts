@@ -184,7 +184,9 @@ async function main(): Promise<void> {
     const traffic = await runTrafficBench({ records: o.trafficRecords, outRoot: OUT });
     if (o.write) {
       const previous = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
-      writeFileSync(RESULTS, JSON.stringify({ ...previous, traffic: { measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], figures: traffic } }, null, 1) + '\n');
+      // one entry per record count (2M, 6M, 22M ...): memory flat in the records is read across them
+      const runs = { ...(previous.traffic?.runs ?? {}), [String(o.trafficRecords)]: { measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], figures: traffic } };
+      writeFileSync(RESULTS, JSON.stringify({ ...previous, traffic: { runs } }, null, 1) + '\n');
     }
   }
   if (withMap) {

@@ -15,6 +15,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import { loadavg } from 'os';
 import * as path from 'path';
 import { AllowFlow, Port, Segmentation, Workload } from '../src';
 import { compile } from '../src/ir/compile';
@@ -179,11 +180,17 @@ export async function runTrafficBench(args: { records: number; seed?: number; ou
   const perCore = (m: { cpu: number }) => Math.round(records / m.cpu);
   const wall = (m: { seconds: number }) => Math.round(records / m.seconds / threads);
   const note = (m: { seconds: number; cpu: number; peakMb: number }) => `wall ${m.seconds.toFixed(1)} s (${wall(m)}/s/core), cpu ${m.cpu.toFixed(1)} s, ${(m.cpu / bare.cpu).toFixed(2)}x the bare scan's cpu, peak RSS ${m.peakMb} MB`;
+  const load = `load average ${loadavg().map(x => x.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
   const figures: TrafficFigure[] = [
-    { id: 'traffic:records', value: records, unit: 'records', note: `${files.length} gzip file(s), ${threads} core(s)` },
+    { id: 'traffic:records', value: records, unit: 'records', note: `${files.length} gzip file(s), ${threads} core(s), ${load}` },
     { id: 'traffic:bare-scan', value: perCore(bare), unit: 'records/core-s', note: note(bare) },
     { id: 'traffic:discover', value: perCore(disc), unit: 'records/core-s', note: `${note(disc)}, ${disc.value.flows.length} flows` },
     { id: 'traffic:simulate', value: perCore(sim), unit: 'records/core-s', note: `${note(sim)}, ${sim.value.conversations.length} conversations` },
+    { id: 'traffic:discover-vs-scan', value: Number((disc.cpu / bare.cpu).toFixed(2)), unit: 'x bare scan cpu' },
+    { id: 'traffic:simulate-vs-scan', value: Number((sim.cpu / bare.cpu).toFixed(2)), unit: 'x bare scan cpu' },
+    { id: 'traffic:peak-rss:bare-scan', value: bare.peakMb, unit: 'MB' },
+    { id: 'traffic:peak-rss:discover', value: disc.peakMb, unit: 'MB' },
+    { id: 'traffic:peak-rss:simulate', value: sim.peakMb, unit: 'MB' },
   ];
   for (const f of figures) console.log(`${f.id.padEnd(20)} ${String(f.value).padStart(12)} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
   return figures;
