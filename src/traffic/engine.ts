@@ -98,7 +98,8 @@ export function windowSeconds(options: { since?: string; until?: string }): { si
 
 /** The DuckDB SQL of the normalised record relation of local files (robust: the tolerant readers). */
 export function localSource(groups: SourceGroup[], robust: boolean): string {
-  return groups.map(g => g.select(robust)).join(' UNION ALL ');
+  // each group in its own subquery: a reader's SQL may begin with WITH (GCP's de-duplication)
+  return groups.length === 1 ? groups[0].select(robust) : groups.map((g, i) => `SELECT * FROM (${g.select(robust)}) g${i}`).join(' UNION ALL ');
 }
 
 /** Reads local flow logs with the embedded engine and runs the plan. */
