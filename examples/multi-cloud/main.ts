@@ -28,6 +28,8 @@ export function buildApp(outdir?: string): App {
     subnetIds: { api: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shop-net/providers/Microsoft.Network/virtualNetworks/shop/subnets/api' },
     tags: { costcenter: 'shop' },
   });
+  // every backend says what a member of a workload must carry (ISegmentationBackend):
+  // az.memberIdentity(orders) is { asgName, asgTerraformAddress, nsgName, zone }.
   // a VM's NIC joins its workload's ASG with:
   //   new NetworkInterfaceApplicationSecurityGroupAssociation(azureStack, 'OrdersNic', {
   //     networkInterfaceId: nic.id, applicationSecurityGroupId: az.applicationSecurityGroupFor(orders).id });
