@@ -11,7 +11,8 @@ import { createHash } from 'crypto';
 import { CanonicalRule, Cloud } from '../ir/canonical';
 import { Cidr, cidrContains, isCidr, parseCidr } from '../ir/cidr';
 import { Manifest } from '../ir/manifest';
-import { DetachedContainer, DriftKindText, Finding, SEVERITY_RANK, SeverityText, UnmanagedAttachment } from './findings';
+import { DetachedContainer, SEVERITY_RANK } from './findings';
+import { DriftAttachment, DriftFinding, DriftKind, DriftSeverity } from './types';
 import { cmp, isPortProtocol, NormalRule, normalizeRules, parsePortRange, ruleKey } from './normalize';
 
 /** Ports whose exposure to the whole internet is critical (remote administration and databases). */
@@ -59,24 +60,24 @@ export function coversSensitivePort(r: CanonicalRule): boolean {
 }
 
 /** Severity of a live rule that is not declared. */
-export function unexpectedSeverity(r: CanonicalRule): SeverityText {
-  if (r.action === 'deny') return 'low';
-  if (r.direction === 'ingress' && isInternetWide(r.peer)) return coversSensitivePort(r) ? 'critical' : 'high';
-  return 'medium';
+export function unexpectedSeverity(r: CanonicalRule): DriftSeverity {
+  if (r.action === 'deny') return DriftSeverity.LOW;
+  if (r.direction === 'ingress' && isInternetWide(r.peer)) return coversSensitivePort(r) ? DriftSeverity.CRITICAL : DriftSeverity.HIGH;
+  return DriftSeverity.MEDIUM;
 }
 
 /** Severity of a declared rule that is not live: a missing deny opens what it guarded. */
-export function missingSeverity(r: CanonicalRule): SeverityText {
-  return r.action === 'deny' ? 'high' : 'low';
+export function missingSeverity(r: CanonicalRule): DriftSeverity {
+  return r.action === 'deny' ? DriftSeverity.HIGH : DriftSeverity.LOW;
 }
 
 /** Severity of a declared rule that is live in another form. */
-export function modifiedSeverity(expected: CanonicalRule, live: CanonicalRule): SeverityText {
-  if (expected.action === 'deny' && live.action === 'allow') return 'high';
+export function modifiedSeverity(expected: CanonicalRule, live: CanonicalRule): DriftSeverity {
+  if (expected.action === 'deny' && live.action === 'allow') return DriftSeverity.HIGH;
   const asNew = unexpectedSeverity(live);
-  const asOld = live.action === 'allow' ? unexpectedSeverity(expected) : 'low';
+  const asOld = live.action === 'allow' ? unexpectedSeverity(expected) : DriftSeverity.LOW;
   if (live.action === 'allow' && SEVERITY_RANK[asNew] < SEVERITY_RANK[asOld]) return asNew;
-  return live.action === 'allow' ? 'medium' : 'low';
+  return live.action === 'allow' ? DriftSeverity.MEDIUM : DriftSeverity.LOW;
 }
 
 /** One line describing a rule: `ingress allow tcp 22 from cidr:0.0.0.0/0 to sg:web`. */
@@ -99,7 +100,7 @@ export function fingerprint(cloud: Cloud, key: string): string {
  * Compares expected with live rules (and lists foreign attachments) and returns the findings,
  * sorted by severity, kind and key.
  */
-export function computeDrift(expected: readonly CanonicalRule[], live: readonly CanonicalRule[], unmanaged: readonly UnmanagedAttachment[], ctx: DriftContext, detached: readonly DetachedContainer[] = []): Finding[] {
+export function computeDrift(expected: readonly CanonicalRule[], live: readonly CanonicalRule[], unmanaged: readonly DriftAttachment[], ctx: DriftContext, detached: readonly DetachedContainer[] = []): DriftFinding[] {
   const exp = normalizeRules(expected);
   const liv = normalizeRules(live);
   const liveKeys = new Set(liv.map(r => r.key));
@@ -107,7 +108,7 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
   const missing = exp.filter(r => !liveKeys.has(r.key));
   const extra = liv.filter(r => !expKeys.has(r.key));
   const locate = new Locator(ctx);
-  const findings: Finding[] = [];
+  const findings: DriftFinding[] = [];
 
   // Pair leftovers that are the same rule changed: same container, direction, peer and target,
   // and the same name (clouds with named rules) or the same protocol.
@@ -133,63 +134,63 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
     if (!best) { unpairedMissing.push(e); continue; }
     paired.add(best);
     const key = `modified ${e.key} -> ${best.key}`;
-    findings.push(mk({
-      kind: 'modified', severity: modifiedSeverity(e, best), cloud: ctx.cloud, container: e.container,
+    findings.push({
+      kind: DriftKind.MODIFIED, severity: modifiedSeverity(e, best), cloud: ctx.cloud, container: e.container,
       expected: strip(e), live: strip(best), ...(best.ids.length ? { liveIds: best.ids } : {}),
       message: `declared ${describeRule(e)}, but live is ${describeRule(best)}${idsText(best)}.`,
       ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
-    }));
+    });
   }
   for (const e of unpairedMissing) {
     const key = `missing ${e.key}`;
-    findings.push(mk({
-      kind: 'missing', severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
+    findings.push({
+      kind: DriftKind.MISSING, severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
       message: `declared ${describeRule(e)} is not live.`,
       ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
-    }));
+    });
   }
   for (const l of extra) {
     if (paired.has(l)) continue;
     const key = `unexpected ${l.key}`;
-    findings.push(mk({
-      kind: 'unexpected', severity: unexpectedSeverity(l), cloud: ctx.cloud, container: l.container, live: strip(l), ...(l.ids.length ? { liveIds: l.ids } : {}),
+    findings.push({
+      kind: DriftKind.UNEXPECTED, severity: unexpectedSeverity(l), cloud: ctx.cloud, container: l.container, live: strip(l), ...(l.ids.length ? { liveIds: l.ids } : {}),
       message: `live ${describeRule(l)}${idsText(l)} is not declared.`,
       ...locate.container(l.container, l.target), key, fingerprint: fingerprint(ctx.cloud, key),
-    }));
+    });
   }
   for (const entry of unmanaged) {
     // a foreign firewall rule carries its rules: the finding is as severe as the worst of them (at least high)
-    const { rules: held, ...u } = entry as UnmanagedAttachment & { rules?: CanonicalRule[] };
+    const { rules: held, ...u } = entry as DriftAttachment & { rules?: CanonicalRule[] };
     const worst = (held ?? []).map(unexpectedSeverity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0];
-    const severity: SeverityText = worst && SEVERITY_RANK[worst] < SEVERITY_RANK.high ? worst : 'high';
+    const severity: DriftSeverity = worst && SEVERITY_RANK[worst] < SEVERITY_RANK[DriftSeverity.HIGH] ? worst : DriftSeverity.HIGH;
     const key = `unmanaged ${u.container} on ${u.attachedTo}`;
     const loc = u.workloads.length ? locate.workload(u.workloads[0]) : locate.container(u.container);
     const message = held
       ? `${u.name} targets ${u.attachedTo} (${u.workloads.join(', ')}), but microseg did not render it: its rules bypass the model (${held.slice(0, 3).map(describeRule).join('; ')}${held.length > 3 ? `; and ${held.length - 3} more` : ''}).`
       : `${u.name} (${u.container}) is attached to ${u.attachedTo}${u.workloads.length ? ` together with ${u.workloads.join(', ')}` : ''}, but microseg did not create it: its rules are not part of the model.`;
-    findings.push(mk({
-      kind: 'unmanaged', severity, cloud: ctx.cloud, container: u.container, unmanaged: u, ...(held ? { liveIds: [u.container.slice('firewall:'.length)] } : {}),
+    findings.push({
+      kind: DriftKind.UNMANAGED, severity, cloud: ctx.cloud, container: u.container, unmanaged: u, ...(held ? { liveIds: [u.container.slice('firewall:'.length)] } : {}),
       message,
       ...loc, key, fingerprint: fingerprint(ctx.cloud, key),
-    }));
+    });
   }
   for (const d of detached) {
     if (d.unexpected) {
       const key = `unexpected association ${d.container} on ${d.attachedTo}`;
-      findings.push(mk({
-        kind: 'unexpected', severity: 'medium', cloud: ctx.cloud, container: d.container,
+      findings.push({
+        kind: DriftKind.UNEXPECTED, severity: DriftSeverity.MEDIUM, cloud: ctx.cloud, container: d.container,
         message: `${d.container} is associated with ${d.attachedTo}, which the manifest does not list for it: its rules apply there too.`,
         ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
-      }));
+      });
       continue;
     }
     const key = `missing association ${d.container} on ${d.attachedTo}`;
     const instead = d.instead ? ` (${d.instead} is attached there instead)` : ' (nothing is attached there)';
-    findings.push(mk({
-      kind: 'missing', severity: 'high', cloud: ctx.cloud, container: d.container,
+    findings.push({
+      kind: DriftKind.MISSING, severity: DriftSeverity.HIGH, cloud: ctx.cloud, container: d.container,
       message: `${d.container} is not attached to ${d.attachedTo}${instead}: none of its rules apply there.`,
       ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
-    }));
+    });
   }
   if (ctx.region) {
     const r = ctx.region;
@@ -201,13 +202,8 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
   return sortFindings(findings);
 }
 
-/** A finding from the engine's literal kinds, severities and clouds (the public enums hold the same strings). */
-function mk(f: Omit<Finding, 'kind' | 'severity' | 'cloud'> & { kind: DriftKindText; severity: SeverityText; cloud: Cloud }): Finding {
-  return f as unknown as Finding;
-}
-
 /** Sorts findings by severity, kind, key. */
-export function sortFindings(findings: Finding[]): Finding[] {
+export function sortFindings(findings: DriftFinding[]): DriftFinding[] {
   const kindOrder = { invariant: -1, opened: 0, unexpected: 1, unmanaged: 2, modified: 3, blocked: 4, missing: 5 };
   return findings.slice().sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || kindOrder[a.kind] - kindOrder[b.kind] || cmp(a.key, b.key));
 }

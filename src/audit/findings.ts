@@ -1,31 +1,12 @@
 /**
- * Internal types of the audit: the live state returned by readers. Findings and the result are
- * the public types of `types.ts` themselves (one result type inside and outside).
+ * Internal types of the audit: the live state returned by readers. Findings, attachments,
+ * acceptances and the result are the public types of `types.ts` themselves (no aliases).
  */
 import { CanonicalRule, Cloud } from '../ir/canonical';
-import { AcceptedDrift, AuditContainer, AuditResult, DriftAcceptance, DriftAttachment, DriftFinding, DriftKind, DriftSeverity } from './types';
-
-/** A container a reader found live. */
-export type LiveContainer = AuditContainer;
-/** A group, NSG or rule attached to a segmented workload that microseg did not create. */
-export type UnmanagedAttachment = DriftAttachment;
-/** One drift finding. */
-export type Finding = DriftFinding;
-/** A finding accepted by an acceptance. */
-export type AcceptedFinding = AcceptedDrift;
-/** An acceptance from the ignore file / `--accept`. */
-export type Acceptance = DriftAcceptance;
-/** The outcome of an audit. */
-export type AuditOutcome = AuditResult;
-
-/** Kinds of drift. */
-export type DriftKindText = `${DriftKind}`;
-
-/** Severities, most severe first. */
-export type SeverityText = `${DriftSeverity}`;
+import { AuditContainer, DriftAttachment, DriftSeverity } from './types';
 
 /** Severity order (lower is more severe). */
-export const SEVERITY_RANK: Record<SeverityText, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+export const SEVERITY_RANK: Record<DriftSeverity, number> = { [DriftSeverity.CRITICAL]: 0, [DriftSeverity.HIGH]: 1, [DriftSeverity.MEDIUM]: 2, [DriftSeverity.LOW]: 3 };
 
 /** A microseg container that is live but not attached where the manifest says (its rules do not apply there). */
 export interface DetachedContainer {
@@ -45,8 +26,8 @@ export interface LiveState {
   readonly cloud: Cloud;
   /** Live rules, each with its cloud id when there is one (`LiveRule.id`). */
   readonly rules: CanonicalRule[];
-  readonly containers: LiveContainer[];
-  readonly unmanaged: UnmanagedAttachment[];
+  readonly containers: AuditContainer[];
+  readonly unmanaged: DriftAttachment[];
   /** Containers not attached where the manifest says (Azure NSG not on its zone's subnet). */
   readonly detached?: DetachedContainer[];
   readonly errors: string[];
@@ -59,6 +40,6 @@ export interface LiveState {
    * Several regions (AWS): each region's rules and attachments apart, since each region must
    * match the manifest on its own (a rule missing in one region is drift even when another has it).
    */
-  readonly regions?: { readonly region: string; readonly rules: CanonicalRule[]; readonly unmanaged: UnmanagedAttachment[]; readonly detached?: DetachedContainer[] }[];
+  readonly regions?: { readonly region: string; readonly rules: CanonicalRule[]; readonly unmanaged: DriftAttachment[]; readonly detached?: DetachedContainer[] }[];
 }
 

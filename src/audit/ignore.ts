@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import { MicrosegError, MicrosegProblem } from '../model/errors';
 import { requireRegularFile } from './files';
-import { Acceptance, AcceptedFinding, Finding } from './findings';
+import { AcceptedDrift, DriftAcceptance, DriftFinding } from './types';
 
 /** Default longest acceptance, in days from now. */
 export const DEFAULT_MAX_ACCEPT_DAYS = 365;
@@ -33,7 +33,7 @@ export interface AcceptancePolicy {
 const WILDCARD_PREFIX = /^(unexpected|missing|modified|unmanaged|opened|blocked) [a-z0-9-]+:/;
 
 /** Parses one `--accept` value or ignore-file line. */
-export function parseAcceptance(text: string, source: string, policy: AcceptancePolicy = {}): Acceptance | MicrosegProblem {
+export function parseAcceptance(text: string, source: string, policy: AcceptancePolicy = {}): DriftAcceptance | MicrosegProblem {
   const parts = text.split(';').map(p => p.trim());
   if (parts.length < 3 || !parts[0] || !parts[2]) {
     return { code: 'InvalidProp', path: source, value: text, message: 'is not an acceptance: expected "<fingerprint or key pattern> ; <expires YYYY-MM-DD> ; <reason>".', hint: 'Example: "3fa2c1d09b7e4411 ; 2026-12-31 ; break-glass access, INC-1234".' };
@@ -42,7 +42,7 @@ export function parseAcceptance(text: string, source: string, policy: Acceptance
   return checked({ selector, expires, reason: reason.join('; '), source }, text, policy);
 }
 
-function checked(a: Acceptance, raw: unknown, policy: AcceptancePolicy): Acceptance | MicrosegProblem {
+function checked(a: DriftAcceptance, raw: unknown, policy: AcceptancePolicy): DriftAcceptance | MicrosegProblem {
   if (typeof a.selector !== 'string' || a.selector.trim() === '') {
     return { code: 'InvalidProp', path: a.source, value: raw, message: 'has no finding selector.', hint: 'Use the fingerprint a report prints, or a key pattern such as "unexpected sg:web|ingress|*".' };
   }
@@ -74,9 +74,9 @@ function checked(a: Acceptance, raw: unknown, policy: AcceptancePolicy): Accepta
 }
 
 /** Parses the text of an ignore file (JSON or line format). Throws `MicrosegError` listing every bad entry. */
-export function parseIgnoreFile(text: string, file: string, policy: AcceptancePolicy = {}): Acceptance[] {
+export function parseIgnoreFile(text: string, file: string, policy: AcceptancePolicy = {}): DriftAcceptance[] {
   const problems: MicrosegProblem[] = [];
-  const out: Acceptance[] = [];
+  const out: DriftAcceptance[] = [];
   const trimmed = text.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     let doc: unknown;
@@ -104,7 +104,7 @@ export function parseIgnoreFile(text: string, file: string, policy: AcceptancePo
 }
 
 /** Reads an ignore file. */
-export function readIgnoreFile(file: string, policy: AcceptancePolicy = {}): Acceptance[] {
+export function readIgnoreFile(file: string, policy: AcceptancePolicy = {}): DriftAcceptance[] {
   requireRegularFile(file, 'accepted drift');
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
@@ -114,12 +114,12 @@ export function readIgnoreFile(file: string, policy: AcceptancePolicy = {}): Acc
 }
 
 /** True when the acceptance is past its expiry (it applies through the whole expiry day, UTC). */
-export function isExpired(a: Acceptance, now: Date): boolean {
+export function isExpired(a: DriftAcceptance, now: Date): boolean {
   return now.getTime() > Date.parse(`${a.expires}T23:59:59.999Z`);
 }
 
 /** True when the selector names the finding (fingerprint, fingerprint prefix of 8+ digits, or key pattern). */
-export function selectorMatches(selector: string, f: Finding): boolean {
+export function selectorMatches(selector: string, f: DriftFinding): boolean {
   if (/^[0-9a-f]{8,16}$/i.test(selector)) return f.fingerprint.startsWith(selector.toLowerCase());
   const re = new RegExp('^' + selector.split('*').map(escapeRegExp).join('.*') + '$');
   return re.test(f.key);
@@ -133,21 +133,21 @@ function escapeRegExp(s: string): string {
  * True when the acceptance may accept the finding: a critical finding only by its fingerprint or
  * exact key, unless wildcards are allowed for critical findings.
  */
-export function acceptable(a: Acceptance, f: Finding, criticalWildcards = false): boolean {
+export function acceptable(a: DriftAcceptance, f: DriftFinding, criticalWildcards = false): boolean {
   if (a.selector === f.key) return true;
   if (!selectorMatches(a.selector, f)) return false;
   return criticalWildcards || f.severity !== 'critical' || !a.selector.includes('*');
 }
 
 /** Splits findings into those still counting and those accepted; reports expired and unused acceptances. */
-export function applyAcceptances(findings: Finding[], acceptances: Acceptance[], now: Date, criticalWildcards = false): {
-  findings: Finding[]; accepted: AcceptedFinding[]; expired: Acceptance[]; unused: Acceptance[];
+export function applyAcceptances(findings: DriftFinding[], acceptances: DriftAcceptance[], now: Date, criticalWildcards = false): {
+  findings: DriftFinding[]; accepted: AcceptedDrift[]; expired: DriftAcceptance[]; unused: DriftAcceptance[];
 } {
   const active = acceptances.filter(a => !isExpired(a, now));
   const expired = acceptances.filter(a => isExpired(a, now));
-  const used = new Set<Acceptance>();
-  const kept: Finding[] = [];
-  const accepted: AcceptedFinding[] = [];
+  const used = new Set<DriftAcceptance>();
+  const kept: DriftFinding[] = [];
+  const accepted: AcceptedDrift[] = [];
   for (const f of findings) {
     const a = active.find(x => acceptable(x, f, criticalWildcards));
     if (a) { used.add(a); accepted.push({ finding: f, reason: a.reason, expires: a.expires, selector: a.selector }); } else kept.push(f);

@@ -8,11 +8,10 @@ import { checkManifestInvariants } from '../analysis/invariants-on-rules';
 import { CanonicalRule, Cloud } from '../ir/canonical';
 import { Manifest } from '../ir/manifest';
 import { fingerprint } from './drift';
-import { Finding } from './findings';
-import { DriftKind, DriftSeverity } from './types';
+import { DriftFinding, DriftKind, DriftSeverity } from './types';
 
 /** The critical findings of the manifest's invariants that the live rules break (none without invariants). */
-export function invariantFindings(manifest: Manifest, cloud: Cloud, live: readonly CanonicalRule[], region?: string): Finding[] {
+export function invariantFindings(manifest: Manifest, cloud: Cloud, live: readonly CanonicalRule[], region?: string): DriftFinding[] {
   if (!manifest.model.invariants?.length) return [];
   const results = checkManifestInvariants(manifest, cloud, live);
   const index = new Map(manifest.model.invariants.map((inv, i) => [inv.path, i]));

@@ -7,8 +7,7 @@ import * as path from 'path';
 import type * as sarif from 'sarif';
 import { CanonicalRule } from '../ir/canonical';
 import { describeRule } from './drift';
-import { AuditOutcome, DriftKindText, Finding, SeverityText } from './findings';
-import { DriftReachability } from './types';
+import { AuditResult, DriftFinding, DriftKind, DriftReachability, DriftSeverity } from './types';
 import { jsonLineIndex } from './json-lines';
 
 /** Report formats. */
@@ -28,7 +27,7 @@ export interface RenderOptions {
 }
 
 /** Renders an outcome in a format. */
-export function render(outcome: AuditOutcome, format: FormatText, options: RenderOptions = {}): string {
+export function render(outcome: AuditResult, format: FormatText, options: RenderOptions = {}): string {
   switch (format) {
     case 'json': return JSON.stringify(toJson(outcome, options), null, 2) + '\n';
     case 'sarif': return JSON.stringify(toSarif(outcome, options), null, 2) + '\n';
@@ -39,7 +38,7 @@ export function render(outcome: AuditOutcome, format: FormatText, options: Rende
 }
 
 /** The one-line verdict. */
-export function verdict(o: AuditOutcome): string {
+export function verdict(o: AuditResult): string {
   if (!o.complete) return `AUDIT INCOMPLETE: ${o.errors.length} read error(s); drift cannot be ruled out (exit 2).`;
   if (o.findings.length === 0) return `No drift: ${o.liveRules} live rule(s) match the ${o.expectedRules} declared${o.accepted.length ? ` (${o.accepted.length} accepted finding(s))` : ''}.`;
   const counts = `${o.findings.length} finding(s) (${countBy(o.findings, f => f.severity, ['critical', 'high', 'medium', 'low'])})`;
@@ -56,7 +55,7 @@ function ruleText(r: CanonicalRule | undefined): string {
   return r ? describeRule(r) : '';
 }
 
-function findingRule(f: Finding): string {
+function findingRule(f: DriftFinding): string {
   if (f.kind === 'modified') return `declared: ${ruleText(f.expected)}\nlive:     ${ruleText(f.live)}`;
   if (f.reachability) return reachabilityText(f.reachability);
   if (f.kind === 'unmanaged' && f.unmanaged) return `${f.unmanaged.name} on ${f.unmanaged.attachedTo}${f.unmanaged.workloads.length ? ` (with ${f.unmanaged.workloads.join(', ')})` : ''}`;
@@ -74,15 +73,15 @@ export function reachabilityText(r: DriftReachability): string {
 
 // ---- JSON -------------------------------------------------------------------------------------
 
-function toJson(o: AuditOutcome, options: RenderOptions): unknown {
+function toJson(o: AuditResult, options: RenderOptions): unknown {
   return {
     tool: 'microseg', version: options.version ?? '0.0.0',
     segmentation: o.segmentation, cloud: o.cloud, manifest: o.manifestFile,
     complete: o.complete, exitCode: o.exitCode, verdict: verdict(o),
     summary: {
       findings: o.findings.length, accepted: o.accepted.length,
-      bySeverity: Object.fromEntries((['critical', 'high', 'medium', 'low'] as SeverityText[]).map(s => [s, o.findings.filter(f => f.severity === s).length])),
-      byKind: Object.fromEntries((['unexpected', 'missing', 'modified', 'unmanaged', 'opened', 'blocked', 'invariant'] as DriftKindText[]).map(k => [k, o.findings.filter(f => f.kind === k).length])),
+      bySeverity: Object.fromEntries(Object.values(DriftSeverity).map(s => [s, o.findings.filter(f => f.severity === s).length])),
+      byKind: Object.fromEntries(Object.values(DriftKind).map(k => [k, o.findings.filter(f => f.kind === k).length])),
       expectedRules: o.expectedRules, liveRules: o.liveRules, packetsEvaluated: o.packetsEvaluated, requests: o.requests, pages: o.pages, durationMs: o.durationMs,
     },
     errors: o.errors, notes: o.notes,
@@ -95,7 +94,7 @@ function toJson(o: AuditOutcome, options: RenderOptions): unknown {
 
 // ---- SARIF ------------------------------------------------------------------------------------
 
-const SARIF_RULES: Record<DriftKindText, { id: string; name: string; short: string; full: string; level: sarif.ReportingConfiguration.level; security: string }> = {
+const SARIF_RULES: Record<DriftKind, { id: string; name: string; short: string; full: string; level: sarif.ReportingConfiguration.level; security: string }> = {
   unexpected: { id: 'microseg/unexpected-rule', name: 'UnexpectedRule', short: 'A live rule is not declared in the segmentation model.', full: 'A rule exists in the cloud that the model does not declare: it may allow traffic the segmentation forbids. Remove it, or declare the flow.', level: 'error', security: '8.0' },
   missing: { id: 'microseg/missing-rule', name: 'MissingRule', short: 'A declared rule is not live.', full: 'A rule the model declares is missing in the cloud: declared traffic may be blocked, or a guardrail (deny) is gone. Re-deploy the segmentation.', level: 'warning', security: '5.0' },
   modified: { id: 'microseg/modified-rule', name: 'ModifiedRule', short: 'A declared rule is live with other ports, action or priority.', full: 'A rule was changed in the cloud (ports, protocol, action or priority) and no longer matches the model. Re-deploy, or change the model.', level: 'error', security: '6.5' },
@@ -105,16 +104,16 @@ const SARIF_RULES: Record<DriftKindText, { id: string; name: string; short: stri
   invariant: { id: 'microseg/invariant-broken', name: 'InvariantBroken', short: 'The live rules break an invariant of the segmentation model.', full: 'An Isolation, NeverReach or MustReach of the model does not hold on the live rules: a path it forbids is open (hop by hop in the message), or traffic it requires is blocked. Re-deploy the segmentation, or remove the rules that open the path.', level: 'error', security: '9.5' },
 };
 
-const LEVEL: Record<SeverityText, sarif.Result.level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
-const SECURITY_SEVERITY: Record<SeverityText, string> = { critical: '9.5', high: '7.5', medium: '5.0', low: '2.0' };
+const LEVEL: Record<DriftSeverity, sarif.Result.level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
+const SECURITY_SEVERITY: Record<DriftSeverity, string> = { critical: '9.5', high: '7.5', medium: '5.0', low: '2.0' };
 
-function toSarif(o: AuditOutcome, options: RenderOptions): sarif.Log {
-  const kinds = Object.keys(SARIF_RULES) as DriftKindText[];
+function toSarif(o: AuditResult, options: RenderOptions): sarif.Log {
+  const kinds = Object.keys(SARIF_RULES) as DriftKind[];
   const base = options.baseDir ?? process.cwd();
   const uri = path.relative(base, path.resolve(o.manifestFile)).split(path.sep).join('/');
   let lines = new Map<string, number>();
   try { lines = jsonLineIndex(fs.readFileSync(o.manifestFile, 'utf8')); } catch { /* no line numbers */ }
-  const result = (f: Finding, accepted?: { reason: string; expires: string }): sarif.Result => ({
+  const result = (f: DriftFinding, accepted?: { reason: string; expires: string }): sarif.Result => ({
     ruleId: SARIF_RULES[f.kind].id,
     ruleIndex: kinds.indexOf(f.kind),
     level: LEVEL[f.severity],
@@ -168,7 +167,7 @@ function xml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function toJunit(o: AuditOutcome): string {
+function toJunit(o: AuditResult): string {
   const containers = [...new Set([...o.containers.map(c => c.container), ...o.findings.map(f => f.container), ...o.accepted.map(a => a.finding.container)])].sort();
   const cases: string[] = [];
   const cls = `microseg.${o.segmentation}.${o.cloud}`;
@@ -205,9 +204,9 @@ function md(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
 }
 
-const SEVERITY_BADGE: Record<SeverityText, string> = { critical: '🟥 critical', high: '🟧 high', medium: '🟨 medium', low: '⬜ low' };
+const SEVERITY_BADGE: Record<DriftSeverity, string> = { critical: '🟥 critical', high: '🟧 high', medium: '🟨 medium', low: '⬜ low' };
 
-function toMarkdown(o: AuditOutcome, options: RenderOptions): string {
+function toMarkdown(o: AuditResult, options: RenderOptions): string {
   const limit = options.markdownLimit ?? 100;
   const head = !o.complete ? '⛔ **Audit incomplete**' : o.findings.length ? '❌ **Drift found**' : '✅ **No drift**';
   const out: string[] = [];
@@ -233,12 +232,12 @@ function toMarkdown(o: AuditOutcome, options: RenderOptions): string {
 
 // ---- table ------------------------------------------------------------------------------------
 
-function toTable(o: AuditOutcome, options: RenderOptions): string {
+function toTable(o: AuditResult, options: RenderOptions): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pc = (require('picocolors') as typeof import('picocolors')).createColors(options.color ?? false);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Table = require('cli-table3') as typeof import('cli-table3');
-  const sev: Record<SeverityText, (s: string) => string> = { critical: s => pc.bold(pc.red(s)), high: pc.red, medium: pc.yellow, low: pc.dim };
+  const sev: Record<DriftSeverity, (s: string) => string> = { critical: s => pc.bold(pc.red(s)), high: pc.red, medium: pc.yellow, low: pc.dim };
   const lines: string[] = [];
   lines.push(pc.bold(`microseg audit: ${o.segmentation} on ${o.cloud}`) + pc.dim(` (${o.manifestFile})`));
   for (const e of o.errors) lines.push(pc.red(`error: ${e}`));

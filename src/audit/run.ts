@@ -11,7 +11,7 @@ import { MicrosegError } from '../model/errors';
 import { computeDrift, sortFindings } from './drift';
 import { requireRegularFile } from './files';
 import { invariantFindings } from './invariants';
-import { Acceptance, AuditOutcome, LiveState, SEVERITY_RANK } from './findings';
+import { LiveState, SEVERITY_RANK } from './findings';
 import { applyAcceptances, parseAcceptance, readIgnoreFile } from './ignore';
 import { NaclSubnets, readAws } from './readers/aws';
 import { DEFAULT_TIMEOUT_SECONDS, readLimits, ReadLimits } from './readers/limits';
@@ -21,7 +21,7 @@ import { readGcp } from './readers/gcp';
 import { kubernetesReaderOptions, readKubernetes, readKubernetesFromFiles } from './readers/kubernetes';
 import { splitUnmanagedFirewalls } from './readers/gcp-convert';
 import { semanticDrift, withAccepted } from './semantic';
-import { AuditOptions } from './types';
+import { AuditOptions, AuditResult, DriftAcceptance } from './types';
 import { ReadProgress } from './readers/progress';
 
 /**
@@ -205,8 +205,8 @@ export function defaultIgnoreFile(): string | undefined {
 }
 
 /** Loads the acceptances of the ignore file and the command line. */
-export function loadAcceptances(options: RunOptions): Acceptance[] {
-  const out: Acceptance[] = [];
+export function loadAcceptances(options: RunOptions): DriftAcceptance[] {
+  const out: DriftAcceptance[] = [];
   const file = options.ignoreFile ?? defaultIgnoreFile();
   const policy = { now: options.now, maxAcceptDays: options.maxAcceptDays };
   if (file) out.push(...readIgnoreFile(file, policy));
@@ -222,7 +222,7 @@ export function loadAcceptances(options: RunOptions): Acceptance[] {
  * Runs an audit. Throws `MicrosegError` for unusable input (manifest, ignore file, missing SDK);
  * read failures do not throw: they make the outcome incomplete (exit code 2).
  */
-export async function runAudit(options: RunOptions): Promise<AuditOutcome> {
+export async function runAudit(options: RunOptions): Promise<AuditResult> {
   const started = Date.now();
   const file = resolveManifestFile(options.manifestFile);
   const manifest = loadManifest(file, options.cloud);

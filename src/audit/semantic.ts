@@ -19,16 +19,15 @@ import { modelAllows, Packet, PacketEnd, renderedAllows } from '../ir/semantics'
 import { IrPolicy } from '../ir/types';
 import { Address, cachedCidr, cidrTextHas, evaluatorFor, parsePorts, protocolName } from '../semantics';
 import { fingerprint } from './drift';
-import { DriftKindText, Finding, SeverityText } from './findings';
 import { normalizeRules, ruleKey } from './normalize';
-import { DriftReachability } from './types';
+import { DriftFinding, DriftKind, DriftReachability, DriftSeverity } from './types';
 
 /** Most packets one audit evaluates; past it the semantic part is cut short with a note. */
 export const MAX_SEMANTIC_PACKETS = 2_000_000;
 
 /** What {@link semanticDrift} returns. */
 export interface SemanticDrift {
-  readonly findings: Finding[];
+  readonly findings: DriftFinding[];
   /** Packets evaluated. */
   readonly packets: number;
   readonly notes: string[];
@@ -89,7 +88,7 @@ export function semanticDrift(manifest: Manifest, cloud: Cloud, expected: readon
     notes.push(`semantic drift: ${pairs.length} pairs x ${classes.length} port classes exceed ${MAX_SEMANTIC_PACKETS} packets; only the first pairs were evaluated.`);
   }
   let packets = 0;
-  const findings: Finding[] = [];
+  const findings: DriftFinding[] = [];
   const byProtocol = (['tcp', 'udp', 'icmp'] as const).map(protocol => classes.filter(c => c.protocol === protocol));
   for (const [a, b] of pairs) {
     if (budget < classes.length) break;
@@ -100,7 +99,7 @@ export function semanticDrift(manifest: Manifest, cloud: Cloud, expected: readon
       packets++;
       const d = declared.allows(p);
       const l = actual.allows(p);
-      if (d !== l) diff.set(c, { kind: l ? 'opened' : 'blocked', model: renderedAllows(policy, p) });
+      if (d !== l) diff.set(c, { kind: l ? DriftKind.OPENED : DriftKind.BLOCKED, model: renderedAllows(policy, p) });
     }
     if (diff.size === 0) continue;
     const emit = (first: PortClass, last: PortClass, d: Diff, protocol?: string, ports?: string) =>
@@ -133,7 +132,7 @@ export function semanticDrift(manifest: Manifest, cloud: Cloud, expected: readon
  * rule counts as declared, an accepted missing (or modified) declared rule as gone, so semantic
  * drift reports only what goes beyond the accepted changes.
  */
-export function withAccepted(expected: readonly CanonicalRule[], accepted: readonly Finding[]): readonly CanonicalRule[] {
+export function withAccepted(expected: readonly CanonicalRule[], accepted: readonly DriftFinding[]): readonly CanonicalRule[] {
   const gone = new Set(accepted.filter(f => f.expected && (f.kind === 'missing' || f.kind === 'modified')).map(f => ruleKey(f.expected!)));
   const added = accepted.filter(f => f.live && (f.kind === 'unexpected' || f.kind === 'modified')).map(f => f.live!);
   if (gone.size === 0 && added.length === 0) return expected;
@@ -141,7 +140,7 @@ export function withAccepted(expected: readonly CanonicalRule[], accepted: reado
 }
 
 /** How one packet class differs: its kind, and the model's answer. */
-interface Diff { readonly kind: DriftKindText; readonly model: boolean }
+interface Diff { readonly kind: DriftKind; readonly model: boolean }
 
 function sameDiff(x: Diff | undefined, y: Diff | undefined): boolean {
   return !!x && !!y && x.kind === y.kind && x.model === y.model;
@@ -156,7 +155,7 @@ function packetOf(a: End, b: End, c: PortClass): Packet {
  * same workload end, for a wider range, covers its protocol and ports
  * (`ipv4:198.51.100.0/24 -> workload:db tcp 22` next to `ipv4:0.0.0.0/0 -> workload:db tcp 22`).
  */
-function withoutNarrowerRepeats(findings: Finding[]): Finding[] {
+function withoutNarrowerRepeats(findings: DriftFinding[]): DriftFinding[] {
   const range = (id: string) => (id.startsWith('ipv4:') || id.startsWith('ipv6:') ? cachedCidr(id.slice(5)) : undefined);
   const covers = (g: DriftReachability, f: DriftReachability) => {
     if (g.protocol === 'all') return true;
@@ -167,7 +166,7 @@ function withoutNarrowerRepeats(findings: Finding[]): Finding[] {
     const [fa, fb] = f.ports === '*' ? [0, 65535] : f.ports.split('-').map(Number);
     return ga <= fa && (fb ?? fa) <= (gb ?? ga);
   };
-  const wider = (f: Finding, side: 'from' | 'to') => {
+  const wider = (f: DriftFinding, side: 'from' | 'to') => {
     const r = f.reachability!;
     const mine = range(r[side]);
     if (!mine) return false;
@@ -288,15 +287,15 @@ function portsText(first: PortClass, last: PortClass): string {
   return first.from === last.to ? `${first.from}` : `${first.from}-${last.to}`;
 }
 
-interface Found { kind: DriftKindText; a: End; b: End; first: PortClass; last: PortClass; model: boolean; protocol?: string; ports?: string }
+interface Found { kind: DriftKind; a: End; b: End; first: PortClass; last: PortClass; model: boolean; protocol?: string; ports?: string }
 
-function finding(x: Found, policy: IrPolicy, manifest: Manifest, cloud: Cloud, region?: string): Finding {
+function finding(x: Found, policy: IrPolicy, manifest: Manifest, cloud: Cloud, region?: string): DriftFinding {
   const { kind, a, b, first, model } = x;
   const ports = x.ports ?? portsText(first, x.last);
   const protocol = x.protocol ?? first.protocol;
   const p = packetOf(a, b, first);
   const flows = model ? policy.flows.filter(f => modelAllows({ ...policy, flows: [f] }, p)).map(f => f.path) : [];
-  const severity: SeverityText = kind === 'opened' ? (model ? 'medium' : 'critical') : (model ? 'high' : 'low');
+  const severity = kind === DriftKind.OPENED ? (model ? DriftSeverity.MEDIUM : DriftSeverity.CRITICAL) : (model ? DriftSeverity.HIGH : DriftSeverity.LOW);
   const service = protocol === 'all' ? 'all traffic' : `${protocol} ${ports}`;
   const what = `${a.id}${a.sample ? ` (e.g. ${a.sample})` : ''} -> ${b.id}${b.sample ? ` (e.g. ${b.sample})` : ''} on ${service}`;
   const message = kind === 'opened'
@@ -317,5 +316,5 @@ function finding(x: Found, policy: IrPolicy, manifest: Manifest, cloud: Cloud, r
     kind, severity, cloud, container: `${a.id} -> ${b.id}`, message: region ? `[${region}] ${message}` : message, reachability,
     constructPath, manifestEntry: `clouds.${cloud}.identities["${workloads[0]}"]`, key, fingerprint: fingerprint(cloud, key),
     ...(region ? { region } : {}),
-  } as unknown as Finding;
+  };
 }

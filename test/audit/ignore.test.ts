@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { computeDrift } from '../../src/audit/drift';
-import { Finding } from '../../src/audit/findings';
+import { DriftFinding } from '../../src/audit/types';
 import { applyAcceptances, parseIgnoreFile, selectorMatches } from '../../src/audit/ignore';
 import { runAudit } from '../../src/audit/run';
 import { CanonicalRule } from '../../src/ir/canonical';
@@ -11,7 +11,7 @@ import { tmpDir, writeManifestFile } from './helpers';
 import { shopManifest } from './fixtures';
 
 const ssh: CanonicalRule = { container: 'sg:db', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '22', peer: 'cidr:203.0.113.0/24' };
-const finding = (): Finding => computeDrift([], [ssh], [], { cloud: 'aws' })[0];
+const finding = (): DriftFinding => computeDrift([], [ssh], [], { cloud: 'aws' })[0];
 
 describe('ignore file', () => {
   it('parses the line format with comments, and JSON', () => {

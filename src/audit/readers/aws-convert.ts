@@ -5,7 +5,7 @@
  */
 import { RuleAction, RuleDirection } from '../../ir/canonical';
 import { isCidr, parseCidr } from '../../ir/cidr';
-import { UnmanagedAttachment } from '../findings';
+import { DriftAttachment } from '../types';
 import { canonicalProtocol, formatPortRange, isIcmpProtocol, isPortProtocol, LiveRule } from '../normalize';
 
 /** Tag keys the AWS backend writes. */
@@ -152,8 +152,8 @@ export function fromNetworkAcl(acl: Ec2NetworkAcl): LiveRule[] {
 }
 
 /** Interfaces carrying a microseg group together with groups microseg did not create. */
-export function unmanagedOnInterfaces(enis: Ec2NetworkInterface[], managed: ReadonlyMap<string, string>, region?: string): UnmanagedAttachment[] {
-  const out: UnmanagedAttachment[] = [];
+export function unmanagedOnInterfaces(enis: Ec2NetworkInterface[], managed: ReadonlyMap<string, string>, region?: string): DriftAttachment[] {
+  const out: DriftAttachment[] = [];
   for (const eni of enis) {
     const groups = eni.Groups ?? [];
     const ours = groups.filter(g => g.GroupId && managed.has(g.GroupId)).map(g => managed.get(g.GroupId!)!).sort();

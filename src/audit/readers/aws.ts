@@ -7,7 +7,8 @@
  */
 import { CanonicalRule } from '../../ir/canonical';
 import { Readable } from 'stream';
-import { DetachedContainer, LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
+import { DetachedContainer, LiveState } from '../findings';
+import { AuditContainer, DriftAttachment } from '../types';
 import { loadSdk } from '../sdk';
 import {
   AWS_TAGS, Ec2NetworkAcl, Ec2NetworkInterface, Ec2SecurityGroup, Ec2SecurityGroupRule, Ec2Subnet, fromIpPermissions, fromNetworkAcl,
@@ -176,7 +177,7 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   if (untagged.length) errors.push(`aws ${region}: ${untagged.length} group(s) or network ACL(s) answered for the filter ${AWS_TAGS.segmentation}=${options.segmentation} do not carry it: the answers are not trustworthy.`);
   const names = new Map<string, string>();
   const containerOf = new Map<string, string>();
-  const containers: LiveContainer[] = [];
+  const containers: AuditContainer[] = [];
   const byContainer = new Map<string, string[]>();
   for (const g of groups) {
     if (!g.GroupId) continue;
@@ -223,7 +224,7 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   }
   for (const a of acls) rules.push(...fromNetworkAcl(a));
   const seen = new Set<string>();
-  const unmanaged: UnmanagedAttachment[] = [];
+  const unmanaged: DriftAttachment[] = [];
   for (const u of unmanagedOnInterfaces(dedupeEnis(enis, seen), names, region)) unmanaged.push(u);
   const detached = options.naclSubnets && errors.length === 0 ? naclAssociations(acls, subnets, options.naclSubnets, region, errors) : [];
   client.destroy?.();

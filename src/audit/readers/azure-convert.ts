@@ -4,7 +4,8 @@
  * `properties`). Pure functions shared by the live reader and `--from-file`.
  */
 import { CanonicalRule, RuleAction, RuleDirection } from '../../ir/canonical';
-import { DetachedContainer, LiveContainer, UnmanagedAttachment } from '../findings';
+import { DetachedContainer } from '../findings';
+import { AuditContainer, DriftAttachment } from '../types';
 import { canonicalProtocol, formatPortRange, isPortProtocol, LiveRule, parsePortRange } from '../normalize';
 import { cidrPeer } from './aws-convert';
 
@@ -130,7 +131,7 @@ function field(x: any, name: string): any {
  * zone NSGs not associated with their subnet. Pure: shared by the live reader and `--from-file`.
  */
 export function azureView(nsgs: AzureNsg[], asgs: { name?: string; tags?: Record<string, string> }[], nics: any[], options: AzureViewOptions): {
-  rules: CanonicalRule[]; containers: LiveContainer[]; unmanaged: UnmanagedAttachment[]; detached: DetachedContainer[]; notes: string[];
+  rules: CanonicalRule[]; containers: AuditContainer[]; unmanaged: DriftAttachment[]; detached: DetachedContainer[]; notes: string[];
 } {
   const tagged = (tags?: Record<string, string>) => AZURE_SEG_TAGS.some(k => tags?.[k] === options.segmentation);
   const ours = nsgs.filter(n => options.nsgNames.has(n.name ?? '') || tagged(n.tags));
@@ -138,14 +139,14 @@ export function azureView(nsgs: AzureNsg[], asgs: { name?: string; tags?: Record
   const asgNames = new Set([...options.asgNames, ...asgs.filter(a => tagged(a.tags)).map(a => a.name ?? '')]);
   const rules: LiveRule[] = [];
   const notes: string[] = [];
-  const containers: LiveContainer[] = [];
+  const containers: AuditContainer[] = [];
   for (const n of ours) {
     const r = fromNsg(n);
     rules.push(...r.rules);
     notes.push(...r.notes);
     containers.push({ container: `nsg:${n.name}`, id: n.id ?? '' });
   }
-  const unmanaged: UnmanagedAttachment[] = [];
+  const unmanaged: DriftAttachment[] = [];
   for (const nic of nics) {
     const configs: any[] = field(nic, 'ipConfigurations') ?? [];
     const nicAsgs: string[] = configs.flatMap(c => (field(c, 'applicationSecurityGroups') ?? []).map((a: any) => armName(a.id)));

@@ -8,7 +8,8 @@
  */
 import * as fs from 'fs';
 import { CanonicalRule, Cloud } from '../../ir/canonical';
-import { DetachedContainer, LiveContainer, LiveState, UnmanagedAttachment } from '../findings';
+import { DetachedContainer, LiveState } from '../findings';
+import { AuditContainer, DriftAttachment } from '../types';
 import {
   AWS_TAGS, Ec2NetworkAcl, Ec2NetworkInterface, Ec2SecurityGroup, Ec2SecurityGroupRule, Ec2Subnet, fromIpPermissions, fromNetworkAcl,
   fromSecurityGroupRule, groupContainer, isSegmentationGroup, tagValue, unmanagedOnInterfaces,
@@ -81,7 +82,7 @@ export function readFromFiles(files: string[], options: FromFileOptions): LiveSt
       errors.push(`${file}: cannot be read as JSON: ${(e as Error).message}`);
     }
   }
-  const empty = { rules: [] as CanonicalRule[], containers: [] as LiveContainer[], unmanaged: [] as UnmanagedAttachment[], detached: [] as DetachedContainer[] };
+  const empty = { rules: [] as CanonicalRule[], containers: [] as AuditContainer[], unmanaged: [] as DriftAttachment[], detached: [] as DetachedContainer[] };
   let part = empty;
   if (options.cloud === 'aws') part = fromAwsDocs(docs, options, errors, notes);
   if (options.cloud === 'azure') part = fromAzureDocs(docs, options, errors, notes);
@@ -132,7 +133,7 @@ function fromAwsDocs(docs: { file: string; doc: any }[], options: FromFileOption
   const ourAcls = acls.filter(a => isSegmentationGroup(a, seg));
   if (acls.length > ourAcls.length) notes.push(`aws: ${acls.length - ourAcls.length} network ACL(s) in the files do not carry microseg:segmentation=${seg} and were ignored.`);
   for (const a of ourAcls) rules.push(...fromNetworkAcl(a));
-  const containers: LiveContainer[] = [
+  const containers: AuditContainer[] = [
     ...ours.map(g => ({ container: groupContainer(g), id: g.GroupId ?? '' })),
     ...ourAcls.map(a => ({ container: `nacl:${tagValue(a.Tags, AWS_TAGS.zone) ?? a.NetworkAclId}`, id: a.NetworkAclId ?? '' })),
   ];
@@ -214,5 +215,5 @@ function fromGcpDocs(docs: { file: string; doc: any }[], options: FromFileOption
     errors.push(missingOutput('gcloud compute firewall-rules list --format=json', 'the firewall rules'));
   }
   const containers = options.network ? [{ container: `network:${options.network}`, id: options.network }] : [];
-  return { rules, containers, unmanaged: [] as UnmanagedAttachment[], detached: [] as DetachedContainer[] };
+  return { rules, containers, unmanaged: [] as DriftAttachment[], detached: [] as DetachedContainer[] };
 }

@@ -4,7 +4,7 @@
  */
 import { CanonicalRule, RuleAction, RuleDirection } from '../../ir/canonical';
 import { canonicalProtocol, formatPortRange, parsePortRange } from '../normalize';
-import { UnmanagedAttachment } from '../findings';
+import { DriftAttachment } from '../types';
 import { cidrPeer } from './aws-convert';
 import { armName } from './azure-convert';
 
@@ -64,7 +64,7 @@ export function fromFirewall(fw: GcpFirewall): CanonicalRule[] {
 }
 
 /** An unmanaged firewall rule with the canonical rules it holds (they set the finding's severity). */
-export interface UnmanagedFirewall extends UnmanagedAttachment {
+export interface UnmanagedFirewall extends DriftAttachment {
   readonly rules: CanonicalRule[];
 }
 

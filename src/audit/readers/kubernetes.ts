@@ -15,7 +15,8 @@
 import * as fs from 'fs';
 import { canonicalRulesOf, KubeNetworkPolicy, MANAGED_BY_LABEL, policyContainer, SEGMENTATION_LABEL, selectorMatches } from '../../ir/k8s-policy';
 import { ManifestCloudSection } from '../../ir/manifest';
-import { LiveState, UnmanagedAttachment } from '../findings';
+import { LiveState } from '../findings';
+import { DriftAttachment } from '../types';
 import { loadSdk } from '../sdk';
 import { abortReason, PageGuard, ReadLimits, readLimits } from './limits';
 import { ReadProgress } from './progress';
@@ -90,7 +91,7 @@ function errorText(e: unknown): string {
 export function classifyPolicies(policies: KubeNetworkPolicy[], options: Pick<KubernetesReaderOptions, 'segmentation' | 'namespaces' | 'workloads'>): Pick<LiveState, 'rules' | 'containers' | 'unmanaged'> {
   const rules: LiveState['rules'] = [];
   const containers: LiveState['containers'] = [];
-  const unmanaged: UnmanagedAttachment[] = [];
+  const unmanaged: DriftAttachment[] = [];
   const namespaces = new Set(options.namespaces);
   for (const np of policies) {
     const name = np?.metadata?.name;
@@ -180,7 +181,7 @@ export async function readKubernetes(options: KubernetesReaderOptions): Promise<
   const errors: string[] = [];
   const rules: LiveState['rules'] = [];
   const containers: LiveState['containers'] = [];
-  const unmanaged: UnmanagedAttachment[] = [];
+  const unmanaged: DriftAttachment[] = [];
   let requests = 0;
   let pages = 0;
   const limits = options.limits ?? readLimits({});
