@@ -3,6 +3,9 @@
  * first use. A user of the constructs alone never installs it; a missing one is a
  * `[microseg:MissingDependency]` error naming the `npm i` line.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { loadOptional } from '../optional/load';
 
 /** The install line for the engine. */
@@ -38,10 +41,24 @@ export function loadDuckDb(): any {
  */
 export const queryProgress: { listener?: (percentage: number) => void } = {};
 
-/** Opens an in-memory DuckDB. */
+/**
+ * DuckDB's memory budget: beyond it, the grouping of the connections no flag decides (UDP, logs
+ * without tcp-flags) and the joins spill to a temporary folder instead of growing, so memory stays
+ * flat in the number of records. `MICROSEG_DUCKDB_MEMORY` (e.g. `2GB`) changes it.
+ * @see https://duckdb.org/docs/current/guides/performance/how_to_tune_workloads
+ */
+export const DUCKDB_MEMORY_LIMIT = '512MB';
+
+/** Opens an in-memory DuckDB (memory budget above; spills under the OS temporary folder, removed on close). */
 export async function openDb(threads?: number): Promise<Db> {
   const duck = loadDuckDb();
-  const config: Record<string, string> = {};
+  const spill = fs.mkdtempSync(path.join(os.tmpdir(), 'microseg-duckdb-'));
+  const config: Record<string, string> = {
+    memory_limit: process.env.MICROSEG_DUCKDB_MEMORY || DUCKDB_MEMORY_LIMIT,
+    temp_directory: spill,
+    // results are sorted in JavaScript: DuckDB need not keep the order of the reads
+    preserve_insertion_order: 'false',
+  };
   if (threads) config.threads = String(threads);
   const instance = await duck.DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
@@ -89,6 +106,7 @@ export async function openDb(threads?: number): Promise<Db> {
     close() {
       try { conn.closeSync?.(); } catch { /* already closed */ }
       try { instance.closeSync?.(); } catch { /* already closed */ }
+      fs.rmSync(spill, { recursive: true, force: true });
     },
   };
 }
