@@ -47,6 +47,43 @@ export function importsOf(source: string): string[] {
   return specs;
 }
 
+/** Relative module specifiers a file imports at run time (`import type` / `export type` are erased by TypeScript). */
+export function runtimeImportsOf(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
+    .replace(/\b(?:import|export)\s+type\s+[^'";]*?\bfrom\s*['"][^'"]+['"]/g, '');
+  return importsOf(code);
+}
+
+/** The import cycles of a graph (its strongly connected components of more than one module, or a module importing itself). */
+export function importCycles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next); low.set(v, next); next++;
+    stack.push(v); onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const scc: string[] = [];
+    let w: string;
+    do { w = stack.pop()!; onStack.delete(w); scc.push(w); } while (w !== v);
+    if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(scc.sort());
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+/** The module a relative specifier of `file` resolves to (a .ts file or a folder's index.ts). */
+function resolveModule(file: string, spec: string): string | undefined {
+  const base = path.resolve(path.dirname(file), spec.replace(/\.js$/, ''));
+  return [`${base}.ts`, path.join(base, 'index.ts')].find(f => fs.existsSync(f));
+}
+
 function topFolder(file: string): string {
   const rel = path.relative(SRC, file).split(path.sep);
   return rel.length > 1 ? rel[0] : '';
@@ -157,5 +194,17 @@ describe('layering', () => {
       return from !== to && rel(i.file) !== 'index.ts';
     });
     expect(bad.map(i => `${rel(i.file)} imports ${i.spec}`)).toEqual([]);
+  });
+
+  it('no module takes part in an import cycle (but the model\'s constructs), and the cycle finder finds cycles', () => {
+    expect(importCycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']], ['e', ['e']]]))).toEqual([['a', 'b', 'c'], ['e']]);
+    expect(runtimeImportsOf("import type { A } from './a';\nimport { B } from './b';\nexport type { C } from './c';")).toEqual(['./b']);
+    const graph = new Map(walk(SRC).map(file => [rel(file), runtimeImportsOf(fs.readFileSync(file, 'utf8'))
+      .filter(spec => spec.startsWith('.'))
+      .map(spec => resolveModule(file, spec))
+      .filter((f): f is string => f !== undefined)
+      .map(rel)]));
+    const cycles = importCycles(graph).filter(c => !c.every(f => topFolder(path.join(SRC, f)) === 'model'));
+    expect(cycles).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { AllowFlow, IFlowEndpoint, Peer, Port, Segmentation } from '../model';
 import { MicrosegProblem } from '../model/errors';
-import { shortHash } from './plan';
+import { shortHash } from './names';
 
 /** One rule CDK asked a microseg group for. */
 export interface CdkRule {

@@ -7,7 +7,7 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { NaclPlan, SgGroupPlan, SgRulePlan, VPC_CIDR_TOKEN } from './plan';
+import { NaclPlan, SgGroupPlan, SgRulePlan, VPC_CIDR_TOKEN } from './types';
 import { StackWiring } from './wiring';
 
 /** Findings about open ingress that a declared internet-facing flow (or MONITOR's catch-all) raises on purpose. */

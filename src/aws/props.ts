@@ -4,7 +4,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Segmentation } from '../model';
 import { MicrosegError, MicrosegProblem } from '../model/errors';
-import { AwsQuotas, DEFAULT_QUOTAS } from './plan';
+import { AwsQuotas, DEFAULT_QUOTAS } from './types';
 
 /**
  * A range of ports (inclusive).

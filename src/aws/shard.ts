@@ -20,21 +20,14 @@
  *
  * @internal
  */
-import { MicrosegProblem } from '../model/errors';
-import type { AwsQuotas, NaclPlan, SgGroupPlan } from './plan';
-import { pascal, shortHash } from './plan';
+import { ProblemSink } from '../plan';
+import { pascal, shortHash } from './names';
+import { AwsQuotas, DEFAULT_STACK_LIMITS, NaclPlan, SgGroupPlan, StackLimits } from './types';
+
+export { DEFAULT_STACK_LIMITS, StackLimits };
 
 /** Group ids packed into one output / parameter (sg ids are 20 characters: 150 x 21 < 4,096 bytes). */
 export const IDS_PER_OUTPUT = 150;
-
-/** CloudFormation's limits per template. */
-export interface StackLimits {
-  readonly parameters: number;
-  readonly outputs: number;
-  readonly templateBytes: number;
-}
-
-export const DEFAULT_STACK_LIMITS: StackLimits = { parameters: 200, outputs: 200, templateBytes: 1_048_576 };
 
 /** One nested stack. */
 export interface ShardPlan {
@@ -64,7 +57,7 @@ export interface ShardOptions {
   readonly limits?: StackLimits;
   readonly backendPath: string;
   /** Canonical rank of every group. */
-  readonly rank: Map<string, number>;
+  readonly rank: ReadonlyMap<string, number>;
   /** Zone paths (for messages). */
   readonly zonePaths: Map<string, string>;
   /** Construct path of the backend when CDK writes `aws:cdk:path` metadata (for size estimates). */
@@ -115,9 +108,9 @@ function naclBytes(n: NaclPlan): number {
 
 /**
  * Spreads the groups and network ACLs over nested stacks. Problems (a stack over a limit even
- * after splitting) are pushed to `problems`.
+ * after splitting) go to the sink.
  */
-export function planShards(groups: SgGroupPlan[], nacls: NaclPlan[], opts: ShardOptions, problems: MicrosegProblem[]): ShardPlan[] {
+export function planShards(groups: SgGroupPlan[], nacls: NaclPlan[], opts: ShardOptions, sink: ProblemSink): ShardPlan[] {
   const limits = opts.limits ?? DEFAULT_STACK_LIMITS;
   const R = opts.quotas.resourcesPerStack;
   const byName = new Map(groups.map(g => [g.name, g]));
@@ -178,7 +171,7 @@ export function planShards(groups: SgGroupPlan[], nacls: NaclPlan[], opts: Shard
 
   for (const s of out) {
     const path = opts.zonePaths.get(s.zone) ?? opts.backendPath;
-    const over = (what: string, n: number, limit: number, hint: string) => problems.push({
+    const over = (what: string, n: number, limit: number, hint: string) => sink.error({
       code: 'QuotaExceeded', path, value: n,
       message: `the nested stack ${s.id} (${s.layer} of zone "${s.zone}") would hold ${n} ${what}, more than the limit of ${limit}.`, hint,
     });

@@ -3,7 +3,7 @@
  * zones a backend renders, and the ranges sides of zones and workloads (cached). Lookups by a
  * name the IR guarantees never fail silently: an unknown name is an internal error, not `!`.
  */
-import { IrPolicy, IrWorkload, IrZone } from '../ir/types';
+import { IrFlow, IrPolicy, IrWorkload, IrZone } from '../ir/types';
 import { isUnresolved } from '../model/tokens';
 import { RangesSide, rangeSides } from './sides';
 
@@ -11,12 +11,15 @@ import { RangesSide, rangeSides } from './sides';
 export class PolicyIndex {
   public readonly zones: ReadonlyMap<string, IrZone>;
   public readonly workloads: ReadonlyMap<string, IrWorkload>;
+  /** Allow flows by construct path. */
+  public readonly flows: ReadonlyMap<string, IrFlow>;
   private readonly zoneRangeCache = new Map<string, RangesSide[]>();
   private readonly ownRangeCache = new Map<string, RangesSide[]>();
 
   constructor(public readonly policy: IrPolicy) {
     this.zones = new Map(policy.zones.map(z => [z.name, z]));
     this.workloads = new Map(policy.workloads.map(w => [w.name, w]));
+    this.flows = new Map(policy.flows.map(f => [f.path, f]));
   }
 
   /** The zone of that name (the IR names only known zones). */

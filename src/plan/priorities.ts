@@ -12,12 +12,14 @@ export type Band = readonly [number, number];
  * Assigns priorities in `[lo, hi]` to keys: home slot = lo + hash(key) mod size; keys are placed
  * in (home, key) order and probe forward (wrapping) to the next free slot. A rule keeps its
  * priority when others are added or removed unless one of them lands in its probe run.
- * Returns undefined when the band is too small.
+ * Returns undefined when the band is too small. With `order: 'key'` keys are placed in key
+ * order instead (AWS network ACL rule numbers), which decides who probes on a collision.
  */
-export function assignPriorities(keys: string[], lo: number, hi: number): Map<string, number> | undefined {
+export function assignPriorities(keys: string[], lo: number, hi: number, options: { readonly order?: 'home' | 'key' } = {}): Map<string, number> | undefined {
   const size = hi - lo + 1;
   if (keys.length > size) return undefined;
-  const items = keys.map(k => ({ k, home: hash32(k) % size })).sort((a, b) => a.home - b.home || cmp(a.k, b.k));
+  const byKey = options.order === 'key';
+  const items = keys.map(k => ({ k, home: hash32(k) % size })).sort((a, b) => (byKey ? 0 : a.home - b.home) || cmp(a.k, b.k));
   const used = new Uint8Array(size);
   const out = new Map<string, number>();
   for (const it of items) {
