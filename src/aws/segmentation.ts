@@ -3,10 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
 import { verifyInvariants } from '../analysis/invariants';
 import { verifyRenderedInvariants } from '../analysis/invariants-on-rules';
-import { compile, crossCloudWarnings, IrPolicy, PlacedRule, placeRules, writeManifest } from '../ir';
+import { compile, crossCloudWarnings, IrPolicy, PlacedRule, placeRules, writeManifest, writtenSection } from '../ir';
 import { claimBackend } from '../ir/backends';
 import { Segmentation, Workload } from '../model';
-import { Cloud } from '../model/backend';
+import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from '../model/backend';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
 import { emitAccessScopes } from './access-scopes';
 import { CdkRule, materialize, recordRules } from './connections';
@@ -51,11 +51,13 @@ class RenderAspect implements IAspect {
  * towards a zone with a workload open to a Peer range that covers the model's addresses: there it
  * names each destination's source group. Egress towards Peers is exact and leaves those zones out.
  */
-export class AwsSegmentation extends Construct {
+export class AwsSegmentation extends Construct implements ISegmentationBackend {
   /** The rendered model. */
   public readonly segmentation: Segmentation;
   /** The VPC. */
   public readonly vpc: ec2.IVpc;
+  /** AWS: the manifest's `clouds.aws`. */
+  public readonly cloud: Cloud = Cloud.AWS;
 
   private readonly props: AwsSegmentationProps;
   private readonly quotas: AwsQuotas;
@@ -65,6 +67,8 @@ export class AwsSegmentation extends Construct {
   private rendered = false;
   private renderedPlan?: AwsPlan;
   private renderedPolicy?: IrPolicy;
+  private section?: ManifestCloudSection;
+  private failure?: unknown;
 
   constructor(scope: Construct, id: string, props: AwsSegmentationProps) {
     super(scope, id);
@@ -91,12 +95,7 @@ export class AwsSegmentation extends Construct {
    * fail synth with `microseg:UnmodelledConnection` saying how to declare them.
    */
   public securityGroupsFor(workload: Workload): ec2.ISecurityGroup[] {
-    if (!Workload.isWorkload(workload) || workload.zone.segmentation !== this.segmentation) {
-      fail('UnknownWorkload', this.node.path, (workload as Workload | undefined)?.node?.path, `is not a workload of segmentation "${this.segmentation.name}".`, 'Pass a Workload of the segmentation given to this backend.');
-    }
-    if (this.props.zones && !this.props.zones.includes(workload.zone.name)) {
-      fail('UnknownWorkload', this.node.path, workload.name, `is in zone "${workload.zone.name}", which is not placed on this backend (zones: ${this.props.zones.join(', ')}).`, `Add "${workload.zone.name}" to \`zones\`.`);
-    }
+    this.checkPlaced(workload);
     // The workload's own group first, then its zone's group (a source identity for zone flows).
     return [this.groupRef(workload.name), this.groupRef(zoneGroupName(workload.zone.name)), this.groupRef(sourceGroupName(workload.name))];
   }
@@ -126,6 +125,38 @@ export class AwsSegmentation extends Construct {
     if (problems.length) throw MicrosegError.fromProblems(problems);
   }
 
+  /**
+   * The identity a member of `workload` must carry: the manifest's `identities[<workload>]`
+   * (`securityGroupName`, `securityGroupNames` — every group of `securityGroupsFor`, in order —
+   * their logical ids, the stack holding them, `zone` and the group's tags).
+   *
+   * Renders the backend on first use, as synth does: call it once the model is complete (e.g.
+   * after `app.synth()`); flows or `connections` rules added afterwards are not part of it.
+   *
+   * @throws `microseg:UnknownWorkload` when the workload is not placed on this backend
+   */
+  public memberIdentity(workload: Workload): { [key: string]: string } {
+    this.checkPlaced(workload);
+    return { ...this.manifestSection().identities[workload.name] };
+  }
+
+  /**
+   * This backend's section of the manifest, as written at synth into
+   * `<segmentation>.microseg.json`. Renders the backend on first use, as synth does (see
+   * `memberIdentity`).
+   */
+  public manifestSection(): ManifestCloudSection {
+    this._render();
+    if (this.failure) throw this.failure;
+    if (!this.section) throw new Error(`microseg internal error: ${this.node.path} rendered no manifest section`);
+    return writtenSection(this.section);
+  }
+
+  /** The rendered plan: every rule of this backend, canonical (the manifest's `expected`). */
+  public plannedRules(): CanonicalRule[] {
+    return this.manifestSection().expected;
+  }
+
   /** @internal The plan rendered at synth (for tests and tools). */
   public get _plan(): AwsPlan | undefined {
     return this.renderedPlan;
@@ -140,6 +171,15 @@ export class AwsSegmentation extends Construct {
   public _render(): void {
     if (this.rendered) return;
     this.rendered = true;
+    try {
+      this.renderOnce();
+    } catch (e) {
+      this.failure = e;
+      throw e;
+    }
+  }
+
+  private renderOnce(): void {
     const stack = Stack.of(this);
     const { policy, placed, subnets, vpcCidr } = this.compileModel(stack);
     const plan = this.planFor(stack, policy, placed, subnets, vpcCidr);
@@ -147,13 +187,14 @@ export class AwsSegmentation extends Construct {
     this.renderedPolicy = policy;
     const wiring = this.emit(plan, policy, subnets);
     this.checkMembersAndWarn(policy, plan);
-    const outdir = Stage.of(this)?.outdir;
-    if (!outdir) return;
     const section = awsManifestSection({
       backendPath: this.node.path, stack, vpc: this.vpc, vpcCidr,
       ephemeralPorts: `${this.props.ephemeralPortRange?.startPort ?? 1024}-${this.props.ephemeralPortRange?.endPort ?? 65535}`,
       zones: this.props.zones ?? policy.zones.map(z => z.name), plan, wiring, subnets: subnets.objects,
     });
+    this.section = section;
+    const outdir = Stage.of(this)?.outdir;
+    if (!outdir) return;
     verifyRenderedInvariants(policy, Cloud.AWS, section);
     writeManifest(outdir, policy, Cloud.AWS, section);
   }
@@ -245,6 +286,16 @@ export class AwsSegmentation extends Construct {
     const acknowledged = new Set(policy.acknowledged.map(a => a.id));
     for (const w of [...policy.warnings, ...plan.warnings, ...membership.warnings.filter(x => !acknowledged.has(x.id)), ...crossCloudWarnings(policy, this.props.zones, this.node.path)]) {
       Annotations.of(this).addWarningV2(w.id, `${w.message} [${w.path}]`);
+    }
+  }
+
+  /** Fails with `microseg:UnknownWorkload` unless the workload is of this segmentation and in a zone placed here. */
+  private checkPlaced(workload: Workload): void {
+    if (!Workload.isWorkload(workload) || workload.zone.segmentation !== this.segmentation) {
+      fail('UnknownWorkload', this.node.path, (workload as Workload | undefined)?.node?.path, `is not a workload of segmentation "${this.segmentation.name}".`, 'Pass a Workload of the segmentation given to this backend.');
+    }
+    if (this.props.zones && !this.props.zones.includes(workload.zone.name)) {
+      fail('UnknownWorkload', this.node.path, workload.name, `is in zone "${workload.zone.name}", which is not placed on this backend (zones: ${this.props.zones.join(', ')}).`, `Add "${workload.zone.name}" to \`zones\`.`);
     }
   }
 
