@@ -193,9 +193,10 @@ export function quotasOf(props: AwsSegmentationProps): AwsQuotas {
   };
 }
 
-/** @internal Throws every invalid prop at once (`microseg:InvalidProp`). */
-export function validateProps(props: AwsSegmentationProps, q: AwsQuotas, path: string): void {
+/** @internal Throws every invalid prop at once (`microseg:InvalidProp`); returns the props. */
+export function validateProps(props: AwsSegmentationProps, path: string): AwsSegmentationProps {
   const problems: MicrosegProblem[] = [];
+  const q = quotasOf(props);
   if (!Segmentation.isSegmentation(props.segmentation)) {
     problems.push({ code: 'InvalidProp', path, value: 'segmentation', message: 'is not a microseg Segmentation.', hint: 'Pass `segmentation: mySegmentation`.' });
   }
@@ -224,4 +225,5 @@ export function validateProps(props: AwsSegmentationProps, q: AwsQuotas, path: s
     if (e.startPort > e.endPort) problems.push({ code: 'InvalidProp', path, value: `${e.startPort}-${e.endPort}`, message: 'the ephemeral port range starts after it ends.', hint: `Did you mean ${e.endPort}-${e.startPort}?` });
   }
   if (problems.length) throw MicrosegError.fromProblems(problems);
+  return props;
 }

@@ -5,8 +5,8 @@ import { verifyInvariants } from '../analysis/invariants';
 import { verifyRenderedInvariants } from '../analysis/invariants-on-rules';
 import { compile, crossCloudWarnings, IrPolicy, PlacedRule, placeRules, writeManifest, writtenSection } from '../ir';
 import { claimBackend } from '../ir/backends';
-import { Segmentation, Workload } from '../model';
-import { CanonicalRule, Cloud, ISegmentationBackend, ManifestCloudSection } from '../model/backend';
+import { Workload } from '../model';
+import { Cloud, ManifestCloudSection, SegmentationBackend } from '../model/backend';
 import { fail, MicrosegError, MicrosegProblem } from '../model/errors';
 import { emitAccessScopes } from './access-scopes';
 import { CdkRule, materialize, recordRules } from './connections';
@@ -51,13 +51,9 @@ class RenderAspect implements IAspect {
  * towards a zone with a workload open to a Peer range that covers the model's addresses: there it
  * names each destination's source group. Egress towards Peers is exact and leaves those zones out.
  */
-export class AwsSegmentation extends Construct implements ISegmentationBackend {
-  /** The rendered model. */
-  public readonly segmentation: Segmentation;
+export class AwsSegmentation extends SegmentationBackend {
   /** The VPC. */
   public readonly vpc: ec2.IVpc;
-  /** AWS: the manifest's `clouds.aws`. */
-  public readonly cloud: Cloud = Cloud.AWS;
 
   private readonly props: AwsSegmentationProps;
   private readonly quotas: AwsQuotas;
@@ -67,18 +63,17 @@ export class AwsSegmentation extends Construct implements ISegmentationBackend {
   private rendered = false;
   private renderedPlan?: AwsPlan;
   private renderedPolicy?: IrPolicy;
-  private section?: ManifestCloudSection;
+  private renderedSection?: ManifestCloudSection;
   private failure?: unknown;
 
   constructor(scope: Construct, id: string, props: AwsSegmentationProps) {
-    super(scope, id);
-    props = props ?? ({} as AwsSegmentationProps);
+    // every invalid prop at once, before the base checks the segmentation alone
+    props = validateProps(props ?? ({} as AwsSegmentationProps), scope.node.path ? `${scope.node.path}/${id}` : id);
+    super(scope, id, Cloud.AWS, props.segmentation);
     this.props = props;
-    this.segmentation = props.segmentation;
     this.vpc = props.vpc;
     this.quotas = quotasOf(props);
-    validateProps(props, this.quotas, this.node.path);
-    claimBackend(this.segmentation, 'aws', this);
+    claimBackend(this.segmentation, this.cloud, this);
     Aspects.of(this).add(new RenderAspect(this), { priority: AspectPriority.MUTATING });
   }
 
@@ -125,36 +120,12 @@ export class AwsSegmentation extends Construct implements ISegmentationBackend {
     if (problems.length) throw MicrosegError.fromProblems(problems);
   }
 
-  /**
-   * The identity a member of `workload` must carry: the manifest's `identities[<workload>]`
-   * (`securityGroupName`, `securityGroupNames` — every group of `securityGroupsFor`, in order —
-   * their logical ids, the stack holding them, `zone` and the group's tags).
-   *
-   * Renders the backend on first use, as synth does: call it once the model is complete (e.g.
-   * after `app.synth()`); flows or `connections` rules added afterwards are not part of it.
-   *
-   * @throws `microseg:UnknownWorkload` when the workload is not placed on this backend
-   */
-  public memberIdentity(workload: Workload): { [key: string]: string } {
-    this.checkPlaced(workload);
-    return { ...this.manifestSection().identities[workload.name] };
-  }
-
-  /**
-   * This backend's section of the manifest, as written at synth into
-   * `<segmentation>.microseg.json`. Renders the backend on first use, as synth does (see
-   * `memberIdentity`).
-   */
-  public manifestSection(): ManifestCloudSection {
+  /** Renders the backend on first use, as synth does, and returns its manifest section as written. */
+  protected plannedSection(): ManifestCloudSection {
     this._render();
     if (this.failure) throw this.failure;
-    if (!this.section) throw new Error(`microseg internal error: ${this.node.path} rendered no manifest section`);
-    return writtenSection(this.section);
-  }
-
-  /** The rendered plan: every rule of this backend, canonical (the manifest's `expected`). */
-  public plannedRules(): CanonicalRule[] {
-    return this.manifestSection().expected;
+    if (!this.renderedSection) throw new Error(`microseg internal error: ${this.node.path} rendered no manifest section`);
+    return writtenSection(this.renderedSection);
   }
 
   /** @internal The plan rendered at synth (for tests and tools). */
@@ -192,7 +163,7 @@ export class AwsSegmentation extends Construct implements ISegmentationBackend {
       ephemeralPorts: `${this.props.ephemeralPortRange?.startPort ?? 1024}-${this.props.ephemeralPortRange?.endPort ?? 65535}`,
       zones: this.props.zones ?? policy.zones.map(z => z.name), plan, wiring, subnets: subnets.objects,
     });
-    this.section = section;
+    this.renderedSection = section;
     const outdir = Stage.of(this)?.outdir;
     if (!outdir) return;
     verifyRenderedInvariants(policy, Cloud.AWS, section);
