@@ -50,11 +50,20 @@ export function isTokenText(text: string): boolean {
  * range, the VPC range (when a local zone has no `cidrs`), or a range unknown at synth.
  */
 export function findExposure(input: ExposureInput): Exposure {
-  const { policy, localZones } = input;
   const problems: MicrosegProblem[] = [];
   const vpc = input.vpcCidr && !isTokenText(input.vpcCidr) ? parseCidr(input.vpcCidr) : undefined;
   const vpcRange = vpc && isCidr(vpc) ? vpc : undefined;
-  const local = policy.zones.filter(z => localZones.has(z.name) && z.workloads.length > 0);
+  const local = input.policy.zones.filter(z => input.localZones.has(z.name) && z.workloads.length > 0);
+  const { workloads, zones } = exposedDestinations(input, inModelTest(local, vpcRange));
+  const carve = exposedZoneRanges(input.policy, zones, vpcRange, problems);
+  const monitorCarve = monitorZoneRanges(input, local, zones, vpcRange, problems);
+  return { workloads, zones, carve: dedupe(carve), peerCarve: dedupe([...carve, ...monitorCarve]), problems };
+}
+
+type Zone = IrPolicy['zones'][number];
+
+/** Whether a Peer range covers addresses of the model's local zones (or the VPC's, or unknown ones). */
+function inModelTest(local: Zone[], vpcRange: Cidr | undefined): (text: string) => boolean {
   const known: Cidr[] = [];
   let unknownIpv4 = false;
   for (const z of local) {
@@ -67,13 +76,16 @@ export function findExposure(input: ExposureInput): Exposure {
       if (isCidr(p)) known.push(p);
     }
   }
-  const inModel = (text: string): boolean => {
+  return (text: string): boolean => {
     if (isTokenText(text)) return true;
     const p = parseCidr(text);
     if (!isCidr(p)) return false;
     return known.some(k => k.family === p.family && cidrOverlaps(k, p)) || (unknownIpv4 && p.family === 'ipv4');
   };
+}
 
+/** Local workloads with a Peer ingress rule whose range covers the model, and their zones. */
+function exposedDestinations(input: ExposureInput, inModel: (text: string) => boolean): { workloads: Set<string>; zones: Set<string> } {
   const workloads = new Set<string>();
   const zones = new Set<string>();
   for (const r of input.placed) {
@@ -83,7 +95,11 @@ export function findExposure(input: ExposureInput): Exposure {
     workloads.add(r.destination.workload);
     zones.add(r.destination.zone);
   }
+  return { workloads, zones };
+}
 
+/** The ranges of the exposed zones (the VPC range for a zone without cidrs); unknown ones are problems. */
+function exposedZoneRanges(policy: IrPolicy, zones: ReadonlySet<string>, vpcRange: Cidr | undefined, problems: MicrosegProblem[]): Cidr[] {
   const carve: Cidr[] = [];
   for (const z of policy.zones.filter(x => zones.has(x.name))) {
     const path = z.path;
@@ -110,11 +126,17 @@ export function findExposure(input: ExposureInput): Exposure {
       if (isCidr(p)) carve.push(p);
     }
   }
-  // MONITOR zones: their catch-all admits the model's workloads, so egress of ENFORCE sources
-  // towards Peers leaves them out too (it depends on the zones only, never on flows).
+  return carve;
+}
+
+/**
+ * MONITOR zones: their catch-all admits the model's workloads, so egress of ENFORCE sources
+ * towards Peers leaves them out too (it depends on the zones only, never on flows).
+ */
+function monitorZoneRanges(input: ExposureInput, local: Zone[], exposed: ReadonlySet<string>, vpcRange: Cidr | undefined, problems: MicrosegProblem[]): Cidr[] {
   const monitorCarve: Cidr[] = [];
   const peerEgress = input.placed.some(r => r.sourceLocal && r.source.kind === 'workload' && r.destination.kind === 'cidr');
-  for (const z of local.filter(x => x.mode === 'MONITOR' && !zones.has(x.name))) {
+  for (const z of local.filter(x => x.mode === 'MONITOR' && !exposed.has(x.name))) {
     if (z.cidrs.length === 0) {
       if (vpcRange) monitorCarve.push(vpcRange);
       else if (peerEgress) {
@@ -137,7 +159,7 @@ export function findExposure(input: ExposureInput): Exposure {
       }
     }
   }
-  return { workloads, zones, carve: dedupe(carve), peerCarve: dedupe([...carve, ...monitorCarve]), problems };
+  return monitorCarve;
 }
 
 function dedupe(list: Cidr[]): Cidr[] {
