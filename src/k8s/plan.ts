@@ -307,64 +307,84 @@ function rulesOf(ctx: Ctx, sides: Map<string, Side> | undefined): { peers: KubeP
   return out;
 }
 
+/** The origin of each rule of a rendered policy, by the policy's container. */
+type Origins = Map<string, (d: 'ingress' | 'egress', i: number) => string | undefined>;
+
 /** Step 3: the policies, with the origins of their rules. */
-function buildPolicies(ctx: Ctx, sides: ReturnType<typeof placeSides>): { policies: KubeNetworkPolicy[]; origins: Map<string, (d: 'ingress' | 'egress', i: number) => string | undefined> } {
+function buildPolicies(ctx: Ctx, sides: ReturnType<typeof placeSides>): { policies: KubeNetworkPolicy[]; origins: Origins } {
   const policies: KubeNetworkPolicy[] = [];
-  const origins = new Map<string, (d: 'ingress' | 'egress', i: number) => string | undefined>();
-  const both: ('Ingress' | 'Egress')[] = ['Ingress', 'Egress'];
-  const namespaces = [...new Set(ctx.namespaceOf.values())].sort();
+  const origins: Origins = new Map();
+  const add = (np: KubeNetworkPolicy, origin: (d: 'ingress' | 'egress', i: number) => string | undefined) => {
+    policies.push(np);
+    origins.set(policyContainer(np.metadata.namespace, np.metadata.name), origin);
+  };
+  for (const ns of [...new Set(ctx.namespaceOf.values())].sort()) namespacePolicies(ctx, ns, add);
+  workloadPolicies(ctx, sides, add);
+  policies.sort((a, b) => cmp(a.metadata.namespace, b.metadata.namespace) || cmp(a.metadata.name, b.metadata.name));
+  checkUniqueNames(ctx, policies);
+  return { policies, origins };
+}
+
+type AddPolicy = (np: KubeNetworkPolicy, origin: (d: 'ingress' | 'egress', i: number) => string | undefined) => void;
+
+const BOTH_TYPES: ('Ingress' | 'Egress')[] = ['Ingress', 'Egress'];
+
+/** Step 3a: a namespace's default deny, its DNS allow and its MONITOR catch-alls. */
+function namespacePolicies(ctx: Ctx, ns: string, add: AddPolicy): void {
   const seg = ctx.seg;
-  for (const ns of namespaces) {
-    const zones = [...ctx.namespaceOf.entries()].filter(([, n]) => n === ns).map(([z]) => z).sort();
-    const deny: KubeNetworkPolicy = {
+  const zones = [...ctx.namespaceOf.entries()].filter(([, n]) => n === ns).map(([z]) => z).sort();
+  const zonePath = ctx.policy.zones.find(z => z.name === zones[0])?.path;
+  add({
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+    metadata: metadata(ctx, `${seg}-default-deny`, ns, {}),
+    spec: { podSelector: {}, policyTypes: BOTH_TYPES },
+  }, () => zonePath);
+  if (ctx.dns.allow) {
+    add({
       apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
-      metadata: metadata(ctx, `${seg}-default-deny`, ns, {}),
-      spec: { podSelector: {}, policyTypes: both },
-    };
-    policies.push(deny);
-    const zonePath = ctx.policy.zones.find(z => z.name === zones[0])?.path;
-    origins.set(policyContainer(ns, deny.metadata.name), () => zonePath);
-    if (ctx.dns.allow) {
-      const dnsPolicy: KubeNetworkPolicy = {
-        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
-        metadata: metadata(ctx, `${seg}-allow-dns`, ns, {}),
-        spec: {
-          podSelector: {}, policyTypes: ['Egress'],
-          egress: [{
-            to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ctx.dns.namespace } }, podSelector: { matchLabels: { ...ctx.dns.podLabels } } }],
-            ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-          }],
-        },
-      };
-      policies.push(dnsPolicy);
-      origins.set(policyContainer(ns, dnsPolicy.metadata.name), () => `${ctx.opts.backendPath}#dns`);
-    }
-    // MONITOR: a catch-all allow, for the whole namespace when every zone in it is in MONITOR mode
-    const monitor = zones.filter(z => ctx.policy.zones.find(x => x.name === z)?.mode === 'MONITOR');
-    const catchAll = (name: string, podSelector: KubeLabelSelector, zone: string, path: string) => {
-      const np: KubeNetworkPolicy = {
-        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
-        metadata: metadata(ctx, name, ns, { 'microseg.io/zone': labelValue(zone) }),
-        spec: { podSelector, policyTypes: both, ingress: [{}], egress: [{}] },
-      };
-      policies.push(np);
-      origins.set(policyContainer(ns, np.metadata.name), () => path);
-      warn(ctx, 'microseg:MonitorCatchAll', path, `Zone "${zone}" is in MONITOR mode: NetworkPolicy ${ns}/${np.metadata.name} allows all traffic to and from ${selectorText(podSelector) === '*' ? 'every pod of the namespace' : 'its pods'}. NetworkPolicy has no logging: use your network plugin's flow logs (e.g. Cilium Hubble, Calico flow logs) to see what enforcement would block.`);
-    };
-    if (monitor.length > 0 && monitor.length === zones.length) {
-      catchAll(`${seg}-monitor-catchall`, {}, monitor.join(','), ctx.policy.zones.find(x => x.name === monitor[0])!.path);
-    } else {
-      for (const z of monitor) {
-        const zone = ctx.policy.zones.find(x => x.name === z)!;
-        if (zone.workloads.length === 0) continue;
-        catchAll(`${seg}-${z}-monitor-catchall`, {
-          matchLabels: { [SEGMENTATION_LABEL]: labelValue(seg) },
-          matchExpressions: [{ key: WORKLOAD_LABEL, operator: 'In', values: zone.workloads.map(labelValue).sort() }],
-        }, z, zone.path);
-      }
-    }
+      metadata: metadata(ctx, `${seg}-allow-dns`, ns, {}),
+      spec: {
+        podSelector: {}, policyTypes: ['Egress'],
+        egress: [{
+          to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ctx.dns.namespace } }, podSelector: { matchLabels: { ...ctx.dns.podLabels } } }],
+          ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+        }],
+      },
+    }, () => `${ctx.opts.backendPath}#dns`);
   }
-  // one allow policy per workload with rules: ingress on its pods, egress from its pods
+  monitorPolicies(ctx, ns, zones, add);
+}
+
+/** Step 3b: MONITOR catch-alls, one for the whole namespace when every zone in it is in MONITOR mode. */
+function monitorPolicies(ctx: Ctx, ns: string, zones: string[], add: AddPolicy): void {
+  const seg = ctx.seg;
+  const monitor = zones.filter(z => ctx.policy.zones.find(x => x.name === z)?.mode === 'MONITOR');
+  const catchAll = (name: string, podSelector: KubeLabelSelector, zone: string, path: string) => {
+    const np: KubeNetworkPolicy = {
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+      metadata: metadata(ctx, name, ns, { 'microseg.io/zone': labelValue(zone) }),
+      spec: { podSelector, policyTypes: BOTH_TYPES, ingress: [{}], egress: [{}] },
+    };
+    add(np, () => path);
+    warn(ctx, 'microseg:MonitorCatchAll', path, `Zone "${zone}" is in MONITOR mode: NetworkPolicy ${ns}/${np.metadata.name} allows all traffic to and from ${selectorText(podSelector) === '*' ? 'every pod of the namespace' : 'its pods'}. NetworkPolicy has no logging: use your network plugin's flow logs (e.g. Cilium Hubble, Calico flow logs) to see what enforcement would block.`);
+  };
+  if (monitor.length > 0 && monitor.length === zones.length) {
+    catchAll(`${seg}-monitor-catchall`, {}, monitor.join(','), ctx.policy.zones.find(x => x.name === monitor[0])!.path);
+    return;
+  }
+  for (const z of monitor) {
+    const zone = ctx.policy.zones.find(x => x.name === z)!;
+    if (zone.workloads.length === 0) continue;
+    catchAll(`${seg}-${z}-monitor-catchall`, {
+      matchLabels: { [SEGMENTATION_LABEL]: labelValue(seg) },
+      matchExpressions: [{ key: WORKLOAD_LABEL, operator: 'In', values: zone.workloads.map(labelValue).sort() }],
+    }, z, zone.path);
+  }
+}
+
+/** Step 3c: one allow policy per workload with rules: ingress on its pods, egress from its pods. */
+function workloadPolicies(ctx: Ctx, sides: ReturnType<typeof placeSides>, add: AddPolicy): void {
+  const seg = ctx.seg;
   const names = [...new Set([...sides.ingress.keys(), ...sides.egress.keys()])].sort();
   for (const w of names) {
     const wl = ctx.workloads.get(w)!;
@@ -373,7 +393,7 @@ function buildPolicies(ctx: Ctx, sides: ReturnType<typeof placeSides>): { polici
     const eg = rulesOf(ctx, sides.egress.get(w));
     if (ing.length === 0 && eg.length === 0) continue;
     const types: ('Ingress' | 'Egress')[] = [...(ing.length ? ['Ingress' as const] : []), ...(eg.length ? ['Egress' as const] : [])];
-    const np: KubeNetworkPolicy = {
+    add({
       apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
       metadata: metadata(ctx, `${seg}-${w}-allow`, ns, { [WORKLOAD_LABEL]: labelValue(w) }),
       spec: {
@@ -382,18 +402,18 @@ function buildPolicies(ctx: Ctx, sides: ReturnType<typeof placeSides>): { polici
         ...(ing.length ? { ingress: ing.map(r => ({ from: r.peers, ...(r.ports ? { ports: r.ports } : {}) }) as KubeIngressRule) } : {}),
         ...(eg.length ? { egress: eg.map(r => ({ to: r.peers, ...(r.ports ? { ports: r.ports } : {}) }) as KubeEgressRule) } : {}),
       },
-    };
-    policies.push(np);
-    origins.set(policyContainer(ns, np.metadata.name), (d, i) => (i < 0 ? wl.path : (d === 'ingress' ? ing : eg)[i]?.flows[0]));
+    }, (d, i) => (i < 0 ? wl.path : (d === 'ingress' ? ing : eg)[i]?.flows[0]));
   }
-  policies.sort((a, b) => cmp(a.metadata.namespace, b.metadata.namespace) || cmp(a.metadata.name, b.metadata.name));
+}
+
+/** Step 3d: two rendered policies may not share a name in one namespace (policies sorted). */
+function checkUniqueNames(ctx: Ctx, policies: KubeNetworkPolicy[]): void {
   for (let i = 1; i < policies.length; i++) {
     const p = policies[i - 1].metadata; const q = policies[i].metadata;
     if (p.namespace === q.namespace && p.name === q.name) {
       ctx.problems.push({ code: 'DuplicateName', path: ctx.opts.backendPath, value: `${q.namespace}/${q.name}`, message: 'two rendered NetworkPolicies have the same name in one namespace.', hint: 'Rename the workload or zone whose name ends like a microseg policy suffix (-default-deny, -allow-dns, -monitor-catchall).' });
     }
   }
-  return { policies, origins };
 }
 
 /**
