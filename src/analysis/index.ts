@@ -15,7 +15,7 @@ import { formatSummaryText, summaryOf } from './summary';
 import { AnalysisOptions, BlastRadius, ReachabilityEntry, SegmentationSummary } from './types';
 
 export * from './types';
-export { InvariantHop, InvariantResult } from './invariants';
+export type { InvariantHop, InvariantResult } from './invariants';
 
 /**
  * Analyses of one segmentation model.

@@ -24,7 +24,8 @@ import { ProblemSink } from '../plan';
 import { pascal, shortHash } from './names';
 import { AwsQuotas, DEFAULT_STACK_LIMITS, NaclPlan, SgGroupPlan, StackLimits } from './types';
 
-export { DEFAULT_STACK_LIMITS, StackLimits };
+export { DEFAULT_STACK_LIMITS };
+export type { StackLimits };
 
 /** Group ids packed into one output / parameter (sg ids are 20 characters: 150 x 21 < 4,096 bytes). */
 export const IDS_PER_OUTPUT = 150;

@@ -5,7 +5,8 @@
  */
 import { CanonicalRule } from '../model/backend';
 
-export { CanonicalRule, Cloud, RuleAction, RuleDirection } from '../model/backend';
+export type { CanonicalRule } from '../model/backend';
+export { Cloud, RuleAction, RuleDirection } from '../model/backend';
 
 /**
  * The identity of a rule for drift: everything semantic, nothing cosmetic (names, ids, origins

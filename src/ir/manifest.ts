@@ -14,7 +14,7 @@ import { atomKey, IrPolicy } from './types';
 /** The manifest schema version. Bump on incompatible change; readers check it. */
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export { ManifestCloudSection } from '../model/backend';
+export type { ManifestCloudSection } from '../model/backend';
 
 /** The whole manifest. */
 export interface Manifest {
