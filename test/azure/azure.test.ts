@@ -527,7 +527,6 @@ describe('manifest at synth', () => {
       peer: 'asg:shop-api', target: 'asg:shop-frontend', priority: outbound.priority, name: 'allow-out-asgs-to-api-tcp-8080',
       origin: expect.stringMatching(/^Shop\/App\/Api\//),
     });
-    const inbound = rule(tf, 'shop_app', 'allow-in-zone.web-to-api-tcp');
     expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-app', direction: 'ingress', protocol: 'tcp', ports: '8443', peer: 'cidr:10.1.0.0/16', target: 'asg:shop-api', priority: rule(tf, 'shop_app', 'allow-in-zone.web-to-asgs-tcp-8443').priority }));
     expect(az.expected).toContainEqual(expect.objectContaining({ container: 'nsg:shop-web', direction: 'egress', action: 'deny', protocol: 'all', ports: '*', peer: '*', target: '*', priority: 4096 }));
     // one canonical rule per (peer, target, protocol, ports)

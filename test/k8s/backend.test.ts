@@ -5,7 +5,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { AllowFlow, Peer, Port, Segmentation, Workload, Zone } from '../../src';
+import { Peer, Port, Segmentation, Workload, Zone } from '../../src';
 import { compile } from '../../src/ir';
 import { KubernetesManifests, KubernetesSegmentation } from '../../src/k8s';
 import { toYaml } from '../../src/k8s/yaml';

@@ -9,7 +9,7 @@ import { workDir } from './fixture';
 
 describe('examples/segmentation-map', () => {
   it('writes the map and the report of the shop with its traffic', async () => {
-    const { run } = await import('../../examples/segmentation-map/main');
+    const { run } = await import('../../examples/segmentation-map/main.js');
     const { lines, files } = await run(workDir('example-map'));
     expect(lines[0]).toMatch(/^map: 3 zones, 6 workloads, 2 peers, 8 edges, \d+ KiB, self-contained: /);
     expect(lines[1]).toBe('report: shop: 6 workloads, 5/30 pairs allowed (16.7%), 6 flows of 3 owners, 1 expiring, 1 unused flows, 1 conversations would be blocked, invariants 3/3 hold.');

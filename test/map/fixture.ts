@@ -18,8 +18,8 @@ export function fixtureModel(): Segmentation {
   const services = shop.addZone('Services', { name: 'services', cidrs: ['10.0.2.0/24'] });
   const data = shop.addZone('Data', { name: 'data', cidrs: ['10.0.3.0/24'] });
   const frontend = web.addWorkload('Frontend', { name: 'frontend', labels: { tier: 'edge' } });
-  const admin = web.addWorkload('Admin', { name: 'admin', labels: { tier: 'edge' } });
-  const cart = services.addWorkload('Cart', { name: 'cart', labels: { app: 'api' } });
+  web.addWorkload('Admin', { name: 'admin', labels: { tier: 'edge' } });
+  services.addWorkload('Cart', { name: 'cart', labels: { app: 'api' } });
   const checkout = services.addWorkload('Checkout', { name: 'checkout', labels: { app: 'api' } });
   const payments = services.addWorkload('Payments', { name: 'payments' });
   const redis = data.addWorkload('Redis', { name: 'redis' });

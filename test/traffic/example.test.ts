@@ -9,7 +9,7 @@ import { tmpDir } from './helpers';
 
 describe('examples/traffic', () => {
   it('discovers the shop from its logs and simulates the declared model', async () => {
-    const { run } = await import('../../examples/traffic/main');
+    const { run } = await import('../../examples/traffic/main.js');
     const out = tmpDir('example-');
     const r = await run(path.join(out, 'traffic'));
     expect(r.exitCode).toBe(1);
@@ -36,10 +36,10 @@ describe('examples/traffic', () => {
 
 describe('inventory names against a declared model', () => {
   it('the manifest names its workloads; inventory names it does not know never override them', async () => {
-    const { TrafficAnalysis } = await import('../../src/traffic');
-    const { compile } = await import('../../src/ir/compile');
-    const { buildManifest, serializeManifest } = await import('../../src/ir/manifest');
-    const { buildModel } = await import('../../examples/traffic/model');
+    const { TrafficAnalysis } = await import('../../src/traffic/index.js');
+    const { compile } = await import('../../src/ir/compile.js');
+    const { buildManifest, serializeManifest } = await import('../../src/ir/manifest.js');
+    const { buildModel } = await import('../../examples/traffic/model.js');
     const fs = await import('fs');
     const dir = tmpDir('inv-');
     const manifest = path.join(dir, 'shop.microseg.json');

@@ -208,7 +208,7 @@ describe('AWS Parquet', () => {
 
 describe('Azure and GCP storage layouts are pruned by date', () => {
   it('pathRange reads y=/m=/d=/h= blobs and vpc_flows/yyyy/mm/dd/hh:00:00_... objects', async () => {
-    const { pathRange } = await import('../../src/traffic/sources');
+    const { pathRange } = await import('../../src/traffic/sources.js');
     const hour = (p: string) => { const r = pathRange(p)!; return [new Date(r.start).toISOString(), new Date(r.end).toISOString()]; };
     expect(hour('/sa/insights-logs-flowlogflowevent/flowLogResourceID=/SUB/y=2026/m=11/d=01/h=10/m=00/macAddress=00224871C205/PT1H.json'))
       .toEqual(['2026-11-01T10:00:00.000Z', '2026-11-01T11:00:00.000Z']);
@@ -217,8 +217,8 @@ describe('Azure and GCP storage layouts are pruned by date', () => {
   });
 
   it('--since skips the generated Azure hour folders outside the window before reading', async () => {
-    const { writeAzureV4 } = await import('../support/traffic-generator');
-    const { SHOP } = await import('./helpers');
+    const { writeAzureV4 } = await import('../support/traffic-generator.js');
+    const { SHOP } = await import('./helpers.js');
     const root = tmpDir('az-prune-');
     writeAzureV4(SHOP, { root, start: 1_790_000_000, seed: 3 });
     await expect(TrafficAnalysis.discover({ logs: [root], since: '2026-12-01T00:00:00Z' })).rejects.toThrow(/holds no flow log file in the window \(\d+ file\(s\) or folder\(s\) outside it\)/);

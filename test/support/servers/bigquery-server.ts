@@ -47,9 +47,8 @@ export async function startBigQueryServer(o: BigQueryServerOptions): Promise<{ u
       void (async () => {
         const url = new URL(req.url ?? '/', 'http://x');
         const p = url.pathname.replace(/^\/bigquery\/v2/, '');
-        let m: RegExpExecArray | null;
         let call = 'other';
-        if (req.method === 'POST' && (m = /^\/projects\/([^/]+)\/jobs$/.exec(p))) call = 'insert';
+        if (req.method === 'POST' && /^\/projects\/([^/]+)\/jobs$/.test(p)) call = 'insert';
         else if (req.method === 'GET' && /^\/projects\/[^/]+\/queries\/[^/]+$/.test(p)) call = 'results';
         else if (req.method === 'GET' && /^\/projects\/[^/]+\/jobs\/[^/]+$/.test(p)) call = 'get';
         const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
