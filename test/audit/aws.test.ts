@@ -3,6 +3,7 @@
  * (found through AWS_ENDPOINT_URL_EC2, as the SDK resolves it), state built from a manifest.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { runAudit } from '../../src/audit/run';
 import { Manifest } from '../../src/ir/manifest';
 import { awsManifest, largePolicy, shopManifest } from './fixtures';
@@ -27,7 +28,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
 
   it('reports no drift for a faithful deployment, with Describe calls of 1,000 per page only', async () => {
     const { file, server: s } = await setup();
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.errors).toEqual([]);
     expect(out.findings).toEqual([]);
     expect(out.exitCode).toBe(0);
@@ -48,7 +49,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
 
   it('reports an injected internet-wide SSH rule as a critical unexpected finding at the workload', async () => {
     const { file } = await setup(s => s.rules.push({ ruleId: 'sgr-0injected000000001', groupId: gid('db'), isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }));
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.exitCode).toBe(1);
     expect(out.findings).toHaveLength(1);
     expect(out.findings[0]).toMatchObject({
@@ -63,7 +64,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
 
   it('reports a deleted rule as missing, pointing at its flow and manifest entry', async () => {
     const { file } = await setup(s => { s.rules = s.rules.filter(r => !(r.groupId === gid('db') && !r.isEgress)); });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.exitCode).toBe(1);
     // the rule, and its meaning: the declared flow api -> db:5432 no longer passes (an outage)
     expect(out.findings.map(f => f.kind)).toEqual(['blocked', 'missing']);
@@ -86,7 +87,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
       // the declared flow frontend -> api:8080-8081 loses its ingress
       s.rules = s.rules.filter(r => !(r.groupId === gid('api') && !r.isEgress && r.referencedGroupId === gid('frontend') && r.fromPort === 8080));
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.exitCode).toBe(1);
     const semantic = out.findings.filter(f => f.reachability);
     expect(semantic.map(f => [f.kind, f.severity, f.container, f.reachability!.protocol, f.reachability!.ports])).toEqual([
@@ -104,7 +105,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
 
   it('reports a widened port range as modified', async () => {
     const { file } = await setup(s => { const r = s.rules.find(x => x.groupId === gid('db') && !x.isEgress)!; r.toPort = 5433; });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.findings).toHaveLength(1);
     expect(out.findings[0]).toMatchObject({ kind: 'modified', severity: 'medium', container: 'sg:db', expected: { ports: '5432' }, live: { ports: '5432-5433' } });
     expect(out.exitCode).toBe(1);
@@ -118,7 +119,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
       s.rules.push({ ...r, ruleId: 'sgr-0split00000000001', fromPort: 8081, toPort: 8081, ipProtocol: '6' });
       s.rules.push({ ...r, ruleId: 'sgr-0dup000000000001', description: 'same rule again' });
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.findings).toEqual([]);
     expect(out.exitCode).toBe(0);
   });
@@ -128,7 +129,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
       s.securityGroups.push({ groupId: 'sg-0legacy0000000001', groupName: 'legacy-ssh', vpcId: 'vpc-0a1b2c3d4e5f00001', tags: {} });
       s.networkInterfaces.find(e => e.groupIds.includes(gid('frontend')))!.groupIds.push('sg-0legacy0000000001');
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.findings).toHaveLength(1);
     expect(out.findings[0]).toMatchObject({
       kind: 'unmanaged', severity: 'high', container: 'sg-id:sg-0legacy0000000001', constructPath: 'Shop/Web/Frontend',
@@ -139,7 +140,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
 
   it('retries throttled calls (RequestLimitExceeded) and then succeeds', async () => {
     const { file, server: s } = await setup(undefined, { fault: r => r.action === 'DescribeSecurityGroupRules' && r.count === 1 ? THROTTLE : undefined });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.exitCode).toBe(0);
     const calls = s.requests.filter(r => r.action === 'DescribeSecurityGroupRules');
     expect(calls.map(c => c.status)).toEqual([503, 200]);
@@ -151,7 +152,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
       maxPage: 2,
       fault: r => r.action === 'DescribeSecurityGroupRules' && r.page === 2 ? { status: 500, code: 'InternalError', message: 'An internal error has occurred' } : undefined,
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws', awsMaxAttempts: 2 });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS, awsMaxAttempts: 2 });
     expect(out.complete).toBe(false);
     expect(out.exitCode).toBe(2);
     expect(out.errors).toHaveLength(1);
@@ -163,7 +164,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
       // a server that answers DescribeSecurityGroupRules without db's ingress rule, as a truncated page would
       rulesFilter: r => !(r.groupId === gid('db') && !r.isEgress),
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.exitCode).toBe(2);
     expect(out.errors[0]).toMatch(new RegExp(`DescribeSecurityGroupRules and DescribeSecurityGroups disagree on 1 group\\(s\\) \\(${gid('db')}\\)`));
   });
@@ -172,14 +173,14 @@ describe('AWS reader against a local EC2 endpoint', () => {
     const { file } = await setup(undefined, {
       fault: r => r.action === 'DescribeNetworkAcls' ? { status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' } : undefined,
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.exitCode).toBe(2);
     expect(out.errors[0]).toMatch(/DescribeNetworkAcls: UnauthorizedOperation \(HTTP 403\)/);
   });
 
   it('reads several regions', async () => {
     const { file, server: s } = await setup();
-    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1', 'us-east-1'] });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS, regions: ['eu-west-1', 'us-east-1'] });
     expect(out.complete).toBe(true);
     expect([...new Set(s.requests.map(r => r.region))].sort()).toEqual(['eu-west-1', 'us-east-1']);
     expect(out.containers.filter(c => c.container === 'sg:db').map(c => c.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
@@ -191,7 +192,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
     const east = ec2StateFromManifest(m);
     east.rules = east.rules.filter(r => !(r.groupId === gid('db') && !r.isEgress));
     const { file } = await setup(undefined, { regions: { 'us-east-1': east } }, m);
-    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1', 'us-east-1'] });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS, regions: ['eu-west-1', 'us-east-1'] });
     expect(out.findings.map(f => [f.kind, f.region, f.container])).toEqual([['blocked', 'us-east-1', 'workload:api -> workload:db'], ['missing', 'us-east-1', 'sg:db']]);
     for (const f of out.findings) expect(f.message).toMatch(/^\[us-east-1\] /);
     expect(out.exitCode).toBe(1);
@@ -203,7 +204,7 @@ describe('AWS reader against a local EC2 endpoint', () => {
     server = await startEc2Server(state);
     fakeAwsEnv(server.url);
     const file = writeManifestFile(manifest);
-    const out = await runAudit({ manifestFile: file, cloud: 'aws' });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS });
     expect(out.exitCode).toBe(0);
     expect(state.securityGroups.length).toBe(300);
     expect(state.rules.length).toBeGreaterThan(1000);

@@ -3,6 +3,7 @@
  * nextLink paging, 429 Retry-After), state built from a manifest.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { runAudit } from '../../src/audit/run';
 import { shopManifest } from './fixtures';
 import { azureTestCredential, writeManifestFile } from './helpers';
@@ -25,7 +26,7 @@ const rule = (s: ArmState, nsgName: string, name: string) => nsg(s, nsgName).pro
 describe('Azure reader against a local ARM endpoint', () => {
   it('reports no drift for a faithful deployment, following nextLink pages with GET only', async () => {
     const { file, server: s } = await setup();
-    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: s.url, azureCredential: azureTestCredential });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: s.url, azureCredential: azureTestCredential });
     expect(out.errors).toEqual([]);
     expect(out.findings).toEqual([]);
     expect(out.exitCode).toBe(0);
@@ -46,7 +47,7 @@ describe('Azure reader against a local ARM endpoint', () => {
       web.splice(web.findIndex((r: any) => r.properties.direction === 'Outbound' && r.properties.access === 'Allow'), 1);
       rule(st, 'app', 'in-100').properties.priority = 150;
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: s.url, azureCredential: azureTestCredential });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: s.url, azureCredential: azureTestCredential });
     expect(out.exitCode).toBe(1);
     expect(out.findings.map(f => [f.kind, f.severity, f.container])).toEqual([
       ['opened', 'critical', 'ipv4:0.0.0.0/0 -> workload:db'],
@@ -70,7 +71,7 @@ describe('Azure reader against a local ARM endpoint', () => {
       nic.properties.networkSecurityGroup = { id: armId(st, 'networkSecurityGroups', 'legacy-nsg') };
       nic.properties.ipConfigurations[0].properties.applicationSecurityGroups.push({ id: armId(st, 'applicationSecurityGroups', 'ops-jump') });
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: s.url, azureCredential: azureTestCredential });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: s.url, azureCredential: azureTestCredential });
     expect(out.findings.map(f => [f.kind, f.container, f.constructPath])).toEqual([
       ['unmanaged', 'asg:ops-jump', 'Shop/Data/Db'],
       ['unmanaged', 'nsg-id:legacy-nsg', 'Shop/Data/Db'],
@@ -83,7 +84,7 @@ describe('Azure reader against a local ARM endpoint', () => {
       fault: r => r.kind === 'networkSecurityGroups' && r.count === 1 ? { status: 429, code: 'TooManyRequests', message: 'throttled', headers: { 'retry-after': '1' } } : undefined,
     });
     const started = Date.now();
-    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: s.url, azureCredential: azureTestCredential });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: s.url, azureCredential: azureTestCredential });
     expect(out.exitCode).toBe(0);
     const nsgCalls = s.requests.filter(r => r.path.endsWith('/networkSecurityGroups'));
     expect(nsgCalls.map(r => r.status)).toEqual([429, 200, 200]);
@@ -95,7 +96,7 @@ describe('Azure reader against a local ARM endpoint', () => {
       pageSize: 2,
       fault: r => r.kind === 'networkSecurityGroups' && r.page === 2 ? { status: 403, code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.Network/networkSecurityGroups/read' } : undefined,
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: s.url, azureCredential: azureTestCredential });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: s.url, azureCredential: azureTestCredential });
     expect(out.exitCode).toBe(2);
     expect(out.complete).toBe(false);
     expect(out.errors[0]).toMatch(/azure networkSecurityGroups\.list \(resource group rg-shop\): AuthorizationFailed \(HTTP 403\)/);

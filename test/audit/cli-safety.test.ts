@@ -9,6 +9,7 @@ import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { fingerprint } from '../../src/audit/drift';
 import { register } from 'tsx/cjs/api';
 import { shopManifest } from './fixtures';
@@ -173,7 +174,7 @@ describe('acceptances are bounded', () => {
   });
 
   it('an expiry past the horizon is refused (default 365 days; --max-accept-days raises it)', async () => {
-    const fp = fingerprint('aws', SSH_KEY);
+    const fp = fingerprint(Cloud.AWS, SSH_KEY);
     const [far, raised] = [
       await cli('--accept expiry in 2099', ['audit', '-m', manifestFile, '-c', 'aws', '--accept', `${fp} ; 2099-12-31 ; forever`], awsEnv),
       await cli('--accept expiry in 500 days, --max-accept-days 600', ['audit', '-m', manifestFile, '-c', 'aws', '--accept', `${fp} ; ${soon(500)} ; long migration`, '--max-accept-days', '600'], awsEnv),

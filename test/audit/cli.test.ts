@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { register } from 'tsx/cjs/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { fingerprint } from '../../src/audit/drift';
 import { serializeManifest } from '../../src/ir/manifest';
 import { shopManifest } from './fixtures';
@@ -171,7 +172,7 @@ describe.concurrent('microseg CLI', () => {
     const line = res.locations[0].physicalLocation.region.startLine;
     expect(fs.readFileSync(manifestFile, 'utf8').split('\n')[line - 1]).toMatch(/"sg:db": \{/);
     // the fingerprint is a hash of the cloud and the finding key: the same on every run
-    expect(res.partialFingerprints['microsegFinding/v1']).toBe(fingerprint('aws', res.properties.key));
+    expect(res.partialFingerprints['microsegFinding/v1']).toBe(fingerprint(Cloud.AWS, res.properties.key));
   });
 
   it('writes JUnit and Markdown reports', async () => {
@@ -209,7 +210,7 @@ describe.concurrent('microseg CLI', () => {
     const ignore = path.join(dir, '.microsegignore');
     const key = 'unexpected sg:db|ingress|allow|tcp|22|cidr:0.0.0.0/0|*|';
     const soon = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-    fs.writeFileSync(ignore, `# known\n${fingerprint('aws', key)} ; ${soon} ; tolerated in this test\n`);
+    fs.writeFileSync(ignore, `# known\n${fingerprint(Cloud.AWS, key)} ; ${soon} ; tolerated in this test\n`);
     const r = await cli(['audit', '-m', manifestFile, '-c', 'aws', '--ignore-file', ignore], awsEnv);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/No drift: .*\(1 accepted finding\(s\)\)/);

@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { runAudit } from '../../src/audit/run';
 import { Manifest } from '../../src/ir/manifest';
 import { readManifest, synthAwsExample, synthMultiCloud } from './e2e-apps';
@@ -32,7 +33,7 @@ describe('AWS: the aws-three-tier example\'s CDK manifest against a local EC2 en
     closers.push(server.close);
     fakeAwsEnv(server.url);
     // the example's stack is environment-agnostic: the manifest has no region, so it is given
-    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS, regions: ['eu-west-1'] });
     expect(out.errors).toEqual([]);
     expect(out.findings).toEqual([]);
     expect(out.exitCode).toBe(0);
@@ -62,7 +63,7 @@ describe('AWS: the aws-three-tier example\'s CDK manifest against a local EC2 en
     const server = await startEc2Server(state);
     closers.push(server.close);
     fakeAwsEnv(server.url);
-    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS, regions: ['eu-west-1'] });
     expect(out.exitCode).toBe(1);
     // what the changed rules mean: the deleted ingress cuts both app workloads off postgres; the
     // RDP rule, the widened port and the deleted guardrail open nothing (the app zone's network
@@ -98,7 +99,7 @@ describe('AWS: the aws-three-tier example\'s CDK manifest against a local EC2 en
     const server = await startEc2Server(state);
     closers.push(server.close);
     fakeAwsEnv(server.url);
-    const out = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS, regions: ['eu-west-1'] });
     expect(out.exitCode).toBe(1);
     expect(out.findings.map(f => [f.kind, f.severity, f.container, f.key])).toEqual([
       ['missing', 'high', 'nacl:db', `missing association nacl:db on subnet ${removed}`],
@@ -109,14 +110,14 @@ describe('AWS: the aws-three-tier example\'s CDK manifest against a local EC2 en
     const dir = tmpDir();
     const saved = awsCliOutputs(state);
     const files = Object.entries(saved).map(([cmd, doc]) => { const f = path.join(dir, `${cmd}.json`); fs.writeFileSync(f, JSON.stringify(doc)); return f; });
-    const fromFiles = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles: files });
+    const fromFiles = await runAudit({ manifestFile: file, cloud: Cloud.AWS, fromFiles: files });
     expect(fromFiles.findings.map(f => f.key)).toEqual(out.findings.map(f => f.key));
-    const noSubnets = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles: files.filter(f => !f.endsWith('describe-subnets.json')) });
+    const noSubnets = await runAudit({ manifestFile: file, cloud: Cloud.AWS, fromFiles: files.filter(f => !f.endsWith('describe-subnets.json')) });
     expect(noSubnets.exitCode).toBe(2);
     expect(noSubnets.errors.join('\n')).toMatch(/no `aws ec2 describe-subnets` output, so the network ACL associations/);
     // a zone subnet that cannot be found live: the association cannot be checked (exit 2)
     state.subnets = state.subnets!.slice(1);
-    const partial = await runAudit({ manifestFile: file, cloud: 'aws', regions: ['eu-west-1'] });
+    const partial = await runAudit({ manifestFile: file, cloud: Cloud.AWS, regions: ['eu-west-1'] });
     expect(partial.exitCode).toBe(2);
     expect(partial.errors.join('\n')).toMatch(/DescribeSubnets: subnet \S+ of stack ShopThreeTier \(zone \w+\) was not found/);
   });
@@ -132,7 +133,7 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     const state = { ...armStateFromManifest(manifest), subscriptionId };
     const server = await startArmServer(state, { pageSize: 1 });
     closers.push(server.close);
-    const clean = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
+    const clean = await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
     expect(clean.errors).toEqual([]);
     expect(clean.findings).toEqual([]);
     expect(clean.exitCode).toBe(0);
@@ -145,7 +146,7 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     const oldPriority = moved.properties.priority;
     moved.properties.priority = 4000;
     state.networkInterfaces.find(n => n.name === 'nic-orders')!.properties.networkSecurityGroup = { id: armId(state, 'networkSecurityGroups', 'hand-made') };
-    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
     expect(out.exitCode).toBe(1);
     // what they mean: SSH from anywhere reaches both workloads of the zone, payments no longer
     // reaches its partner range; the new priority (still before the deny-all) changes nothing
@@ -177,7 +178,7 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     state.networkSecurityGroups.push({ name: 'legacy-open', id: armId(state, 'networkSecurityGroups', 'legacy-open'), properties: { securityRules: [], subnets } });
     const server = await startArmServer(state);
     closers.push(server.close);
-    const out = await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: server.url, subscriptionId, azureCredential: azureTestCredential });
     expect(out.exitCode).toBe(1);
     expect(out.findings.map(f => [f.kind, f.severity, f.container, f.constructPath])).toEqual([['missing', 'high', `nsg:${nsg.name}`, 'Shop/Api']]);
     expect(out.findings[0].message).toBe(`nsg:${nsg.name} is not attached to subnet api (nsg-id:legacy-open is attached there instead): none of its rules apply there.`);
@@ -188,7 +189,7 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     const server = await startGcpServer(state, { maxPage: 2 });
     closers.push(server.close);
     process.env.MICROSEG_GCP_ACCESS_TOKEN = 'e2e-token';
-    const clean = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: server.url });
+    const clean = await runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: server.url });
     expect(clean.errors).toEqual([]);
     expect(clean.findings).toEqual([]);
     expect(clean.exitCode).toBe(0);
@@ -200,7 +201,7 @@ describe('Azure and GCP: the multi-cloud example\'s CDKTF manifest against local
     state.firewalls = state.firewalls.filter(f => f !== deleted);
     const modified = state.firewalls.find(f => f.direction === 'INGRESS' && (f.allowed ?? []).some((a: any) => (a.ports ?? []).includes('443')))!;
     modified.allowed = [{ IPProtocol: 'tcp', ports: ['443', '8443'] }];
-    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: server.url });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: server.url });
     expect(out.exitCode).toBe(1);
     expect(out.findings.map(f => [f.kind, f.severity])).toEqual([['unmanaged', 'critical'], ['unexpected', 'medium'], ['missing', 'low']]);
     // a rule microseg did not render, on a segmented workload's tag: unmanaged, as severe as its rule

@@ -3,7 +3,7 @@
  * conventions of the helper brief (a miniature backend per cloud), until the real backends'
  * synthesized manifests are used (see e2e tests).
  */
-import { CanonicalRule } from '../../src/ir/canonical';
+import { CanonicalRule, Cloud, RuleAction, RuleDirection } from '../../src/ir/canonical';
 import { compile } from '../../src/ir/compile';
 import { buildManifest, Manifest, withCloud } from '../../src/ir/manifest';
 import { IrAtom, IrPolicy } from '../../src/ir/types';
@@ -46,17 +46,17 @@ export function awsExpected(policy: IrPolicy): CanonicalRule[] {
   for (const r of policy.rules) {
     const s = svc(r.service);
     const origin = r.flows[0];
-    if (r.destination.kind === 'workload') out.push({ container: `sg:${r.destination.workload}`, direction: 'ingress', action: 'allow', ...s, peer: peer(r.source), origin });
-    if (r.source.kind === 'workload') out.push({ container: `sg:${r.source.workload}`, direction: 'egress', action: 'allow', ...s, peer: peer(r.destination), origin });
+    if (r.destination.kind === 'workload') out.push({ container: `sg:${r.destination.workload}`, direction: RuleDirection.INGRESS, action: RuleAction.ALLOW, ...s, peer: peer(r.source), origin });
+    if (r.source.kind === 'workload') out.push({ container: `sg:${r.source.workload}`, direction: RuleDirection.EGRESS, action: RuleAction.ALLOW, ...s, peer: peer(r.destination), origin });
   }
   for (const w of policy.workloads) {
     if (!out.some(r => r.container === `sg:${w.name}` && r.direction === 'egress')) {
-      out.push({ container: `sg:${w.name}`, direction: 'egress', action: 'allow', protocol: 'icmp', ports: '252/86', peer: 'cidr:255.255.255.255/32', origin: w.path });
+      out.push({ container: `sg:${w.name}`, direction: RuleDirection.EGRESS, action: RuleAction.ALLOW, protocol: 'icmp', ports: '252/86', peer: 'cidr:255.255.255.255/32', origin: w.path });
     }
   }
   out.push(
-    { container: 'nacl:data', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '5432', peer: 'cidr:10.2.0.0/16', priority: 100, origin: 'Shop/Data/Db/From-workload:api-tcp:5432' },
-    { container: 'nacl:data', direction: 'egress', action: 'allow', protocol: 'tcp', ports: '1024-65535', peer: 'cidr:10.2.0.0/16', priority: 100, origin: 'Shop/Data/Db/From-workload:api-tcp:5432' },
+    { container: 'nacl:data', direction: RuleDirection.INGRESS, action: RuleAction.ALLOW, protocol: 'tcp', ports: '5432', peer: 'cidr:10.2.0.0/16', priority: 100, origin: 'Shop/Data/Db/From-workload:api-tcp:5432' },
+    { container: 'nacl:data', direction: RuleDirection.EGRESS, action: RuleAction.ALLOW, protocol: 'tcp', ports: '1024-65535', peer: 'cidr:10.2.0.0/16', priority: 100, origin: 'Shop/Data/Db/From-workload:api-tcp:5432' },
   );
   return out;
 }
@@ -72,16 +72,16 @@ export function azureExpected(policy: IrPolicy): CanonicalRule[] {
     const origin = r.flows[0];
     if (r.destination.kind === 'workload') {
       const nsg = `nsg:${r.destination.zone}`; const priority = next(nsg, 'in');
-      out.push({ container: nsg, direction: 'ingress', action: 'allow', ...s, peer: peer(r.source), target: `asg:${r.destination.workload}`, priority, name: `in-${priority}`, origin });
+      out.push({ container: nsg, direction: RuleDirection.INGRESS, action: RuleAction.ALLOW, ...s, peer: peer(r.source), target: `asg:${r.destination.workload}`, priority, name: `in-${priority}`, origin });
     }
     if (r.source.kind === 'workload') {
       const nsg = `nsg:${r.source.zone}`; const priority = next(nsg, 'out');
-      out.push({ container: nsg, direction: 'egress', action: 'allow', ...s, peer: peer(r.destination), target: `asg:${r.source.workload}`, priority, name: `out-${priority}`, origin });
+      out.push({ container: nsg, direction: RuleDirection.EGRESS, action: RuleAction.ALLOW, ...s, peer: peer(r.destination), target: `asg:${r.source.workload}`, priority, name: `out-${priority}`, origin });
     }
   }
   for (const z of policy.zones) {
-    for (const direction of ['ingress', 'egress'] as const) {
-      out.push({ container: `nsg:${z.name}`, direction, action: 'deny', protocol: 'all', ports: '*', peer: '*', target: '*', priority: 4096, name: `deny-all-${direction === 'ingress' ? 'inbound' : 'outbound'}`, origin: z.path });
+    for (const direction of [RuleDirection.INGRESS, RuleDirection.EGRESS]) {
+      out.push({ container: `nsg:${z.name}`, direction, action: RuleAction.DENY, protocol: 'all', ports: '*', peer: '*', target: '*', priority: 4096, name: `deny-all-${direction === RuleDirection.INGRESS ? 'inbound' : 'outbound'}`, origin: z.path });
     }
   }
   return out;
@@ -97,16 +97,16 @@ export function gcpExpected(policy: IrPolicy, network = 'prod'): CanonicalRule[]
     const origin = r.flows[0];
     if (r.destination.kind === 'workload') {
       const peer = r.source.kind === 'workload' ? `tag:${r.source.workload}` : `cidr:${r.source.cidr}`;
-      out.push({ container, direction: 'ingress', action: 'allow', ...s, peer, target: `tag:${r.destination.workload}`, priority: 1000, name: `shop-in-${i}`, origin });
+      out.push({ container, direction: RuleDirection.INGRESS, action: RuleAction.ALLOW, ...s, peer, target: `tag:${r.destination.workload}`, priority: 1000, name: `shop-in-${i}`, origin });
     }
     if (r.source.kind === 'workload') {
       const peers = r.destination.kind === 'workload' ? zoneCidrs.get(r.destination.zone)! : [r.destination.cidr];
-      for (const c of peers) out.push({ container, direction: 'egress', action: 'allow', ...s, peer: `cidr:${c}`, target: `tag:${r.source.workload}`, priority: 1000, name: `shop-out-${i}`, origin });
+      for (const c of peers) out.push({ container, direction: RuleDirection.EGRESS, action: RuleAction.ALLOW, ...s, peer: `cidr:${c}`, target: `tag:${r.source.workload}`, priority: 1000, name: `shop-out-${i}`, origin });
     }
   });
   out.push(
-    { container, direction: 'ingress', action: 'deny', protocol: 'all', ports: '*', peer: 'cidr:0.0.0.0/0', target: '*', priority: 65534, name: 'shop-deny-all-ingress', origin: policy.segmentation.path },
-    { container, direction: 'egress', action: 'deny', protocol: 'all', ports: '*', peer: 'cidr:0.0.0.0/0', target: '*', priority: 65534, name: 'shop-deny-all-egress', origin: policy.segmentation.path },
+    { container, direction: RuleDirection.INGRESS, action: RuleAction.DENY, protocol: 'all', ports: '*', peer: 'cidr:0.0.0.0/0', target: '*', priority: 65534, name: 'shop-deny-all-ingress', origin: policy.segmentation.path },
+    { container, direction: RuleDirection.EGRESS, action: RuleAction.DENY, protocol: 'all', ports: '*', peer: 'cidr:0.0.0.0/0', target: '*', priority: 65534, name: 'shop-deny-all-egress', origin: policy.segmentation.path },
   );
   return out;
 }
@@ -115,19 +115,19 @@ export function gcpExpected(policy: IrPolicy, network = 'prod'): CanonicalRule[]
 export function shopManifest(): Manifest {
   const policy = shopPolicy();
   let m = buildManifest(policy);
-  m = withCloud(m, 'aws', {
+  m = withCloud(m, Cloud.AWS, {
     backendPath: 'App/Stack/Seg', zones: ['app', 'data', 'web'], settings: { region: 'eu-west-1' },
     identities: Object.fromEntries(policy.workloads.map(w => [w.name, { securityGroupName: w.name }])),
     containers: { ...Object.fromEntries(policy.workloads.map(w => [`sg:${w.name}`, { workload: w.name }])), 'nacl:data': { zone: 'data' } },
     expected: awsExpected(policy),
   });
-  m = withCloud(m, 'azure', {
+  m = withCloud(m, Cloud.AZURE, {
     backendPath: 'Tf/Seg', zones: ['app', 'data', 'web'], settings: { resourceGroupName: 'rg-shop', subscriptionId: '00000000-0000-0000-0000-000000000001', location: 'westeurope' },
     identities: Object.fromEntries(policy.workloads.map(w => [w.name, { asgName: w.name }])),
     containers: Object.fromEntries(policy.zones.map(z => [`nsg:${z.name}`, { zone: z.name }])),
     expected: azureExpected(policy),
   });
-  m = withCloud(m, 'gcp', {
+  m = withCloud(m, Cloud.GCP, {
     backendPath: 'Tf/Seg', zones: ['app', 'data', 'web'], settings: { project: 'shop-prod', network: 'prod' },
     identities: Object.fromEntries(policy.workloads.map(w => [w.name, { networkTag: w.name }])),
     containers: { 'network:prod': {} },
@@ -160,7 +160,7 @@ export function largePolicy(zones: number, perZone: number): IrPolicy {
 
 /** A manifest with an AWS section only, for a policy. */
 export function awsManifest(policy: IrPolicy): Manifest {
-  return withCloud(buildManifest(policy), 'aws', {
+  return withCloud(buildManifest(policy), Cloud.AWS, {
     backendPath: 'App/Stack/Seg', zones: policy.zones.map(z => z.name), settings: { region: 'eu-west-1' },
     identities: Object.fromEntries(policy.workloads.map(w => [w.name, { securityGroupName: w.name }])),
     containers: Object.fromEntries(policy.workloads.map(w => [`sg:${w.name}`, { workload: w.name }])),

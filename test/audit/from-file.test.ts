@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { computeDrift } from '../../src/audit/drift';
 import { fromIpPermissions, fromNetworkAcl, fromSecurityGroupRule } from '../../src/audit/readers/aws-convert';
 import { fromNsg } from '../../src/audit/readers/azure-convert';
@@ -50,7 +51,7 @@ describe('AWS CLI samples', () => {
     const doc = read('aws/describe-security-groups.output1.as-published.json');
     doc.SecurityGroups.push({ ...doc.SecurityGroups[0], GroupId: 'sg-0tagged', Tags: [{ Key: 'microseg:segmentation', Value: 'shop' }, { Key: 'microseg:group', Value: 'frontend' }] });
     fs.writeFileSync(path.join(dir, 'sgs.json'), JSON.stringify(doc));
-    const live = readFromFiles([path.join(dir, 'sgs.json'), sample('aws/describe-security-groups.output2.json')], { cloud: 'aws', segmentation: 'shop' });
+    const live = readFromFiles([path.join(dir, 'sgs.json'), sample('aws/describe-security-groups.output2.json')], { cloud: Cloud.AWS, segmentation: 'shop' });
     expect(live.rules.map(r => r.container)).toEqual(['sg:frontend', 'sg:frontend', 'sg:frontend']);
     expect(live.notes[0]).toMatch(/1 security group\(s\) .* do not carry microseg:segmentation=shop/);
     expect(live.errors).toHaveLength(1);
@@ -61,7 +62,7 @@ describe('AWS CLI samples', () => {
     const file = writeManifestFile(shopManifest());
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'broken.json'), '{ "SecurityGroups": [');
-    const out = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles: [path.join(dir, 'broken.json')] });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.AWS, fromFiles: [path.join(dir, 'broken.json')] });
     expect(out.exitCode).toBe(2);
     expect(out.errors[0]).toMatch(/broken\.json: cannot be read as JSON/);
   });
@@ -77,7 +78,7 @@ describe('Azure samples', () => {
       id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/testnsg/securityRules/rule1',
     }]);
     // '*' source: internet-wide; port 80 is not an admin port: high
-    const [f] = computeDrift([], rules, [], { cloud: 'azure' });
+    const [f] = computeDrift([], rules, [], { cloud: Cloud.AZURE });
     expect(f).toMatchObject({ kind: 'unexpected', severity: 'high' });
   });
 
@@ -88,7 +89,7 @@ describe('Azure samples', () => {
   });
 
   it('readFromFiles: a list of ASGs is no NSG or NIC output: both are named as missing', () => {
-    const live = readFromFiles([sample('azure/ApplicationSecurityGroupList.2024-05-01.json')], { cloud: 'azure', segmentation: 'shop', declares: { nsgs: true, asgs: true } });
+    const live = readFromFiles([sample('azure/ApplicationSecurityGroupList.2024-05-01.json')], { cloud: Cloud.AZURE, segmentation: 'shop', declares: { nsgs: true, asgs: true } });
     expect(live.errors).toHaveLength(2);
     expect(live.errors[0]).toMatch(/the saved view has no `az network nsg list --resource-group <group>` output/);
     expect(live.errors[1]).toMatch(/the saved view has no `az network nic list --resource-group <group>` output/);
@@ -102,7 +103,7 @@ describe('GCP samples', () => {
     expect(rules).toContainEqual({ container: 'network:default1', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '3389', peer: 'cidr:0.0.0.0/0', target: '*', priority: 1000, name: 'default-allow-rdp' });
     expect(rules).toContainEqual({ container: 'network:default1', direction: 'ingress', action: 'allow', protocol: 'udp', ports: '1-65535', peer: 'cidr:10.0.0.0/8', target: '*', priority: 1000, name: 'default-allow-internal' });
     expect(rules).toHaveLength(6);
-    const findings = computeDrift([], rules, [], { cloud: 'gcp' });
+    const findings = computeDrift([], rules, [], { cloud: Cloud.GCP });
     expect(findings.map(f => `${f.severity} ${f.live!.name}`)).toEqual([
       'critical default-allow-ssh', 'critical default-allow-rdp', 'high default-allow-icmp',
       'medium default-allow-internal', 'medium default-allow-internal', 'medium default-allow-internal',
@@ -115,7 +116,7 @@ describe('GCP samples', () => {
     const dir = tmpDir();
     const items = read('gcp/forseti-firewalls_list_page1.json').items;
     fs.writeFileSync(path.join(dir, 'fw.json'), JSON.stringify(items));
-    const out = await runAudit({ manifestFile: file, cloud: 'gcp', fromFiles: [path.join(dir, 'fw.json')] });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.GCP, fromFiles: [path.join(dir, 'fw.json')] });
     // the samples are on network default1; the manifest's network is prod: everything declared is missing
     expect(out.notes[0]).toMatch(/2 firewall rule\(s\) .* belong to other networks/);
     // and nothing declared passes any more (the declared flows are blocked), while egress, without

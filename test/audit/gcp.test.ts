@@ -3,6 +3,7 @@
  * local Compute server (JSON, pageToken paging), state built from a manifest.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { runAudit } from '../../src/audit/run';
 import { shopManifest } from './fixtures';
 import { writeManifestFile } from './helpers';
@@ -25,7 +26,7 @@ const fw = (s: GcpState, name: string) => s.firewalls.find(f => f.name === name)
 describe('GCP reader against a local Compute endpoint', () => {
   it('reports no drift for a faithful deployment, paging with pageToken (GET only, maxResults 500)', async () => {
     const { file, server: s, state } = await setup();
-    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: s.url });
     expect(out.errors).toEqual([]);
     expect(out.findings).toEqual([]);
     expect(out.exitCode).toBe(0);
@@ -44,7 +45,7 @@ describe('GCP reader against a local Compute endpoint', () => {
       const db = st.firewalls.find(f => f.direction === 'INGRESS' && f.targetTags?.includes('db'))!;
       db.allowed = [{ IPProtocol: 'tcp', ports: ['5432', '5433'] }];
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: s.url });
     expect(out.exitCode).toBe(1);
     const rules = out.findings.filter(f => !f.reachability);
     expect(rules.map(f => [f.kind, f.severity])).toEqual([['unexpected', 'critical'], ['missing', 'high'], ['modified', 'medium']]);
@@ -72,7 +73,7 @@ describe('GCP reader against a local Compute endpoint', () => {
       st.firewalls.push({ name: 'ops-ssh-db', network: net, direction: 'INGRESS', priority: 800, sourceRanges: ['0.0.0.0/0'], targetTags: ['db'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });
       st.firewalls.push({ name: 'ops-metrics', network: net, direction: 'INGRESS', priority: 800, sourceRanges: ['10.9.0.0/16'], targetServiceAccounts: ['metrics@shop-prod.iam.gserviceaccount.com'], allowed: [{ IPProtocol: 'tcp', ports: ['9100'] }] });
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: s.url });
     expect(out.exitCode).toBe(1);
     expect(out.findings.map(f => [f.kind, f.severity, f.container, f.constructPath])).toEqual([
       ['unmanaged', 'critical', 'firewall:ops-ssh-db', 'Shop/Data/Db'],
@@ -87,7 +88,7 @@ describe('GCP reader against a local Compute endpoint', () => {
       maxPage: 3,
       fault: r => r.count === 1 ? { status: 429, message: 'Rate Limit Exceeded', reason: 'rateLimitExceeded' } : r.count === 3 ? { status: 503, message: 'Backend Error', reason: 'backendError' } : undefined,
     });
-    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: s.url });
     expect(out.errors).toEqual([]);
     expect(out.exitCode).toBe(0);
     expect(s.requests.slice(0, 4).map(r => r.status)).toEqual([429, 200, 503, 200]);
@@ -95,7 +96,7 @@ describe('GCP reader against a local Compute endpoint', () => {
 
   it('fails closed with exit 2 when a page fails', async () => {
     const { file, server: s } = await setup(undefined, { maxPage: 3, fault: r => r.page === 2 ? { status: 403, message: "Required 'compute.firewalls.list' permission for 'projects/shop-prod'", reason: 'forbidden' } : undefined });
-    const out = await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: s.url });
+    const out = await runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: s.url });
     expect(out.exitCode).toBe(2);
     expect(out.errors[0]).toMatch(/gcp firewalls\.list \(project shop-prod\): .*compute\.firewalls\.list/);
   });

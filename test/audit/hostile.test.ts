@@ -6,6 +6,7 @@
  * Each case prints `hostile: <case> -> exit <code> in <ms> ms` (the figures of the closing note).
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { runAudit, RunOptions } from '../../src/audit/run';
 import { shopManifest } from './fixtures';
 import { azureTestCredential, fakeAwsEnv, writeManifestFile } from './helpers';
@@ -27,9 +28,9 @@ beforeAll(async () => {
     fakeAwsEnv(ec2.url);
     process.env.MICROSEG_GCP_ACCESS_TOKEN = 'gcp-test-token';
     const codes = [
-      (await runAudit({ manifestFile: file, cloud: 'aws' })).exitCode,
-      (await runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: arm.url, azureCredential: azureTestCredential })).exitCode,
-      (await runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: gce.url })).exitCode,
+      (await runAudit({ manifestFile: file, cloud: Cloud.AWS })).exitCode,
+      (await runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: arm.url, azureCredential: azureTestCredential })).exitCode,
+      (await runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: gce.url })).exitCode,
     ];
     expect(codes).toEqual([0, 0, 0]);
   } finally {
@@ -55,7 +56,7 @@ async function aws(name: string, options: Ec2ServerOptions, extra: Partial<RunOp
   closers.push(server.close);
   fakeAwsEnv(server.url);
   const file = writeManifestFile(m);
-  const out = await timed(`aws ${name}`, () => runAudit({ manifestFile: file, cloud: 'aws', awsMaxAttempts: 2, ...FAST, ...extra }));
+  const out = await timed(`aws ${name}`, () => runAudit({ manifestFile: file, cloud: Cloud.AWS, awsMaxAttempts: 2, ...FAST, ...extra }));
   return { ...out, server };
 }
 
@@ -64,7 +65,7 @@ async function azure(name: string, options: ArmServerOptions, extra: Partial<Run
   const server = await startArmServer(armStateFromManifest(m), { pageSize: 2, lifetimeMs: 30_000, ...options });
   closers.push(server.close);
   const file = writeManifestFile(m);
-  const out = await timed(`azure ${name}`, () => runAudit({ manifestFile: file, cloud: 'azure', azureEndpoint: server.url, azureCredential: azureTestCredential, ...FAST, ...extra }));
+  const out = await timed(`azure ${name}`, () => runAudit({ manifestFile: file, cloud: Cloud.AZURE, azureEndpoint: server.url, azureCredential: azureTestCredential, ...FAST, ...extra }));
   return { ...out, server };
 }
 
@@ -74,7 +75,7 @@ async function gcp(name: string, options: GcpServerOptions, extra: Partial<RunOp
   closers.push(server.close);
   process.env.MICROSEG_GCP_ACCESS_TOKEN = 'gcp-test-token';
   const file = writeManifestFile(m);
-  const out = await timed(`gcp ${name}`, () => runAudit({ manifestFile: file, cloud: 'gcp', gcpEndpoint: server.url, ...FAST, ...extra }));
+  const out = await timed(`gcp ${name}`, () => runAudit({ manifestFile: file, cloud: Cloud.GCP, gcpEndpoint: server.url, ...FAST, ...extra }));
   return { ...out, server };
 }
 

@@ -6,12 +6,12 @@ import { computeDrift } from '../../src/audit/drift';
 import { DriftFinding } from '../../src/audit/types';
 import { applyAcceptances, parseIgnoreFile, selectorMatches } from '../../src/audit/ignore';
 import { runAudit } from '../../src/audit/run';
-import { CanonicalRule } from '../../src/ir/canonical';
+import { CanonicalRule, Cloud, RuleAction, RuleDirection } from '../../src/ir/canonical';
 import { tmpDir, writeManifestFile } from './helpers';
 import { shopManifest } from './fixtures';
 
-const ssh: CanonicalRule = { container: 'sg:db', direction: 'ingress', action: 'allow', protocol: 'tcp', ports: '22', peer: 'cidr:203.0.113.0/24' };
-const finding = (): DriftFinding => computeDrift([], [ssh], [], { cloud: 'aws' })[0];
+const ssh: CanonicalRule = { container: 'sg:db', direction: RuleDirection.INGRESS, action: RuleAction.ALLOW, protocol: 'tcp', ports: '22', peer: 'cidr:203.0.113.0/24' };
+const finding = (): DriftFinding => computeDrift([], [ssh], [], { cloud: Cloud.AWS })[0];
 
 describe('ignore file', () => {
   it('parses the line format with comments, and JSON', () => {
@@ -77,17 +77,17 @@ describe('ignore file', () => {
     fs.writeFileSync(path.join(dir, 'acls.json'), JSON.stringify(acls));
     fs.writeFileSync(path.join(dir, 'enis.json'), JSON.stringify({ NetworkInterfaces: [] }));
     const fromFiles = [path.join(dir, 'sgs.json'), path.join(dir, 'acls.json'), path.join(dir, 'enis.json')];
-    const plain = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles });
+    const plain = await runAudit({ manifestFile: file, cloud: Cloud.AWS, fromFiles });
     expect(plain.findings.map(f => [f.kind, f.severity, f.container])).toEqual([['unexpected', 'medium', 'sg:db']]);
     const ignore = path.join(dir, '.microsegignore');
     fs.writeFileSync(ignore, `${plain.findings[0].fingerprint} ; 2026-12-31 ; break-glass SSH from the office, INC-1234\n`);
-    const accepted = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles, ignoreFile: ignore, now: new Date('2026-12-01T00:00:00Z') });
+    const accepted = await runAudit({ manifestFile: file, cloud: Cloud.AWS, fromFiles, ignoreFile: ignore, now: new Date('2026-12-01T00:00:00Z') });
     expect(accepted.exitCode).toBe(0);
     expect(accepted.accepted).toHaveLength(1);
-    const expired = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles, ignoreFile: ignore, now: new Date('2027-01-01T00:00:00Z') });
+    const expired = await runAudit({ manifestFile: file, cloud: Cloud.AWS, fromFiles, ignoreFile: ignore, now: new Date('2027-01-01T00:00:00Z') });
     expect(expired.exitCode).toBe(1);
     expect(expired.expiredAcceptances).toHaveLength(1);
-    const flag = await runAudit({ manifestFile: file, cloud: 'aws', fromFiles, accept: ['unexpected sg:db|* ; 2026-12-31 ; accepted on the command line'], now: new Date('2026-12-01T00:00:00Z') });
+    const flag = await runAudit({ manifestFile: file, cloud: Cloud.AWS, fromFiles, accept: ['unexpected sg:db|* ; 2026-12-31 ; accepted on the command line'], now: new Date('2026-12-01T00:00:00Z') });
     expect(flag.exitCode).toBe(0);
   });
 });

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { runAudit } from '../../src/audit/run';
 import { Manifest } from '../../src/ir/manifest';
 import { shopManifest } from './fixtures';
@@ -23,7 +24,7 @@ function write(outputs: Record<string, unknown>, names: string[]): string[] {
   });
 }
 
-async function audit(m: Manifest, cloud: 'aws' | 'azure' | 'gcp', files: string[]) {
+async function audit(m: Manifest, cloud: Cloud, files: string[]) {
   const started = Date.now();
   const out = await runAudit({ manifestFile: writeManifestFile(m), cloud, fromFiles: files });
   // eslint-disable-next-line no-console
@@ -37,7 +38,7 @@ describe('AWS saved views', () => {
   const all = ['describe-security-groups', 'describe-network-acls', 'describe-network-interfaces'];
 
   it('the complete view: no drift (control)', async () => {
-    const out = await audit(m, 'aws', write(outputs, all));
+    const out = await audit(m, Cloud.AWS, write(outputs, all));
     expect(out.errors).toEqual([]);
     expect(out.exitCode).toBe(0);
   });
@@ -48,7 +49,7 @@ describe('AWS saved views', () => {
     [['describe-network-acls'], ['describe-security-groups', 'describe-network-interfaces']],
     [['describe-security-groups', 'describe-network-acls'], ['describe-network-interfaces']],
   ])('only %j: exit 2 naming %j', async (given, missing) => {
-    const out = await audit(m, 'aws', write(outputs, given));
+    const out = await audit(m, Cloud.AWS, write(outputs, given));
     expect(out.exitCode).toBe(2);
     for (const cmd of missing) expect(out.errors.join('\n')).toContain(`\`aws ec2 ${cmd}`);
     expect(out.errors).toHaveLength(missing.length);
@@ -61,7 +62,7 @@ describe('Azure saved views', () => {
   const outputs = { nsgs: { value: st.networkSecurityGroups }, nics: st.networkInterfaces, asgs: st.applicationSecurityGroups };
 
   it('the complete view (az network nsg list, az network nic list): no drift (control)', async () => {
-    const out = await audit(m, 'azure', write(outputs, ['nsgs', 'nics', 'asgs']));
+    const out = await audit(m, Cloud.AZURE, write(outputs, ['nsgs', 'nics', 'asgs']));
     expect(out.errors).toEqual([]);
     expect(out.exitCode).toBe(0);
   });
@@ -71,7 +72,7 @@ describe('Azure saved views', () => {
     [['nics'], ['az network nsg list']],
     [['asgs'], ['az network nsg list', 'az network nic list']],
   ])('only %j: exit 2 naming %j', async (given, missing) => {
-    const out = await audit(m, 'azure', write(outputs, given));
+    const out = await audit(m, Cloud.AZURE, write(outputs, given));
     expect(out.exitCode).toBe(2);
     for (const cmd of missing) expect(out.errors.join('\n')).toContain(`\`${cmd}`);
   });
@@ -82,12 +83,12 @@ describe('GCP saved views', () => {
   const outputs = { firewalls: gcpStateFromManifest(m).firewalls, nsgs: { value: armStateFromManifest(m).networkSecurityGroups } };
 
   it('the gcloud list: no drift (control)', async () => {
-    const out = await audit(m, 'gcp', write(outputs, ['firewalls']));
+    const out = await audit(m, Cloud.GCP, write(outputs, ['firewalls']));
     expect(out.exitCode).toBe(0);
   });
 
   it('another cloud\'s output instead of the firewall rules: exit 2 naming gcloud compute firewall-rules list', async () => {
-    const out = await audit(m, 'gcp', write(outputs, ['nsgs']));
+    const out = await audit(m, Cloud.GCP, write(outputs, ['nsgs']));
     expect(out.exitCode).toBe(2);
     expect(out.errors.join('\n')).toContain('`gcloud compute firewall-rules list --format=json`');
   });

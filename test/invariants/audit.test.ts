@@ -4,6 +4,7 @@
  * invariant. A broken invariant is a critical finding, in every report format.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { Cloud } from '../../src';
 import { render } from '../../src/audit/report';
 import { runAudit } from '../../src/audit/run';
 import { compile } from '../../src/ir/compile';
@@ -39,7 +40,7 @@ async function auditGcp(mutate?: (s: GcpState) => void) {
   mutate?.(state);
   gcp = await startGcpServer(state, { maxPage: 5 });
   process.env.MICROSEG_GCP_ACCESS_TOKEN = 'gcp-test-token';
-  return runAudit({ manifestFile: writeManifestFile(manifest), cloud: 'gcp', gcpEndpoint: gcp.url });
+  return runAudit({ manifestFile: writeManifestFile(manifest), cloud: Cloud.GCP, gcpEndpoint: gcp.url });
 }
 
 const NET = 'https://www.googleapis.com/compute/v1/projects/shop-prod/global/networks/prod';
@@ -85,7 +86,7 @@ describe('audit: invariants on the live rules', () => {
     state.rules.push({ ruleId: 'sgr-0hotfix00000001', groupId: db, isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' });
     ec2 = await startEc2Server(state);
     fakeAwsEnv(ec2.url);
-    const out = await runAudit({ manifestFile: writeManifestFile(manifest), cloud: 'aws' });
+    const out = await runAudit({ manifestFile: writeManifestFile(manifest), cloud: Cloud.AWS });
     expect(out.errors).toEqual([]);
     const inv = out.findings.filter(f => f.kind === 'invariant');
     expect(inv.map(f => [f.severity, f.constructPath])).toEqual([['critical', 'Shop/ApiReachesDb']]);

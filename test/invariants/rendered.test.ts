@@ -13,7 +13,7 @@ import { AwsSegmentation } from '../../src/aws';
 import { AzureTerraform } from '../../src/azure';
 import { GcpTerraform } from '../../src/gcp';
 import { KubernetesManifests } from '../../src/k8s';
-import { EnforcementMode, MustReach, NeverReach, Port, Segmentation } from '../../src';
+import { Cloud, EnforcementMode, MustReach, NeverReach, Port, Segmentation } from '../../src';
 import { checkInvariants, checkRenderedInvariants, verifyInvariants } from '../../src/analysis/invariants';
 import { checkManifestInvariants } from '../../src/analysis/invariants-on-rules';
 import { gcpNetworkTag, planGcp } from '../../src/gcp/plan';
@@ -106,7 +106,7 @@ describe('invariants on rendered rules', () => {
     const strip = (rs: any[]) => rs.map(r => [r.invariant, r.holds, r.message.replace(/ on the .*?:/, ':')]);
     expect(strip(checkManifestInvariants(manifest))).toEqual(strip(checkInvariants(compile(model(EnforcementMode.ENFORCE)))));
     const expected = manifest.clouds.gcp.expected;
-    expect(checkManifestInvariants(manifest, 'gcp', expected).map(r => [r.checkedOn, r.holds])).toEqual([['gcp', true], ['gcp', true]]);
+    expect(checkManifestInvariants(manifest, Cloud.GCP, expected).map(r => [r.checkedOn, r.holds])).toEqual([['gcp', true], ['gcp', true]]);
     // drift: the database's ingress names the frontend's tag instead of the api's, and the
     // frontend's egress was widened to everything
     const dbIngress = expected.find((r: any) => r.direction === 'ingress' && r.action === 'allow' && r.ports === '5432');
@@ -116,7 +116,7 @@ describe('invariants on rendered rules', () => {
       { ...dbIngress, peer: 'tag:shop-frontend', name: 'hotfix' },
       { ...feEgress, peer: 'cidr:0.0.0.0/0', name: 'hotfix-out' },
     ];
-    const [must, never] = checkManifestInvariants(manifest, 'gcp', drifted);
+    const [must, never] = checkManifestInvariants(manifest, Cloud.GCP, drifted);
     expect(must).toMatchObject({ holds: false, blockers: ['api -> db tcp:5432: the rendered gcp rules block it although the model allows it'] });
     expect(never).toMatchObject({ holds: false, hops: [{ from: 'frontend', to: 'db', services: ['tcp:5432'], flows: [] }] });
   });

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { Port, Segmentation } from '../../src';
+import { Cloud, Port, Segmentation } from '../../src';
 import { runAudit } from '../../src/audit/run';
 import { KubernetesManifests } from '../../src/k8s';
 import { KubeApiServer, KubeApiState, startKubeApiServer } from './kube-api-server';
@@ -42,7 +42,7 @@ describe('kubernetes audit', () => {
   it('no drift: every page read (continue tokens), exit 0', async () => {
     const { manifestFile, policies } = rendered();
     server = await startKubeApiServer({ policies, maxPage: 2 });
-    const out = await runAudit({ manifestFile, cloud: 'kubernetes', kubernetesEndpoint: server.url });
+    const out = await runAudit({ manifestFile, cloud: Cloud.KUBERNETES, kubernetesEndpoint: server.url });
     expect(out.errors).toEqual([]);
     expect(out.findings).toEqual([]);
     expect(out.exitCode).toBe(0);
@@ -65,7 +65,7 @@ describe('kubernetes audit', () => {
     policies.app.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'debug-open-api', namespace: 'app' }, spec: { podSelector: { matchLabels: { app: 'api' } }, ingress: [{}] } });
     policies.app.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'unrelated', namespace: 'app' }, spec: { podSelector: { matchLabels: { app: 'batch' } }, ingress: [{}] } });
     server = await startKubeApiServer({ policies });
-    const out = await runAudit({ manifestFile, cloud: 'kubernetes', kubernetesEndpoint: server.url });
+    const out = await runAudit({ manifestFile, cloud: Cloud.KUBERNETES, kubernetesEndpoint: server.url });
     expect(out.exitCode).toBe(1);
     const kinds = out.findings.map(f => `${f.kind} ${f.container}`).sort();
     expect(kinds).toContain('unmanaged networkpolicy:app/debug-open-api');
@@ -78,19 +78,19 @@ describe('kubernetes audit', () => {
   it('a failed or expired page is an incomplete audit (exit 2), never a clean bill; throttling is retried', async () => {
     const { manifestFile, policies } = rendered();
     server = await startKubeApiServer({ policies, maxPage: 2, failRequests: { 2: 500, 3: 500, 4: 500, 5: 500 } });
-    const failed = await runAudit({ manifestFile, cloud: 'kubernetes', kubernetesEndpoint: server.url });
+    const failed = await runAudit({ manifestFile, cloud: Cloud.KUBERNETES, kubernetesEndpoint: server.url });
     expect(failed.complete).toBe(false);
     expect(failed.exitCode).toBe(2);
     expect(failed.errors.join('\n')).toMatch(/namespace "app" failed.*HTTP 500/);
     await server.close();
     const first = Buffer.from('app:2').toString('base64');
     server = await startKubeApiServer({ policies, maxPage: 2, expired: new Set([first]) });
-    const expired = await runAudit({ manifestFile, cloud: 'kubernetes', kubernetesEndpoint: server.url });
+    const expired = await runAudit({ manifestFile, cloud: Cloud.KUBERNETES, kubernetesEndpoint: server.url });
     expect(expired.exitCode).toBe(2);
     expect(expired.errors.join('\n')).toMatch(/HTTP 410/);
     await server.close();
     server = await startKubeApiServer({ policies, failRequests: { 1: 429 } });
-    const throttled = await runAudit({ manifestFile, cloud: 'kubernetes', kubernetesEndpoint: server.url });
+    const throttled = await runAudit({ manifestFile, cloud: Cloud.KUBERNETES, kubernetesEndpoint: server.url });
     expect(throttled.exitCode).toBe(0);
     expect(throttled.requests).toBe(3); // app twice (429, then OK), web once
   });
@@ -99,9 +99,9 @@ describe('kubernetes audit', () => {
     const { manifestFile, policies, dir } = rendered();
     const file = path.join(dir, 'np.json');
     fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...policies.app, ...policies.web] }));
-    expect((await runAudit({ manifestFile, cloud: 'kubernetes', fromFiles: [file] })).exitCode).toBe(0);
+    expect((await runAudit({ manifestFile, cloud: Cloud.KUBERNETES, fromFiles: [file] })).exitCode).toBe(0);
     fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { continue: 'more' }, items: policies.app }));
-    expect((await runAudit({ manifestFile, cloud: 'kubernetes', fromFiles: [file] })).exitCode).toBe(2);
+    expect((await runAudit({ manifestFile, cloud: Cloud.KUBERNETES, fromFiles: [file] })).exitCode).toBe(2);
   });
 
   it('the microseg audit command (--cloud kubernetes --kube-endpoint)', async () => {

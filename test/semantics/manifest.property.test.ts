@@ -10,7 +10,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planAzure } from '../../src/azure/plan';
 import { gcpNetworkTag, planGcp } from '../../src/gcp/plan';
-import { buildManifest, Manifest, manifestFileName, Packet, withCloud } from '../../src/ir';
+import { buildManifest, Cloud, Manifest, manifestFileName, Packet, withCloud } from '../../src/ir';
 import { evaluatorFor } from '../../src/semantics';
 import { terraformJson } from '../../src/terraform/util';
 import { renderSpec } from '../aws/helpers';
@@ -42,7 +42,7 @@ describe('the manifest\'s expected rules evaluate as the rendered output', () =>
       }
       const policy = r.backend._policy!;
       const manifest = JSON.parse(fs.readFileSync(path.join(r.app.outdir, manifestFileName(policy.segmentation.name)), 'utf8')) as Manifest;
-      const semantic = evaluatorFor(manifest, 'aws', manifest.clouds.aws!.expected)!;
+      const semantic = evaluatorFor(manifest, Cloud.AWS, manifest.clouds.aws!.expected)!;
       const rendered = new AwsEvaluator(r.template, r.backend, policy);
       for (const p of packets) {
         expect(semantic.allows(p), show(p)).toBe(rendered.allows(p));
@@ -58,8 +58,8 @@ describe('the manifest\'s expected rules evaluate as the rendered output', () =>
       const policy = compileOrRefuse(spec, tally);
       if (!policy) return;
       const plan = planAzure(policy, { backendPath: 'Azure', resourceGroupName: 'rg', location: 'westeurope' });
-      const manifest = withCloud(buildManifest(policy), 'azure', plan.section);
-      const semantic = evaluatorFor(manifest, 'azure', manifest.clouds.azure!.expected, { virtualNetworkRanges: VNET })!;
+      const manifest = withCloud(buildManifest(policy), Cloud.AZURE, plan.section);
+      const semantic = evaluatorFor(manifest, Cloud.AZURE, manifest.clouds.azure!.expected, { virtualNetworkRanges: VNET })!;
       const rendered = new AzureNsgEvaluator(terraformJson(plan.resources), VNET);
       for (const p of packets) {
         const want = rendered.allows(evalPacket(p));
@@ -79,8 +79,8 @@ describe('the manifest\'s expected rules evaluate as the rendered output', () =>
         const sa = (w: string) => `${w}@p.iam.gserviceaccount.com`;
         const serviceAccounts = Object.fromEntries(policy.workloads.map(w => [w.name, sa(w.name)]));
         const plan = planGcp(policy, { backendPath: 'Gcp', network: 'vpc', identity, ...(identity === 'SERVICE_ACCOUNT' ? { serviceAccounts } : {}) });
-        const manifest = withCloud(buildManifest(policy), 'gcp', plan.section);
-        const semantic = evaluatorFor(manifest, 'gcp', manifest.clouds.gcp!.expected)!;
+        const manifest = withCloud(buildManifest(policy), Cloud.GCP, plan.section);
+        const semantic = evaluatorFor(manifest, Cloud.GCP, manifest.clouds.gcp!.expected)!;
         const rendered = new GcpFirewallEvaluator(terraformJson(plan.resources), w => (identity === 'SERVICE_ACCOUNT' ? { tags: [], serviceAccount: sa(w) } : { tags: [gcpNetworkTag(policy.segmentation.name, w)] }));
         for (const p of packets) {
           const want = rendered.allows(evalPacket(p));

@@ -26,7 +26,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NestedStack, Stack } from 'aws-cdk-lib';
 import { AwsSegmentation } from '../../src/aws';
-import { CanonicalRule, IrPolicy } from '../../src/ir';
+import { CanonicalRule, IrPolicy, RuleAction, RuleDirection } from '../../src/ir';
 import { AWS_RETURN_PORT, AwsRuleEvaluator, memberAddresses, protocolName } from '../../src/semantics';
 
 /** Source port of return traffic (inside every ephemeral range AWS documents). */
@@ -116,14 +116,14 @@ class TemplateReader {
         const p = r.Properties ?? {};
         switch (r.Type) {
           case 'AWS::EC2::SecurityGroup':
-            for (const x of p.SecurityGroupIngress ?? []) out.push(this.sgRule(tpl, id, 'ingress', x));
-            for (const x of p.SecurityGroupEgress ?? []) out.push(this.sgRule(tpl, id, 'egress', x));
+            for (const x of p.SecurityGroupIngress ?? []) out.push(this.sgRule(tpl, id, RuleDirection.INGRESS, x));
+            for (const x of p.SecurityGroupEgress ?? []) out.push(this.sgRule(tpl, id, RuleDirection.EGRESS, x));
             break;
           case 'AWS::EC2::SecurityGroupIngress':
-            out.push(this.sgRule(tpl, refId(p.GroupId), 'ingress', p));
+            out.push(this.sgRule(tpl, refId(p.GroupId), RuleDirection.INGRESS, p));
             break;
           case 'AWS::EC2::SecurityGroupEgress':
-            out.push(this.sgRule(tpl, refId(p.GroupId), 'egress', p));
+            out.push(this.sgRule(tpl, refId(p.GroupId), RuleDirection.EGRESS, p));
             break;
           case 'AWS::EC2::NetworkAcl': {
             const tags = Object.fromEntries((p.Tags ?? []).map((t: Json) => [t.Key, t.Value]));
@@ -146,15 +146,15 @@ class TemplateReader {
       const ports = protocol === 'icmp' || protocol === 'icmpv6' ? icmpPorts(e.Icmp?.Type, e.Icmp?.Code)
         : protocol === 'tcp' || protocol === 'udp' ? `${e.PortRange.From}-${e.PortRange.To}` : '*';
       out.push({
-        container: `nacl:${zone}`, direction: e.Egress ? 'egress' : 'ingress', action: e.RuleAction === 'allow' ? 'allow' : 'deny',
+        container: `nacl:${zone}`, direction: e.Egress ? RuleDirection.EGRESS : RuleDirection.INGRESS, action: e.RuleAction === 'allow' ? RuleAction.ALLOW : RuleAction.DENY,
         protocol, ports, peer: `cidr:${e.CidrBlock !== undefined ? this.cidrText(this.resolve(tpl, e.CidrBlock)) : e.Ipv6CidrBlock}`, priority: e.RuleNumber,
       });
     }
     return { rules: out, naclZones: [...new Set(zoneOfNacl.values())].sort() };
   }
 
-  private sgRule(tpl: Tpl, group: string, direction: 'ingress' | 'egress', x: Json): CanonicalRule {
-    const side = direction === 'ingress' ? 'Source' : 'Destination';
+  private sgRule(tpl: Tpl, group: string, direction: RuleDirection, x: Json): CanonicalRule {
+    const side = direction === RuleDirection.INGRESS ? 'Source' : 'Destination';
     const ref = x[`${side}SecurityGroupId`];
     const protocol = protocolName(String(x.IpProtocol));
     const ports = protocol === 'icmp' || protocol === 'icmpv6' ? icmpPorts(x.FromPort, x.ToPort)
@@ -162,7 +162,7 @@ class TemplateReader {
     const peer = ref !== undefined ? `sg:${this.refId(this.resolve(tpl, ref))}`
       : x.CidrIp !== undefined ? `cidr:${this.cidrText(this.resolve(tpl, x.CidrIp))}`
         : x.CidrIpv6 !== undefined ? `cidr:${x.CidrIpv6}` : 'none:';
-    return { container: `sg:${group}`, direction, action: 'allow', protocol, ports, peer };
+    return { container: `sg:${group}`, direction, action: RuleAction.ALLOW, protocol, ports, peer };
   }
 
   /**

@@ -18,7 +18,7 @@
  * subnet NSG and the NIC NSG, and both must allow: inbound subnet then NIC, outbound NIC then
  * subnet).
  */
-import { CanonicalRule } from '../../src/ir';
+import { CanonicalRule, RuleAction, RuleDirection } from '../../src/ir';
 import { AzureRuleEvaluator, protocolName } from '../../src/semantics';
 
 /** A rule as the document renders it. */
@@ -72,7 +72,7 @@ function canonical(nsg: string, r: AzureRule): CanonicalRule[] {
     for (const target of inbound ? dst : src) {
       for (const ports of r.ports.length ? r.ports : ['none']) {
         out.push({
-          container: `nsg:${nsg}`, direction: inbound ? 'ingress' : 'egress', action: r.access === 'Allow' ? 'allow' : 'deny',
+          container: `nsg:${nsg}`, direction: inbound ? RuleDirection.INGRESS : RuleDirection.EGRESS, action: r.access === 'Allow' ? RuleAction.ALLOW : RuleAction.DENY,
           protocol: protocolName(r.protocol), ports, peer, target, priority: r.priority, name: r.name,
         });
       }
@@ -151,12 +151,12 @@ export class AzureNsgEvaluator {
 
   /** The first matching rule of an NSG in a direction (a default rule when no custom one matches). */
   firstMatch(nsg: string, direction: 'Inbound' | 'Outbound', p: AzurePacket): CanonicalRule {
-    return this.semantic.firstMatch(`nsg:${nsg}`, direction === 'Inbound' ? 'ingress' : 'egress', toPacket(p))!;
+    return this.semantic.firstMatch(`nsg:${nsg}`, direction === 'Inbound' ? RuleDirection.INGRESS : RuleDirection.EGRESS, toPacket(p))!;
   }
 
   /** The NSGs in a workload's path, in Azure's order for the direction (NIC and subnet). */
   nsgsOf(workload: string | undefined, direction: 'Inbound' | 'Outbound'): string[] {
-    return this.semantic.nsgsOf(workload, direction === 'Inbound' ? 'ingress' : 'egress').map(c => c.slice('nsg:'.length));
+    return this.semantic.nsgsOf(workload, direction === 'Inbound' ? RuleDirection.INGRESS : RuleDirection.EGRESS).map(c => c.slice('nsg:'.length));
   }
 
   /**

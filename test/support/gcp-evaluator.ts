@@ -12,7 +12,7 @@
  * means 0.0.0.0/0). A packet passes when the source instance's egress and the destination
  * instance's ingress both allow it. `icmp` matches ICMPv4 of every type, `58` ICMPv6.
  */
-import { CanonicalRule } from '../../src/ir';
+import { CanonicalRule, RuleAction, RuleDirection } from '../../src/ir';
 import { GcpInstance, GcpRuleEvaluator, protocolName } from '../../src/semantics';
 
 export type { GcpInstance };
@@ -38,7 +38,7 @@ export interface GcpRule {
   name: string;
   direction: 'INGRESS' | 'EGRESS';
   priority: number;
-  action: 'allow' | 'deny';
+  action: RuleAction;
   blocks: Block[];
   sourceRanges?: string[];
   sourceTags?: string[];
@@ -61,7 +61,7 @@ function canonical(r: GcpRule): CanonicalRule[] {
     for (const ports of b.ports ?? ['*']) {
       for (const peer of peers.length ? peers : ['cidr:0.0.0.0/0']) {
         for (const target of targets.length ? targets : ['*']) {
-          out.push({ container: 'network:n', direction: ingress ? 'ingress' : 'egress', action: r.action, protocol: protocolName(b.protocol), ports, peer, target, priority: r.priority, name: r.name });
+          out.push({ container: 'network:n', direction: ingress ? RuleDirection.INGRESS : RuleDirection.EGRESS, action: r.action, protocol: protocolName(b.protocol), ports, peer, target, priority: r.priority, name: r.name });
         }
       }
     }
@@ -95,13 +95,13 @@ export class GcpFirewallEvaluator {
       const ranges = [...(r.source_ranges ?? []), ...(r.destination_ranges ?? [])];
       if (new Set(ranges.map((c: string) => c.includes(':'))).size > 1) throw new Error(`${r.name} mixes IPv4 and IPv6 ranges`);
       this.rules.push({
-        name: r.name, direction: r.direction, priority: r.priority ?? 1000, action: r.allow ? 'allow' : 'deny', blocks: r.allow ?? r.deny,
+        name: r.name, direction: r.direction, priority: r.priority ?? 1000, action: r.allow ? RuleAction.ALLOW : RuleAction.DENY, blocks: r.allow ?? r.deny,
         sourceRanges: r.source_ranges, sourceTags: r.source_tags, sourceServiceAccounts: r.source_service_accounts,
         destinationRanges: r.destination_ranges, targetTags: r.target_tags, targetServiceAccounts: r.target_service_accounts,
         logged: r.log_config !== undefined,
       });
     }
-    this.rules.sort((a, b) => a.priority - b.priority || (a.action === b.action ? 0 : a.action === 'deny' ? -1 : 1));
+    this.rules.sort((a, b) => a.priority - b.priority || (a.action === b.action ? 0 : a.action === RuleAction.DENY ? -1 : 1));
     this.canonical = this.rules.flatMap(canonical);
     this.semantic = new GcpRuleEvaluator(this.canonical, { instanceOf, addressOf: () => undefined });
   }
