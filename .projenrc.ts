@@ -103,11 +103,12 @@ const pkg = project.tasks.tryFind('package')!;
 pkg.reset();
 pkg.spawn(project.tasks.tryFind('package:js')!);
 
-// Test: compile (tests include the packed install and the CLI), then vitest. Snapshots are never
-// updated by the normal run.
+// Test: compile (tests include the packed install and the CLI), type-check the tests (vitest only
+// strips types), then vitest. Snapshots are never updated by the normal run.
 const test = project.tasks.tryFind('test')!;
 test.reset();
 test.spawn(project.compileTask);
+test.exec('tsc -p test/tsconfig.json --noEmit');
 test.exec('vitest run');
 project.addTask('test:update-snapshots', { exec: 'vitest run -u' });
 project.addTask('test:watch:vitest', { exec: 'vitest' });
