@@ -1,6 +1,7 @@
 /**
- * The model of the segmentation-map example: the shop of examples/traffic (same workloads and
- * addresses, so its shipped flow logs apply), with owners on every flow, one temporary flow that
+ * The model of the segmentation-map example: the AWS part of the shop of examples/traffic (same
+ * workloads and addresses, so its shipped AWS flow logs apply; the fraud and analytics zones that
+ * example adds on Azure and GCP are left out), with owners on every flow, one temporary flow that
  * expires in three weeks, a guardrail deny, and three invariants checked at synth and drawn on
  * the map: the data zone is isolated (only the services reach it), the internet never reaches
  * payments even through two compromised workloads, and checkout must reach payments.
