@@ -45,6 +45,18 @@ function realVpc() {
   return { app, stack, vpc, seg, web, tier, db, frontend, api, pg, subnets };
 }
 
+/** The shop on a real VPC with the api instance and the pg database attached to their workloads. */
+function attachedApiAndDb() {
+  const s = realVpc();
+  const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
+  const instance = new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.api)[0] });
+  backend.attach(s.api, instance);
+  const db = new rds.DatabaseInstance(s.stack, 'Pg', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'db' }, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), securityGroups: [backend.securityGroupsFor(s.pg)[0]] });
+  backend.attach(s.pg, db);
+  return { s, backend, instance, db };
+}
+
+
 function groupOf(t: Template, name: string): { id: string; props: any } {
   const found = t.findResources('AWS::EC2::SecurityGroup');
   const id = Object.keys(found).find(k => (found[k].Properties.Tags ?? []).some((x: any) => x.Key === 'microseg:group' && x.Value === name))!;
@@ -331,12 +343,7 @@ describe('CDK connections become flows of the model, or coded errors', () => {
   });
 
   it('addIngressRule/addEgressRule on a microseg group and connections.allowTo become flows too; an RDS allowDefaultPortFrom (a port known only at deploy) is UnmodelledConnection naming the flow to declare', () => {
-    const s = realVpc();
-    const backend = new AwsSegmentation(s.stack, 'Aws', { segmentation: s.seg, vpc: s.vpc, subnets: s.subnets });
-    const instance = new ec2.Instance(s.stack, 'Api1', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: backend.securityGroupsFor(s.api)[0] });
-    backend.attach(s.api, instance);
-    const db = new rds.DatabaseInstance(s.stack, 'Pg', { vpc: s.vpc, vpcSubnets: { subnetGroupName: 'db' }, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), securityGroups: [backend.securityGroupsFor(s.pg)[0]] });
-    backend.attach(s.pg, db);
+    const { s, backend, instance } = attachedApiAndDb();
     const [apiGroup] = backend.securityGroupsFor(s.api);
     apiGroup.addIngressRule(ec2.Peer.ipv4('203.0.113.0/24'), ec2.Port.tcp(8443), 'partner');
     apiGroup.addEgressRule(ec2.Peer.ipv4('198.51.100.10/32'), ec2.Port.udp(514), 'syslog');
@@ -356,12 +363,7 @@ describe('CDK connections become flows of the model, or coded errors', () => {
     expect(Object.keys(t.findResources('AWS::EC2::SecurityGroupIngress'))).toEqual([]);
     expect(Object.keys(t.findResources('AWS::EC2::SecurityGroupEgress'))).toEqual([]);
 
-    const s2 = realVpc();
-    const b2 = new AwsSegmentation(s2.stack, 'Aws', { segmentation: s2.seg, vpc: s2.vpc, subnets: s2.subnets });
-    const i2 = new ec2.Instance(s2.stack, 'Api1', { vpc: s2.vpc, vpcSubnets: { subnetGroupName: 'app' }, instanceType: TYPE, machineImage: AMI, securityGroup: b2.securityGroupsFor(s2.api)[0] });
-    b2.attach(s2.api, i2);
-    const pg = new rds.DatabaseInstance(s2.stack, 'Pg', { vpc: s2.vpc, vpcSubnets: { subnetGroupName: 'db' }, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }), securityGroups: [b2.securityGroupsFor(s2.pg)[0]] });
-    b2.attach(s2.pg, pg);
+    const { s: s2, instance: i2, db: pg } = attachedApiAndDb();
     pg.connections.allowDefaultPortFrom(i2);
     expect(() => s2.app.synth()).toThrow(/microseg:UnmodelledConnection\] at Shop\/Aws\/sg-api-ref: "pg from workload:api on .*\(a token\)": .*known only at deploy time .*allowDefaultPortFrom.*Declare the flow workload:api -> workload:pg on the model with the concrete port/);
   });
