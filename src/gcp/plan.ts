@@ -28,30 +28,20 @@ import { GCP_CAPABILITIES } from './capabilities';
 import { GcpContext, GcpPriorities } from './context';
 import { emitRuleGroups, emitZoneDefaults, FirewallEmitter } from './emit';
 import { gcpNetworkName, gcpNetworkTag } from './names';
+import type { GcpSegmentationProps } from './props';
 import { GcpRules, planRules } from './rules';
 
 export { GCP_FIREWALL, GCP_LIMITS } from './capabilities';
 export { gcpName, gcpNetworkName, gcpNetworkTag } from './names';
 
-/** Input of {@link planGcp}. */
-export interface GcpPlanOptions {
+/** Input of {@link planGcp}: the backend's props (documented in `props.ts`) with the identity resolved. */
+export interface GcpPlanOptions extends Pick<GcpSegmentationProps, 'project' | 'serviceAccounts' | 'zones' | 'allowPriority' | 'denyPriority'
+| 'defaultDenyPriority' | 'exactEgressPorts' | 'monitorOpenToInternet' | 'networkRanges'> {
   readonly backendPath: string;
   readonly network: string;
   /** The network as recorded in canonical containers (default: from `network`). */
   readonly networkName?: string;
-  readonly project?: string;
   readonly identity: 'NETWORK_TAG' | 'SERVICE_ACCOUNT';
-  readonly serviceAccounts?: Record<string, string>;
-  readonly zones?: string[];
-  readonly allowPriority?: number;
-  readonly denyPriority?: number;
-  readonly defaultDenyPriority?: number;
-  /** Egress towards zones on this backend names the flows' ports (default: one all-traffic rule per source). */
-  readonly exactEgressPorts?: boolean;
-  /** The MONITOR catch-all admits the internet inbound (default: the model's own ranges). */
-  readonly monitorOpenToInternet?: boolean;
-  /** The network's own address ranges: peers reaching beyond them are rendered without them. */
-  readonly networkRanges?: string[];
 }
 
 /** The result of planning. */
