@@ -11,7 +11,7 @@
  * Any API error stops the read (`InventoryUnreadable`, exit 2): a partial inventory would turn
  * known hosts into unknown ones.
  */
-import { createRequire } from 'module';
+import { allowLoopbackBearer, azureClientOptions, azureCredential, gcpEndpointOptions, gcpTokenClient } from '../optional/clients';
 import { loadOptional, sdkInstall } from '../optional/load';
 import { TrafficError } from './errors';
 import { InventoryDoc } from './inventory';
@@ -41,16 +41,6 @@ function loadSdk<T = any>(name: string, cloud: string, deep?: string): T {
     install: sdkInstall(name),
   }, deep);
 }
-
-const isLoopbackHttp = (endpoint?: string) => {
-  if (!endpoint) return false;
-  try {
-    const u = new URL(endpoint);
-    return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-  } catch {
-    return false;
-  }
-};
 
 function failed(cloud: string, what: string, e: unknown): never {
   if ((e as { code?: string })?.code === 'MissingSdk') throw e;
@@ -97,26 +87,10 @@ async function liveAzure(o: LiveInventoryOptions): Promise<InventoryDoc[]> {
   const network = loadSdk<any>('@azure/arm-network', 'azure');
   const subscriptionId = o.subscriptionId ?? process.env.AZURE_SUBSCRIPTION_ID;
   if (!subscriptionId) throw new TrafficError('InvalidOption', '--subscription', 'is needed to read Azure live', 'Pass --subscription <id> or set AZURE_SUBSCRIPTION_ID.');
-  const token = process.env.MICROSEG_AZURE_ACCESS_TOKEN;
-  const credential = token ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) } : new (loadSdk<any>('@azure/identity', 'azure').DefaultAzureCredential)();
+  const credential = azureCredential(() => loadSdk<any>('@azure/identity', 'azure'));
   const endpoint = o.endpoint?.replace(/\/+$/, '');
-  const client = new network.NetworkManagementClient(credential, subscriptionId, {
-    ...(endpoint ? { endpoint, credentialScopes: [`${endpoint}/.default`] } : {}),
-    retryOptions: { maxRetries: 5 },
-  });
-  if (isLoopbackHttp(endpoint)) {
-    // the SDK sends bearer tokens over TLS only; a loopback emulator speaks plain HTTP
-    client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
-    client.pipeline.addPolicy({
-      name: 'microsegLoopbackBearer',
-      sendRequest: async (req: any, next: any) => {
-        const t = await credential.getToken(['https://management.azure.com/.default']);
-        if (t) req.headers.set('authorization', `Bearer ${t.token}`);
-        req.allowInsecureConnection = true;
-        return next(req);
-      },
-    }, { phase: 'Sign' });
-  }
+  const client = new network.NetworkManagementClient(credential, subscriptionId, azureClientOptions(endpoint, 5));
+  allowLoopbackBearer(client, credential, endpoint);
   const rg = o.resourceGroup;
   const all = async (what: string, it: () => AsyncIterable<any>) => {
     const out: any[] = [];
@@ -144,20 +118,9 @@ async function liveGcp(o: LiveInventoryOptions): Promise<InventoryDoc[]> {
   // the package index loads ~100 clients: the two clients needed are enough
   const instancesSdk = loadSdk<any>('@google-cloud/compute', 'gcp', 'build/src/v1/instances_client.js');
   const subnetsSdk = loadSdk<any>('@google-cloud/compute', 'gcp', 'build/src/v1/subnetworks_client.js');
-  const gax = () => createRequire(require.resolve('@google-cloud/compute'))('google-gax');
-  const options: Record<string, unknown> = { fallback: true };
-  if (o.endpoint) {
-    const u = new URL(o.endpoint);
-    options.apiEndpoint = u.hostname;
-    options.port = u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443;
-    options.protocol = u.protocol.replace(':', '');
-  }
-  const token = process.env.MICROSEG_GCP_ACCESS_TOKEN;
-  if (token) {
-    const auth = new (gax().googleAuthLibrary.OAuth2Client)();
-    auth.setCredentials({ access_token: token, expiry_date: Date.now() + 3600_000 });
-    options.authClient = auth;
-  }
+  const options: Record<string, unknown> = { fallback: true, ...gcpEndpointOptions(o.endpoint) };
+  const authClient = gcpTokenClient();
+  if (authClient) options.authClient = authClient;
   const read = async (Client: any, what: string, key: string) => {
     const client = new Client(options);
     const out: any[] = [];

@@ -5,6 +5,7 @@
  * `Retry-After`). `endpoint` points at a sovereign cloud (or, on loopback only, a local emulator
  * over plain HTTP).
  */
+import { allowLoopbackBearer, azureClientOptions, azureCredential } from '../../optional/clients';
 import { LiveState } from '../findings';
 import { loadSdk } from '../sdk';
 import { describeError } from './aws';
@@ -35,33 +36,12 @@ export interface AzureReaderOptions {
   readonly limits?: ReadLimits;
 }
 
-/** A credential that returns a fixed bearer token (CI with a pre-fetched token, tests). */
-export function staticTokenCredential(token: string): { getToken(): Promise<{ token: string; expiresOnTimestamp: number }> } {
-  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) };
-}
-
-/** True for http:// URLs on the loopback interface. */
-export function isLoopbackHttp(endpoint: string | undefined): boolean {
-  if (!endpoint) return false;
-  try {
-    const u = new URL(endpoint);
-    return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(u.hostname);
-  } catch {
-    return false;
-  }
-}
-
 /** Reads the resource group; API errors land in `errors` (the view is then incomplete). */
 export async function readAzure(options: AzureReaderOptions): Promise<LiveState> {
   const network = loadSdk<any>('@azure/arm-network', 'azure');
-  let credential = options.credential;
-  if (!credential && process.env.MICROSEG_AZURE_ACCESS_TOKEN) credential = staticTokenCredential(process.env.MICROSEG_AZURE_ACCESS_TOKEN);
-  if (!credential) credential = new (loadSdk<any>('@azure/identity', 'azure').DefaultAzureCredential)();
+  const credential = azureCredential(() => loadSdk<any>('@azure/identity', 'azure'), options.credential);
   const endpoint = options.endpoint?.replace(/\/+$/, '');
-  const client = new network.NetworkManagementClient(credential, options.subscriptionId, {
-    ...(endpoint ? { endpoint, credentialScopes: [`${endpoint}/.default`] } : {}),
-    retryOptions: { maxRetries: options.maxRetries ?? 5 },
-  });
+  const client = new network.NetworkManagementClient(credential, options.subscriptionId, azureClientOptions(endpoint, options.maxRetries ?? 5));
   const limits = options.limits ?? readLimits({});
   let requests = 0;
   // Each attempt: counted, bounded by the per-request timeout (body included) and the deadline;
@@ -101,20 +81,7 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
       return res;
     },
   });
-  if (isLoopbackHttp(endpoint)) {
-    // Bearer tokens are only sent over TLS by the SDK; a loopback emulator speaks plain HTTP.
-    client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
-    const cred = credential as { getToken(scopes: string[]): Promise<{ token: string } | null> };
-    client.pipeline.addPolicy({
-      name: 'microsegLoopbackBearer',
-      sendRequest: async (req: any, next: any) => {
-        const t = await cred.getToken(['https://management.azure.com/.default']);
-        if (t) req.headers.set('authorization', `Bearer ${t.token}`);
-        req.allowInsecureConnection = true;
-        return next(req);
-      },
-    }, { phase: 'Sign' });
-  }
+  allowLoopbackBearer(client, credential, endpoint);
 
   const errors: string[] = [];
   const notes: string[] = [];

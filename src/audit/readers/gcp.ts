@@ -4,8 +4,8 @@
  * `firewalls.list` (GET), pages of 500 (the API maximum) with `pageToken`, the library's retry
  * settings, Application Default Credentials (or MICROSEG_GCP_ACCESS_TOKEN).
  */
-import { createRequire } from 'module';
 import { CanonicalRule } from '../../ir/canonical';
+import { gaxModule, gcpEndpointOptions, gcpTokenClient } from '../../optional/clients';
 import { LiveState } from '../findings';
 import { loadSdk } from '../sdk';
 import { describeError } from './aws';
@@ -29,18 +29,6 @@ export interface GcpReaderOptions {
 
 /** The largest page `firewalls.list` returns. */
 export const GCP_PAGE_SIZE = 500;
-
-/** google-gax as `@google-cloud/compute` resolves it. */
-function gaxModule(): any {
-  return createRequire(require.resolve('@google-cloud/compute'))('google-gax');
-}
-
-/** An OAuth2 client holding a fixed access token. */
-function staticTokenClient(token: string): unknown {
-  const client = new (gaxModule().googleAuthLibrary.OAuth2Client)();
-  client.setCredentials({ access_token: token, expiry_date: Date.now() + 3600_000 });
-  return client;
-}
 
 /** The read-only scope the audit needs. */
 export const GCP_SCOPE = 'https://www.googleapis.com/auth/compute.readonly';
@@ -91,15 +79,9 @@ export async function readGcp(options: GcpReaderOptions): Promise<LiveState> {
         },
       },
     },
+    ...gcpEndpointOptions(options.endpoint),
   };
-  if (options.endpoint) {
-    const u = new URL(options.endpoint);
-    clientOptions.apiEndpoint = u.hostname;
-    clientOptions.port = u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443;
-    clientOptions.protocol = u.protocol.replace(':', '');
-  }
-  const token = process.env.MICROSEG_GCP_ACCESS_TOKEN;
-  const authClient = options.authClient ?? (token ? staticTokenClient(token) : undefined);
+  const authClient = options.authClient ?? gcpTokenClient();
   const limits = options.limits ?? readLimits({});
   if (authClient) clientOptions.authClient = withHttpRetries(authClient as object, 5, limits);
   else clientOptions.auth = withHttpRetries(new (gaxModule().GoogleAuth)({ scopes: [GCP_SCOPE] }), 5, limits);
