@@ -112,7 +112,60 @@ function boundHandler(inner: any, limits: ReadLimits): any {
   };
 }
 
+/** One region's read in progress: its client, what it counted and what went wrong. */
+interface RegionRead {
+  readonly sdk: any;
+  readonly client: any;
+  readonly region: string;
+  readonly options: AwsReaderOptions;
+  readonly limits: ReadLimits;
+  readonly errors: string[];
+  readonly notes: string[];
+  requests: number;
+  pages: number;
+}
+
+/** The security groups of a region, indexed: their names and containers by group id. */
+interface GroupIndex {
+  readonly names: Map<string, string>;
+  readonly containerOf: Map<string, string>;
+  readonly containers: AuditContainer[];
+}
+
 async function readRegion(sdk: any, region: string, options: AwsReaderOptions): Promise<LiveState> {
+  const read = openRegion(sdk, region, options);
+  const { errors, notes } = read;
+  const segFilter = [{ Name: `tag:${AWS_TAGS.segmentation}`, Values: [options.segmentation] }];
+  const groups: Ec2SecurityGroup[] = [];
+  const acls: Ec2NetworkAcl[] = [];
+  const subnets: Ec2Subnet[] = [];
+  const logical = Object.values(options.naclSubnets ?? {}).flatMap(z => z.logical);
+  const stacks = [...new Set(logical.map(l => l.stackName))].sort();
+  // Groups, NACLs and the zones' subnets are independent; rules and interfaces need the group ids.
+  const [groupsOk] = await Promise.all([
+    readPages(read, 'DescribeSecurityGroups', { Filters: segFilter }, 'SecurityGroups', groups),
+    readPages(read, 'DescribeNetworkAcls', { Filters: segFilter }, 'NetworkAcls', acls),
+    ...stacks.map(stack => readPages(read, 'DescribeSubnets', { Filters: [{ Name: `tag:${CFN_STACK_TAG}`, Values: [stack] }] }, 'Subnets', subnets)),
+  ]);
+
+  // The answers must be what was asked: every group and NACL carries the segmentation tag.
+  const untagged = [...groups, ...acls].filter(x => tagValue(x.Tags, AWS_TAGS.segmentation) !== options.segmentation);
+  if (untagged.length) errors.push(`aws ${region}: ${untagged.length} group(s) or network ACL(s) answered for the filter ${AWS_TAGS.segmentation}=${options.segmentation} do not carry it: the answers are not trustworthy.`);
+  const index = indexGroups(groups, acls, region, notes);
+  const { sgRules, enis } = groupsOk ? await readGroupDetails(read, index) : { sgRules: [], enis: [] };
+  const { rules, byGroup } = rulesByGroup(sgRules, index);
+  if (groupsOk && errors.length === 0) checkInlineRules(groups, byGroup, index, region, errors);
+  for (const a of acls) rules.push(...fromNetworkAcl(a));
+  const seen = new Set<string>();
+  const unmanaged: DriftAttachment[] = [];
+  for (const u of unmanagedOnInterfaces(dedupeEnis(enis, seen), index.names, region)) unmanaged.push(u);
+  const detached = options.naclSubnets && errors.length === 0 ? naclAssociations(acls, subnets, options.naclSubnets, region, errors) : [];
+  read.client.destroy?.();
+  return { cloud: Cloud.AWS, rules, containers: index.containers, unmanaged, detached, errors, notes, requests: read.requests, pages: read.pages };
+}
+
+/** The region's client: bounded requests, counted, without the SDK's logger middleware. */
+function openRegion(sdk: any, region: string, options: AwsReaderOptions): RegionRead {
   const limits = options.limits ?? readLimits({});
   const client = new sdk.EC2Client({
     region,
@@ -122,59 +175,43 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
     ...(options.clientConfig ?? {}),
   });
   client.config.requestHandler = boundHandler(client.config.requestHandler, limits);
-  let requests = 0;
-  let pages = 0;
-  client.middlewareStack.add((next: any) => async (args: any) => { requests++; return next(args); }, { step: 'deserialize', name: 'microsegRequestCounter' });
+  const read: RegionRead = { sdk, client, region, options, limits, errors: [], notes: [], requests: 0, pages: 0 };
+  client.middlewareStack.add((next: any) => async (args: any) => { read.requests++; return next(args); }, { step: 'deserialize', name: 'microsegRequestCounter' });
   // The SDK's logger middleware filters every response for its no-op logger: costly on big pages.
   client.middlewareStack.remove('loggerMiddleware');
-  const errors: string[] = [];
-  const notes: string[] = [];
-  const progress = options.progress;
-  const maxPages = limits.maxPages ?? DEFAULT_MAX_PAGES.aws;
+  return read;
+}
 
-  /**
-   * Runs one paginated Describe call; returns false when a page failed. A page without its
-   * result list (an HTML page, an empty body, another action's answer) is a failed read.
-   */
-  async function all<T>(operation: string, input: Record<string, unknown>, key: string, sink: T[]): Promise<boolean> {
-    const guard = new PageGuard(maxPages);
-    let token: string | undefined;
-    try {
-      do {
-        if (limits.signal?.aborted) throw new ReadLimitError('MicrosegDeadline', abortReason(limits, 'it'));
-        const page = await client.send(new sdk[`${operation}Command`]({ ...input, MaxResults: EC2_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }), { abortSignal: limits.signal });
-        pages++;
-        const items = page?.[key];
-        if (!Array.isArray(items)) throw new ReadLimitError('MalformedResponse', `the answer has no ${key} list (not an EC2 ${operation} response)`);
-        sink.push(...(items as T[]));
-        progress?.page('aws', `${region} ${operation}`, items.length);
-        token = page.NextToken || undefined;
-        guard.page(token);
-      } while (token);
-      return true;
-    } catch (e) {
-      const aborted = limits.signal?.aborted && !(e instanceof ReadLimitError);
-      errors.push(`aws ${region} ${operation}: ${aborted ? `MicrosegDeadline: ${abortReason(limits, 'it')}` : describeError(e)}`);
-      return false;
-    }
+/**
+ * Runs one paginated Describe call; returns false when a page failed. A page without its
+ * result list (an HTML page, an empty body, another action's answer) is a failed read.
+ */
+async function readPages<T>(read: RegionRead, operation: string, input: Record<string, unknown>, key: string, sink: T[]): Promise<boolean> {
+  const { limits, region } = read;
+  const guard = new PageGuard(limits.maxPages ?? DEFAULT_MAX_PAGES.aws);
+  let token: string | undefined;
+  try {
+    do {
+      if (limits.signal?.aborted) throw new ReadLimitError('MicrosegDeadline', abortReason(limits, 'it'));
+      const page = await read.client.send(new read.sdk[`${operation}Command`]({ ...input, MaxResults: EC2_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }), { abortSignal: limits.signal });
+      read.pages++;
+      const items = page?.[key];
+      if (!Array.isArray(items)) throw new ReadLimitError('MalformedResponse', `the answer has no ${key} list (not an EC2 ${operation} response)`);
+      sink.push(...(items as T[]));
+      read.options.progress?.page('aws', `${region} ${operation}`, items.length);
+      token = page.NextToken || undefined;
+      guard.page(token);
+    } while (token);
+    return true;
+  } catch (e) {
+    const aborted = limits.signal?.aborted && !(e instanceof ReadLimitError);
+    read.errors.push(`aws ${region} ${operation}: ${aborted ? `MicrosegDeadline: ${abortReason(limits, 'it')}` : describeError(e)}`);
+    return false;
   }
+}
 
-  const segFilter = [{ Name: `tag:${AWS_TAGS.segmentation}`, Values: [options.segmentation] }];
-  const groups: Ec2SecurityGroup[] = [];
-  const acls: Ec2NetworkAcl[] = [];
-  const subnets: Ec2Subnet[] = [];
-  const logical = Object.values(options.naclSubnets ?? {}).flatMap(z => z.logical);
-  const stacks = [...new Set(logical.map(l => l.stackName))].sort();
-  // Groups, NACLs and the zones' subnets are independent; rules and interfaces need the group ids.
-  const [groupsOk] = await Promise.all([
-    all('DescribeSecurityGroups', { Filters: segFilter }, 'SecurityGroups', groups),
-    all('DescribeNetworkAcls', { Filters: segFilter }, 'NetworkAcls', acls),
-    ...stacks.map(stack => all('DescribeSubnets', { Filters: [{ Name: `tag:${CFN_STACK_TAG}`, Values: [stack] }] }, 'Subnets', subnets)),
-  ]);
-
-  // The answers must be what was asked: every group and NACL carries the segmentation tag.
-  const untagged = [...groups, ...acls].filter(x => tagValue(x.Tags, AWS_TAGS.segmentation) !== options.segmentation);
-  if (untagged.length) errors.push(`aws ${region}: ${untagged.length} group(s) or network ACL(s) answered for the filter ${AWS_TAGS.segmentation}=${options.segmentation} do not carry it: the answers are not trustworthy.`);
+/** The groups' names and containers (a note when several groups carry one container), then the NACLs' containers. */
+function indexGroups(groups: Ec2SecurityGroup[], acls: Ec2NetworkAcl[], region: string, notes: string[]): GroupIndex {
   const names = new Map<string, string>();
   const containerOf = new Map<string, string>();
   const containers: AuditContainer[] = [];
@@ -190,45 +227,48 @@ async function readRegion(sdk: any, region: string, options: AwsReaderOptions): 
   }
   for (const [c, ids] of byContainer) if (ids.length > 1) notes.push(`aws ${region}: ${ids.length} groups carry ${c} (${ids.join(', ')}); their rules are read together.`);
   for (const a of acls) if (a.NetworkAclId) containers.push({ container: fromNetworkAclContainer(a), id: a.NetworkAclId, region });
+  return { names, containerOf, containers };
+}
 
-  const ids = [...containerOf.keys()].sort();
+/** The rules and network interfaces of the groups, by chunks of group ids (4 calls in flight). */
+async function readGroupDetails(read: RegionRead, index: GroupIndex): Promise<{ sgRules: Ec2SecurityGroupRule[]; enis: Ec2NetworkInterface[] }> {
+  const ids = [...index.containerOf.keys()].sort();
   const chunks: string[][] = [];
   for (let i = 0; i < ids.length; i += EC2_FILTER_VALUES) chunks.push(ids.slice(i, i + EC2_FILTER_VALUES));
   const sgRules: Ec2SecurityGroupRule[] = [];
   const enis: Ec2NetworkInterface[] = [];
-  if (groupsOk) {
-    await runLimited([
-      ...chunks.map(c => () => all('DescribeSecurityGroupRules', { Filters: [{ Name: 'group-id', Values: c }] }, 'SecurityGroupRules', sgRules)),
-      ...chunks.map(c => () => all('DescribeNetworkInterfaces', { Filters: [{ Name: 'group-id', Values: c }] }, 'NetworkInterfaces', enis)),
-    ], 4);
-  }
+  await runLimited([
+    ...chunks.map(c => () => readPages(read, 'DescribeSecurityGroupRules', { Filters: [{ Name: 'group-id', Values: c }] }, 'SecurityGroupRules', sgRules)),
+    ...chunks.map(c => () => readPages(read, 'DescribeNetworkInterfaces', { Filters: [{ Name: 'group-id', Values: c }] }, 'NetworkInterfaces', enis)),
+  ], 4);
+  return { sgRules, enis };
+}
 
+/** The canonical rules of the groups' rules, in the order read, and per group id. */
+function rulesByGroup(sgRules: Ec2SecurityGroupRule[], index: GroupIndex): { rules: CanonicalRule[]; byGroup: Map<string, CanonicalRule[]> } {
   const rules: CanonicalRule[] = [];
   const byGroup = new Map<string, CanonicalRule[]>();
   for (const r of sgRules) {
-    const container = containerOf.get(r.GroupId ?? '');
+    const container = index.containerOf.get(r.GroupId ?? '');
     if (!container) continue;
-    const rule = fromSecurityGroupRule(r, container, names);
+    const rule = fromSecurityGroupRule(r, container, index.names);
     rules.push(rule);
     const list = byGroup.get(r.GroupId!);
     if (list) list.push(rule); else byGroup.set(r.GroupId!, [rule]);
   }
-  if (groupsOk && errors.length === 0) {
-    // Fail closed on a partial read: every group's rules, as DescribeSecurityGroupRules listed
-    // them, must be the rules DescribeSecurityGroups carried inline for it.
-    const keys = (list: CanonicalRule[]) => normalizeRules(list).map(x => x.key).join('\n');
-    const inconsistent = groups.filter(g => g.GroupId && keys(fromIpPermissions(g, names)) !== keys(byGroup.get(g.GroupId) ?? []));
-    if (inconsistent.length) {
-      errors.push(`aws ${region}: DescribeSecurityGroupRules and DescribeSecurityGroups disagree on ${inconsistent.length} group(s) (${inconsistent.slice(0, 5).map(g => g.GroupId).join(', ')}${inconsistent.length > 5 ? ', ...' : ''}): a page was incomplete or the rules changed during the audit; run it again.`);
-    }
+  return { rules, byGroup };
+}
+
+/**
+ * Fails closed on a partial read: every group's rules, as DescribeSecurityGroupRules listed
+ * them, must be the rules DescribeSecurityGroups carried inline for it.
+ */
+function checkInlineRules(groups: Ec2SecurityGroup[], byGroup: Map<string, CanonicalRule[]>, index: GroupIndex, region: string, errors: string[]): void {
+  const keys = (list: CanonicalRule[]) => normalizeRules(list).map(x => x.key).join('\n');
+  const inconsistent = groups.filter(g => g.GroupId && keys(fromIpPermissions(g, index.names)) !== keys(byGroup.get(g.GroupId) ?? []));
+  if (inconsistent.length) {
+    errors.push(`aws ${region}: DescribeSecurityGroupRules and DescribeSecurityGroups disagree on ${inconsistent.length} group(s) (${inconsistent.slice(0, 5).map(g => g.GroupId).join(', ')}${inconsistent.length > 5 ? ', ...' : ''}): a page was incomplete or the rules changed during the audit; run it again.`);
   }
-  for (const a of acls) rules.push(...fromNetworkAcl(a));
-  const seen = new Set<string>();
-  const unmanaged: DriftAttachment[] = [];
-  for (const u of unmanagedOnInterfaces(dedupeEnis(enis, seen), names, region)) unmanaged.push(u);
-  const detached = options.naclSubnets && errors.length === 0 ? naclAssociations(acls, subnets, options.naclSubnets, region, errors) : [];
-  client.destroy?.();
-  return { cloud: Cloud.AWS, rules, containers, unmanaged, detached, errors, notes, requests, pages };
 }
 
 /**
