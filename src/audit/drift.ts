@@ -108,10 +108,23 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
   const missing = exp.filter(r => !liveKeys.has(r.key));
   const extra = liv.filter(r => !expKeys.has(r.key));
   const locate = new Locator(ctx);
-  const findings: DriftFinding[] = [];
+  const { pairs, unpairedMissing, paired } = pairModified(missing, extra);
+  const findings: DriftFinding[] = [
+    ...pairs.map(([e, l]) => modifiedFinding(e, l, ctx, locate)),
+    ...unpairedMissing.map(e => missingFinding(e, ctx, locate)),
+    ...extra.filter(l => !paired.has(l)).map(l => unexpectedFinding(l, ctx, locate)),
+    ...unmanaged.map(entry => unmanagedFinding(entry, ctx, locate)),
+    ...detached.map(d => associationFinding(d, ctx, locate)),
+  ];
+  return sortFindings(ctx.region ? inRegion(findings, ctx.cloud, ctx.region) : findings);
+}
 
-  // Pair leftovers that are the same rule changed: same container, direction, peer and target,
-  // and the same name (clouds with named rules) or the same protocol.
+/**
+ * Pairs leftovers that are the same rule changed: same container, direction, peer and target,
+ * and the same name (clouds with named rules) or the same protocol. Each missing rule takes the
+ * best unpaired live one (name 4, protocol 2, action 1), in the order of `missing`.
+ */
+function pairModified(missing: NormalRule[], extra: NormalRule[]): { pairs: [NormalRule, NormalRule][]; unpairedMissing: NormalRule[]; paired: Set<NormalRule> } {
   const bucket = (r: CanonicalRule) => [r.container, r.direction, r.peer, r.target ?? '*'].join('|');
   const extraByBucket = new Map<string, NormalRule[]>();
   for (const r of extra) {
@@ -120,6 +133,7 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
     if (list) list.push(r); else extraByBucket.set(k, [r]);
   }
   const paired = new Set<NormalRule>();
+  const pairs: [NormalRule, NormalRule][] = [];
   const unpairedMissing: NormalRule[] = [];
   for (const e of missing) {
     const candidates = (extraByBucket.get(bucket(e)) ?? []).filter(l => !paired.has(l));
@@ -133,73 +147,85 @@ export function computeDrift(expected: readonly CanonicalRule[], live: readonly 
     }
     if (!best) { unpairedMissing.push(e); continue; }
     paired.add(best);
-    const key = `modified ${e.key} -> ${best.key}`;
-    findings.push({
-      kind: DriftKind.MODIFIED, severity: modifiedSeverity(e, best), cloud: ctx.cloud, container: e.container,
-      expected: strip(e), live: strip(best), ...(best.ids.length ? { liveIds: best.ids } : {}),
-      message: `declared ${describeRule(e)}, but live is ${describeRule(best)}${idsText(best)}.`,
-      ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
-    });
+    pairs.push([e, best]);
   }
-  for (const e of unpairedMissing) {
-    const key = `missing ${e.key}`;
-    findings.push({
-      kind: DriftKind.MISSING, severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
-      message: `declared ${describeRule(e)} is not live.`,
-      ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
-    });
-  }
-  for (const l of extra) {
-    if (paired.has(l)) continue;
-    const key = `unexpected ${l.key}`;
-    findings.push({
-      kind: DriftKind.UNEXPECTED, severity: unexpectedSeverity(l), cloud: ctx.cloud, container: l.container, live: strip(l), ...(l.ids.length ? { liveIds: l.ids } : {}),
-      message: `live ${describeRule(l)}${idsText(l)} is not declared.`,
-      ...locate.container(l.container, l.target), key, fingerprint: fingerprint(ctx.cloud, key),
-    });
-  }
-  for (const entry of unmanaged) {
-    // a foreign firewall rule carries its rules: the finding is as severe as the worst of them (at least high)
-    const { rules: held, ...u } = entry as DriftAttachment & { rules?: CanonicalRule[] };
-    const worst = (held ?? []).map(unexpectedSeverity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0];
-    const severity: DriftSeverity = worst && SEVERITY_RANK[worst] < SEVERITY_RANK[DriftSeverity.HIGH] ? worst : DriftSeverity.HIGH;
-    const key = `unmanaged ${u.container} on ${u.attachedTo}`;
-    const loc = u.workloads.length ? locate.workload(u.workloads[0]) : locate.container(u.container);
-    const message = held
-      ? `${u.name} targets ${u.attachedTo} (${u.workloads.join(', ')}), but microseg did not render it: its rules bypass the model (${held.slice(0, 3).map(describeRule).join('; ')}${held.length > 3 ? `; and ${held.length - 3} more` : ''}).`
-      : `${u.name} (${u.container}) is attached to ${u.attachedTo}${u.workloads.length ? ` together with ${u.workloads.join(', ')}` : ''}, but microseg did not create it: its rules are not part of the model.`;
-    findings.push({
-      kind: DriftKind.UNMANAGED, severity, cloud: ctx.cloud, container: u.container, unmanaged: u, ...(held ? { liveIds: [u.container.slice('firewall:'.length)] } : {}),
-      message,
-      ...loc, key, fingerprint: fingerprint(ctx.cloud, key),
-    });
-  }
-  for (const d of detached) {
-    if (d.unexpected) {
-      const key = `unexpected association ${d.container} on ${d.attachedTo}`;
-      findings.push({
-        kind: DriftKind.UNEXPECTED, severity: DriftSeverity.MEDIUM, cloud: ctx.cloud, container: d.container,
-        message: `${d.container} is associated with ${d.attachedTo}, which the manifest does not list for it: its rules apply there too.`,
-        ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
-      });
-      continue;
-    }
-    const key = `missing association ${d.container} on ${d.attachedTo}`;
-    const instead = d.instead ? ` (${d.instead} is attached there instead)` : ' (nothing is attached there)';
-    findings.push({
-      kind: DriftKind.MISSING, severity: DriftSeverity.HIGH, cloud: ctx.cloud, container: d.container,
-      message: `${d.container} is not attached to ${d.attachedTo}${instead}: none of its rules apply there.`,
+  return { pairs, unpairedMissing, paired };
+}
+
+/** A declared rule live in another form. */
+function modifiedFinding(e: NormalRule, best: NormalRule, ctx: DriftContext, locate: Locator): DriftFinding {
+  const key = `modified ${e.key} -> ${best.key}`;
+  return {
+    kind: DriftKind.MODIFIED, severity: modifiedSeverity(e, best), cloud: ctx.cloud, container: e.container,
+    expected: strip(e), live: strip(best), ...(best.ids.length ? { liveIds: best.ids } : {}),
+    message: `declared ${describeRule(e)}, but live is ${describeRule(best)}${idsText(best)}.`,
+    ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
+  };
+}
+
+/** A declared rule that is not live. */
+function missingFinding(e: NormalRule, ctx: DriftContext, locate: Locator): DriftFinding {
+  const key = `missing ${e.key}`;
+  return {
+    kind: DriftKind.MISSING, severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
+    message: `declared ${describeRule(e)} is not live.`,
+    ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
+  };
+}
+
+/** A live rule that is not declared. */
+function unexpectedFinding(l: NormalRule, ctx: DriftContext, locate: Locator): DriftFinding {
+  const key = `unexpected ${l.key}`;
+  return {
+    kind: DriftKind.UNEXPECTED, severity: unexpectedSeverity(l), cloud: ctx.cloud, container: l.container, live: strip(l), ...(l.ids.length ? { liveIds: l.ids } : {}),
+    message: `live ${describeRule(l)}${idsText(l)} is not declared.`,
+    ...locate.container(l.container, l.target), key, fingerprint: fingerprint(ctx.cloud, key),
+  };
+}
+
+/** A foreign group (or firewall rule) on segmented workloads. */
+function unmanagedFinding(entry: DriftAttachment, ctx: DriftContext, locate: Locator): DriftFinding {
+  // a foreign firewall rule carries its rules: the finding is as severe as the worst of them (at least high)
+  const { rules: held, ...u } = entry as DriftAttachment & { rules?: CanonicalRule[] };
+  const worst = (held ?? []).map(unexpectedSeverity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0];
+  const severity: DriftSeverity = worst && SEVERITY_RANK[worst] < SEVERITY_RANK[DriftSeverity.HIGH] ? worst : DriftSeverity.HIGH;
+  const key = `unmanaged ${u.container} on ${u.attachedTo}`;
+  const loc = u.workloads.length ? locate.workload(u.workloads[0]) : locate.container(u.container);
+  const message = held
+    ? `${u.name} targets ${u.attachedTo} (${u.workloads.join(', ')}), but microseg did not render it: its rules bypass the model (${held.slice(0, 3).map(describeRule).join('; ')}${held.length > 3 ? `; and ${held.length - 3} more` : ''}).`
+    : `${u.name} (${u.container}) is attached to ${u.attachedTo}${u.workloads.length ? ` together with ${u.workloads.join(', ')}` : ''}, but microseg did not create it: its rules are not part of the model.`;
+  return {
+    kind: DriftKind.UNMANAGED, severity, cloud: ctx.cloud, container: u.container, unmanaged: u, ...(held ? { liveIds: [u.container.slice('firewall:'.length)] } : {}),
+    message,
+    ...loc, key, fingerprint: fingerprint(ctx.cloud, key),
+  };
+}
+
+/** A container attached where the manifest does not list it, or not attached where it does. */
+function associationFinding(d: DetachedContainer, ctx: DriftContext, locate: Locator): DriftFinding {
+  if (d.unexpected) {
+    const key = `unexpected association ${d.container} on ${d.attachedTo}`;
+    return {
+      kind: DriftKind.UNEXPECTED, severity: DriftSeverity.MEDIUM, cloud: ctx.cloud, container: d.container,
+      message: `${d.container} is associated with ${d.attachedTo}, which the manifest does not list for it: its rules apply there too.`,
       ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
-    });
+    };
   }
-  if (ctx.region) {
-    const r = ctx.region;
-    return sortFindings(findings.map(f => {
-      const key = `${f.key} @${r}`;
-      return { ...f, region: r, key, fingerprint: fingerprint(ctx.cloud, key), message: `[${r}] ${f.message}` };
-    }));
-  }
-  return sortFindings(findings);
+  const key = `missing association ${d.container} on ${d.attachedTo}`;
+  const instead = d.instead ? ` (${d.instead} is attached there instead)` : ' (nothing is attached there)';
+  return {
+    kind: DriftKind.MISSING, severity: DriftSeverity.HIGH, cloud: ctx.cloud, container: d.container,
+    message: `${d.container} is not attached to ${d.attachedTo}${instead}: none of its rules apply there.`,
+    ...locate.container(d.container), key, fingerprint: fingerprint(ctx.cloud, key),
+  };
+}
+
+/** The findings of one region of several: the region in their key, fingerprint and message. */
+function inRegion(findings: DriftFinding[], cloud: Cloud, region: string): DriftFinding[] {
+  return findings.map(f => {
+    const key = `${f.key} @${region}`;
+    return { ...f, region, key, fingerprint: fingerprint(cloud, key), message: `[${region}] ${f.message}` };
+  });
 }
 
 /** Sorts findings by severity, kind, key. */
