@@ -36,6 +36,12 @@ export interface AzureReaderOptions {
   readonly limits?: ReadLimits;
 }
 
+/** What the reader counted: attempts sent and list pages received. */
+interface AzureCounts {
+  requests: number;
+  pages: number;
+}
+
 /** Reads the resource group; API errors land in `errors` (the view is then incomplete). */
 export async function readAzure(options: AzureReaderOptions): Promise<LiveState> {
   const network = loadSdk<any>('@azure/arm-network', 'azure');
@@ -43,13 +49,43 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
   const endpoint = options.endpoint?.replace(/\/+$/, '');
   const client = new network.NetworkManagementClient(credential, options.subscriptionId, azureClientOptions(endpoint, options.maxRetries ?? 5));
   const limits = options.limits ?? readLimits({});
-  let requests = 0;
-  // Each attempt: counted, bounded by the per-request timeout (body included) and the deadline;
-  // an error asking to retry later than the cap fails the call instead of sleeping.
+  const counts: AzureCounts = { requests: 0, pages: 0 };
+  boundAttempts(client, limits, counts);
+  checkListPages(client, limits);
+  allowLoopbackBearer(client, credential, endpoint);
+
+  const errors: string[] = [];
+  const notes: string[] = [];
+  const rg = options.resourceGroup;
+  const all = <T>(operation: string, iterator: () => any, sink: T[]) => readList(operation, iterator, sink, { options, limits, counts, errors });
+  const nsgs: AzureNsg[] = [];
+  const asgs: { id?: string; name?: string; tags?: Record<string, string> }[] = [];
+  const nics: any[] = [];
+  await Promise.all([
+    all('networkSecurityGroups.list', () => client.networkSecurityGroups.list(rg, { abortSignal: limits.signal }), nsgs),
+    all('applicationSecurityGroups.list', () => client.applicationSecurityGroups.list(rg, { abortSignal: limits.signal }), asgs),
+    all('networkInterfaces.list', () => client.networkInterfaces.list(rg, { abortSignal: limits.signal }), nics),
+  ]);
+
+  const view = azureView(nsgs, asgs, nics, options);
+  notes.push(...view.notes);
+  if (asgs.length) {
+    const liveAsgs = new Set(asgs.map(a => a.name ?? ''));
+    for (const a of [...options.asgNames].sort()) if (!liveAsgs.has(a)) notes.push(`azure: application security group ${a} of the manifest was not found in ${rg}.`);
+  }
+  const { rules, containers, unmanaged, detached } = view;
+  return { cloud: Cloud.AZURE, rules, containers, unmanaged, detached, errors, notes, requests: counts.requests, pages: counts.pages };
+}
+
+/**
+ * Each attempt: counted, bounded by the per-request timeout (body included) and the deadline;
+ * an error asking to retry later than the cap fails the call instead of sleeping.
+ */
+function boundAttempts(client: { pipeline: any }, limits: ReadLimits, counts: AzureCounts): void {
   client.pipeline.addPolicy({
     name: 'microsegAttempt',
     sendRequest: async (req: any, next: any) => {
-      requests++;
+      counts.requests++;
       req.abortSignal = anySignal(req.abortSignal, AbortSignal.timeout(limits.requestTimeoutMs), limits.signal);
       const res = await next(req);
       if (res.status >= 400) {
@@ -59,8 +95,13 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
       return res;
     },
   }, { afterPhase: 'Retry' });
-  // Each list page as the SDK receives it: a JSON object with a `value` list, and a `nextLink`
-  // that neither repeats nor goes on past the page cap; anything else fails the read.
+}
+
+/**
+ * Each list page as the SDK receives it: a JSON object with a `value` list, and a `nextLink`
+ * that neither repeats nor goes on past the page cap; anything else fails the read.
+ */
+function checkListPages(client: { pipeline: any }, limits: ReadLimits): void {
   const guards = new Map<string, PageGuard>();
   client.pipeline.addPolicy({
     name: 'microsegListPage',
@@ -81,42 +122,23 @@ export async function readAzure(options: AzureReaderOptions): Promise<LiveState>
       return res;
     },
   });
-  allowLoopbackBearer(client, credential, endpoint);
+}
 
-  const errors: string[] = [];
-  const notes: string[] = [];
-  let pages = 0;
-  const rg = options.resourceGroup;
-  async function all<T>(operation: string, iterator: () => any, sink: T[]): Promise<boolean> {
-    try {
-      for await (const page of iterator().byPage()) {
-        pages++;
-        sink.push(...(page as T[]));
-        options.progress?.page('azure', operation, (page as T[]).length);
-      }
-      return true;
-    } catch (e) {
-      const reason = e instanceof ReadLimitError ? describeError(e)
-        : (e as Error)?.name === 'AbortError' ? `${limits.signal?.aborted ? 'MicrosegDeadline' : 'MicrosegRequestTimeout'}: ${abortReason(limits, 'it')}` : describeError(e);
-      errors.push(`azure ${operation} (resource group ${rg}): ${reason}`);
-      return false;
+/** Reads every page of one list into `sink`; false (and a line in `errors`) when a page failed. */
+async function readList<T>(operation: string, iterator: () => any, sink: T[],
+  read: { options: AzureReaderOptions; limits: ReadLimits; counts: AzureCounts; errors: string[] }): Promise<boolean> {
+  const { options, limits } = read;
+  try {
+    for await (const page of iterator().byPage()) {
+      read.counts.pages++;
+      sink.push(...(page as T[]));
+      options.progress?.page('azure', operation, (page as T[]).length);
     }
+    return true;
+  } catch (e) {
+    const reason = e instanceof ReadLimitError ? describeError(e)
+      : (e as Error)?.name === 'AbortError' ? `${limits.signal?.aborted ? 'MicrosegDeadline' : 'MicrosegRequestTimeout'}: ${abortReason(limits, 'it')}` : describeError(e);
+    read.errors.push(`azure ${operation} (resource group ${options.resourceGroup}): ${reason}`);
+    return false;
   }
-  const nsgs: AzureNsg[] = [];
-  const asgs: { id?: string; name?: string; tags?: Record<string, string> }[] = [];
-  const nics: any[] = [];
-  await Promise.all([
-    all('networkSecurityGroups.list', () => client.networkSecurityGroups.list(rg, { abortSignal: limits.signal }), nsgs),
-    all('applicationSecurityGroups.list', () => client.applicationSecurityGroups.list(rg, { abortSignal: limits.signal }), asgs),
-    all('networkInterfaces.list', () => client.networkInterfaces.list(rg, { abortSignal: limits.signal }), nics),
-  ]);
-
-  const view = azureView(nsgs, asgs, nics, options);
-  notes.push(...view.notes);
-  if (asgs.length) {
-    const liveAsgs = new Set(asgs.map(a => a.name ?? ''));
-    for (const a of [...options.asgNames].sort()) if (!liveAsgs.has(a)) notes.push(`azure: application security group ${a} of the manifest was not found in ${rg}.`);
-  }
-  const { rules, containers, unmanaged, detached } = view;
-  return { cloud: Cloud.AZURE, rules, containers, unmanaged, detached, errors, notes, requests, pages };
 }
