@@ -155,6 +155,9 @@ function refId(v: Json): string | undefined {
   return undefined;
 }
 
+/** A resource that can carry security groups (or an RDS subnet group), with its resolved properties. */
+interface FoundResource { readonly res: CfnResource; readonly props: Json }
+
 /**
  * Walks the app: every resource that carries one of a workload's groups carries all of them,
  * and sits in subnets inside its zone's ranges (where CDK knows the subnets).
@@ -162,8 +165,21 @@ function refId(v: Json): string | undefined {
 export function checkMembership(input: MembershipInput): { problems: MicrosegProblem[]; warnings: MicrosegWarning[] } {
   const problems: MicrosegProblem[] = [];
   const warnings: MicrosegWarning[] = [];
+  const byLogical = carriersByLogicalId(input);
+  for (const [, { res, props }] of byLogical) {
+    if (!CARRIERS[res.cfnResourceType]) continue;
+    const { all, names, subnets } = carriedGroups(res, props, byLogical, input);
+    if (names.length === 0) continue;
+    const workloads = checkGroups(res, all, names, input, problems, warnings);
+    checkPlacement(res, workloads, subnets, input, problems);
+  }
+  return { problems, warnings };
+}
+
+/** The app's resources that may carry groups, and its RDS subnet groups, by resolved logical id. */
+function carriersByLogicalId(input: MembershipInput): Map<string, FoundResource> {
   const resources = input.root.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && !input.own.has(c));
-  const byLogical = new Map<string, { res: CfnResource; props: Json }>();
+  const byLogical = new Map<string, FoundResource>();
   const resolved = (res: CfnResource): Json => {
     const stack = Stack.of(res);
     const t = stack.resolve((res as Json)._toCloudFormation()) as Json;
@@ -174,80 +190,98 @@ export function checkMembership(input: MembershipInput): { problems: MicrosegPro
       byLogical.set(Stack.of(res).resolve(res.logicalId), { res, props: resolved(res) });
     }
   }
+  return byLogical;
+}
+
+/**
+ * The groups a resource carries (all of them, and the names of microseg's) and its subnets: an
+ * Auto Scaling group's groups come from its launch template or configuration, an RDS database's
+ * subnets from its subnet group.
+ */
+function carriedGroups(res: CfnResource, props: Json, byLogical: ReadonlyMap<string, FoundResource>, input: MembershipInput): { all: Json[]; names: string[]; subnets: Json[] } {
+  const carrier = CARRIERS[res.cfnResourceType];
   const groupNamesOf = (values: Json[]) => values.map(v => input.groupByLogicalId.get(refId(v) ?? '')).filter((x): x is string => !!x);
-  for (const [, { res, props }] of byLogical) {
-    const carrier = CARRIERS[res.cfnResourceType];
-    if (!carrier) continue;
-    let all = carrier.groups(props);
-    let names = groupNamesOf(all);
-    let subnets = carrier.subnets(props);
-    if (res.cfnResourceType === 'AWS::AutoScaling::AutoScalingGroup') {
-      const lt = props.LaunchTemplate?.LaunchTemplateId ?? props.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.LaunchTemplateId;
-      const source = byLogical.get(refId(lt) ?? refId(props.LaunchConfigurationName) ?? '');
-      if (source) {
-        all = CARRIERS[source.res.cfnResourceType].groups(source.props);
-        names = groupNamesOf(all);
-      }
+  let all = carrier.groups(props);
+  let names = groupNamesOf(all);
+  let subnets = carrier.subnets(props);
+  if (res.cfnResourceType === 'AWS::AutoScaling::AutoScalingGroup') {
+    const lt = props.LaunchTemplate?.LaunchTemplateId ?? props.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.LaunchTemplateId;
+    const source = byLogical.get(refId(lt) ?? refId(props.LaunchConfigurationName) ?? '');
+    if (source) {
+      all = CARRIERS[source.res.cfnResourceType].groups(source.props);
+      names = groupNamesOf(all);
     }
-    if (res.cfnResourceType === 'AWS::RDS::DBInstance' || res.cfnResourceType === 'AWS::RDS::DBCluster') {
-      const group = byLogical.get(refId(props.DBSubnetGroupName) ?? '');
-      subnets = group ? list(group.props.SubnetIds) : [];
-    }
-    if (names.length === 0) continue;
-    const carried = new Set(names);
-    const foreign = all.filter(v => !input.groupByLogicalId.has(refId(v) ?? ''));
-    if (foreign.length > 0) {
-      warnings.push({
-        id: AwsWarnings.UNMANAGED_GROUP, path: res.node.path,
-        message: `is a member of a workload but also carries ${foreign.length} security group(s) microseg does not manage (${foreign.map(v => refId(v) ?? JSON.stringify(v)).join(', ')}): their rules (e.g. a default allow-all egress) are outside the model. Create the resource with a microseg group (e.g. securityGroup: backend.securityGroupsFor(workload)[0]) and attach it, or acknowledge this warning.`,
+  }
+  if (res.cfnResourceType === 'AWS::RDS::DBInstance' || res.cfnResourceType === 'AWS::RDS::DBCluster') {
+    const group = byLogical.get(refId(props.DBSubnetGroupName) ?? '');
+    subnets = group ? list(group.props.SubnetIds) : [];
+  }
+  return { all, names, subnets };
+}
+
+/**
+ * A member's groups: groups microseg does not manage (a warning), every group of each workload it
+ * is a member of, and a zone group only with a workload of that zone. Returns the workloads.
+ */
+function checkGroups(res: CfnResource, all: Json[], names: string[], input: MembershipInput, problems: MicrosegProblem[], warnings: MicrosegWarning[]): string[] {
+  const carried = new Set(names);
+  const foreign = all.filter(v => !input.groupByLogicalId.has(refId(v) ?? ''));
+  if (foreign.length > 0) {
+    warnings.push({
+      id: AwsWarnings.UNMANAGED_GROUP, path: res.node.path,
+      message: `is a member of a workload but also carries ${foreign.length} security group(s) microseg does not manage (${foreign.map(v => refId(v) ?? JSON.stringify(v)).join(', ')}): their rules (e.g. a default allow-all egress) are outside the model. Create the resource with a microseg group (e.g. securityGroup: backend.securityGroupsFor(workload)[0]) and attach it, or acknowledge this warning.`,
+    });
+  }
+  const workloads = [...new Set(names.map(n => (n.startsWith('src.') ? n.slice(4) : n)).filter(n => input.groupsOf[n]))].sort();
+  for (const w of workloads) {
+    const missing = input.groupsOf[w].filter(g => !carried.has(g));
+    if (missing.length > 0) {
+      problems.push({
+        code: 'IncompleteMembership', path: res.node.path, value: w,
+        message: `carries security groups of workload "${w}" but not ${missing.join(', ')}: a member of a workload must carry all of its groups (${input.groupsOf[w].join(', ')}), or flows towards and from it break.`,
+        hint: `Attach the resource with ${input.backendPath}'s attach(${w}, resource) instead of adding the groups by hand.`,
       });
     }
-    const workloads = [...new Set(names.map(n => (n.startsWith('src.') ? n.slice(4) : n)).filter(n => input.groupsOf[n]))].sort();
-    for (const w of workloads) {
-      const missing = input.groupsOf[w].filter(g => !carried.has(g));
-      if (missing.length > 0) {
-        problems.push({
-          code: 'IncompleteMembership', path: res.node.path, value: w,
-          message: `carries security groups of workload "${w}" but not ${missing.join(', ')}: a member of a workload must carry all of its groups (${input.groupsOf[w].join(', ')}), or flows towards and from it break.`,
-          hint: `Attach the resource with ${input.backendPath}'s attach(${w}, resource) instead of adding the groups by hand.`,
-        });
-      }
+  }
+  for (const zoneGroup of names.filter(n => n.startsWith('zone.'))) {
+    const zone = zoneGroup.slice(5);
+    if (!workloads.some(w => input.workloads.get(w)?.zone === zone)) {
+      problems.push({
+        code: 'IncompleteMembership', path: res.node.path, value: zoneGroup,
+        message: `carries the group of zone "${zone}" but no workload's groups of that zone: the zone group stands for the zone's workloads in other groups' rules.`,
+        hint: `Attach the resource to a workload of zone "${zone}" with attach(workload, resource).`,
+      });
     }
-    for (const zoneGroup of names.filter(n => n.startsWith('zone.'))) {
-      const zone = zoneGroup.slice(5);
-      if (!workloads.some(w => input.workloads.get(w)?.zone === zone)) {
+  }
+  return workloads;
+}
+
+/**
+ * Placement: subnets inside the zone's ranges, where the subnets' CIDRs are known. When some
+ * of the zone's ranges are tokens, a subnet outside its known ranges is outside the zone only
+ * if it lies inside another zone's known range (zone ranges are disjoint).
+ */
+function checkPlacement(res: CfnResource, workloads: string[], subnets: Json[], input: MembershipInput, problems: MicrosegProblem[]): void {
+  const known = (zone: string) => (input.zoneRanges.get(zone) ?? []).map(c => parseCidr(c)).filter(isCidr) as Cidr[];
+  for (const w of workloads) {
+    const zone = input.workloads.get(w)?.zone;
+    if (!zone) continue;
+    const ranges = known(zone);
+    const partlyUnknown = ranges.length < (input.zoneRanges.get(zone) ?? []).length;
+    if (ranges.length === 0 && !partlyUnknown) continue;
+    for (const s of subnets) {
+      const key = refId(s);
+      const cidr = key ? input.subnetCidrs.get(key) : undefined;
+      const p = cidr ? parseCidr(cidr) : undefined;
+      if (!p || !isCidr(p)) continue;
+      const elsewhere = () => [...input.zoneRanges.keys()].some(z => z !== zone && known(z).some(r => r.family === p.family && cidrContains(r, p)));
+      if (!ranges.some(r => r.family === p.family && cidrContains(r, p)) && (!partlyUnknown || elsewhere())) {
         problems.push({
-          code: 'IncompleteMembership', path: res.node.path, value: zoneGroup,
-          message: `carries the group of zone "${zone}" but no workload's groups of that zone: the zone group stands for the zone's workloads in other groups' rules.`,
-          hint: `Attach the resource to a workload of zone "${zone}" with attach(workload, resource).`,
+          code: 'OutsideZone', path: res.node.path, value: cidr,
+          message: `is a member of workload "${w}" but sits in a subnet (${key}) outside its zone "${zone}" (${input.zoneRanges.get(zone)!.join(', ')}), so rules by range would not reach it.`,
+          hint: `Place it in the subnets of zone "${zone}" (e.g. vpcSubnets: the selection given for "${zone}" in \`subnets\`), or give zone "${zone}" that subnet.`,
         });
-      }
-    }
-    // Placement: subnets inside the zone's ranges, where the subnets' CIDRs are known. When some
-    // of the zone's ranges are tokens, a subnet outside its known ranges is outside the zone only
-    // if it lies inside another zone's known range (zone ranges are disjoint).
-    const known = (zone: string) => (input.zoneRanges.get(zone) ?? []).map(c => parseCidr(c)).filter(isCidr) as Cidr[];
-    for (const w of workloads) {
-      const zone = input.workloads.get(w)?.zone;
-      if (!zone) continue;
-      const ranges = known(zone);
-      const partlyUnknown = ranges.length < (input.zoneRanges.get(zone) ?? []).length;
-      if (ranges.length === 0 && !partlyUnknown) continue;
-      for (const s of subnets) {
-        const key = refId(s);
-        const cidr = key ? input.subnetCidrs.get(key) : undefined;
-        const p = cidr ? parseCidr(cidr) : undefined;
-        if (!p || !isCidr(p)) continue;
-        const elsewhere = () => [...input.zoneRanges.keys()].some(z => z !== zone && known(z).some(r => r.family === p.family && cidrContains(r, p)));
-        if (!ranges.some(r => r.family === p.family && cidrContains(r, p)) && (!partlyUnknown || elsewhere())) {
-          problems.push({
-            code: 'OutsideZone', path: res.node.path, value: cidr,
-            message: `is a member of workload "${w}" but sits in a subnet (${key}) outside its zone "${zone}" (${input.zoneRanges.get(zone)!.join(', ')}), so rules by range would not reach it.`,
-            hint: `Place it in the subnets of zone "${zone}" (e.g. vpcSubnets: the selection given for "${zone}" in \`subnets\`), or give zone "${zone}" that subnet.`,
-          });
-        }
       }
     }
   }
-  return { problems, warnings };
 }
