@@ -80,6 +80,22 @@ export function aggregate(ranges: readonly string[]): string[] {
 /** Learns zone ranges from subnets, then checks every concrete range. */
 export function checkRanges(input: RangeInput): RangeResult {
   const problems: MicrosegProblem[] = [];
+  const learnt = learnZoneRanges(input, problems);
+  const policy: IrPolicy = learnt.size === 0 ? input.policy : {
+    ...input.policy,
+    zones: input.policy.zones.map(z => (learnt.has(z.name) ? { ...z, cidrs: learnt.get(z.name)! } : z)),
+  };
+  checkInsideNetwork(policy, input, problems);
+  checkDisjoint(policy, problems);
+  checkWorkloadRanges(policy, problems);
+  return { policy, problems };
+}
+
+/**
+ * The ranges of zones given subnets, aggregated (only where every subnet's CIDR is known); a
+ * subnet of unknown CIDR in a zone without cidrs, or outside the zone's cidrs, is a problem.
+ */
+function learnZoneRanges(input: RangeInput, problems: MicrosegProblem[]): Map<string, string[]> {
   const learnt = new Map<string, string[]>();
   for (const zone of input.policy.zones) {
     const subs = input.subnets[zone.name];
@@ -109,12 +125,11 @@ export function checkRanges(input: RangeInput): RangeResult {
     }
     if (ranges.length > 0 && !subs.some(s => s.cidr === undefined)) learnt.set(zone.name, aggregate(ranges));
   }
-  const policy: IrPolicy = learnt.size === 0 ? input.policy : {
-    ...input.policy,
-    zones: input.policy.zones.map(z => (learnt.has(z.name) ? { ...z, cidrs: learnt.get(z.name)! } : z)),
-  };
+  return learnt;
+}
 
-  // Inside the network.
+/** The IPv4 ranges of zones placed on this backend lie inside the VPC (or `externalRanges`), when the VPC's ranges are known. */
+function checkInsideNetwork(policy: IrPolicy, input: RangeInput, problems: MicrosegProblem[]): void {
   const network = [...input.vpcRanges, ...input.externalRanges].map(parsed).filter((x): x is Cidr => !!x);
   const vpcKnown = input.vpcRanges.some(r => !!parsed(r));
   for (const z of policy.zones) {
@@ -130,7 +145,10 @@ export function checkRanges(input: RangeInput): RangeResult {
       }
     }
   }
-  // Pairwise disjoint.
+}
+
+/** Zones' ranges are pairwise disjoint (the later zone by name is the one reported). */
+function checkDisjoint(policy: IrPolicy, problems: MicrosegProblem[]): void {
   const all = policy.zones.flatMap(z => z.cidrs.map(c => ({ zone: z, text: c, cidr: parsed(c) })).filter(x => x.cidr));
   for (let i = 0; i < all.length; i++) {
     for (let j = i + 1; j < all.length; j++) {
@@ -144,7 +162,10 @@ export function checkRanges(input: RangeInput): RangeResult {
       });
     }
   }
-  // Workload ranges inside their zone.
+}
+
+/** Workload ranges lie inside their zone's ranges (when every zone range is concrete). */
+function checkWorkloadRanges(policy: IrPolicy, problems: MicrosegProblem[]): void {
   const zoneByName = new Map(policy.zones.map(z => [z.name, z]));
   for (const w of policy.workloads) {
     const z = zoneByName.get(w.zone);
@@ -162,5 +183,4 @@ export function checkRanges(input: RangeInput): RangeResult {
       }
     }
   }
-  return { policy, problems };
 }
