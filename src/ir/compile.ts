@@ -35,6 +35,23 @@ export function compile(seg: Segmentation, options: CompileOptions = {}): IrPoli
 }
 
 interface Piece { atom: IrAtom; cidr?: Cidr; services: IrService[] }
+/** A part of an allow's pair (source and destination pieces) with the services left to it. */
+interface PairPiece { src: Piece; dst: Piece; services: IrService[] }
+/** A deny with its two sides as atoms (and their workloads). */
+interface DenySides { deny: IrDeny; from: IrAtom[]; to: IrAtom[]; fromSet: Set<string>; toSet: Set<string> }
+/** The services and flows of each source/destination atom pair, in the order first seen. */
+type RuleAccumulator = Map<string, { source: IrAtom; destination: IrAtom; services: IrService[]; flows: Set<string> }>;
+
+/** The rules of the accumulated pairs: one per merged service, sorted. */
+function accumulatedRules(acc: RuleAccumulator): IrRule[] {
+  const rules: IrRule[] = [];
+  for (const e of acc.values()) {
+    for (const service of mergeServices(e.services)) {
+      rules.push({ source: e.source, destination: e.destination, service, flows: [...e.flows].sort() });
+    }
+  }
+  return rules.sort(compareRules);
+}
 
 class Compiler {
   private readonly problems: MicrosegProblem[] = [];
@@ -396,87 +413,93 @@ class Compiler {
 
   private buildRules(flows: IrFlow[], denies: IrDeny[], workloads: IrWorkload[]): IrRule[] {
     const zoneOf = new Map(workloads.map(w => [w.name, w.zone]));
-    const acc = new Map<string, { source: IrAtom; destination: IrAtom; services: IrService[]; flows: Set<string> }>();
-    const denyAtoms = denies.map(d => ({
+    const acc: RuleAccumulator = new Map();
+    const denySides: DenySides[] = denies.map(d => ({
       deny: d,
       from: this.atoms(d.from, zoneOf),
       to: this.atoms(d.to, zoneOf),
       fromSet: new Set(d.from.workloads),
       toSet: new Set(d.to.workloads),
     }));
+    for (const flow of flows) this.addFlow(flow, zoneOf, denySides, acc);
+    return accumulatedRules(acc);
+  }
 
-    for (const flow of flows) {
-      const srcs = this.atoms(flow.from, zoneOf);
-      const dsts = this.atoms(flow.to, zoneOf);
-      let total = 0; let kept = 0; let narrowed = false;
-      const removedPairs: string[] = [];
-      for (const s of srcs) {
-        for (const d of dsts) {
-          total++;
-          // Pieces: the pair, split where a deny's CIDR lies strictly inside a peer CIDR.
-          let pieces: { src: Piece; dst: Piece; services: IrService[] }[] = [{
-            src: { atom: s, cidr: s.kind === 'cidr' ? this.cidrOf(s.cidr) : undefined, services: [] },
-            dst: { atom: d, cidr: d.kind === 'cidr' ? this.cidrOf(d.cidr) : undefined, services: [] },
-            services: flow.services,
-          }];
-          for (const da of denyAtoms) {
-            const next: typeof pieces = [];
-            for (const p of pieces) {
-              const srcParts = this.matchSide(p.src, da.from, da.fromSet);
-              const dstParts = this.matchSide(p.dst, da.to, da.toSet);
-              // Split a peer CIDR only where the deny removes traffic: a deny that misses the other
-              // side, or only other ports, leaves the piece whole (one rule, no PartialShadow).
-              const hit = srcParts.some(x => x.denied) && dstParts.some(x => x.denied);
-              const cut = hit ? subtractAll(p.services, da.deny.services) : undefined;
-              if (!cut || (!cut.narrowed && sameServices(cut.services, p.services))) {
-                next.push(p);
-                continue;
-              }
-              for (const sp of srcParts) {
-                for (const dp of dstParts) {
-                  if (sp.denied && dp.denied) {
-                    const r = subtractAll(p.services, da.deny.services);
-                    narrowed = narrowed || r.narrowed;
-                    if (r.services.length) next.push({ src: sp.piece, dst: dp.piece, services: r.services });
-                  } else {
-                    next.push({ src: sp.piece, dst: dp.piece, services: p.services });
-                  }
-                }
-              }
+  /** Adds one allow's pairs, minus the denies, to `acc`; reports an allow the denies shadow or narrow. */
+  private addFlow(flow: IrFlow, zoneOf: Map<string, string>, denySides: DenySides[], acc: RuleAccumulator): void {
+    const srcs = this.atoms(flow.from, zoneOf);
+    const dsts = this.atoms(flow.to, zoneOf);
+    let total = 0; let kept = 0; let narrowed = false;
+    const removedPairs: string[] = [];
+    for (const s of srcs) {
+      for (const d of dsts) {
+        total++;
+        const cut = this.cutByDenies(s, d, flow.services, denySides);
+        narrowed = narrowed || cut.narrowed;
+        const pieces = cut.pieces;
+        const survived = pieces.some(p => p.services.length > 0);
+        const exact = pieces.length === 1 && sameServices(pieces[0].services, flow.services) && pieces[0].src.atom === s && pieces[0].dst.atom === d;
+        if (survived) kept++;
+        if (!exact) removedPairs.push(`${atomKey(s)} -> ${atomKey(d)}`);
+        for (const p of pieces) {
+          const key = `${atomKey(p.src.atom)}|${atomKey(p.dst.atom)}`;
+          let e = acc.get(key);
+          if (!e) { e = { source: p.src.atom, destination: p.dst.atom, services: [], flows: new Set() }; acc.set(key, e); }
+          e.services.push(...p.services);
+          e.flows.add(flow.path);
+        }
+      }
+    }
+    if (kept === 0 && total > 0) {
+      this.problem('ShadowedFlow', flow.path, `${flow.from.key} -> ${flow.to.key}`, 'every pair of this allow is removed by DenyFlow guardrails, so it allows nothing.', 'Remove the allow, or narrow the DenyFlow that covers it.');
+    } else if (removedPairs.length > 0) {
+      const shown = removedPairs.slice(0, 5).join('; ') + (removedPairs.length > 5 ? `; and ${removedPairs.length - 5} more` : '');
+      this.warnings.push({ id: 'microseg:PartialShadow', path: flow.path, message: `DenyFlow guardrails remove part of this allow (${removedPairs.length} of ${total} pairs affected): ${shown}.` });
+    }
+    if (narrowed) {
+      this.warnings.push({ id: 'microseg:DenyNarrowed', path: flow.path, message: 'A DenyFlow covers part of an all-traffic or ICMP allow; no cloud can express the exact difference, so more was removed (all traffic keeps TCP, UDP and ICMP only; ICMP partly denied is dropped).' });
+    }
+  }
+
+  /**
+   * One pair of an allow, minus every deny in turn: the pieces left (a peer CIDR split where a
+   * deny's CIDR lies strictly inside it), and whether a deny narrowed an all-traffic or ICMP service.
+   */
+  private cutByDenies(s: IrAtom, d: IrAtom, services: IrService[], denySides: DenySides[]): { pieces: PairPiece[]; narrowed: boolean } {
+    let narrowed = false;
+    let pieces: PairPiece[] = [{
+      src: { atom: s, cidr: s.kind === 'cidr' ? this.cidrOf(s.cidr) : undefined, services: [] },
+      dst: { atom: d, cidr: d.kind === 'cidr' ? this.cidrOf(d.cidr) : undefined, services: [] },
+      services,
+    }];
+    for (const da of denySides) {
+      const next: PairPiece[] = [];
+      for (const p of pieces) {
+        const srcParts = this.matchSide(p.src, da.from, da.fromSet);
+        const dstParts = this.matchSide(p.dst, da.to, da.toSet);
+        // Split a peer CIDR only where the deny removes traffic: a deny that misses the other
+        // side, or only other ports, leaves the piece whole (one rule, no PartialShadow).
+        const hit = srcParts.some(x => x.denied) && dstParts.some(x => x.denied);
+        const cut = hit ? subtractAll(p.services, da.deny.services) : undefined;
+        if (!cut || (!cut.narrowed && sameServices(cut.services, p.services))) {
+          next.push(p);
+          continue;
+        }
+        for (const sp of srcParts) {
+          for (const dp of dstParts) {
+            if (sp.denied && dp.denied) {
+              const r = subtractAll(p.services, da.deny.services);
+              narrowed = narrowed || r.narrowed;
+              if (r.services.length) next.push({ src: sp.piece, dst: dp.piece, services: r.services });
+            } else {
+              next.push({ src: sp.piece, dst: dp.piece, services: p.services });
             }
-            pieces = next;
-          }
-          const survived = pieces.some(p => p.services.length > 0);
-          const exact = pieces.length === 1 && sameServices(pieces[0].services, flow.services) && pieces[0].src.atom === s && pieces[0].dst.atom === d;
-          if (survived) kept++;
-          if (!exact) removedPairs.push(`${atomKey(s)} -> ${atomKey(d)}`);
-          for (const p of pieces) {
-            const key = `${atomKey(p.src.atom)}|${atomKey(p.dst.atom)}`;
-            let e = acc.get(key);
-            if (!e) { e = { source: p.src.atom, destination: p.dst.atom, services: [], flows: new Set() }; acc.set(key, e); }
-            e.services.push(...p.services);
-            e.flows.add(flow.path);
           }
         }
       }
-      if (kept === 0 && total > 0) {
-        this.problem('ShadowedFlow', flow.path, `${flow.from.key} -> ${flow.to.key}`, 'every pair of this allow is removed by DenyFlow guardrails, so it allows nothing.', 'Remove the allow, or narrow the DenyFlow that covers it.');
-      } else if (removedPairs.length > 0) {
-        const shown = removedPairs.slice(0, 5).join('; ') + (removedPairs.length > 5 ? `; and ${removedPairs.length - 5} more` : '');
-        this.warnings.push({ id: 'microseg:PartialShadow', path: flow.path, message: `DenyFlow guardrails remove part of this allow (${removedPairs.length} of ${total} pairs affected): ${shown}.` });
-      }
-      if (narrowed) {
-        this.warnings.push({ id: 'microseg:DenyNarrowed', path: flow.path, message: 'A DenyFlow covers part of an all-traffic or ICMP allow; no cloud can express the exact difference, so more was removed (all traffic keeps TCP, UDP and ICMP only; ICMP partly denied is dropped).' });
-      }
+      pieces = next;
     }
-
-    const rules: IrRule[] = [];
-    for (const e of acc.values()) {
-      for (const service of mergeServices(e.services)) {
-        rules.push({ source: e.source, destination: e.destination, service, flows: [...e.flows].sort() });
-      }
-    }
-    return rules.sort(compareRules);
+    return { pieces, narrowed };
   }
 
   /**
