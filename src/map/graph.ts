@@ -78,8 +78,57 @@ export interface MapGraph {
 
 const portsText = (services: IrService[]) => mergeServices(services).map(serviceKey).join(', ');
 
+/** The map's nodes and how model identities, ranges and peers find theirs. */
+interface NodeIndex {
+  readonly nodes: MapNode[];
+  readonly workloadIds: Map<string, number>;
+  readonly zoneIndex: Map<string, number>;
+  readonly zoneBase: number;
+  readonly peers: PeerIndex;
+  /** The node of a peer, by name. */
+  peerId(name: string): number;
+  /** The node of a traffic identity (`workload:x`, `zone:x`, an address), if drawn. */
+  identityNode(identity: string): number | undefined;
+}
+
+/** An allowed pair: IR rules grouped by (source node, destination node). */
+interface AllowedPair { source: number; target: number; services: IrService[]; flows: Set<number>; records: number }
+/** Traffic on a pair that is not an allowed pair: observed (allowed) or would-block. */
+interface TrafficPair { source: number; target: number; kind: EdgeKind; ports: Set<string>; records: number }
+
 /** Builds the graph of `policy`, with `traffic` drawn on it when given. */
 export function buildGraph(policy: IrPolicy, traffic?: TrafficInput): MapGraph {
+  const ix = indexNodes(policy, traffic);
+  const unused = new Set((traffic?.unused ?? []).map(u => u.flow));
+  const allowed = allowedPairs(policy, ix);
+  const { extra, wouldBlock } = trafficPairs(traffic, ix, allowed);
+  const edges: MapEdge[] = [];
+  for (const e of allowed.values()) {
+    const kind: EdgeKind = !traffic ? 'allowed' : e.records > 0 ? 'observed' : [...e.flows].every(f => unused.has(policy.flows[f].path)) ? 'unused' : 'allowed';
+    edges.push({ source: e.source, target: e.target, kind, ports: mergeServices(e.services).map(serviceKey), refs: [...e.flows].sort((a, b) => a - b), records: e.records });
+  }
+  for (const e of extra.values()) edges.push({ source: e.source, target: e.target, kind: e.kind, ports: [...e.ports].sort(cmp), refs: [], records: e.records });
+  edges.push(...denyEdges(policy, ix));
+  edges.sort((a, b) => a.source - b.source || a.target - b.target || EDGE_KINDS.indexOf(a.kind) - EDGE_KINDS.indexOf(b.kind) || (a.refs[0] ?? 0) - (b.refs[0] ?? 0));
+
+  return {
+    segmentation: policy.segmentation.name,
+    mode: policy.segmentation.mode,
+    nodes: ix.nodes,
+    zones: policy.zones.map((_, i) => ix.zoneBase + i),
+    zoneWorkloads: policy.zones.map(z => policy.workloads.map((w, i) => (w.zone === z.name ? i : -1)).filter(i => i >= 0)),
+    workloadCount: policy.workloads.length,
+    edges,
+    flows: mapFlows(policy, traffic, unused),
+    denies: policy.denies.map(d => ({ path: d.path, from: d.from.key, to: d.to.key, ports: portsText(d.services), description: d.description })),
+    traffic: !!traffic,
+    rangePeers: Object.fromEntries([...new Set(policy.rules.flatMap(r => [r.source, r.destination]).flatMap(a => (a.kind === 'cidr' ? [a.cidr] : [])))].sort(cmp).map(c => [c, ix.peerId(ix.peers.forCidr(c).name)])),
+    wouldBlock: wouldBlock.sort((a, b) => b.records - a.records || cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.port, b.port)),
+  };
+}
+
+/** The nodes: workloads (in the IR's order), then peers (an `unknown` one when traffic has addresses no peer holds), then zones. */
+function indexNodes(policy: IrPolicy, traffic?: TrafficInput): NodeIndex {
   const workloadIds = new Map(policy.workloads.map((w, i) => [w.name, i]));
   const zoneIndex = new Map(policy.zones.map((z, i) => [z.name, i]));
   const peers = new PeerIndex(policy);
@@ -102,21 +151,26 @@ export function buildGraph(policy: IrPolicy, traffic?: TrafficInput): MapGraph {
     const p = peers.find(identity);
     return p ? peerId(p.name) : needsUnknown ? peerId(UNKNOWN) : undefined;
   };
+  return { nodes, workloadIds, zoneIndex, zoneBase, peers, peerId, identityNode };
+}
 
-  const flowIndex = new Map(policy.flows.map((f, i) => [f.path, i]));
-  const unused = new Set((traffic?.unused ?? []).map(u => u.flow));
+/** The declared flows for the page (with traffic: observed or unused). */
+function mapFlows(policy: IrPolicy, traffic: TrafficInput | undefined, unused: ReadonlySet<string>): MapFlow[] {
   const observedFlows = new Set((traffic?.conversations ?? []).filter(c => c.verdict === 'allowed').flatMap(c => c.flows));
-  const flows: MapFlow[] = policy.flows.map(f => ({
+  return policy.flows.map(f => ({
     path: f.path, from: f.from.key, to: f.to.key, ports: portsText(f.services), description: f.description,
     ...(f.owner ? { owner: f.owner } : {}), ...(f.expires ? { expires: f.expires } : {}),
     ...(traffic ? { traffic: unused.has(f.path) || !observedFlows.has(f.path) ? 'unused' as const : 'observed' as const } : {}),
   }));
+}
 
-  // Allowed pairs: IR rules grouped by (source node, destination node).
-  const allowed = new Map<string, { source: number; target: number; services: IrService[]; flows: Set<number>; records: number }>();
+/** Allowed pairs: IR rules grouped by (source node, destination node), with the flows behind them. */
+function allowedPairs(policy: IrPolicy, ix: NodeIndex): Map<string, AllowedPair> {
+  const flowIndex = new Map(policy.flows.map((f, i) => [f.path, i]));
+  const allowed = new Map<string, AllowedPair>();
   for (const r of policy.rules) {
-    const s = r.source.kind === 'workload' ? workloadIds.get(r.source.workload)! : peerId(peers.forCidr(r.source.cidr).name);
-    const t = r.destination.kind === 'workload' ? workloadIds.get(r.destination.workload)! : peerId(peers.forCidr(r.destination.cidr).name);
+    const s = r.source.kind === 'workload' ? ix.workloadIds.get(r.source.workload)! : ix.peerId(ix.peers.forCidr(r.source.cidr).name);
+    const t = r.destination.kind === 'workload' ? ix.workloadIds.get(r.destination.workload)! : ix.peerId(ix.peers.forCidr(r.destination.cidr).name);
     if (s === t) continue;
     const k = `${s}>${t}`;
     let e = allowed.get(k);
@@ -124,14 +178,17 @@ export function buildGraph(policy: IrPolicy, traffic?: TrafficInput): MapGraph {
     e.services.push(r.service);
     for (const f of r.flows) if (flowIndex.has(f)) e.flows.add(flowIndex.get(f)!);
   }
+  return allowed;
+}
 
-  // Traffic: allowed conversations mark their pair observed; the rest become their own edges.
-  const extra = new Map<string, { source: number; target: number; kind: EdgeKind; ports: Set<string>; records: number }>();
+/** Traffic: allowed conversations mark their pair observed (adding to `allowed`'s records); the rest become their own pairs. */
+function trafficPairs(traffic: TrafficInput | undefined, ix: NodeIndex, allowed: Map<string, AllowedPair>): { extra: Map<string, TrafficPair>; wouldBlock: MapGraph['wouldBlock'] } {
+  const extra = new Map<string, TrafficPair>();
   const wouldBlock: MapGraph['wouldBlock'] = [];
   for (const c of traffic?.conversations ?? []) {
     if (c.verdict !== 'allowed' && c.verdict !== 'wouldBlock') continue;
-    const s = identityNode(c.from);
-    const t = identityNode(c.to);
+    const s = ix.identityNode(c.from);
+    const t = ix.identityNode(c.to);
     const port = c.port === undefined || c.port === null ? c.protocol : `${c.protocol}:${c.port}`;
     if (c.verdict === 'wouldBlock') wouldBlock.push({ from: c.from, to: c.to, port, records: c.records });
     if (s === undefined || t === undefined || s === t) continue;
@@ -144,20 +201,17 @@ export function buildGraph(policy: IrPolicy, traffic?: TrafficInput): MapGraph {
     e.ports.add(port);
     e.records += c.records;
   }
+  return { extra, wouldBlock };
+}
 
-  const edges: MapEdge[] = [];
-  for (const e of allowed.values()) {
-    const kind: EdgeKind = !traffic ? 'allowed' : e.records > 0 ? 'observed' : [...e.flows].every(f => unused.has(policy.flows[f].path)) ? 'unused' : 'allowed';
-    edges.push({ source: e.source, target: e.target, kind, ports: mergeServices(e.services).map(serviceKey), refs: [...e.flows].sort((a, b) => a - b), records: e.records });
-  }
-  for (const e of extra.values()) edges.push({ source: e.source, target: e.target, kind: e.kind, ports: [...e.ports].sort(cmp), refs: [], records: e.records });
-
-  // Denies, as declared: zone ends at the zone, selectors at their workloads, ranges at their peer.
+/** Denies, as declared: zone ends at the zone, selectors at their workloads, ranges at their peer. */
+function denyEdges(policy: IrPolicy, ix: NodeIndex): MapEdge[] {
   const endNodes = (ref: IrEndpointRef): number[] => {
-    if (ref.kind === 'zone') return ref.zones.filter(z => zoneIndex.has(z)).map(z => zoneBase + zoneIndex.get(z)!);
-    if (ref.kind === 'cidr') return ref.cidr ? [peerId(peers.forCidr(ref.cidr).name)] : [];
-    return ref.workloads.filter(w => workloadIds.has(w)).map(w => workloadIds.get(w)!);
+    if (ref.kind === 'zone') return ref.zones.filter(z => ix.zoneIndex.has(z)).map(z => ix.zoneBase + ix.zoneIndex.get(z)!);
+    if (ref.kind === 'cidr') return ref.cidr ? [ix.peerId(ix.peers.forCidr(ref.cidr).name)] : [];
+    return ref.workloads.filter(w => ix.workloadIds.has(w)).map(w => ix.workloadIds.get(w)!);
   };
+  const edges: MapEdge[] = [];
   policy.denies.forEach((d, i) => {
     for (const s of endNodes(d.from)) {
       for (const t of endNodes(d.to)) {
@@ -165,22 +219,7 @@ export function buildGraph(policy: IrPolicy, traffic?: TrafficInput): MapGraph {
       }
     }
   });
-  edges.sort((a, b) => a.source - b.source || a.target - b.target || EDGE_KINDS.indexOf(a.kind) - EDGE_KINDS.indexOf(b.kind) || (a.refs[0] ?? 0) - (b.refs[0] ?? 0));
-
-  return {
-    segmentation: policy.segmentation.name,
-    mode: policy.segmentation.mode,
-    nodes,
-    zones: policy.zones.map((_, i) => zoneBase + i),
-    zoneWorkloads: policy.zones.map(z => policy.workloads.map((w, i) => (w.zone === z.name ? i : -1)).filter(i => i >= 0)),
-    workloadCount: policy.workloads.length,
-    edges,
-    flows,
-    denies: policy.denies.map(d => ({ path: d.path, from: d.from.key, to: d.to.key, ports: portsText(d.services), description: d.description })),
-    traffic: !!traffic,
-    rangePeers: Object.fromEntries([...new Set(policy.rules.flatMap(r => [r.source, r.destination]).flatMap(a => (a.kind === 'cidr' ? [a.cidr] : [])))].sort(cmp).map(c => [c, peerId(peers.forCidr(c).name)])),
-    wouldBlock: wouldBlock.sort((a, b) => b.records - a.records || cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.port, b.port)),
-  };
+  return edges;
 }
 
 const UNKNOWN = 'unknown';
