@@ -4,12 +4,13 @@
  * rendering where the logs live. Either way one query comes back with aggregates only, and
  * `interpret` turns its rows into conversations, counts and unknown addresses.
  */
+import * as fs from 'fs';
 import { DIALECTS, SqlValue } from './dialect';
 import { openDb } from './duckdb';
 import { TrafficError } from './errors';
 import { planSources, SourceGroup } from './formats';
 import { IdentityMap } from './identity';
-import { PlanMode, PlanRow, planRow, renderPlan } from './plan';
+import { PlanMode, PlanRow, planRow, renderGuess, renderPlan } from './plan';
 import { identityRows } from './plan-tables';
 import { findLogFiles, parseTime } from './sources';
 import { TrafficReadOptions, TrafficRecordCounts, TrafficWindow, UnknownAddress } from './types';
@@ -87,6 +88,10 @@ export interface LocalRun {
   readonly result: PlanResult;
   readonly files: number;
   readonly pruned: number;
+  /** Full reads of the records: 1, or 2 when the sample's guess of the servers conflicted. */
+  readonly reads: number;
+  /** Files the guess was sampled from (0: no sample, the input is small or has no tcp-flags). */
+  readonly sampled: number;
 }
 
 /** The window options as epoch seconds. */
@@ -102,6 +107,38 @@ export function localSource(groups: SourceGroup[], robust: boolean): string {
   return groups.length === 1 ? groups[0].select(robust) : groups.map((g, i) => `SELECT * FROM (${g.select(robust)}) g${i}`).join(' UNION ALL ');
 }
 
+/**
+ * The sample the server endpoints are guessed from before the read: inputs of at least
+ * `minBytes` are sampled, about `fraction` of them (every n-th file, so the sample spans the
+ * window; the first records of each file when there are fewer than `files` files). Below it the
+ * records are read once and the connections no flag decides are grouped per connection.
+ */
+export const GUESS_SAMPLE = { minBytes: 32 * 1024 * 1024, fraction: 1 / 32, files: 8 };
+
+/** The files to sample and, for few files, how many records to take; undefined: no sample. */
+export function sampleOf(files: string[]): { files: string[]; limit?: number } | undefined {
+  const sizes = files.map(f => fs.statSync(f).size);
+  const total = sizes.reduce((x, y) => x + y, 0);
+  if (total < GUESS_SAMPLE.minBytes || files.length === 0) return undefined;
+  if (files.length < GUESS_SAMPLE.files) {
+    // gzip flow log text is about 12 bytes a record: the limit overestimates plain text's share
+    return { files, limit: Math.max(10_000, Math.ceil((total * GUESS_SAMPLE.fraction) / 12)) };
+  }
+  const m = Math.max(1, Math.round(files.length * GUESS_SAMPLE.fraction));
+  return { files: Array.from({ length: m }, (_, j) => files[Math.floor(((j + 0.5) * files.length) / m)]) };
+}
+
+/** The last local run's reads and sample (what the bench and the tests look at; not in the results). */
+export const lastLocalRun: { reads?: number; sampled?: number } = {};
+
+const GUESS_TABLE = 'microseg_guess';
+const GUESS = `SELECT a, p, proto FROM ${GUESS_TABLE}`;
+
+/** The guess's conflicts in a result (0 when it held or there was none). */
+function conflicts(rows: Record<string, unknown>[]): number {
+  return num(rows.find(r => r.kind === 'c')?.n1);
+}
+
 /** Reads local flow logs with the embedded engine and runs the plan. */
 export async function runLocal(options: TrafficReadOptions, identities: IdentityMap, mode: PlanMode, rules?: SqlValue[][]): Promise<LocalRun> {
   const w = windowSeconds(options);
@@ -114,21 +151,46 @@ export async function runLocal(options: TrafficReadOptions, identities: Identity
   const db = await openDb(options.threads);
   try {
     const groups = await planSources(found.files, db, options.awsFields);
-    const query = (robust: boolean) => renderPlan(DIALECTS.duckdb, { mode, source: localSource(groups, robust), orient: true, since: w.since, until: w.until, identities: idr, rules });
+    // the guess is sampled from the files whose records carry tcp-flags (only they prove servers)
+    const sample = sampleOf(groups.filter(g => g.flags).flatMap(g => g.files).sort());
+    const sampleGroups = sample ? await planSources(sample.files, db, options.awsFields) : [];
+    const records = (gs: SourceGroup[], robust: boolean, limit?: number) => ({ source: localSource(gs, robust), orient: true, since: w.since, until: w.until, limit });
+    const query = (robust: boolean, guess?: string, guessProved?: boolean) => renderPlan(DIALECTS.duckdb, { mode, ...records(groups, robust), identities: idr, rules, guess, guessProved });
+    let reads = 0;
+    const run = async (robust: boolean) => {
+      let guess: string | undefined;
+      if (sample) {
+        await db.run(`CREATE OR REPLACE TABLE ${GUESS_TABLE} AS ${renderGuess(DIALECTS.duckdb, records(sampleGroups, robust, sample.limit))}`);
+        guess = GUESS;
+      }
+      reads = 1;
+      let rows = await db.all(query(robust, guess));
+      if (guess && conflicts(rows) > 0) {
+        // the sample missed a server that the flags prove: read again with the proved endpoints
+        const proved = rows.filter(r => r.kind === 'e').map(r => [r.k1, r.n1, r.n2] as SqlValue[]);
+        await db.run(`CREATE OR REPLACE TABLE ${GUESS_TABLE} (a VARCHAR, p INTEGER, proto INTEGER)`);
+        await db.append(GUESS_TABLE, 'snn', proved);
+        reads = 2;
+        rows = await db.all(query(robust, GUESS, true));
+      }
+      return rows;
+    };
     let rows: Record<string, unknown>[];
     try {
-      rows = await db.all(query(false));
+      rows = await run(false);
     } catch {
       // Doubled blanks between values (seen in AWS's own examples) break the fast reader: read
       // the lines as text and split on runs of blanks. A second failure is the file's fault.
       try {
-        rows = await db.all(query(true));
+        rows = await run(true);
       } catch (e) {
         throw new TrafficError('FlowLogUnreadable', found.files.length === 1 ? found.files[0] : `${found.files.length} files`,
           'could not be read completely', (e as Error).message.split('\n')[0]);
       }
     }
-    return { result: interpret(rows), files: found.files.length, pruned: found.pruned };
+    const sampled = sample ? sample.files.length : 0;
+    Object.assign(lastLocalRun, { reads, sampled });
+    return { result: interpret(rows), files: found.files.length, pruned: found.pruned, reads, sampled };
   } finally {
     db.close();
   }

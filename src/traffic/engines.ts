@@ -124,7 +124,7 @@ export function engineQuery(options: TrafficReadOptions, identities: IdentityMap
   const engine = options.engine ?? 'duckdb';
   const w = windowSeconds(options);
   // one read of the table (no server pre-pass): these engines bill per byte scanned
-  const plan = { mode, orient: true, prepass: false, since: w.since, until: w.until, identities: identityRows(identities), rules };
+  const plan = { mode, orient: true, since: w.since, until: w.until, identities: identityRows(identities), rules };
   if (engine === 'athena') {
     const table = checkName('--athena-table', options.athenaTable, /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$/);
     const ref = table.split('.').map(p => `"${p}"`).join('.');
@@ -145,7 +145,7 @@ export async function runPlan(options: TrafficReadOptions, identities: IdentityM
   const { sql } = engineQuery(options, identities, mode, rules);
   checkQuerySize(engine, sql);
   const { rows, stats } = engine === 'athena' ? await runAthena(sql, options) : await runBigQuery(sql, options);
-  return { result: interpret(rows), files: 0, pruned: 0, stats };
+  return { result: interpret(rows), files: 0, pruned: 0, reads: 1, sampled: 0, stats };
 }
 
 /** Query text limits: Athena 262,144 bytes, BigQuery 1,024 K characters. */

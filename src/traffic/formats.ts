@@ -24,6 +24,8 @@ export type LogKind = 'aws-text' | 'aws-parquet' | AzureFlowKind | GcpFlowKind;
 export interface SourceGroup {
   readonly kind: LogKind;
   readonly files: string[];
+  /** Whether the records carry TCP flags that say which end is the server (AWS `tcp-flags`). */
+  readonly flags: boolean;
   /** SQL yielding the normalised record relation; `robust` is the slower, more tolerant reader. */
   select(robust: boolean): string;
 }
@@ -68,9 +70,9 @@ export function sniffText(text: string): LogKind | 'json-unknown' | undefined {
 /** Plans the reads of the given files; `db` inspects Parquet schemas. */
 export async function planSources(files: string[], db: Db, awsFields?: string): Promise<SourceGroup[]> {
   const fields = awsFields ? parseAwsFields(awsFields) : undefined;
-  const groups = new Map<string, { kind: LogKind; files: string[]; make: (files: string[], robust: boolean) => string }>();
-  const add = (key: string, kind: LogKind, file: string, make: (files: string[], robust: boolean) => string) => {
-    const g = groups.get(key) ?? { kind, files: [], make };
+  const groups = new Map<string, { kind: LogKind; files: string[]; flags: boolean; make: (files: string[], robust: boolean) => string }>();
+  const add = (key: string, kind: LogKind, file: string, make: (files: string[], robust: boolean) => string, flags = false) => {
+    const g = groups.get(key) ?? { kind, files: [], flags, make };
     g.files.push(file);
     groups.set(key, g);
   };
@@ -89,7 +91,7 @@ export async function planSources(files: string[], db: Db, awsFields?: string): 
       } else if (isAwsParquet(columns)) {
         const key = `aws-parquet:${[...columns].sort().join(',')}`;
         awsParquetSelect([file], columns, file); // checks the required fields now, before any read
-        add(key, 'aws-parquet', file, fs2 => awsParquetSelect(fs2, columns, fs2[0]));
+        add(key, 'aws-parquet', file, fs2 => awsParquetSelect(fs2, columns, fs2[0]), columns.some(c => c === 'tcp_flags' || c === 'tcp-flags'));
       } else {
         throw new TrafficError('FlowLogUnreadable', file, 'is a Parquet file but not a recognised flow log',
           'Parquet is read as AWS VPC Flow Logs (srcaddr, dstaddr, ...) or a BigQuery export of GCP VPC Flow Logs (jsonPayload).');
@@ -110,8 +112,8 @@ export async function planSources(files: string[], db: Db, awsFields?: string): 
       add(`${kind}:${h.gzip}`, kind, file, (fs2, r) => gcpSelect(kind, fs2, r, { gzip: h.gzip, maxObject }));
     } else {
       const layout = awsTextLayout(file, fields);
-      add(`aws-text:${layoutKey(layout)}`, 'aws-text', file, (fs2, r) => awsTextSelect(fs2, layout, r));
+      add(`aws-text:${layoutKey(layout)}`, 'aws-text', file, (fs2, r) => awsTextSelect(fs2, layout, r), layout.fields.includes('tcp-flags'));
     }
   }
-  return [...groups.values()].map(g => ({ kind: g.kind, files: g.files, select: (robust: boolean) => g.make(g.files, robust) }));
+  return [...groups.values()].map(g => ({ kind: g.kind, files: g.files, flags: g.flags, select: (robust: boolean) => g.make(g.files, robust) }));
 }

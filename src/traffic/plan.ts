@@ -8,25 +8,34 @@
  * initiated: 1 = `src` is the client). The policy travels inside the query as inline tables: the
  * identity ranges (`idr`) and, for simulate, the declared flows' rules (`rules`).
  *
- *  1. `conn`: one aggregation of the records per connection (the unordered 5-tuple, action and
- *     log-status): records, bytes, first/last seen, the tcp-flags OR-ed per direction, the first
- *     start per direction (and the `orient` votes). NODATA/SKIPDATA/REJECT counts come from it.
- *  2. Orientation (client, server): `orient` when the format says; else SYN-ACK marks the
- *     server and a bare SYN the client; else, for the connections that no flag decides (`und`),
- *     the shape of the traffic, from features computed only for the endpoints and ports those
+ *  1. One read of the records, each decided where it can be: `orient` when the format says; its
+ *     own tcp-flags (a SYN-ACK comes from the server, a bare SYN goes to it); else the guessed
+ *     server endpoints (`guess`: exactly one of its endpoints is one). A decided record is keyed by
+ *     its conversation (server first, the client's port dropped), the others by their connection
+ *     (`conn0`). The server endpoints the flags prove come out of the same aggregate (`ev`: SYN-ACK
+ *     senders and bare-SYN receivers).
+ *  2. The guess is checked against them (`cf`): a guessed server that the flags never prove, or a
+ *     proved server endpoint that may be the client end of a guessed record (its port within the
+ *     client ports seen). Any conflict, and the caller reads again with `guess` = `ev` (returned
+ *     as `e` rows); without one the result equals that read's. Without a guess every undecided
+ *     record stays per connection (the data-lake engines: one read, billed per byte scanned).
+ *  3. `conn`: the connections with exactly one endpoint in `ev` join their conversation. For the
+ *     rest (UDP, logs without tcp-flags, connections both of whose ends are servers) the shape of
+ *     the traffic decides, from features computed only for the endpoints and ports those
  *     connections use: an endpoint known to answer SYNs (`ends.synack`), the endpoint with more
  *     distinct peer endpoints (`ends.fan`: a listening port sees many), the side that varies its
  *     own port against the other's fixed port is the client (`vary`: one client calling
  *     replicas), the port number seen on more connections across all addresses (`ports`), the
  *     side that spoke first is the client; the lower port only when nothing else can decide. Never
  *     the ephemeral range: gRPC listens on 50051.
- *  3. `convs`: conversations (client, server, protocol, server port, action).
- *  4. `ident`: every distinct address of `convs` resolved against `idr` in SQL (range join; the
+ *  4. `convs`: conversations (client, server, protocol, server port, action).
+ *  5. `ident`: every distinct address of `convs` resolved against `idr` in SQL (range join; the
  *     entries' order of precedence is computed from the policy, see identity.ts).
- *  5. Results (one relation, a `kind` per row): `n` record counts, `f` flows (discover: per
+ *  6. Results (one relation, a `kind` per row): `n` record counts, `f` flows (discover: per
  *     identity pair, protocol, port and action; simulate: with the verdict and the flows that allow
  *     it), `u` unknown addresses with each peer identity, `w` workload addresses, `x` addresses
- *     that do not parse. Only these aggregates leave the engine.
+ *     that do not parse, `c` the guess's conflicts (and, when there are any, `e` the proved server
+ *     endpoints). Only these aggregates leave the engine.
  */
 import { Dialect, SqlType, SqlValue } from './dialect';
 
@@ -44,9 +53,11 @@ export const RULE_COLUMNS: [string, SqlType][] = [
   ['d_wl', 'text'], ['d_fam', 'text'], ['d_lo', 'text'], ['d_hi', 'text'], ['proto', 'text'], ['pfrom', 'int'], ['pto', 'int'], ['flow', 'text'],
 ];
 
-/** Everything the plan needs besides the dialect. */
-export interface PlanInput {
-  readonly mode: PlanMode;
+/** The columns of a server endpoint relation (the guess, the `e` rows): address, port, protocol number. */
+export const ENDPOINT_COLUMNS: [string, SqlType][] = [['a', 'text'], ['p', 'int'], ['proto', 'int']];
+
+/** Which records to read. */
+export interface RecordInput {
   /** SQL of the normalised record relation. */
   readonly source: string;
   /** Whether the relation has the `orient` column. */
@@ -55,18 +66,31 @@ export interface PlanInput {
   readonly since?: number;
   /** Records kept: start before (epoch seconds). */
   readonly until?: number;
+  /** Only the first records (a sample). */
+  readonly limit?: number;
+}
+
+/** Everything the plan needs besides the dialect. */
+export interface PlanInput extends RecordInput {
+  readonly mode: PlanMode;
   /** Identity rows (IDR_COLUMNS). */
   readonly identities: SqlValue[][];
   /** Rule rows (RULE_COLUMNS), simulate only. */
   readonly rules?: SqlValue[][];
   /**
-   * Whether to read the records twice: first for the server endpoints (SYN-ACK senders, bare SYN
-   * receivers), then to key every record it decides by its conversation, so the working set is
-   * bounded by conversations and the undecided connections, not by the records. Off, the records
-   * are read once and grouped per connection (for engines billed per byte scanned).
-   * @default true
+   * SQL of a relation of guessed server endpoints (ENDPOINT_COLUMNS), usually `renderGuess` over
+   * a sample of the same records: the records it decides are keyed by conversation, so the working
+   * set is bounded by the conversations, not by the connections. A wrong guess never changes the
+   * answer: the `c` row counts its conflicts and the caller reads again with the `e` rows.
+   * Absent: every record that neither `orient` nor its flags decide is grouped per connection.
    */
-  readonly prepass?: boolean;
+  readonly guess?: string;
+  /**
+   * Whether `guess` is exactly the server endpoints the flags prove in these records (the `e` rows
+   * of a read with a conflict): then it cannot conflict and is not checked.
+   * @default false
+   */
+  readonly guessProved?: boolean;
 }
 
 /** The result columns (every kind uses a subset; see `PlanRow`). */
@@ -77,66 +101,97 @@ export function protoName(d: Dialect, p: string): string {
   return `CASE ${p} WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmp' ELSE ${d.intText(p)} END`;
 }
 
-/** Renders the plan in one dialect: a single read-only query. */
-export function renderPlan(d: Dialect, p: PlanInput): string {
-  const T = (t: SqlType) => d.type(t);
-  const and = (a: string, b: string) => d.bitAnd(a, b);
-  const nul = (t: SqlType) => `CAST(NULL AS ${T(t)})`;
-  const big = '9223372036854775807';
+const BIG = '9223372036854775807';
+const ok = (t = '') => `${t}status = 'OK' AND ${t}src IS NOT NULL AND ${t}dst IS NOT NULL AND ${t}proto IS NOT NULL`;
+const nul = (d: Dialect, t: SqlType) => `CAST(NULL AS ${d.type(t)})`;
+
+/**
+ * The records in the window, as a subquery read once per reference: never a CTE, which an engine
+ * may keep in memory whole.
+ */
+function records(p: RecordInput): string {
   const time = [
     p.since !== undefined ? `(tstart IS NULL OR coalesce(tend, tstart) >= ${Math.floor(p.since)})` : '',
     p.until !== undefined ? `(tstart IS NULL OR tstart < ${Math.ceil(p.until)})` : '',
   ].filter(Boolean).join(' AND ') || '1 = 1';
+  return `(SELECT src, dst, coalesce(sport, 0) AS sport, coalesce(dport, 0) AS dport, proto, action, status, bytes, tstart, tend, flags${p.orient ? ', orient' : ''}
+  FROM (${p.source}) r0 WHERE ${time}${p.limit ? ` LIMIT ${Math.floor(p.limit)}` : ''})`;
+}
+
+/**
+ * A query of the server endpoints the records' flags prove (ENDPOINT_COLUMNS): the SYN-ACK
+ * senders and the bare-SYN receivers. Over a sample of the records it is the plan's `guess`; over
+ * all of them it is the plan's `ev`.
+ */
+export function renderGuess(d: Dialect, p: RecordInput): string {
+  const x = d.bitAnd('coalesce(flags, 0)', '18');
+  return `SELECT DISTINCT CASE WHEN ${x} = 18 THEN src ELSE dst END AS a, CASE WHEN ${x} = 18 THEN sport ELSE dport END AS p, proto
+  FROM ${records(p)} rec WHERE ${ok()} AND ${x} IN (2, 18)${p.orient ? ` AND NOT (coalesce(orient, 0) = 1 AND ${x} = 18)` : ''}`;
+}
+
+/** Steps 1-3: the one read, the check of the guess, the connections joined to their conversations. */
+function readCtes(d: Dialect, p: PlanInput): string[] {
+  const and = (a: string, b: string) => d.bitAnd(a, b);
+  const x = and('coalesce(rec.flags, 0)', '18');
   const ctes: string[] = [];
-  const ok = (t = '') => `${t}status = 'OK' AND ${t}src IS NOT NULL AND ${t}dst IS NOT NULL AND ${t}proto IS NOT NULL`;
-  const prepass = p.prepass !== false;
-  // the records, read once per reference (with the pre-pass, twice): never a CTE, which an engine
-  // may keep in memory whole
-  const rec = `(SELECT src, dst, coalesce(sport, 0) AS sport, coalesce(dport, 0) AS dport, proto, action, status, bytes, tstart, tend, flags${p.orient ? ', orient' : ''}
-  FROM (${p.source}) r0 WHERE ${time})`;
-  // the server endpoints: (address, port) that answered a SYN or received a bare SYN anywhere
-  ctes.push(d.cte('srv', prepass
-    ? `  SELECT DISTINCT a, p, proto FROM (
-    SELECT CASE WHEN ${and('flags', '18')} = 18 THEN src ELSE dst END AS a, CASE WHEN ${and('flags', '18')} = 18 THEN sport ELSE dport END AS p, proto
-    FROM ${rec} rec WHERE ${ok()} AND ${and('coalesce(flags, 0)', '18')} IN (2, 18)) s0`
-    : `  SELECT ${nul('text')} AS a, ${nul('int')} AS p, ${nul('int')} AS proto FROM (SELECT 1 AS one) s0 WHERE 1 = 0`));
-  // a record is decided when the format says who initiated, or exactly one of its endpoints is a
-  // server endpoint; decided records are keyed by their conversation (server first, client port
-  // dropped), the others by their connection
-  const side = `CASE WHEN NOT coalesce(${ok('rec.')}, FALSE) THEN NULL
-      ${p.orient ? "WHEN rec.orient = 1 THEN 'd'\n      " : ''}WHEN s1.a IS NOT NULL AND s2.a IS NULL THEN 's'
-      WHEN s2.a IS NOT NULL AND s1.a IS NULL THEN 'd' END`;
+  if (p.guess) ctes.push(d.cte('g', `  SELECT a, p, proto FROM (${p.guess}) g0`));
+  // membership of an endpoint in the guess: a struct key probed by a semi join (cheaper than
+  // joining the guess twice); the data-lake engines never take a guess
+  if (p.guess && d.name !== 'duckdb') throw new Error(`renderPlan: a guess is only read by DuckDB, not ${d.name}`);
+  const inGuess = (a: string, port: string) => (p.guess ? `({'a': rec.${a}, 'p': rec.${port}, 'r': rec.proto} IN (SELECT {'a': a, 'p': p, 'r': proto} FROM g))` : 'FALSE');
+  const s1 = inGuess('src', 'sport');
+  const s2 = inGuess('dst', 'dport');
+  // how a record is decided, one bit each: 1 orient, 64 orient with a bare SYN, 2 its SYN-ACK
+  // (src serves), 4 its bare SYN (dst serves), 8/16 the guess (src/dst serves); 0 undecided
+  const how = `CASE WHEN NOT coalesce(${ok('rec.')}, FALSE) THEN 0
+      ${p.orient ? `WHEN rec.orient = 1 THEN CASE WHEN ${x} = 2 THEN 64 ELSE 1 END\n      ` : ''}WHEN ${x} = 18 THEN 2
+      WHEN ${x} = 2 THEN 4
+      WHEN rec.g1 AND NOT rec.g2 THEN 8
+      WHEN rec.g2 AND NOT rec.g1 THEN 16 ELSE 0 END`;
   const fwd = '(src < dst OR (src = dst AND sport <= dport))';
-  ctes.push(d.cte('rs', `  SELECT r.*, CASE WHEN side IS NULL THEN coalesce(${fwd}, FALSE) ELSE side = 's' END AS fw FROM (
-    SELECT rec.*, ${side} AS side
-    FROM ${rec} rec LEFT JOIN srv s1 ON s1.a = rec.src AND s1.p = rec.sport AND s1.proto = rec.proto
-    LEFT JOIN srv s2 ON s2.a = rec.dst AND s2.p = rec.dport AND s2.proto = rec.proto) r`));
-  const orientCols = p.orient
-    ? `,\n    ${d.boolOrAgg('(orient = 1 AND fw)')} AS ca, ${d.boolOrAgg('(orient = 1 AND NOT fw)')} AS cb`
-    : `,\n    FALSE AS ca, FALSE AS cb`;
-  ctes.push(d.cte('conn', `  SELECT CASE WHEN fw THEN src ELSE dst END AS aa, CASE WHEN fw THEN sport ELSE dport END AS ap,
-    CASE WHEN fw THEN dst ELSE src END AS ba, CASE WHEN side IS NOT NULL THEN NULL WHEN fw THEN dport ELSE sport END AS bp, proto, action, status,
-    CASE WHEN side IS NOT NULL THEN 'a' END AS dside,
-    coalesce(${d.bitOrAgg('CASE WHEN fw THEN flags END')}, 0) AS fa, coalesce(${d.bitOrAgg('CASE WHEN NOT fw THEN flags END')}, 0) AS fb,
-    min(CASE WHEN fw THEN tstart END) AS ta, min(CASE WHEN NOT fw THEN tstart END) AS tb,
-    count(*) AS n, coalesce(sum(bytes), 0) AS b, min(tstart) AS t0, max(tend) AS t1${orientCols}
-  FROM rs
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`, true));
+  ctes.push(d.cte('rs', `  SELECT r.*, CASE WHEN how = 0 THEN coalesce(${fwd}, FALSE) ELSE how IN (2, 8) END AS fw FROM (
+    SELECT rec.*, ${how} AS how FROM (SELECT rec.*, ${s1} AS g1, ${s2} AS g2 FROM ${records(p)} rec) rec) r`));
+  // decided records: aa/ap the server, ba the client, bp NULL; the others: both ends with their
+  // ports. `hows`: the bits of its records; ta/tb: the first start from each end; cmin/cmax: the
+  // client ports (b's)
+  ctes.push(d.cte('conn0', `  SELECT aa, ap, ba, CASE WHEN how = 0 THEN op END AS bp, proto, action, status,
+    ${d.bitOrAgg('how')} AS hows, min(CASE WHEN fw THEN tstart END) AS ta, min(CASE WHEN NOT fw THEN tstart END) AS tb,
+    count(*) AS n, coalesce(sum(bytes), 0) AS b, max(tend) AS t1, min(op) AS cmin, max(op) AS cmax
+  FROM (SELECT CASE WHEN fw THEN src ELSE dst END AS aa, CASE WHEN fw THEN sport ELSE dport END AS ap,
+    CASE WHEN fw THEN dst ELSE src END AS ba, CASE WHEN fw THEN dport ELSE sport END AS op, how, fw, proto, action, status, tstart, tend, bytes FROM rs) r1
+  GROUP BY 1, 2, 3, 4, 5, 6, 7`, true));
+  ctes.push(d.cte('ev', `  SELECT DISTINCT aa AS a, ap AS p, proto FROM conn0 WHERE ${and('hows', '70')} <> 0`, true));
+  // conflicts of the guess: a guessed server the flags never prove; a proved server endpoint, not
+  // guessed, that may be the client end of a guessed record (its port among the client ports seen)
+  if (p.guess) {
+    ctes.push(d.cte('cf', p.guessProved ? '  SELECT 0 AS c' : `  SELECT count(*) AS c FROM (
+    SELECT 1 AS one FROM conn0 c LEFT JOIN ev e ON e.a = c.aa AND e.p = c.ap AND e.proto = c.proto WHERE ${and('c.hows', '24')} <> 0 AND e.a IS NULL
+    UNION ALL SELECT 1 FROM conn0 c JOIN ev e ON e.a = c.ba AND e.proto = c.proto LEFT JOIN g ON g.a = e.a AND g.p = e.p AND g.proto = e.proto
+    WHERE ${and('c.hows', '24')} <> 0 AND g.a IS NULL AND e.p >= c.cmin AND e.p <= c.cmax) c0`));
+  }
+  // a connection with exactly one proved server end joins its conversation (s: which end serves)
+  const sw = (b: string, a: string) => `CASE WHEN s = 'b' THEN ${b} ELSE ${a} END`;
+  ctes.push(d.cte('conn', `  SELECT ${sw('ba', 'aa')} AS aa, ${sw('bp', 'ap')} AS ap, ${sw('aa', 'ba')} AS ba, CASE WHEN s IS NULL THEN bp END AS bp, proto, action, status,
+    ${d.boolOrAgg(`${and('hows', '2')} <> 0`)} AS sk, min(${sw('tb', 'ta')}) AS ta, min(${sw('ta', 'tb')}) AS tb,
+    sum(n) AS n, sum(b) AS b, min(CASE WHEN ta IS NULL THEN tb WHEN tb IS NULL OR ta <= tb THEN ta ELSE tb END) AS t0, max(t1) AS t1
+  FROM (
+    SELECT c.*, CASE WHEN c.bp IS NULL THEN NULL WHEN ea.a IS NOT NULL AND eb.a IS NULL THEN 'a' WHEN eb.a IS NOT NULL AND ea.a IS NULL THEN 'b' END AS s
+    FROM conn0 c LEFT JOIN ev ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
+    LEFT JOIN ev eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto) j
+  GROUP BY 1, 2, 3, 4, 5, 6, 7`, true));
+  return ctes;
+}
+
+/** Step 3's shape rule for the connections still undecided, and step 4: the conversations. */
+function shapeCtes(d: Dialect): string[] {
+  const ctes: string[] = [];
   ctes.push(d.cte('t', `  SELECT * FROM conn WHERE status = 'OK' AND aa IS NOT NULL AND ba IS NOT NULL AND proto IS NOT NULL`));
-  // decided by orient or by the flags alone: 'a' or 'b' is the server
-  const decided = `CASE
-      WHEN dside IS NOT NULL THEN dside
-      WHEN coalesce(ca, FALSE) <> coalesce(cb, FALSE) THEN CASE WHEN ca THEN 'b' ELSE 'a' END
-      WHEN (${and('fa', '18')} = 18) <> (${and('fb', '18')} = 18) THEN CASE WHEN ${and('fa', '18')} = 18 THEN 'a' ELSE 'b' END
-      WHEN (${and('fa', '18')} = 2) <> (${and('fb', '18')} = 2) THEN CASE WHEN ${and('fa', '18')} = 2 THEN 'b' ELSE 'a' END
-    END`;
-  ctes.push(d.cte('tf', `  SELECT t.*, ${decided} AS decided FROM t`));
-  ctes.push(d.cte('und', `  SELECT aa, ap, ba, bp, proto FROM tf WHERE decided IS NULL`));
+  ctes.push(d.cte('und', `  SELECT aa, ap, ba, bp, proto FROM t WHERE bp IS NOT NULL`));
   ctes.push(d.cte('uend', `  SELECT aa AS a, ap AS p, proto FROM und ${d.union} SELECT ba, bp, proto FROM und`));
   ctes.push(d.cte('uvary', `  SELECT aa AS a, bp AS pp, proto FROM und ${d.union} SELECT ba, ap, proto FROM und`));
   ctes.push(d.cte('uport', `  SELECT ap AS p, proto FROM und ${d.union} SELECT bp, proto FROM und`));
-  ctes.push(d.cte('sides', `  SELECT aa AS a, ap AS p, proto, ba AS peer, bp AS pp, (${and('fa', '18')} = 18) AS sa FROM t
-  UNION ALL SELECT ba, bp, proto, aa, ap, (${and('fb', '18')} = 18) FROM t`));
+  ctes.push(d.cte('sides', `  SELECT aa AS a, ap AS p, proto, ba AS peer, bp AS pp, sk AS sa FROM t
+  UNION ALL SELECT ba, bp, proto, aa, ap, FALSE FROM t`));
   ctes.push(d.cte('ends', `  SELECT x.a, x.p, x.proto, count(DISTINCT ${d.pairKey('x.peer', 'x.pp')}) AS fan, ${d.boolOrAgg('x.sa')} AS synack
   FROM sides x JOIN uend u ON u.a = x.a AND u.p = x.p AND u.proto = x.proto GROUP BY 1, 2, 3`));
   ctes.push(d.cte('vary', `  SELECT x.a, x.pp, x.proto, count(DISTINCT x.p) AS v
@@ -144,16 +199,16 @@ export function renderPlan(d: Dialect, p: PlanInput): string {
   ctes.push(d.cte('ports', `  SELECT y.p, y.proto, count(*) AS pf FROM (
     SELECT DISTINCT x.a, x.p, x.proto, x.peer, x.pp FROM sides x JOIN uport u ON u.p = x.p AND u.proto = x.proto) y
   GROUP BY 1, 2`));
-  const c0 = (x: string) => `coalesce(${x}, 0)`;
+  const c0 = (v: string) => `coalesce(${v}, 0)`;
   ctes.push(d.cte('o', `  SELECT c.*, CASE
-      WHEN c.decided IS NOT NULL THEN c.decided
+      WHEN c.bp IS NULL THEN 'a'
       WHEN coalesce(ea.synack, FALSE) <> coalesce(eb.synack, FALSE) THEN CASE WHEN ea.synack THEN 'a' ELSE 'b' END
       WHEN ${c0('ea.fan')} <> ${c0('eb.fan')} THEN CASE WHEN ${c0('ea.fan')} > ${c0('eb.fan')} THEN 'a' ELSE 'b' END
       WHEN ${c0('va.v')} <> ${c0('vb.v')} THEN CASE WHEN ${c0('va.v')} > ${c0('vb.v')} THEN 'b' ELSE 'a' END
       WHEN ${c0('pa.pf')} <> ${c0('pb.pf')} THEN CASE WHEN ${c0('pa.pf')} > ${c0('pb.pf')} THEN 'a' ELSE 'b' END
-      WHEN coalesce(c.ta, ${big}) <> coalesce(c.tb, ${big}) THEN CASE WHEN coalesce(c.ta, ${big}) < coalesce(c.tb, ${big}) THEN 'b' ELSE 'a' END
+      WHEN coalesce(c.ta, ${BIG}) <> coalesce(c.tb, ${BIG}) THEN CASE WHEN coalesce(c.ta, ${BIG}) < coalesce(c.tb, ${BIG}) THEN 'b' ELSE 'a' END
       WHEN c.ap <= c.bp THEN 'a' ELSE 'b' END AS srv
-  FROM tf c
+  FROM t c
   LEFT JOIN ends ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
   LEFT JOIN ends eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto
   LEFT JOIN vary va ON va.a = c.aa AND va.pp = c.bp AND va.proto = c.proto
@@ -164,8 +219,12 @@ export function renderPlan(d: Dialect, p: PlanInput): string {
     CASE WHEN proto IN (6, 17, 132) THEN CASE WHEN srv = 'a' THEN ap ELSE bp END END AS port, action,
     sum(n) AS records, sum(b) AS bytes, min(t0) AS t0, max(t1) AS t1
   FROM o GROUP BY 1, 2, 3, 4, 5`, true));
+  return ctes;
+}
 
-  // identities
+/** Step 5: every address of the conversations with its identity. */
+function identityCtes(d: Dialect, p: PlanInput): string[] {
+  const ctes: string[] = [];
   ctes.push(d.cte('idr', `  SELECT * FROM ${d.values(IDR_COLUMNS, p.identities)} i0`));
   ctes.push(d.cte('ak', `  SELECT addr, CASE WHEN ${d.isIpv6('addr')} THEN 'ipv6' ELSE 'ipv4' END AS fam, ${d.ipKey('addr')} AS k
   FROM (SELECT client AS addr FROM convs ${d.union} SELECT server FROM convs) a0`));
@@ -186,10 +245,15 @@ export function renderPlan(d: Dialect, p: PlanInput): string {
   LEFT JOIN priv pv ON pv.addr = ak.addr
   LEFT JOIN peer q ON q.addr = ak.addr LEFT JOIN idr pe ON pe.kind = 'q' AND pe.ord = q.ord`));
 
-  // results
+  return ctes;
+}
+
+/** Step 6: the result rows (simulate adds its `judged` step to `ctes`). */
+function resultParts(d: Dialect, p: PlanInput, ctes: string[]): string[] {
+  const T = (t: SqlType) => d.type(t);
   const row = (kind: string, k: string[], n: string[]) => {
-    const ks = [0, 1, 2, 3, 4].map(i => (k[i] !== undefined ? `CAST(${k[i]} AS ${T('text')})` : nul('text')));
-    const ns = [0, 1, 2, 3, 4, 5].map(i => (n[i] !== undefined ? `CAST(${n[i]} AS ${T('int')})` : nul('int')));
+    const ks = [0, 1, 2, 3, 4].map(i => (k[i] !== undefined ? `CAST(${k[i]} AS ${T('text')})` : nul(d, 'text')));
+    const ns = [0, 1, 2, 3, 4, 5].map(i => (n[i] !== undefined ? `CAST(${n[i]} AS ${T('int')})` : nul(d, 'int')));
     return `SELECT '${kind}' AS kind, ${ks.map((x, i) => `${x} AS k${i + 1}`).join(', ')}, ${ns.map((x, i) => `${x} AS n${i + 1}`).join(', ')}`;
   };
   const parts: string[] = [];
@@ -219,6 +283,18 @@ export function renderPlan(d: Dialect, p: PlanInput): string {
     UNION ALL SELECT c.server, k.identity, c.records FROM convs c JOIN ident k ON k.addr = c.client) x
   JOIN ident i ON i.addr = x.addr WHERE i.unknown GROUP BY 2, 3`);
   parts.push(`${row('x', ['addr'], [])} FROM ak WHERE k IS NULL`);
+  if (p.guess) {
+    parts.push(`${row('c', [], ['c'])} FROM cf`);
+    parts.push(`${row('e', ['ev.a'], ['ev.p', 'ev.proto'])} FROM ev, cf WHERE cf.c > 0`);
+  }
+  return parts;
+}
+
+
+/** Renders the plan in one dialect: a single read-only query. */
+export function renderPlan(d: Dialect, p: PlanInput): string {
+  const ctes: string[] = [...readCtes(d, p), ...shapeCtes(d), ...identityCtes(d, p)];
+  const parts = resultParts(d, p, ctes);
   return `WITH\n${ctes.join(',\n')}\n${parts.join('\nUNION ALL\n')}`;
 }
 

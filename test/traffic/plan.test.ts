@@ -1,56 +1,149 @@
 /**
- * The plan's working set: with the server pre-pass (the embedded engine's default), records the
- * pre-pass decides are grouped per conversation, so the connection aggregate does not grow with the
- * number of connections (with tcp-flags); with one read (the data-lake engines) it holds one group
- * per connection. Both give the same result rows.
+ * The plan's working set and its guess of the servers. Records that `orient`, their own tcp-flags
+ * or the guessed server endpoints decide are grouped per conversation, so with a good guess the
+ * connection aggregate does not grow with the number of connections; without a guess (the
+ * data-lake engines) the records no flag decides are grouped per connection. Whatever the guess
+ * (none, a sample's, exactly the proved servers, or wrong endpoints), the answer is the same: a
+ * wrong guess shows as conflicts, and a second read with the proved endpoints gives the answer.
  */
+import * as fc from 'fast-check';
+import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { DIALECTS } from '../../src/traffic/dialect';
-import { openDb } from '../../src/traffic/duckdb';
-import { localSource } from '../../src/traffic/engine';
+import { TrafficAnalysis } from '../../src/traffic';
+import { DIALECTS, SqlValue } from '../../src/traffic/dialect';
+import { Db, openDb } from '../../src/traffic/duckdb';
+import { GUESS_SAMPLE, lastLocalRun, localSource } from '../../src/traffic/engine';
 import { planSources } from '../../src/traffic/formats';
-import { renderPlan } from '../../src/traffic/plan';
+import { ENDPOINT_COLUMNS, renderGuess, renderPlan } from '../../src/traffic/plan';
 import { findLogFiles } from '../../src/traffic/sources';
-import { GenEstate, writeS3 } from '../support/traffic-generator';
+import { checkUntilAsync } from '../support/property';
+import { GenCall, GenEstate, writeS3 } from '../support/traffic-generator';
 import { SHOP, tmpDir } from './helpers';
 
 /** SHOP's TCP calls, each with `times` as many connections. */
 const scaled = (times: number): GenEstate => ({ workloads: SHOP.workloads, calls: SHOP.calls.filter(c => c.protocol === 'tcp').map(c => ({ ...c, connections: c.connections * times })) });
 
-async function run(logs: string, prepass: boolean): Promise<{ groups: number; convs: number; rows: string[] }> {
-  const db = await openDb(1);
-  try {
-    const source = localSource(await planSources(findLogFiles([logs], {}).files, db), false);
-    const q = renderPlan(DIALECTS.duckdb, { mode: 'discover', source, orient: true, identities: [], prepass });
-    const results = q.lastIndexOf("\nSELECT 'n' AS kind");
-    expect(results).toBeGreaterThan(0);
-    const [{ n, c }] = await db.all(`${q.slice(0, results)}\nSELECT (SELECT count(*) FROM conn) AS n, (SELECT count(*) FROM convs) AS c`);
-    const rows = (await db.all(q)).map(r => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))).sort();
-    return { groups: Number(n), convs: Number(c), rows };
-  } finally {
-    db.close();
+/** The guess of a run: none, the proved servers of all records, of the first file only, or given endpoints. */
+type Guess = 'none' | 'all' | 'first' | SqlValue[][];
+
+interface Run { groups: number; convs: number; conflicts: number; rows: string[] }
+
+const json = (r: unknown) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
+
+/** Runs the plan as the engine does: a conflicting guess is followed by a read with the proved endpoints. */
+async function run(db: Db, logs: string, guess: Guess): Promise<Run> {
+  const files = findLogFiles([logs], {}).files;
+  const source = localSource(await planSources(files, db), false);
+  const guessSql = guess === 'none' ? undefined
+    : guess === 'all' ? renderGuess(DIALECTS.duckdb, { source, orient: true })
+      : guess === 'first' ? renderGuess(DIALECTS.duckdb, { source: localSource(await planSources(files.slice(0, 1), db), false), orient: true })
+        : `SELECT * FROM ${DIALECTS.duckdb.values(ENDPOINT_COLUMNS, guess)} v`;
+  const plan = (g?: string, proved?: boolean) => renderPlan(DIALECTS.duckdb, { mode: 'discover', source, orient: true, identities: [], guess: g, guessProved: proved });
+  let q = plan(guessSql);
+  let rows = await db.all(q);
+  const conflicts = Number(rows.find(r => r.kind === 'c')?.n1);
+  if (conflicts > 0) {
+    const proved = rows.filter(r => r.kind === 'e').map(r => [r.k1, r.n1, r.n2] as SqlValue[]);
+    expect(proved.length).toBeGreaterThan(0);
+    q = plan(`SELECT * FROM ${DIALECTS.duckdb.values(ENDPOINT_COLUMNS, proved)} v`, true);
+    rows = await db.all(q);
   }
+  const results = q.lastIndexOf("\nSELECT 'n' AS kind");
+  expect(results).toBeGreaterThan(0);
+  const [{ n, c }] = await db.all(`${q.slice(0, results)}\nSELECT (SELECT count(*) FROM conn0) AS n, (SELECT count(*) FROM convs) AS c`);
+  return { groups: Number(n), convs: Number(c), conflicts, rows: rows.filter(r => r.kind !== 'c' && r.kind !== 'e').map(json).sort() };
 }
 
 describe('the plan keys decided records by conversation', () => {
-  it('the connection aggregate holds one group per conversation when the connections triple (x2 to x6) (tcp-flags), and the results equal the one-read plan', async () => {
+  it('with the guess, the connection aggregate holds one group per conversation when the connections triple (x2 to x6), and the results equal the plan without a guess', async () => {
     const dir = tmpDir('plan-');
-    const out: Record<string, { groups: number; convs: number; rows: string[] }> = {};
-    for (const times of [2, 6]) {
-      const logs = path.join(dir, `x${times}`);
-      writeS3(scaled(times), { format: 'v5', start: 1_790_000_000, seed: 5, nodata: 1, root: logs, perFile: 200 });
-      out[`pre${times}`] = await run(logs, true);
-      out[`one${times}`] = await run(logs, false);
+    const db = await openDb(1);
+    try {
+      const out: Record<string, Run> = {};
+      for (const times of [2, 6]) {
+        const logs = path.join(dir, `x${times}`);
+        writeS3(scaled(times), { format: 'v5', start: 1_790_000_000, seed: 5, nodata: 1, root: logs, perFile: 200 });
+        out[`all${times}`] = await run(db, logs, 'all');
+        out[`none${times}`] = await run(db, logs, 'none');
+      }
+      // without a guess: one group per pooled connection (direction-normalised) for its records
+      // after the first window (no flags), so it grows with the connections
+      expect(out.none6.groups).toBeGreaterThan(2 * out.none2.groups);
+      // with the proved servers as the guess: one group per conversation (client and server
+      // address, protocol, port, action), plus the NODATA records' group, whatever the number of
+      // connections
+      for (const k of ['all2', 'all6']) {
+        expect(out[k].groups).toBe(out[k].convs + 1);
+        expect(out[k].conflicts).toBe(0);
+      }
+      expect(out.all6.groups).toBeLessThan(out.all2.groups * 1.5);
+      expect(out.all2.groups).toBeLessThan(out.none2.groups / 2);
+      expect(out.all2.rows).toEqual(out.none2.rows);
+      expect(out.all6.rows).toEqual(out.none6.rows);
+    } finally {
+      db.close();
     }
-    // one read: one group per connection (and direction-normalised), so it triples
-    expect(out.one6.groups).toBeGreaterThan(2.5 * out.one2.groups);
-    // the pre-pass: one group per conversation (client and server address, protocol, port,
-    // action), plus the NODATA records' group, whatever the number of connections
-    for (const k of ['pre2', 'pre6']) expect(out[k].groups).toBe(out[k].convs + 1);
-    expect(out.pre6.groups).toBeLessThan(out.pre2.groups * 1.5);
-    expect(out.pre2.groups).toBeLessThan(out.one2.groups / 2);
-    expect(out.pre2.rows).toEqual(out.one2.rows);
-    expect(out.pre6.rows).toEqual(out.one6.rows);
+  });
+
+  it('a guess from the first file only, or of wrong endpoints, gives the same answer (a wrong one conflicts and is read again)', async () => {
+    const dir = tmpDir('plan-guess-');
+    const db = await openDb(1);
+    try {
+      // calls one after another: the first file (200 records) sees only the first calls' servers
+      const logs = path.join(dir, 'logs');
+      writeS3(scaled(3), { format: 'v5', start: 1_790_000_000, seed: 7, nodata: 1, root: logs, perFile: 200 });
+      const none = await run(db, logs, 'none');
+      const first = await run(db, logs, 'first');
+      expect(first.rows).toEqual(none.rows);
+      // wrong: the client end of a pooled connection taken for a server (its later records would
+      // turn round), an endpoint nobody uses, and a true server
+      const [c] = await db.all(`SELECT src, sport FROM (${localSource(await planSources(findLogFiles([logs], {}).files, db), false)}) WHERE dport = 6379 AND flags = 0 LIMIT 1`);
+      const wrong = await run(db, logs, [[String(c.src), Number(c.sport), 6], ['192.0.2.1', 443, 6], ['10.0.2.30', 50051, 6]]);
+      expect(wrong.conflicts).toBeGreaterThan(0);
+      expect(wrong.rows).toEqual(none.rows);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('property: whatever the guess, discover and simulate answer the same (a sample of any size, conflicts read again)', async () => {
+    const ports = [22, 443, 5432, 8080, 33000, 40000, 50051];
+    const arb = fc.record({
+      calls: fc.array(fc.record({ c: fc.nat(5), s: fc.nat(5), port: fc.constantFrom(...ports), udp: fc.boolean(), connections: fc.integer({ min: 2, max: 5 }), windows: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 8 }),
+      perFile: fc.integer({ min: 5, max: 60 }),
+      fraction: fc.constantFrom(0.01, 0.2, 0.5, 1),
+      files: fc.constantFrom(1, 2, 1000),
+    });
+    const saved = { ...GUESS_SAMPLE };
+    try {
+      await checkUntilAsync(arb, async (g, t) => {
+        const workloads = Array.from({ length: 6 }, (_, i) => ({ name: `w${i}`, zone: `z${i % 2}`, addresses: [`10.${i % 2}.${i}.10`, `10.${i % 2}.${i}.11`] }));
+        const calls: GenCall[] = [];
+        const seen = new Set<string>();
+        for (const c of g.calls) {
+          const call: GenCall = { client: `w${c.c}`, server: `w${c.s}`, protocol: c.udp ? 'udp' : 'tcp', port: c.port, connections: c.connections, windows: c.windows };
+          const k = `${call.client}|${call.server}|${call.protocol}|${call.port}`;
+          if (call.client !== call.server && !seen.has(k)) { seen.add(k); calls.push(call); }
+        }
+        if (calls.length === 0) { t.refuse(); return; }
+        const dir = tmpDir('plan-prop-');
+        const logs = path.join(dir, 'logs');
+        const { files } = writeS3({ workloads, calls }, { format: 'v5', start: 1_790_000_000, seed: 9, nodata: 1, root: logs, perFile: g.perFile });
+        const answer = async () => {
+          const d = await TrafficAnalysis.discover({ logs: [logs] });
+          return json({ flows: d.flows, rejected: d.rejected, unknown: d.unknown, records: d.records, window: d.window });
+        };
+        Object.assign(GUESS_SAMPLE, { minBytes: Number.MAX_SAFE_INTEGER });
+        const plain = await answer();
+        Object.assign(GUESS_SAMPLE, { minBytes: 0, fraction: g.fraction, files: g.files });
+        expect(await answer()).toBe(plain);
+        expect(lastLocalRun.sampled).toBeGreaterThan(0);
+        t.add(files.length >= g.files ? 'sampled files' : 'sampled first records');
+        fs.rmSync(dir, { recursive: true, force: true });
+      }, { until: { 'sampled files': 6, 'sampled first records': 6 }, batch: 4, maxRuns: 200 });
+    } finally {
+      Object.assign(GUESS_SAMPLE, saved);
+    }
   });
 });
