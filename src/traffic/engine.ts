@@ -155,16 +155,18 @@ export async function runLocal(options: TrafficReadOptions, identities: Identity
     const sample = sampleOf(groups.filter(g => g.flags).flatMap(g => g.files).sort());
     const sampleGroups = sample ? await planSources(sample.files, db, options.awsFields) : [];
     const records = (gs: SourceGroup[], robust: boolean, limit?: number) => ({ source: localSource(gs, robust), orient: true, since: w.since, until: w.until, limit });
-    const query = (robust: boolean, guess?: string, guessProved?: boolean) => renderPlan(DIALECTS.duckdb, { mode, ...records(groups, robust), identities: idr, rules, guess, guessProved });
+    const query = (robust: boolean, guess?: string, guessProved?: boolean, guessPorts?: number[]) => renderPlan(DIALECTS.duckdb, { mode, ...records(groups, robust), identities: idr, rules, guess, guessProved, guessPorts });
     let reads = 0;
     const run = async (robust: boolean) => {
       let guess: string | undefined;
+      let ports: number[] = [];
       if (sample) {
         await db.run(`CREATE OR REPLACE TABLE ${GUESS_TABLE} AS ${renderGuess(DIALECTS.duckdb, records(sampleGroups, robust, sample.limit))}`);
         guess = GUESS;
+        ports = (await db.all(`SELECT DISTINCT p FROM ${GUESS_TABLE} WHERE p IS NOT NULL ORDER BY p`)).map(r => Number(r.p));
       }
       reads = 1;
-      let rows = await db.all(query(robust, guess));
+      let rows = await db.all(query(robust, guess, false, ports));
       if (guess && conflicts(rows) > 0) {
         // the sample missed a server that the flags prove: read again with the proved endpoints
         const proved = rows.filter(r => r.kind === 'e').map(r => [r.k1, r.n1, r.n2] as SqlValue[]);

@@ -91,6 +91,14 @@ export interface PlanInput extends RecordInput {
    * @default false
    */
   readonly guessProved?: boolean;
+  /**
+   * The port numbers of `guess`: a guessed record whose client port is one of them keeps it, so
+   * a server endpoint the guess missed on such a port (gRPC's 50051, inside the ephemeral range)
+   * is checked exactly against the client ends; other missed ports are checked against the range
+   * of client ports seen.
+   * @default - none
+   */
+  readonly guessPorts?: number[];
 }
 
 /** The result columns (every kind uses a subset; see `PlanRow`). */
@@ -152,22 +160,26 @@ function readCtes(d: Dialect, p: PlanInput): string[] {
   ctes.push(d.cte('rs', `  SELECT r.*, CASE WHEN how = 0 THEN coalesce(${fwd}, FALSE) ELSE how IN (2, 8) END AS fw FROM (
     SELECT rec.*, ${how} AS how FROM (SELECT rec.*, ${s1} AS g1, ${s2} AS g2 FROM ${records(p)} rec) rec) r`));
   // decided records: aa/ap the server, ba the client, bp NULL; the others: both ends with their
-  // ports. `hows`: the bits of its records; ta/tb: the first start from each end; cmin/cmax: the
-  // client ports (b's)
-  ctes.push(d.cte('conn0', `  SELECT aa, ap, ba, CASE WHEN how = 0 THEN op END AS bp, proto, action, status,
+  // ports. `cp`: a guessed record's client port when it is a port of the guess; `hows`: the bits
+  // of its records; ta/tb: the first start from each end; cmin/cmax: the client ports (b's)
+  const ports = (p.guessPorts ?? []).map(n => Math.floor(n)).filter(n => Number.isFinite(n));
+  const kept = ports.length ? `CASE WHEN how IN (8, 16) AND op IN (${ports.join(', ')}) THEN op END` : nul(d, 'int');
+  ctes.push(d.cte('conn0', `  SELECT aa, ap, ba, CASE WHEN how = 0 THEN op END AS bp, ${kept} AS cp, proto, action, status,
     ${d.bitOrAgg('how')} AS hows, min(CASE WHEN fw THEN tstart END) AS ta, min(CASE WHEN NOT fw THEN tstart END) AS tb,
     count(*) AS n, coalesce(sum(bytes), 0) AS b, max(tend) AS t1, min(op) AS cmin, max(op) AS cmax
   FROM (SELECT CASE WHEN fw THEN src ELSE dst END AS aa, CASE WHEN fw THEN sport ELSE dport END AS ap,
     CASE WHEN fw THEN dst ELSE src END AS ba, CASE WHEN fw THEN dport ELSE sport END AS op, how, fw, proto, action, status, tstart, tend, bytes FROM rs) r1
-  GROUP BY 1, 2, 3, 4, 5, 6, 7`, true));
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`, true));
   ctes.push(d.cte('ev', `  SELECT DISTINCT aa AS a, ap AS p, proto FROM conn0 WHERE ${and('hows', '70')} <> 0`, true));
   // conflicts of the guess: a guessed server the flags never prove; a proved server endpoint, not
-  // guessed, that may be the client end of a guessed record (its port among the client ports seen)
+  // guessed, that is (a port of the guess: exactly) or may be (another port: within the range of
+  // client ports seen) the client end of a guessed record
   if (p.guess) {
     ctes.push(d.cte('cf', p.guessProved ? '  SELECT 0 AS c' : `  SELECT count(*) AS c FROM (
     SELECT 1 AS one FROM conn0 c LEFT JOIN ev e ON e.a = c.aa AND e.p = c.ap AND e.proto = c.proto WHERE ${and('c.hows', '24')} <> 0 AND e.a IS NULL
     UNION ALL SELECT 1 FROM conn0 c JOIN ev e ON e.a = c.ba AND e.proto = c.proto LEFT JOIN g ON g.a = e.a AND g.p = e.p AND g.proto = e.proto
-    WHERE ${and('c.hows', '24')} <> 0 AND g.a IS NULL AND e.p >= c.cmin AND e.p <= c.cmax) c0`));
+    WHERE ${and('c.hows', '24')} <> 0 AND g.a IS NULL
+      AND (${ports.length ? `e.p IN (${ports.join(', ')})` : 'FALSE'} AND c.cp = e.p OR ${ports.length ? `e.p NOT IN (${ports.join(', ')})` : 'TRUE'} AND e.p >= c.cmin AND e.p <= c.cmax)) c0`));
   }
   // a connection with exactly one proved server end joins its conversation (s: which end serves)
   const sw = (b: string, a: string) => `CASE WHEN s = 'b' THEN ${b} ELSE ${a} END`;

@@ -9,6 +9,7 @@
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { describe, expect, it } from 'vitest';
 import { TrafficAnalysis } from '../../src/traffic';
 import { DIALECTS, SqlValue } from '../../src/traffic/dialect';
@@ -32,14 +33,14 @@ interface Run { groups: number; convs: number; conflicts: number; rows: string[]
 const json = (r: unknown) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
 
 /** Runs the plan as the engine does: a conflicting guess is followed by a read with the proved endpoints. */
-async function run(db: Db, logs: string, guess: Guess): Promise<Run> {
+async function run(db: Db, logs: string, guess: Guess, guessPorts?: number[]): Promise<Run> {
   const files = findLogFiles([logs], {}).files;
   const source = localSource(await planSources(files, db), false);
   const guessSql = guess === 'none' ? undefined
     : guess === 'all' ? renderGuess(DIALECTS.duckdb, { source, orient: true })
       : guess === 'first' ? renderGuess(DIALECTS.duckdb, { source: localSource(await planSources(files.slice(0, 1), db), false), orient: true })
         : `SELECT * FROM ${DIALECTS.duckdb.values(ENDPOINT_COLUMNS, guess)} v`;
-  const plan = (g?: string, proved?: boolean) => renderPlan(DIALECTS.duckdb, { mode: 'discover', source, orient: true, identities: [], guess: g, guessProved: proved });
+  const plan = (g?: string, proved?: boolean) => renderPlan(DIALECTS.duckdb, { mode: 'discover', source, orient: true, identities: [], guess: g, guessProved: proved, guessPorts: proved ? undefined : guessPorts });
   let q = plan(guessSql);
   let rows = await db.all(q);
   const conflicts = Number(rows.find(r => r.kind === 'c')?.n1);
@@ -102,6 +103,51 @@ describe('the plan keys decided records by conversation', () => {
       const wrong = await run(db, logs, [[String(c.src), Number(c.sport), 6], ['192.0.2.1', 443, 6], ['10.0.2.30', 50051, 6]]);
       expect(wrong.conflicts).toBeGreaterThan(0);
       expect(wrong.rows).toEqual(none.rows);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a server the guess missed on a port of the guess is checked exactly against the client ends; on another port, against their range', async () => {
+    const dir = tmpDir('plan-ports-');
+    const db = await openDb(1);
+    try {
+      // a: a busy client of c:443 (client ports 32800 and 33100) and a server on 33000, which the
+      // guess misses; b also serves on 33000, so 33000 is a port of the guess
+      const t = 1_790_000_000;
+      const rec = (src: string, dst: string, sp: number, dp: number, flags: number, w: number) => ({ srcaddr: src, dstaddr: dst, srcport: sp, dstport: dp, 'tcp-flags': flags, start: t + w * 60 });
+      const lines = [
+        rec('10.0.0.1', '10.0.0.3', 32800, 443, 2, 0), rec('10.0.0.3', '10.0.0.1', 443, 32800, 18, 0), rec('10.0.0.1', '10.0.0.3', 32800, 443, 0, 1), rec('10.0.0.3', '10.0.0.1', 443, 32800, 0, 1),
+        rec('10.0.0.1', '10.0.0.3', 33100, 443, 2, 0), rec('10.0.0.3', '10.0.0.1', 443, 33100, 18, 0), rec('10.0.0.1', '10.0.0.3', 33100, 443, 0, 1), rec('10.0.0.3', '10.0.0.1', 443, 33100, 0, 1),
+        rec('10.0.0.9', '10.0.0.2', 50000, 33000, 2, 0), rec('10.0.0.2', '10.0.0.9', 33000, 50000, 18, 0),
+        rec('10.0.0.8', '10.0.0.1', 50001, 33000, 2, 0), rec('10.0.0.1', '10.0.0.8', 33000, 50001, 18, 0), rec('10.0.0.8', '10.0.0.1', 50001, 33000, 0, 1),
+      ];
+      const write = (root: string, extra: typeof lines) => {
+        const folder = path.join(root, 'AWSLogs', '012345678901', 'vpcflowlogs', 'eu-west-1', '2026', '09', '21');
+        fs.mkdirSync(folder, { recursive: true });
+        const fields = ['version', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'start', 'end', 'action', 'tcp-flags', 'log-status'];
+        const text = [fields.join(' '), ...[...lines, ...extra].map(r => [5, r.srcaddr, r.dstaddr, r.srcport, r.dstport, 6, r.start, r.start + 60, 'ACCEPT', r['tcp-flags'], 'OK'].join(' '))].join('\n') + '\n';
+        fs.writeFileSync(path.join(folder, 'records.log.gz'), zlib.gzipSync(text));
+        return root;
+      };
+      const guess: SqlValue[][] = [['10.0.0.3', 443, 6], ['10.0.0.2', 33000, 6]];
+      const logs = write(path.join(dir, 'a'), []);
+      const none = await run(db, logs, 'none');
+      // exact: no guessed record has a's port 33000 as its client end
+      const exact = await run(db, logs, guess, [443, 33000]);
+      expect(exact.conflicts).toBe(0);
+      expect(exact.rows).toEqual(none.rows);
+      // without the ports, 33000 lies within a's client ports (32800-33100): read again
+      const ranged = await run(db, logs, guess);
+      expect(ranged.conflicts).toBeGreaterThan(0);
+      expect(ranged.rows).toEqual(none.rows);
+      // a truly uses 33000 as a client port towards c:443 (a pooled connection, later window):
+      // a conflict, and the same answer as without a guess
+      const clash = write(path.join(dir, 'b'), [rec('10.0.0.1', '10.0.0.3', 33000, 443, 0, 2), rec('10.0.0.3', '10.0.0.1', 443, 33000, 0, 2)]);
+      const clashNone = await run(db, clash, 'none');
+      const clashed = await run(db, clash, guess, [443, 33000]);
+      expect(clashed.conflicts).toBeGreaterThan(0);
+      expect(clashed.rows).toEqual(clashNone.rows);
     } finally {
       db.close();
     }
