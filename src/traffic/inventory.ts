@@ -119,93 +119,127 @@ export function readInventoryFiles(files: string[]): InventoryDoc[] {
   });
 }
 
+/** What the inventory documents hold: interfaces, subnets by key, security groups' tags. */
+interface Found {
+  readonly ifaces: Iface[];
+  readonly subnets: Map<string, Subnet>;
+  readonly groups: Map<string, Record<string, string>>;
+}
+
 /** Turns inventory documents (files or `--live` reads) into identity entries. */
 export function inventoryDocsEntries(docs: InventoryDoc[], g: Grouping): IdentityEntry[] {
   checkGrouping(g);
-  const ifaces: Iface[] = [];
-  const subnets = new Map<string, Subnet>();
-  const groups = new Map<string, Record<string, string>>();
-  for (const { source, doc: raw } of docs) {
-    const doc = raw as any;
-    let recognised = false;
-    if (Array.isArray(doc?.Reservations)) {
-      recognised = true;
-      for (const r of doc.Reservations) {
-        for (const i of r.Instances ?? []) {
-          const nis: any[] = i.NetworkInterfaces?.length ? i.NetworkInterfaces : [{ PrivateIpAddresses: i.PrivateIpAddress ? [{ PrivateIpAddress: i.PrivateIpAddress }] : [], SubnetId: i.SubnetId }];
-          for (const ni of nis) {
-            ifaces.push({
-              source, tags: awsTags(i.Tags), subnet: ni.SubnetId ?? i.SubnetId, asgs: [], networkTags: [],
-              groups: (ni.Groups ?? i.SecurityGroups ?? []).map((x: any) => x.GroupId),
-              addresses: awsAddresses(ni),
-            });
-          }
-        }
-      }
-    }
-    if (Array.isArray(doc?.NetworkInterfaces)) {
-      recognised = true;
-      for (const ni of doc.NetworkInterfaces) {
-        ifaces.push({
-          source, tags: awsTags(ni.TagSet), subnet: ni.SubnetId, description: ni.Description, asgs: [], networkTags: [],
-          groups: (ni.Groups ?? []).map((x: any) => x.GroupId), addresses: awsAddresses(ni),
-        });
-      }
-    }
-    if (Array.isArray(doc?.Subnets)) {
-      recognised = true;
-      for (const s of doc.Subnets) {
-        const cidrs = [s.CidrBlock, ...(s.Ipv6CidrBlockAssociationSet ?? []).map((a: any) => a.Ipv6CidrBlock)].filter(Boolean);
-        subnets.set(s.SubnetId, { cidrs, name: toName(awsTags(s.Tags).Name ?? s.SubnetId) });
-      }
-    }
-    if (Array.isArray(doc?.SecurityGroups)) {
-      recognised = true;
-      for (const sg of doc.SecurityGroups) groups.set(sg.GroupId, awsTags(sg.Tags));
-    }
-    const items = list(doc);
-    if (items) {
-      for (const o of items) {
-        const type = azType(o);
-        const id = String(o?.id ?? o?.selfLink ?? '');
-        if (type === 'microsoft.network/networkinterfaces' || (!type && Array.isArray(az(o, 'ipConfigurations')))) {
-          recognised = true;
-          const configs: any[] = az(o, 'ipConfigurations') ?? [];
-          const addresses = configs.map(c => az(c, 'privateIPAddress')).filter((a: unknown): a is string => typeof a === 'string' && a.length > 0);
-          const asgs = configs.flatMap(c => (az(c, 'applicationSecurityGroups') ?? []).map((a: any) => last(a?.id)).filter(Boolean));
-          ifaces.push({
-            source, addresses, subnet: azSubnetKey(az(configs.find(c => az(c, 'subnet')), 'subnet')?.id), tags: { ...(o.tags ?? {}) },
-            groups: [], asgs: [...new Set(asgs as string[])].sort(), networkTags: [], vm: last(az(o, 'virtualMachine')?.id),
-          });
-        } else if (type === 'microsoft.network/applicationsecuritygroups' || /\/applicationsecuritygroups\/[^/]+$/i.test(id)) {
-          recognised = true; // names only: NICs carry their ASGs' ids
-        } else if (type === 'microsoft.network/virtualnetworks/subnets' || (/\/subnets\/[^/]+$/i.test(id) && (az(o, 'addressPrefix') || az(o, 'addressPrefixes')))) {
-          recognised = true;
-          const cidrs = [az(o, 'addressPrefix'), ...(az(o, 'addressPrefixes') ?? [])].filter((c: unknown): c is string => typeof c === 'string');
-          subnets.set(azSubnetKey(id)!, { cidrs: [...new Set(cidrs)], name: toName(String(o.name ?? last(id))) });
-        } else if (o?.kind === 'compute#instance' || (Array.isArray(o?.networkInterfaces) && o?.name)) {
-          recognised = true;
-          for (const ni of o.networkInterfaces ?? []) {
-            const addresses = [ni.networkIP, ni.ipv6Address, ...(ni.aliasIpRanges ?? []).map((r: any) => r.ipCidrRange)].filter((a: unknown): a is string => typeof a === 'string' && a.length > 0);
-            ifaces.push({
-              source, addresses, subnet: gcpSubnetKey(ni.subnetwork), tags: { ...(o.labels ?? {}) }, groups: [], asgs: [],
-              networkTags: [...(o.tags?.items ?? [])], vm: o.name,
-            });
-          }
-        } else if (o?.kind === 'compute#subnetwork' || (typeof o?.ipCidrRange === 'string' && o?.name)) {
-          recognised = true;
-          const cidrs = [o.ipCidrRange, o.ipv6CidrRange, o.internalIpv6Prefix, ...(o.secondaryIpRanges ?? []).map((r: any) => r.ipCidrRange)].filter((c: unknown): c is string => typeof c === 'string');
-          subnets.set(gcpSubnetKey(o.selfLink ?? (o.region ? `regions/${last(o.region)}/subnetworks/${o.name}` : o.name))!, { cidrs: [...new Set(cidrs)], name: toName(o.name) });
-        }
-      }
-      if (items.length === 0) recognised = true; // an empty list: nothing to learn, nothing wrong
-    }
-    if (!recognised) {
+  const found: Found = { ifaces: [], subnets: new Map(), groups: new Map() };
+  for (const { source, doc } of docs) {
+    const aws = readAwsDoc(doc, source, found);
+    const listed = readListedDoc(doc, source, found);
+    if (!aws && !listed) {
       throw new TrafficError('InventoryUnreadable', source, 'is not a recognised inventory',
         'Save the JSON of aws ec2 describe-instances/-network-interfaces/-subnets/-security-groups, az network nic/asg/vnet subnet list, or gcloud compute instances/networks subnets list --format=json.');
     }
   }
+  return identityEntries(found, g);
+}
 
+/** The AWS CLI's describe outputs (instances, network interfaces, subnets, security groups); whether the document was one. */
+function readAwsDoc(raw: unknown, source: string, found: Found): boolean {
+  const doc = raw as any;
+  let recognised = false;
+  if (Array.isArray(doc?.Reservations)) {
+    recognised = true;
+    for (const r of doc.Reservations) {
+      for (const i of r.Instances ?? []) {
+        const nis: any[] = i.NetworkInterfaces?.length ? i.NetworkInterfaces : [{ PrivateIpAddresses: i.PrivateIpAddress ? [{ PrivateIpAddress: i.PrivateIpAddress }] : [], SubnetId: i.SubnetId }];
+        for (const ni of nis) {
+          found.ifaces.push({
+            source, tags: awsTags(i.Tags), subnet: ni.SubnetId ?? i.SubnetId, asgs: [], networkTags: [],
+            groups: (ni.Groups ?? i.SecurityGroups ?? []).map((x: any) => x.GroupId),
+            addresses: awsAddresses(ni),
+          });
+        }
+      }
+    }
+  }
+  if (Array.isArray(doc?.NetworkInterfaces)) {
+    recognised = true;
+    for (const ni of doc.NetworkInterfaces) {
+      found.ifaces.push({
+        source, tags: awsTags(ni.TagSet), subnet: ni.SubnetId, description: ni.Description, asgs: [], networkTags: [],
+        groups: (ni.Groups ?? []).map((x: any) => x.GroupId), addresses: awsAddresses(ni),
+      });
+    }
+  }
+  if (Array.isArray(doc?.Subnets)) {
+    recognised = true;
+    for (const s of doc.Subnets) {
+      const cidrs = [s.CidrBlock, ...(s.Ipv6CidrBlockAssociationSet ?? []).map((a: any) => a.Ipv6CidrBlock)].filter(Boolean);
+      found.subnets.set(s.SubnetId, { cidrs, name: toName(awsTags(s.Tags).Name ?? s.SubnetId) });
+    }
+  }
+  if (Array.isArray(doc?.SecurityGroups)) {
+    recognised = true;
+    for (const sg of doc.SecurityGroups) found.groups.set(sg.GroupId, awsTags(sg.Tags));
+  }
+  return recognised;
+}
+
+/** Lists of the Azure and Google Cloud CLIs (NICs, ASGs, subnets, instances); whether the document was one. */
+function readListedDoc(doc: unknown, source: string, found: Found): boolean {
+  const items = list(doc);
+  if (!items) return false;
+  let recognised = items.length === 0; // an empty list: nothing to learn, nothing wrong
+  for (const o of items) recognised = readAzureItem(o, source, found) || readGcpItem(o, source, found) || recognised;
+  return recognised;
+}
+
+/** One item of `az network nic/asg/vnet subnet list`; whether it was one. */
+function readAzureItem(o: any, source: string, found: Found): boolean {
+  const type = azType(o);
+  const id = String(o?.id ?? o?.selfLink ?? '');
+  if (type === 'microsoft.network/networkinterfaces' || (!type && Array.isArray(az(o, 'ipConfigurations')))) {
+    const configs: any[] = az(o, 'ipConfigurations') ?? [];
+    const addresses = configs.map(c => az(c, 'privateIPAddress')).filter((a: unknown): a is string => typeof a === 'string' && a.length > 0);
+    const asgs = configs.flatMap(c => (az(c, 'applicationSecurityGroups') ?? []).map((a: any) => last(a?.id)).filter(Boolean));
+    found.ifaces.push({
+      source, addresses, subnet: azSubnetKey(az(configs.find(c => az(c, 'subnet')), 'subnet')?.id), tags: { ...(o.tags ?? {}) },
+      groups: [], asgs: [...new Set(asgs as string[])].sort(), networkTags: [], vm: last(az(o, 'virtualMachine')?.id),
+    });
+    return true;
+  }
+  if (type === 'microsoft.network/applicationsecuritygroups' || /\/applicationsecuritygroups\/[^/]+$/i.test(id)) {
+    return true; // names only: NICs carry their ASGs' ids
+  }
+  if (type === 'microsoft.network/virtualnetworks/subnets' || (/\/subnets\/[^/]+$/i.test(id) && (az(o, 'addressPrefix') || az(o, 'addressPrefixes')))) {
+    const cidrs = [az(o, 'addressPrefix'), ...(az(o, 'addressPrefixes') ?? [])].filter((c: unknown): c is string => typeof c === 'string');
+    found.subnets.set(azSubnetKey(id)!, { cidrs: [...new Set(cidrs)], name: toName(String(o.name ?? last(id))) });
+    return true;
+  }
+  return false;
+}
+
+/** One item of `gcloud compute instances/networks subnets list --format=json`; whether it was one. */
+function readGcpItem(o: any, source: string, found: Found): boolean {
+  if (o?.kind === 'compute#instance' || (Array.isArray(o?.networkInterfaces) && o?.name)) {
+    for (const ni of o.networkInterfaces ?? []) {
+      const addresses = [ni.networkIP, ni.ipv6Address, ...(ni.aliasIpRanges ?? []).map((r: any) => r.ipCidrRange)].filter((a: unknown): a is string => typeof a === 'string' && a.length > 0);
+      found.ifaces.push({
+        source, addresses, subnet: gcpSubnetKey(ni.subnetwork), tags: { ...(o.labels ?? {}) }, groups: [], asgs: [],
+        networkTags: [...(o.tags?.items ?? [])], vm: o.name,
+      });
+    }
+    return true;
+  }
+  if (o?.kind === 'compute#subnetwork' || (typeof o?.ipCidrRange === 'string' && o?.name)) {
+    const cidrs = [o.ipCidrRange, o.ipv6CidrRange, o.internalIpv6Prefix, ...(o.secondaryIpRanges ?? []).map((r: any) => r.ipCidrRange)].filter((c: unknown): c is string => typeof c === 'string');
+    found.subnets.set(gcpSubnetKey(o.selfLink ?? (o.region ? `regions/${last(o.region)}/subnetworks/${o.name}` : o.name))!, { cidrs: [...new Set(cidrs)], name: toName(o.name) });
+    return true;
+  }
+  return false;
+}
+
+/** The identity entries of what the documents hold: subnets as zones, interfaces as workloads. */
+function identityEntries(found: Found, g: Grouping): IdentityEntry[] {
+  const { ifaces, subnets, groups } = found;
   const tagKey = (spec: string) => (spec.startsWith('tag:') ? spec.slice(4) : undefined);
   const prefixed = (spec: string, kind: string, names: string[]) => {
     if (spec !== kind && !spec.startsWith(`${kind}:`)) return undefined;
