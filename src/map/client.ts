@@ -59,10 +59,15 @@ details#text th,details#text td{border:1px solid #bbb;padding:2px 6px;text-align
 .sr{position:absolute;left:-9999px}
 `;
 
-/** The page's script (runs once the data element is parsed). */
+/** The page's script (runs once the data element is parsed): its parts in order, in one closure. */
 export function clientScript(): string {
   return `(function () {
-'use strict';
+${scriptState()}${scriptDrawing()}${scriptSelection()}${scriptViewport()}})();`;
+}
+
+/** The script's part: the data, the SVG groups and the helpers every part uses. */
+function scriptState(): string {
+  return `'use strict';
 var blastHops = ${blastHops.toString()};
 var D = JSON.parse(document.getElementById('map-data').textContent);
 var KINDS = ${JSON.stringify(Object.keys(PALETTE))};
@@ -91,7 +96,12 @@ function visible(id) {
 }
 function short(s, n) { return s.length > n ? s.slice(0, n - 1) + '\\u2026' : s; }
 
-function drawNodes() {
+`;
+}
+
+/** The script's part: drawing the nodes, zones and edges. */
+function scriptDrawing(): string {
+  return `function drawNodes() {
   D.zones.forEach(function (id, zi) {
     var b = box(id), n = D.nodes[id];
     var g = el('g', { 'class': 'zone', 'data-node': id, 'data-name': n[1], 'data-kind': 'zone' }, gZones);
@@ -165,7 +175,12 @@ function drawEdges() {
   });
 }
 
-function toggle(zi) {
+`;
+}
+
+/** The script's part: collapse/expand, the blast-radius selection and the side panel. */
+function scriptSelection(): string {
+  return `function toggle(zi) {
   collapsed[zi] = !collapsed[zi];
   refresh();
 }
@@ -231,7 +246,12 @@ function paint() {
 }
 function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; }); }
 
-// Pan and zoom on the viewBox.
+`;
+}
+
+/** The script's part: pan, zoom and the page's event handlers. */
+function scriptViewport(): string {
+  return `// Pan and zoom on the viewBox.
 var view = { x: 0, y: 0, w: D.width, h: D.height };
 function setView() { svg.setAttribute('viewBox', view.x + ' ' + view.y + ' ' + view.w + ' ' + view.h); }
 function fit() { view = { x: -10, y: -10, w: D.width + 20, h: D.height + 20 }; setView(); }
@@ -270,5 +290,5 @@ fit();
 refresh();
 window.microsegMap = { blast: blast, clear: clear, toggle: toggle, drawn: function () { return drawn.length; }, ready: true };
 document.body.setAttribute('data-ready', 'true');
-})();`;
+`;
 }
