@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import { DIALECTS, SqlValue } from './dialect';
-import { openDb } from './duckdb';
+import { DUCKDB_MEMORY_LIMIT, jsonMemoryLimit, memoryLimitSet, openDb, outOfMemory } from './duckdb';
 import { TrafficError } from './errors';
 import { planSources, SourceGroup } from './formats';
 import { IdentityMap } from './identity';
@@ -139,6 +139,13 @@ function conflicts(rows: Record<string, unknown>[]): number {
   return num(rows.find(r => r.kind === 'c')?.n1);
 }
 
+/** DuckDB ran out of its memory budget: not the logs' fault, and no partial result. */
+function memoryError(e: unknown, limit?: string): TrafficError {
+  const budget = process.env.MICROSEG_DUCKDB_MEMORY || limit || DUCKDB_MEMORY_LIMIT;
+  return new TrafficError('EngineFailed', 'MICROSEG_DUCKDB_MEMORY', `the embedded engine ran out of its memory budget (${budget})`,
+    `Raise the budget, e.g. MICROSEG_DUCKDB_MEMORY=2GB (DuckDB: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}).`);
+}
+
 /** Reads local flow logs with the embedded engine and runs the plan. */
 export async function runLocal(options: TrafficReadOptions, identities: IdentityMap, mode: PlanMode, rules?: SqlValue[][]): Promise<LocalRun> {
   const w = windowSeconds(options);
@@ -151,6 +158,9 @@ export async function runLocal(options: TrafficReadOptions, identities: Identity
   const db = await openDb(options.threads);
   try {
     const groups = await planSources(found.files, db, options.awsFields);
+    const json = groups.filter(g => g.kind !== 'aws-text' && g.kind !== 'aws-parquet').flatMap(g => g.files);
+    const limit = json.length && !memoryLimitSet() ? jsonMemoryLimit(Math.max(...json.map(f => fs.statSync(f).size))) : undefined;
+    if (limit) await db.run(`SET memory_limit = '${limit}'`);
     // the guess is sampled from the files whose records carry tcp-flags (only they prove servers)
     const sample = sampleOf(groups.filter(g => g.flags).flatMap(g => g.files).sort());
     const sampleGroups = sample ? await planSources(sample.files, db, options.awsFields) : [];
@@ -180,12 +190,14 @@ export async function runLocal(options: TrafficReadOptions, identities: Identity
     let rows: Record<string, unknown>[];
     try {
       rows = await run(false);
-    } catch {
+    } catch (e) {
+      if (outOfMemory(e)) throw memoryError(e, limit);
       // Doubled blanks between values (seen in AWS's own examples) break the fast reader: read
       // the lines as text and split on runs of blanks. A second failure is the file's fault.
       try {
         rows = await run(true);
       } catch (e) {
+        if (outOfMemory(e)) throw memoryError(e, limit);
         throw new TrafficError('FlowLogUnreadable', found.files.length === 1 ? found.files[0] : `${found.files.length} files`,
           'could not be read completely', (e as Error).message.split('\n')[0]);
       }

@@ -1,6 +1,6 @@
 /**
  * Errors of the traffic engine: the shared `MicrosegError` with the traffic codes
- * (`FlowLogUnreadable`, `InventoryUnreadable`, `InvalidOption`, `MissingDependency`). Any of them makes
+ * (`FlowLogUnreadable`, `InventoryUnreadable`, `InvalidOption`, `MissingDependency`, `EngineFailed`). Any of them makes
  * `discover` and `simulate` exit 2: a partial read of the logs is never a clean result.
  */
 import { ErrorCode, MicrosegError } from '../model/errors';

@@ -83,3 +83,24 @@ describe.each(['v2', 'v5'] as const)('traffic on a generated estate (%s)', forma
     await expect(TrafficAnalysis.discover({ logs: [logs], since: '2030-01-01T00:00:00Z' })).rejects.toThrow(/microseg:FlowLogUnreadable.*no flow log file in the window/);
   });
 });
+
+describe('the embedded engine\'s memory budget', () => {
+  it('running out of it is EngineFailed (exit 2) naming MICROSEG_DUCKDB_MEMORY, not an unreadable log', async () => {
+    const dir = tmpDir();
+    const logs = path.join(dir, 'logs');
+    const { records } = writeS3(SHOP, { format: 'v5', start: 1_790_000_000, seed: 7, root: logs, perFile: 40 });
+    const saved = process.env.MICROSEG_DUCKDB_MEMORY;
+    process.env.MICROSEG_DUCKDB_MEMORY = '1MB';
+    try {
+      const err = await TrafficAnalysis.discover({ logs: [logs] }).then(() => undefined, (e: unknown) => e as { code?: string; message: string; hint?: string });
+      expect(err?.code).toBe('EngineFailed');
+      expect(err?.message).toMatch(/ran out of its memory budget \(1MB\)/);
+      expect(err?.hint).toMatch(/MICROSEG_DUCKDB_MEMORY=2GB/);
+    } finally {
+      if (saved === undefined) delete process.env.MICROSEG_DUCKDB_MEMORY;
+      else process.env.MICROSEG_DUCKDB_MEMORY = saved;
+    }
+    // the default budget reads the same logs
+    expect((await TrafficAnalysis.discover({ logs: [logs] })).records.read).toBe(records);
+  });
+});
