@@ -15,8 +15,9 @@
  *     (`conn0`). The server endpoints the flags prove come out of the same aggregate (`ev`: SYN-ACK
  *     senders and bare-SYN receivers).
  *  2. The guess is checked against them (`cf`): a guessed server that the flags never prove, or a
- *     proved server endpoint that may be the client end of a guessed record (its port within the
- *     client ports seen). Any conflict, and the caller reads again with `guess` = `ev` (returned
+ *     proved server endpoint, not guessed, that is the client end of a guessed record (exactly
+ *     when its port is one of the guess's ports, else when it lies within the client ports
+ *     seen). Any conflict, and the caller reads again with `guess` = `ev` (returned
  *     as `e` rows); without one the result equals that read's. Without a guess every undecided
  *     record stays per connection (the data-lake engines: one read, billed per byte scanned).
  *  3. `conn`: the connections with exactly one endpoint in `ev` join their conversation. For the
