@@ -30,6 +30,16 @@ type Guess = 'none' | 'all' | 'first' | SqlValue[][];
 
 interface Run { groups: number; convs: number; conflicts: number; rows: string[] }
 
+/** Runs `fn` with a one-thread DuckDB, closed afterwards. */
+async function withDb(fn: (db: Db) => Promise<void>): Promise<void> {
+  const db = await openDb(1);
+  try {
+    await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
 const json = (r: unknown) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
 
 /** Runs the plan as the engine does: a conflicting guess is followed by a read with the proved endpoints. */
@@ -59,8 +69,7 @@ async function run(db: Db, logs: string, guess: Guess, guessPorts?: number[]): P
 describe('the plan keys decided records by conversation', () => {
   it('with the guess, the connection aggregate holds one group per conversation when the connections triple (x2 to x6), and the results equal the plan without a guess', async () => {
     const dir = tmpDir('plan-');
-    const db = await openDb(1);
-    try {
+    await withDb(async db => {
       const out: Record<string, Run> = {};
       for (const times of [2, 6]) {
         const logs = path.join(dir, `x${times}`);
@@ -82,15 +91,12 @@ describe('the plan keys decided records by conversation', () => {
       expect(out.all2.groups).toBeLessThan(out.none2.groups / 2);
       expect(out.all2.rows).toEqual(out.none2.rows);
       expect(out.all6.rows).toEqual(out.none6.rows);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('a guess from the first file only, or of wrong endpoints, gives the same answer (a wrong one conflicts and is read again)', async () => {
     const dir = tmpDir('plan-guess-');
-    const db = await openDb(1);
-    try {
+    await withDb(async db => {
       // calls one after another: the first file (200 records) sees only the first calls' servers
       const logs = path.join(dir, 'logs');
       writeS3(scaled(3), { format: 'v5', start: 1_790_000_000, seed: 7, nodata: 1, root: logs, perFile: 200 });
@@ -103,15 +109,12 @@ describe('the plan keys decided records by conversation', () => {
       const wrong = await run(db, logs, [[String(c.src), Number(c.sport), 6], ['192.0.2.1', 443, 6], ['10.0.2.30', 50051, 6]]);
       expect(wrong.conflicts).toBeGreaterThan(0);
       expect(wrong.rows).toEqual(none.rows);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('a server the guess missed on a port of the guess is checked exactly against the client ends; on another port, against their range', async () => {
     const dir = tmpDir('plan-ports-');
-    const db = await openDb(1);
-    try {
+    await withDb(async db => {
       // a: a busy client of c:443 (client ports 32800 and 33100) and a server on 33000, which the
       // guess misses; b also serves on 33000, so 33000 is a port of the guess
       const t = 1_790_000_000;
@@ -148,9 +151,7 @@ describe('the plan keys decided records by conversation', () => {
       const clashed = await run(db, clash, guess, [443, 33000]);
       expect(clashed.conflicts).toBeGreaterThan(0);
       expect(clashed.rows).toEqual(clashNone.rows);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('property: whatever the guess, discover and simulate answer the same (a sample of any size, conflicts read again)', async () => {
