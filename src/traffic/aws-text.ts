@@ -6,10 +6,9 @@
  * the engine's record columns.
  * @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html
  */
-import * as fs from 'fs';
-import * as zlib from 'zlib';
 import { sqlString } from './duckdb';
 import { TrafficError } from './errors';
+import { FileHead, fileHead } from './file-head';
 
 /** Every AWS field of versions 2-5 and its DuckDB type. */
 export const AWS_FIELDS: Record<string, string> = {
@@ -37,29 +36,11 @@ export interface AwsTextLayout {
   readonly gzip: boolean;
 }
 
-/** Reads the first line of a (possibly gzip) file without reading the whole file. */
-export function firstLine(file: string): { line: string; gzip: boolean } {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(65536);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const head = buf.subarray(0, n);
-    const gzip = n >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-    let text: string;
-    if (gzip) {
-      try {
-        text = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
-      } catch (e) {
-        throw new TrafficError('FlowLogUnreadable', file, 'is not a readable gzip file', (e as Error).message);
-      }
-    } else {
-      text = head.toString('utf8');
-    }
-    const nl = text.indexOf('\n');
-    return { line: (nl >= 0 ? text.slice(0, nl) : text).replace(/\r$/, ''), gzip };
-  } finally {
-    fs.closeSync(fd);
-  }
+/** The first line of a (possibly gzip) file, read without reading the whole file. */
+export function firstLine(file: string, head?: FileHead): { line: string; gzip: boolean } {
+  const h = head ?? fileHead(file);
+  const nl = h.text.indexOf('\n');
+  return { line: (nl >= 0 ? h.text.slice(0, nl) : h.text).replace(/\r$/, ''), gzip: h.gzip };
 }
 
 /** Parses `--aws-fields` (space or comma separated, `${...}` format strings accepted). */
@@ -75,9 +56,9 @@ export function parseAwsFields(text: string): string[] {
 
 const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** Works out the layout of one AWS text file from its first line. */
-export function awsTextLayout(file: string, awsFields?: string[]): AwsTextLayout {
-  const { line, gzip } = firstLine(file);
+/** Works out the layout of one AWS text file from its first line (`head`: the file's head, when already read). */
+export function awsTextLayout(file: string, awsFields?: string[], head?: FileHead): AwsTextLayout {
+  const { line, gzip } = firstLine(file, head);
   const tokens = line.trim().split(/\s+/).filter(Boolean);
   const named = tokens.filter(t => t in AWS_FIELDS);
   let layout: AwsTextLayout;

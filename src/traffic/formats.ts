@@ -14,8 +14,8 @@ import { AzureFlowKind, azureSelect } from './azure-flow';
 import { Db, sqlString } from './duckdb';
 import { TrafficError } from './errors';
 import { GCP_REQUIRED, gcpLeaf, GcpFlowKind, gcpSelect } from './gcp-flow';
+import { fileHead } from './file-head';
 import { awsParquetSelect, isAwsParquet } from './parquet';
-import * as zlib from 'zlib';
 
 /** Every layout the readers know. */
 export type LogKind = 'aws-text' | 'aws-parquet' | AzureFlowKind | GcpFlowKind;
@@ -28,26 +28,6 @@ export interface SourceGroup {
   readonly flags: boolean;
   /** SQL yielding the normalised record relation; `robust` is the slower, more tolerant reader. */
   select(robust: boolean): string;
-}
-
-/** The first `bytes` of a file as text (gunzipped when gzip). */
-export function head(file: string, bytes = 65536): { text: string; gzip: boolean; parquet: boolean } {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const b = buf.subarray(0, n);
-    if (n >= 4 && b.toString('latin1', 0, 4) === 'PAR1') return { text: '', gzip: false, parquet: true };
-    const gzip = n >= 2 && b[0] === 0x1f && b[1] === 0x8b;
-    if (!gzip) return { text: b.toString('utf8'), gzip, parquet: false };
-    try {
-      return { text: zlib.gunzipSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8'), gzip, parquet: false };
-    } catch (e) {
-      throw new TrafficError('FlowLogUnreadable', file, 'is not a readable gzip file', (e as Error).message);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** What the content of a text file says it is. */
@@ -78,7 +58,7 @@ export async function planSources(files: string[], db: Db, awsFields?: string): 
   };
   const maxObject = Math.max(16 << 20, ...files.map(f => fs.statSync(f).size + 1024));
   for (const file of files) {
-    const h = head(file);
+    const h = fileHead(file);
     if (h.parquet) {
       let columns: string[];
       try {
@@ -111,7 +91,7 @@ export async function planSources(files: string[], db: Db, awsFields?: string): 
     } else if (kind === 'gcp-json' || kind === 'gcp-json-array') {
       add(`${kind}:${h.gzip}`, kind, file, (fs2, r) => gcpSelect(kind, fs2, r, { gzip: h.gzip, maxObject }));
     } else {
-      const layout = awsTextLayout(file, fields);
+      const layout = awsTextLayout(file, fields, h);
       add(`aws-text:${layoutKey(layout)}`, 'aws-text', file, (fs2, r) => awsTextSelect(fs2, layout, r), layout.fields.includes('tcp-flags'));
     }
   }

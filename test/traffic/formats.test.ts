@@ -6,9 +6,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrafficAnalysis } from '../../src/traffic';
 import { Db, openDb, sqlString } from '../../src/traffic/duckdb';
+import { fileHead } from '../../src/traffic/file-head';
 import { planSources } from '../../src/traffic/formats';
 import { tmpDir } from './helpers';
 
@@ -224,5 +226,46 @@ describe('Azure and GCP storage layouts are pruned by date', () => {
     await expect(TrafficAnalysis.discover({ logs: [root], since: '2026-12-01T00:00:00Z' })).rejects.toThrow(/holds no flow log file in the window \(\d+ file\(s\) or folder\(s\) outside it\)/);
     const r = await TrafficAnalysis.discover({ logs: [root], since: new Date(1_790_000_000_000 - 60_000).toISOString() });
     expect(r.records.traffic).toBeGreaterThan(0);
+  });
+});
+
+describe('the head of a file (format recognition)', () => {
+  const header = 'version srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags';
+  const line = (i: number) => `5 10.0.${i % 250}.${i % 200} 10.1.0.${i % 7} ${32768 + (i % 28000)} 443 6 10 ${i} 1700000000 1700000060 ACCEPT OK 2`;
+
+  it('inflates only the text asked for: the gzip of 12 MB of text gives its first 64 KB, header first', () => {
+    const dir = tmpDir();
+    const text = [header, ...Array.from({ length: 150_000 }, (_, i) => line(i))].join('\n');
+    const file = path.join(dir, 'big.log.gz');
+    fs.writeFileSync(file, zlib.gzipSync(text));
+    const h = fileHead(file);
+    expect(h.gzip).toBe(true);
+    expect(h.parquet).toBe(false);
+    expect(h.text.length).toBe(65536);
+    expect(h.text).toBe(text.slice(0, 65536));
+    expect(fileHead(file, 100).text).toBe(text.slice(0, 100));
+  });
+
+  it('a small or highly compressible gzip gives all its text or the text asked for; plain text as is', () => {
+    const dir = tmpDir();
+    const small = path.join(dir, 'small.log.gz');
+    fs.writeFileSync(small, zlib.gzipSync(`${header}\n${line(1)}\n`));
+    expect(fileHead(small).text).toBe(`${header}\n${line(1)}\n`);
+    const dense = path.join(dir, 'dense.log.gz');
+    fs.writeFileSync(dense, zlib.gzipSync(`${header}\n${`${line(7)}\n`.repeat(200_000)}`));
+    expect(fileHead(dense).text.startsWith(`${header}\n${line(7)}\n`)).toBe(true);
+    expect(fileHead(dense).text.length).toBe(65536);
+    const plain = path.join(dir, 'plain.log');
+    fs.writeFileSync(plain, `${header}\n${line(2)}\n`);
+    expect(fileHead(plain)).toEqual({ text: `${header}\n${line(2)}\n`, gzip: false, parquet: false });
+  });
+
+  it('a truncated or corrupt gzip is FlowLogUnreadable naming the file', () => {
+    const dir = tmpDir();
+    const bad = path.join(dir, 'bad.log.gz');
+    const gz = zlib.gzipSync(`${header}\n${line(3)}\n`);
+    gz[12] ^= 0xff; gz[13] ^= 0xff; gz[14] ^= 0xff;
+    fs.writeFileSync(bad, gz);
+    expect(() => fileHead(bad)).toThrow(expect.objectContaining({ code: 'FlowLogUnreadable', message: expect.stringContaining('bad.log.gz') }));
   });
 });
