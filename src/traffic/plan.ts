@@ -22,8 +22,8 @@
  *     record stays per connection (the data-lake engines: one read, billed per byte scanned).
  *  3. `conn`: the connections with exactly one endpoint in `ev` join their conversation. For the
  *     rest (UDP, logs without tcp-flags, connections both of whose ends are servers) the shape of
- *     the traffic decides, from features computed only for the endpoints and ports those
- *     connections use: an endpoint known to answer SYNs (`ends.synack`), the endpoint with more
+ *     the traffic decides, from features of every endpoint and port (a connection that stays a
+ *     connection is one row already and is not grouped again): an endpoint known to answer SYNs (`ends.synack`), the endpoint with more
  *     distinct peer endpoints (`ends.fan`: a listening port sees many), the side that varies its
  *     own port against the other's fixed port is the client (`vary`: one client calling
  *     replicas), the port number seen on more connections across all addresses (`ports`), the
@@ -182,36 +182,30 @@ function readCtes(d: Dialect, p: PlanInput): string[] {
     WHERE ${and('c.hows', '24')} <> 0 AND g.a IS NULL
       AND (${ports.length ? `e.p IN (${ports.join(', ')})` : 'FALSE'} AND c.cp = e.p OR ${ports.length ? `e.p NOT IN (${ports.join(', ')})` : 'TRUE'} AND e.p >= c.cmin AND e.p <= c.cmax)) c0`));
   }
-  // a connection with exactly one proved server end joins its conversation (s: which end serves)
+  // a connection with exactly one proved server end joins its conversation (s: which end serves);
+  // the connections that stay connections are each one row already and skip the regrouping
+  ctes.push(d.cte('cj', `  SELECT c.*, CASE WHEN c.bp IS NULL THEN NULL WHEN ea.a IS NOT NULL AND eb.a IS NULL THEN 'a' WHEN eb.a IS NOT NULL AND ea.a IS NULL THEN 'b' END AS s
+  FROM conn0 c LEFT JOIN ev ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
+  LEFT JOIN ev eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto`, true));
   const sw = (b: string, a: string) => `CASE WHEN s = 'b' THEN ${b} ELSE ${a} END`;
-  ctes.push(d.cte('conn', `  SELECT ${sw('ba', 'aa')} AS aa, ${sw('bp', 'ap')} AS ap, ${sw('aa', 'ba')} AS ba, CASE WHEN s IS NULL THEN bp END AS bp, proto, action, status,
-    ${d.boolOrAgg(`${and('hows', '2')} <> 0`)} AS sk, min(${sw('tb', 'ta')}) AS ta, min(${sw('ta', 'tb')}) AS tb,
-    sum(n) AS n, sum(b) AS b, min(CASE WHEN ta IS NULL THEN tb WHEN tb IS NULL OR ta <= tb THEN ta ELSE tb END) AS t0, max(t1) AS t1
-  FROM (
-    SELECT c.*, CASE WHEN c.bp IS NULL THEN NULL WHEN ea.a IS NOT NULL AND eb.a IS NULL THEN 'a' WHEN eb.a IS NOT NULL AND ea.a IS NULL THEN 'b' END AS s
-    FROM conn0 c LEFT JOIN ev ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
-    LEFT JOIN ev eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto) j
-  GROUP BY 1, 2, 3, 4, 5, 6, 7`, true));
+  const first = (ta: string, tb: string) => `CASE WHEN ${ta} IS NULL THEN ${tb} WHEN ${tb} IS NULL OR ${ta} <= ${tb} THEN ${ta} ELSE ${tb} END`;
+  const synack = `${and('hows', '2')} <> 0`;
+  ctes.push(d.cte('conn', `  SELECT ${sw('ba', 'aa')} AS aa, ${sw('bp', 'ap')} AS ap, ${sw('aa', 'ba')} AS ba, ${nul(d, 'int')} AS bp, proto, action, status,
+    ${d.boolOrAgg(synack)} AS sk, min(${sw('tb', 'ta')}) AS ta, min(${sw('ta', 'tb')}) AS tb, sum(n) AS n, sum(b) AS b, min(${first('ta', 'tb')}) AS t0, max(t1) AS t1
+  FROM cj WHERE bp IS NULL OR s IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7
+  UNION ALL SELECT aa, ap, ba, bp, proto, action, status, ${synack}, ta, tb, n, b, ${first('ta', 'tb')}, t1 FROM cj WHERE bp IS NOT NULL AND s IS NULL`, true));
   return ctes;
 }
 
 /** Step 3's shape rule for the connections still undecided, and step 4: the conversations. */
 function shapeCtes(d: Dialect): string[] {
   const ctes: string[] = [];
-  ctes.push(d.cte('t', `  SELECT * FROM conn WHERE status = 'OK' AND aa IS NOT NULL AND ba IS NOT NULL AND proto IS NOT NULL`));
-  ctes.push(d.cte('und', `  SELECT aa, ap, ba, bp, proto FROM t WHERE bp IS NOT NULL`));
-  ctes.push(d.cte('uend', `  SELECT aa AS a, ap AS p, proto FROM und ${d.union} SELECT ba, bp, proto FROM und`));
-  ctes.push(d.cte('uvary', `  SELECT aa AS a, bp AS pp, proto FROM und ${d.union} SELECT ba, ap, proto FROM und`));
-  ctes.push(d.cte('uport', `  SELECT ap AS p, proto FROM und ${d.union} SELECT bp, proto FROM und`));
+  ctes.push(d.cte('t', `  SELECT * FROM conn WHERE status = 'OK' AND aa IS NOT NULL AND ba IS NOT NULL AND proto IS NOT NULL`, false));
   ctes.push(d.cte('sides', `  SELECT aa AS a, ap AS p, proto, ba AS peer, bp AS pp, sk AS sa FROM t
   UNION ALL SELECT ba, bp, proto, aa, ap, FALSE FROM t`));
-  ctes.push(d.cte('ends', `  SELECT x.a, x.p, x.proto, count(DISTINCT ${d.pairKey('x.peer', 'x.pp')}) AS fan, ${d.boolOrAgg('x.sa')} AS synack
-  FROM sides x JOIN uend u ON u.a = x.a AND u.p = x.p AND u.proto = x.proto GROUP BY 1, 2, 3`));
-  ctes.push(d.cte('vary', `  SELECT x.a, x.pp, x.proto, count(DISTINCT x.p) AS v
-  FROM sides x JOIN uvary u ON u.a = x.a AND u.pp = x.pp AND u.proto = x.proto GROUP BY 1, 2, 3`));
-  ctes.push(d.cte('ports', `  SELECT y.p, y.proto, count(*) AS pf FROM (
-    SELECT DISTINCT x.a, x.p, x.proto, x.peer, x.pp FROM sides x JOIN uport u ON u.p = x.p AND u.proto = x.proto) y
-  GROUP BY 1, 2`));
+  ctes.push(d.cte('ends', `  SELECT a, p, proto, count(DISTINCT ${d.pairKey('peer', 'pp')}) AS fan, ${d.boolOrAgg('sa')} AS synack FROM sides GROUP BY 1, 2, 3`));
+  ctes.push(d.cte('vary', `  SELECT a, pp, proto, count(DISTINCT p) AS v FROM sides GROUP BY 1, 2, 3`));
+  ctes.push(d.cte('ports', `  SELECT p, proto, count(*) AS pf FROM (SELECT DISTINCT a, p, proto, peer, pp FROM sides) y GROUP BY 1, 2`));
   const c0 = (v: string) => `coalesce(${v}, 0)`;
   ctes.push(d.cte('o', `  SELECT c.*, CASE
       WHEN c.bp IS NULL THEN 'a'
