@@ -37,10 +37,11 @@ interface Options {
   repeat: number;
   /** Records of the traffic figure (bench/traffic.ts). */
   trafficRecords: number;
+  trafficRounds: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: ALL_SIZES, seed: DEFAULT_SEED, cdkValidation: 'both', write: true, repeat: 1, trafficRecords: 22_000_000 };
+  const o: Options = { sizes: ALL_SIZES, seed: DEFAULT_SEED, cdkValidation: 'both', write: true, repeat: 1, trafficRecords: 22_000_000, trafficRounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -55,6 +56,7 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--cdk-validation')) o.cdkValidation = value() as Options['cdkValidation'];
     else if (a.startsWith('--repeat')) o.repeat = Math.max(1, Math.floor(Number(value())));
     else if (a.startsWith('--traffic-records')) o.trafficRecords = Math.max(1000, Math.floor(Number(value())));
+    else if (a.startsWith('--traffic-rounds')) o.trafficRounds = Math.max(1, Math.floor(Number(value())));
     else if (a === '--no-write') o.write = false;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(join(ROOT, 'bench', 'README.md'), 'utf8'));
@@ -181,7 +183,7 @@ async function main(): Promise<void> {
     if (o.write) writeResults(results, o);
   }
   if (withTraffic) {
-    const traffic = await runTrafficBench({ records: o.trafficRecords, outRoot: OUT });
+    const traffic = await runTrafficBench({ records: o.trafficRecords, rounds: o.trafficRounds, outRoot: OUT });
     if (o.write) {
       const previous = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
       // one entry per record count (2M, 6M, 22M ...): memory flat in the records is read across them

@@ -113,7 +113,7 @@ export function localSource(groups: SourceGroup[], robust: boolean): string {
  * window; the first records of each file when there are fewer than `files` files). Below it the
  * records are read once and the connections no flag decides are grouped per connection.
  */
-export const GUESS_SAMPLE = { minBytes: 32 * 1024 * 1024, fraction: 1 / 32, files: 8 };
+export const GUESS_SAMPLE = { minBytes: 32 * 1024 * 1024, fraction: 1 / 64, files: 8 };
 
 /** The files to sample and, for few files, how many records to take; undefined: no sample. */
 export function sampleOf(files: string[]): { files: string[]; limit?: number } | undefined {
