@@ -18,7 +18,7 @@ import { CaseParams, CaseResult, SizeName } from './lib/harness';
 import { DEFAULT_SEED, describeTopology, generateTopology } from './models';
 import { formatFigure, Figure, FigureResult, targets } from './lib/report';
 import { runMapBench } from './map';
-import { runTrafficBench } from './traffic';
+import { runTrafficBench, TrafficFormat } from './traffic';
 
 const ROOT = resolve(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -38,10 +38,11 @@ interface Options {
   /** Records of the traffic figure (bench/traffic.ts). */
   trafficRecords: number;
   trafficRounds: number;
+  trafficFormat: TrafficFormat;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: ALL_SIZES, seed: DEFAULT_SEED, cdkValidation: 'both', write: true, repeat: 1, trafficRecords: 22_000_000, trafficRounds: 3 };
+  const o: Options = { sizes: ALL_SIZES, seed: DEFAULT_SEED, cdkValidation: 'both', write: true, repeat: 1, trafficRecords: 22_000_000, trafficRounds: 3, trafficFormat: 'v5' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -56,6 +57,7 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--cdk-validation')) o.cdkValidation = value() as Options['cdkValidation'];
     else if (a.startsWith('--repeat')) o.repeat = Math.max(1, Math.floor(Number(value())));
     else if (a.startsWith('--traffic-records')) o.trafficRecords = Math.max(1000, Math.floor(Number(value())));
+    else if (a.startsWith('--traffic-format')) o.trafficFormat = value() as TrafficFormat;
     else if (a.startsWith('--traffic-rounds')) o.trafficRounds = Math.max(1, Math.floor(Number(value())));
     else if (a === '--no-write') o.write = false;
     else if (a === '--help' || a === '-h') {
@@ -183,11 +185,11 @@ async function main(): Promise<void> {
     if (o.write) writeResults(results, o);
   }
   if (withTraffic) {
-    const traffic = await runTrafficBench({ records: o.trafficRecords, rounds: o.trafficRounds, outRoot: OUT });
+    const traffic = await runTrafficBench({ records: o.trafficRecords, rounds: o.trafficRounds, format: o.trafficFormat, outRoot: OUT });
     if (o.write) {
       const previous = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
       // one entry per record count (2M, 6M, 22M ...): memory flat in the records is read across them
-      const runs = { ...(previous.traffic?.runs ?? {}), [String(o.trafficRecords)]: { measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], figures: traffic } };
+      const runs = { ...(previous.traffic?.runs ?? {}), [`${o.trafficRecords}${o.trafficFormat === 'v5' ? '' : `-${o.trafficFormat}`}`]: { measuredAt: new Date().toISOString(), loadAverage: loadavg()[0], figures: traffic } };
       writeFileSync(RESULTS, JSON.stringify({ ...previous, traffic: { runs } }, null, 1) + '\n');
     }
   }

@@ -27,6 +27,9 @@ import { TrafficAnalysis } from '../src/traffic';
 import { lastLocalRun } from '../src/traffic/engine';
 import { FORMATS, GenCall, GenEstate, prng, s3Folder } from '../test/support/traffic-generator';
 
+/** The flow log formats the bench writes: version 5 with tcp-flags (the default), or AWS's default format (version 2, no flags). */
+export type TrafficFormat = 'v5' | 'v2';
+
 export interface TrafficFigure { readonly id: string; readonly value: number; readonly unit: string; readonly note?: string }
 
 function estate(seed: number, records: number): GenEstate {
@@ -66,7 +69,7 @@ function estate(seed: number, records: number): GenEstate {
  * direction per window, SYN/SYN-ACK in the first window, rejects as one SYN) and written with
  * COPY as gzip text files with a header line, about 64 MB of text each, in the S3 layout.
  */
-async function prepare(dir: string, records: number, seed: number): Promise<{ files: string[]; records: number; e: GenEstate }> {
+async function prepare(dir: string, records: number, seed: number, format: TrafficFormat = 'v5'): Promise<{ files: string[]; records: number; e: GenEstate }> {
   const e = estate(seed, records);
   const done = `${dir}.json`;
   if (fs.existsSync(done)) return { ...JSON.parse(fs.readFileSync(done, 'utf8')), e };
@@ -92,11 +95,12 @@ async function prepare(dir: string, records: number, seed: number): Promise<{ fi
     const total = Number(connCount);
     const [{ r: recs }] = await db.all('SELECT sum(CASE WHEN reject THEN 1 ELSE 2 * wins END) AS r FROM conns');
     const perFile = Math.max(1, Math.ceil(total / Math.max(1, Math.round((Number(recs) * 190) / (64 * 1024 * 1024)))));
-    const header = FORMATS.v5.join(' ');
+    const fields = FORMATS[format];
+    const header = fields.join(' ');
     const field = (f: string, v: Record<string, string>) => v[f] ?? "'-'";
-    const line = (v: Record<string, string>) => `concat_ws(' ', ${FORMATS.v5.map(f => field(f, v)).join(', ')})`;
+    const line = (v: Record<string, string>) => `concat_ws(' ', ${fields.map(f => field(f, v)).join(', ')})`;
     const common = {
-      'version': "'5'", 'type': "'IPv4'", 'account-id': "'012345678901'", 'vpc-id': "'vpc-0123456789abcdef0'", 'subnet-id': "'subnet-0123456789abcdef0'",
+      'version': `'${format.slice(1)}'`, 'type': "'IPv4'", 'account-id': "'012345678901'", 'vpc-id': "'vpc-0123456789abcdef0'", 'subnet-id': "'subnet-0123456789abcdef0'",
       'instance-id': "'i-0123456789abcdef0'", 'interface-id': "'eni-0a1b2c3d4e5f60718'", 'region': "'eu-west-1'", 'az-id': "'euw1-az1'", 'log-status': "'OK'",
       'protocol': 'proto', 'start': `${start} + id + w * 60`, 'end': `${start} + id + w * 60 + 60`,
       'packets': `1 + hash(${seed}, id, w, d, 'n') % 20`, 'bytes': `40 + hash(${seed}, id, w, d, 'b') % 5000`,
@@ -114,7 +118,7 @@ async function prepare(dir: string, records: number, seed: number): Promise<{ fi
       const stamp = new Date(t * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
       const file = path.join(folder, `012345678901_vpcflowlogs_eu-west-1_fl-0123456789abcdef0_${stamp}_${String(i).padStart(5, '0')}.log.gz`);
       const last = (i + 1) * perFile >= total;
-      const nodata = last ? ` UNION ALL SELECT 99999999999 AS id, 0 AS w, 0 AS d, concat_ws(' ', ${FORMATS.v5.map(f => (f === 'version' ? "'5'" : f === 'account-id' ? "'012345678901'" : f === 'start' ? `'${start}'` : f === 'end' ? `'${start + 60}'` : f === 'log-status' ? "CASE WHEN k % 2 = 0 THEN 'NODATA' ELSE 'SKIPDATA' END" : "'-'")).join(', ')}) AS l FROM range(1000) t(k)` : '';
+      const nodata = last ? ` UNION ALL SELECT 99999999999 AS id, 0 AS w, 0 AS d, concat_ws(' ', ${fields.map(f => (f === 'version' ? `'${format.slice(1)}'` : f === 'account-id' ? "'012345678901'" : f === 'start' ? `'${start}'` : f === 'end' ? `'${start + 60}'` : f === 'log-status' ? "CASE WHEN k % 2 = 0 THEN 'NODATA' ELSE 'SKIPDATA' END" : "'-'")).join(', ')}) AS l FROM range(1000) t(k)` : '';
       await db.run(`COPY (SELECT l AS "${header}" FROM (
           SELECT id, w, d, ${lineSql} AS l FROM conns, range(wins) a(w), range(2) b(d)
           WHERE id >= ${i * perFile} AND id < ${(i + 1) * perFile} AND (NOT reject OR (w = 0 AND d = 0))${nodata}) ORDER BY id, w, d)
@@ -144,12 +148,14 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: nu
   }
 }
 
-export async function runTrafficBench(args: { records: number; seed?: number; outRoot: string; rounds?: number }): Promise<TrafficFigure[]> {
+export async function runTrafficBench(args: { records: number; seed?: number; outRoot: string; rounds?: number; format?: TrafficFormat }): Promise<TrafficFigure[]> {
   const seed = args.seed ?? 1;
+  const format = args.format ?? 'v5';
+  if (format !== 'v5' && format !== 'v2') throw new Error(`unknown traffic format ${format} (v5 or v2)`);
   const rounds = Math.max(1, args.rounds ?? 3);
-  const dir = path.join(args.outRoot, `traffic-i${args.records}`, 'logs');
+  const dir = path.join(args.outRoot, `traffic-i${args.records}${format === 'v5' ? '' : `-${format}`}`, 'logs');
   const t0 = performance.now();
-  const { files, records, e } = await prepare(dir, args.records, seed);
+  const { files, records, e } = await prepare(dir, args.records, seed, format);
   console.log(`traffic: ${records} records in ${files.length} file(s) under ${path.relative(process.cwd(), dir)} (prepared in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const threads = os.cpus().length;
 
@@ -178,7 +184,7 @@ export async function runTrafficBench(args: { records: number; seed?: number; ou
   };
   const bareScan = scan('count(*)');
   // the floor of any plan: converting the values the plan reads (records() in plan.ts), nothing else
-  const columnScan = scan('count(*) + 0 * (hash(max(src), max(dst), max(action), max(status)) % 2 + max(sport) + max(dport) + max(proto) + sum(bytes) % 2 + min(tstart) % 2 + max(tend) % 2 + bit_or(flags))');
+  const columnScan = scan('count(*) + 0 * (hash(max(src), max(dst), max(action), max(status)) % 2 + max(sport) + max(dport) + max(proto) + sum(bytes) % 2 + min(tstart) % 2 + max(tend) % 2 + coalesce(bit_or(flags), 0))');
   // rounds of the three, interleaved: this machine's speed drifts 15-30% within minutes, so each
   // figure is its best round (least CPU), and the ratios compare rounds run side by side
   type Run = Awaited<ReturnType<typeof measure<unknown>>>;
@@ -210,7 +216,7 @@ export async function runTrafficBench(args: { records: number; seed?: number; ou
   const note = (m: { seconds: number; cpu: number; peakMb: number; spread: string }) => `wall ${m.seconds.toFixed(1)} s (${wall(m)}/s/core), cpu ${m.cpu.toFixed(1)} s (best of ${rounds}: ${m.spread}), ${(m.cpu / bare.cpu).toFixed(2)}x the bare scan's cpu, peak RSS ${m.peakMb} MB`;
   const load = `load average ${loadavg().map(x => x.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
   const figures: TrafficFigure[] = [
-    { id: 'traffic:records', value: records, unit: 'records', note: `${files.length} gzip file(s), ${threads} core(s), ${load}` },
+    { id: 'traffic:records', value: records, unit: 'records', note: `${files.length} gzip file(s), format ${format}${format === 'v2' ? ' (no tcp-flags)' : ' with tcp-flags'}, ${threads} core(s), ${load}` },
     { id: 'traffic:bare-scan', value: perCore(bare), unit: 'records/core-s', note: note(bare) },
     { id: 'traffic:column-scan', value: perCore(cols), unit: 'records/core-s', note: `${note(cols)}: converting the values the plan reads, nothing else` },
     { id: 'traffic:discover', value: perCore(disc), unit: 'records/core-s', note: `${note(disc)}, ${flows} flows, ${reads(discRun)}` },
@@ -230,10 +236,12 @@ if (require.main === module) {
   const argv = process.argv.slice(2);
   const at = argv.indexOf('--records');
   const records = at >= 0 ? Number(argv[at + 1]) : 22_000_000;
+  const fa = argv.indexOf('--format');
+  const format = fa >= 0 ? (argv[fa + 1] as TrafficFormat) : undefined;
   const ra = argv.indexOf('--rounds');
   const rounds = ra >= 0 ? Number(argv[ra + 1]) : undefined;
   if (argv.includes('--prepare-only')) {
-    const dir = path.join(__dirname, 'out', `traffic-i${records}`, 'logs');
-    void prepare(dir, records, 1).then(r => console.log(`traffic: ${r.records} records in ${r.files.length} file(s) under ${dir}`)).catch(e => { console.error(e); process.exitCode = 1; });
-  } else void runTrafficBench({ records, rounds, outRoot: path.join(__dirname, 'out') }).catch(e => { console.error(e); process.exitCode = 1; });
+    const dir = path.join(__dirname, 'out', `traffic-i${records}${format && format !== 'v5' ? `-${format}` : ''}`, 'logs');
+    void prepare(dir, records, 1, format).then(r => console.log(`traffic: ${r.records} records in ${r.files.length} file(s) under ${dir}`)).catch(e => { console.error(e); process.exitCode = 1; });
+  } else void runTrafficBench({ records, rounds, format, outRoot: path.join(__dirname, 'out') }).catch(e => { console.error(e); process.exitCode = 1; });
 }

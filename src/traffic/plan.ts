@@ -22,13 +22,14 @@
  *     record stays per connection (the data-lake engines: one read, billed per byte scanned).
  *  3. `conn`: the connections with exactly one endpoint in `ev` join their conversation. For the
  *     rest (UDP, logs without tcp-flags, connections both of whose ends are servers) the shape of
- *     the traffic decides, from features of every endpoint and port (a connection that stays a
- *     connection is one row already and is not grouped again): an endpoint known to answer SYNs (`ends.synack`), the endpoint with more
- *     distinct peer endpoints (`ends.fan`: a listening port sees many), the side that varies its
- *     own port against the other's fixed port is the client (`vary`: one client calling
- *     replicas), the port number seen on more connections across all addresses (`ports`), the
- *     side that spoke first is the client; the lower port only when nothing else can decide. Never
- *     the ephemeral range: gRPC listens on 50051.
+ *     the traffic decides (a connection that stays a connection is one row already and is not
+ *     grouped again), in this order: an endpoint known to answer SYNs (`ends.synack`), the
+ *     endpoint with more distinct peer endpoints (`ends.fan`: a listening port sees many); for the
+ *     connections these two leave tied, and computed only for the endpoints and ports those use:
+ *     the side that varies its own port against the other's fixed port is the client (`vary`: one
+ *     client calling replicas), the port number seen on more connections across all addresses
+ *     (`ports`), the side that spoke first is the client; the lower port only when nothing else
+ *     can decide. Never the ephemeral range: gRPC listens on 50051.
  *  4. `convs`: conversations (client, server, protocol, server port, action).
  *  5. `ident`: every distinct address of `convs` resolved against `idr` in SQL (range join; the
  *     entries' order of precedence is computed from the policy, see identity.ts).
@@ -203,21 +204,37 @@ function shapeCtes(d: Dialect): string[] {
   ctes.push(d.cte('t', `  SELECT * FROM conn WHERE status = 'OK' AND aa IS NOT NULL AND ba IS NOT NULL AND proto IS NOT NULL`, false));
   ctes.push(d.cte('sides', `  SELECT aa AS a, ap AS p, proto, ba AS peer, bp AS pp, sk AS sa FROM t
   UNION ALL SELECT ba, bp, proto, aa, ap, FALSE FROM t`));
-  ctes.push(d.cte('ends', `  SELECT a, p, proto, count(DISTINCT ${d.pairKey('peer', 'pp')}) AS fan, ${d.boolOrAgg('sa')} AS synack FROM sides GROUP BY 1, 2, 3`));
-  ctes.push(d.cte('vary', `  SELECT a, pp, proto, count(DISTINCT p) AS v FROM sides GROUP BY 1, 2, 3`));
-  ctes.push(d.cte('ports', `  SELECT p, proto, count(*) AS pf FROM (SELECT DISTINCT a, p, proto, peer, pp FROM sides) y GROUP BY 1, 2`));
+  // distinct counts as two plain aggregates: DuckDB spills those to disk, not a COUNT(DISTINCT)
+  ctes.push(d.cte('ends', `  SELECT a, p, proto, count(k) AS fan, ${d.boolOrAgg('sa')} AS synack FROM (
+    SELECT a, p, proto, ${d.pairKey('peer', 'pp')} AS k, ${d.boolOrAgg('sa')} AS sa FROM sides GROUP BY 1, 2, 3, 4) e0
+  GROUP BY 1, 2, 3`));
   const c0 = (v: string) => `coalesce(${v}, 0)`;
-  ctes.push(d.cte('o', `  SELECT c.*, CASE
+  // most connections are decided by the first two features; the others (ties) alone need `vary`
+  // and `ports`, computed only for the endpoints and ports the ties use
+  ctes.push(d.cte('o1', `  SELECT c.*, CASE
       WHEN c.bp IS NULL THEN 'a'
       WHEN coalesce(ea.synack, FALSE) <> coalesce(eb.synack, FALSE) THEN CASE WHEN ea.synack THEN 'a' ELSE 'b' END
-      WHEN ${c0('ea.fan')} <> ${c0('eb.fan')} THEN CASE WHEN ${c0('ea.fan')} > ${c0('eb.fan')} THEN 'a' ELSE 'b' END
+      WHEN ${c0('ea.fan')} <> ${c0('eb.fan')} THEN CASE WHEN ${c0('ea.fan')} > ${c0('eb.fan')} THEN 'a' ELSE 'b' END END AS srv1
+  FROM t c
+  LEFT JOIN ends ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
+  LEFT JOIN ends eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto`, true));
+  ctes.push(d.cte('tie', `  SELECT * FROM o1 WHERE srv1 IS NULL`, true));
+  ctes.push(d.cte('tvk', `  SELECT aa AS a, bp AS pp, proto FROM tie ${d.union} SELECT ba, ap, proto FROM tie`));
+  ctes.push(d.cte('tpk', `  SELECT ap AS p, proto FROM tie ${d.union} SELECT bp, proto FROM tie`));
+  ctes.push(d.cte('vary', `  SELECT a, pp, proto, count(p) AS v FROM (
+    SELECT DISTINCT x.a, x.pp, x.proto, x.p FROM sides x JOIN tvk u ON u.a = x.a AND u.pp = x.pp AND u.proto = x.proto) v0
+  GROUP BY 1, 2, 3`));
+  ctes.push(d.cte('ports', `  SELECT y.p, y.proto, count(*) AS pf FROM (
+    SELECT DISTINCT x.a, x.p, x.proto, x.peer, x.pp FROM sides x JOIN tpk u ON u.p = x.p AND u.proto = x.proto) y
+  GROUP BY 1, 2`));
+  const cols = 'aa, ap, ba, bp, proto, action, n, b, t0, t1';
+  ctes.push(d.cte('o', `  SELECT ${cols}, srv1 AS srv FROM o1 WHERE srv1 IS NOT NULL
+  UNION ALL SELECT ${cols.split(', ').map(x => `c.${x}`).join(', ')}, CASE
       WHEN ${c0('va.v')} <> ${c0('vb.v')} THEN CASE WHEN ${c0('va.v')} > ${c0('vb.v')} THEN 'b' ELSE 'a' END
       WHEN ${c0('pa.pf')} <> ${c0('pb.pf')} THEN CASE WHEN ${c0('pa.pf')} > ${c0('pb.pf')} THEN 'a' ELSE 'b' END
       WHEN coalesce(c.ta, ${BIG}) <> coalesce(c.tb, ${BIG}) THEN CASE WHEN coalesce(c.ta, ${BIG}) < coalesce(c.tb, ${BIG}) THEN 'b' ELSE 'a' END
-      WHEN c.ap <= c.bp THEN 'a' ELSE 'b' END AS srv
-  FROM t c
-  LEFT JOIN ends ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
-  LEFT JOIN ends eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto
+      WHEN c.ap <= c.bp THEN 'a' ELSE 'b' END
+  FROM tie c
   LEFT JOIN vary va ON va.a = c.aa AND va.pp = c.bp AND va.proto = c.proto
   LEFT JOIN vary vb ON vb.a = c.ba AND vb.pp = c.ap AND vb.proto = c.proto
   LEFT JOIN ports pa ON pa.p = c.ap AND pa.proto = c.proto
