@@ -7,6 +7,7 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { Port } from '../../src';
 import { TrafficAnalysis, SimulateFormat, DiscoverFormat } from '../../src/traffic';
+import { openDb } from '../../src/traffic/duckdb';
 import { writeS3 } from '../support/traffic-generator';
 import { estateModel, SHOP, tmpDir, writeManifest } from './helpers';
 
@@ -103,4 +104,36 @@ describe('the embedded engine\'s memory budget', () => {
     // the default budget reads the same logs
     expect((await TrafficAnalysis.discover({ logs: [logs] })).records.read).toBe(records);
   });
+
+  it('traffic no flag decides (AWS v2 logs) spills instead of running out: 1.2 million connections in 192 MB', async () => {
+    // 2.4 million v2 records (no tcp-flags): every connection is grouped on its own and the
+    // shape rule decides. The distinct counts of its features once could not spill: this input
+    // needed 256 MB, and 22 million v2 records failed within the default budget.
+    const dir = tmpDir();
+    const file = path.join(dir, 'part.log.gz');
+    const db = await openDb();
+    try {
+      await db.run("SET memory_limit = '2GB'");
+      await db.run(`COPY (SELECT l AS "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status" FROM (
+        SELECT i, d, CASE WHEN d = 0 THEN concat_ws(' ', '2', '123456789012', 'eni-1', c, s, cp, sp, pr, '3', '300', '1790000000', '1790000060', 'ACCEPT', 'OK')
+          ELSE concat_ws(' ', '2', '123456789012', 'eni-1', s, c, sp, cp, pr, '3', '300', '1790000000', '1790000060', 'ACCEPT', 'OK') END AS l FROM (
+          SELECT i, '10.1.' || (i % 250) || '.' || (1 + (i // 250) % 250) AS c, '10.2.0.' || (1 + i % 20) AS s, 32768 + (i * 7919) % 28000 AS cp,
+            (ARRAY[53, 443, 5432, 8080])[1 + i % 4] AS sp, CASE WHEN i % 4 = 0 THEN 17 ELSE 6 END AS pr
+          FROM range(1200000) t(i)) x, range(2) r(d) ORDER BY i, d)) TO '${file}' (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', COMPRESSION gzip)`);
+    } finally {
+      db.close();
+    }
+    const saved = process.env.MICROSEG_DUCKDB_MEMORY;
+    process.env.MICROSEG_DUCKDB_MEMORY = '192MB';
+    try {
+      const r = await TrafficAnalysis.discover({ logs: [dir], threads: 2 });
+      expect(r.records.read).toBe(2_400_000);
+      // each of the 62,500 client addresses calls one server port of 20 servers; no reverse flow
+      expect(r.flows).toHaveLength(62_500);
+      expect(r.flows.filter(f => !f.to.startsWith('ipv4:10.2.0.') || f.ports.length !== 1 || ![53, 443, 5432, 8080].includes(f.ports[0]))).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.MICROSEG_DUCKDB_MEMORY;
+      else process.env.MICROSEG_DUCKDB_MEMORY = saved;
+    }
+  }, 120_000);
 });
