@@ -1,8 +1,9 @@
 /**
  * Traffic bench: `discover` and `simulate` over generated AWS VPC Flow Logs as S3 delivers them
  * (gzip, header line, custom version 5 order with tcp-flags), against the bare DuckDB scan of the
- * same files (`count(*)` with the same declared columns) as the physical reference, and the scan
- * that converts the values the plan reads and nothing else (the floor of any plan).
+ * same files (`count(*)` with the same declared columns) as the physical reference, the scan
+ * that converts the values the plan reads and nothing else (the floor of any plan), and the
+ * decompression of the files alone (`gzip -dc`: the floor of any reader of gzip text).
  *
  * The estate is shaped like the bench's M (200 workloads with two addresses each in 10 zones,
  * 2,000 calls between them, gRPC and ephemeral-range server ports, internet clients, unknown
@@ -18,6 +19,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { loadavg } from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
+import * as zlib from 'zlib';
 import { AllowFlow, Port, Segmentation, Workload } from '../src';
 import { compile } from '../src/ir/compile';
 import { buildManifest, serializeManifest } from '../src/ir/manifest';
@@ -27,8 +30,13 @@ import { TrafficAnalysis } from '../src/traffic';
 import { lastLocalRun } from '../src/traffic/engine';
 import { FORMATS, GenCall, GenEstate, prng, s3Folder } from '../test/support/traffic-generator';
 
-/** The flow log formats the bench writes: version 5 with tcp-flags (the default), or AWS's default format (version 2, no flags). */
-export type TrafficFormat = 'v5' | 'v2';
+/**
+ * The flow log formats the bench writes: version 5 with every field (the default), AWS's default
+ * format (version 2, no tcp-flags), or the format docs/traffic.md recommends (the default fields,
+ * tcp-flags, pkt-srcaddr, pkt-dstaddr, flow-direction).
+ */
+export type TrafficFormat = 'v5' | 'v2' | 'recommended';
+const TRAFFIC_FORMATS: TrafficFormat[] = ['v5', 'v2', 'recommended'];
 
 export interface TrafficFigure { readonly id: string; readonly value: number; readonly unit: string; readonly note?: string }
 
@@ -96,11 +104,12 @@ async function prepare(dir: string, records: number, seed: number, format: Traff
     const [{ r: recs }] = await db.all('SELECT sum(CASE WHEN reject THEN 1 ELSE 2 * wins END) AS r FROM conns');
     const perFile = Math.max(1, Math.ceil(total / Math.max(1, Math.round((Number(recs) * 190) / (64 * 1024 * 1024)))));
     const fields = FORMATS[format];
+    const version = format === 'v2' ? 2 : 5;
     const header = fields.join(' ');
     const field = (f: string, v: Record<string, string>) => v[f] ?? "'-'";
     const line = (v: Record<string, string>) => `concat_ws(' ', ${fields.map(f => field(f, v)).join(', ')})`;
     const common = {
-      'version': `'${format.slice(1)}'`, 'type': "'IPv4'", 'account-id': "'012345678901'", 'vpc-id': "'vpc-0123456789abcdef0'", 'subnet-id': "'subnet-0123456789abcdef0'",
+      'version': `'${version}'`, 'type': "'IPv4'", 'account-id': "'012345678901'", 'vpc-id': "'vpc-0123456789abcdef0'", 'subnet-id': "'subnet-0123456789abcdef0'",
       'instance-id': "'i-0123456789abcdef0'", 'interface-id': "'eni-0a1b2c3d4e5f60718'", 'region': "'eu-west-1'", 'az-id': "'euw1-az1'", 'log-status': "'OK'",
       'protocol': 'proto', 'start': `${start} + id + w * 60`, 'end': `${start} + id + w * 60 + 60`,
       'packets': `1 + hash(${seed}, id, w, d, 'n') % 20`, 'bytes': `40 + hash(${seed}, id, w, d, 'b') % 5000`,
@@ -118,7 +127,7 @@ async function prepare(dir: string, records: number, seed: number, format: Traff
       const stamp = new Date(t * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
       const file = path.join(folder, `012345678901_vpcflowlogs_eu-west-1_fl-0123456789abcdef0_${stamp}_${String(i).padStart(5, '0')}.log.gz`);
       const last = (i + 1) * perFile >= total;
-      const nodata = last ? ` UNION ALL SELECT 99999999999 AS id, 0 AS w, 0 AS d, concat_ws(' ', ${fields.map(f => (f === 'version' ? `'${format.slice(1)}'` : f === 'account-id' ? "'012345678901'" : f === 'start' ? `'${start}'` : f === 'end' ? `'${start + 60}'` : f === 'log-status' ? "CASE WHEN k % 2 = 0 THEN 'NODATA' ELSE 'SKIPDATA' END" : "'-'")).join(', ')}) AS l FROM range(1000) t(k)` : '';
+      const nodata = last ? ` UNION ALL SELECT 99999999999 AS id, 0 AS w, 0 AS d, concat_ws(' ', ${fields.map(f => (f === 'version' ? `'${version}'` : f === 'account-id' ? "'012345678901'" : f === 'start' ? `'${start}'` : f === 'end' ? `'${start + 60}'` : f === 'log-status' ? "CASE WHEN k % 2 = 0 THEN 'NODATA' ELSE 'SKIPDATA' END" : "'-'")).join(', ')}) AS l FROM range(1000) t(k)` : '';
       await db.run(`COPY (SELECT l AS "${header}" FROM (
           SELECT id, w, d, ${lineSql} AS l FROM conns, range(wins) a(w), range(2) b(d)
           WHERE id >= ${i * perFile} AND id < ${(i + 1) * perFile} AND (NOT reject OR (w = 0 AND d = 0))${nodata}) ORDER BY id, w, d)
@@ -131,6 +140,27 @@ async function prepare(dir: string, records: number, seed: number, format: Traff
   } finally {
     db.close();
   }
+}
+
+/**
+ * The CPU seconds of decompressing the files alone with the system's `gzip -dc` (user + system
+ * time of the child, from bash's `time`): the floor of any reader of gzip text. Undefined when
+ * bash or gzip is missing.
+ */
+function gunzipCpu(files: string[]): { cpu: number; seconds: number } | undefined {
+  const t0 = performance.now();
+  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%3U %3S"; { time gzip -dc -- "$@" > /dev/null; } 2>&1', 'gunzip', ...files], { encoding: 'utf8' });
+  const m = /^(\d+\.\d+) (\d+\.\d+)\s*$/.exec(r.stdout ?? '');
+  if (r.status !== 0 || !m) return undefined;
+  return { cpu: Number(m[1]) + Number(m[2]), seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Bytes of text per record, from the first file (inflated whole). */
+function textPerRecord(file: string): number {
+  const text = zlib.gunzipSync(fs.readFileSync(file));
+  let lines = 0;
+  for (let i = text.indexOf(10); i >= 0; i = text.indexOf(10, i + 1)) lines++;
+  return text.length / Math.max(1, lines);
 }
 
 /** Peak resident memory while `fn` runs (sampled every 50 ms). */
@@ -151,7 +181,7 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: nu
 export async function runTrafficBench(args: { records: number; seed?: number; outRoot: string; rounds?: number; format?: TrafficFormat }): Promise<TrafficFigure[]> {
   const seed = args.seed ?? 1;
   const format = args.format ?? 'v5';
-  if (format !== 'v5' && format !== 'v2') throw new Error(`unknown traffic format ${format} (v5 or v2)`);
+  if (!TRAFFIC_FORMATS.includes(format)) throw new Error(`unknown traffic format ${format} (${TRAFFIC_FORMATS.join(', ')})`);
   const rounds = Math.max(1, args.rounds ?? 3);
   const dir = path.join(args.outRoot, `traffic-i${args.records}${format === 'v5' ? '' : `-${format}`}`, 'logs');
   const t0 = performance.now();
@@ -189,9 +219,12 @@ export async function runTrafficBench(args: { records: number; seed?: number; ou
   // figure is its best round (least CPU), and the ratios compare rounds run side by side
   type Run = Awaited<ReturnType<typeof measure<unknown>>>;
   const runs: { bare: Run[]; cols: Run[]; disc: Run[]; sim: Run[] } = { bare: [], cols: [], disc: [], sim: [] };
+  const gunzips: { cpu: number; seconds: number }[] = [];
   let discRun = {}; let simRun = {};
   let flows = 0; let conversations = 0;
   for (let round = 0; round < rounds; round++) {
+    const gz = gunzipCpu(files);
+    if (gz) gunzips.push(gz);
     const bare = await measure(bareScan);
     if (bare.value !== records) throw new Error(`bare scan counted ${bare.value} records, expected ${records}`);
     const cols = await measure(columnScan);
@@ -203,9 +236,10 @@ export async function runTrafficBench(args: { records: number; seed?: number; ou
     if (disc.value.records.read !== records || sim.value.records.read !== records) throw new Error('discover/simulate did not read every record');
     flows = disc.value.flows.length; conversations = sim.value.conversations.length;
     runs.bare.push(bare); runs.cols.push(cols); runs.disc.push(disc); runs.sim.push(sim);
-    console.log(`  round ${round + 1}/${rounds}: cpu bare ${bare.cpu.toFixed(1)} s, columns ${cols.cpu.toFixed(1)} s, discover ${disc.cpu.toFixed(1)} s, simulate ${sim.cpu.toFixed(1)} s`);
+    console.log(`  round ${round + 1}/${rounds}: cpu gzip -dc ${gz ? gz.cpu.toFixed(1) : '-'} s, bare ${bare.cpu.toFixed(1)} s, columns ${cols.cpu.toFixed(1)} s, discover ${disc.cpu.toFixed(1)} s, simulate ${sim.cpu.toFixed(1)} s`);
   }
   const best = (rs: Run[]) => ({ ...rs.reduce((a, b) => (b.cpu < a.cpu ? b : a)), peakMb: Math.max(...rs.map(r => r.peakMb)), spread: `${Math.min(...rs.map(r => r.cpu)).toFixed(1)}-${Math.max(...rs.map(r => r.cpu)).toFixed(1)} s` });
+  const gunzip = gunzips.length ? gunzips.reduce((a, b) => (b.cpu < a.cpu ? b : a)) : undefined;
   const bare = best(runs.bare); const cols = best(runs.cols); const disc = best(runs.disc); const sim = best(runs.sim);
   const reads = (r: { reads?: number; sampled?: number }) => `${r.reads} full read(s) after a sample of ${r.sampled} file(s)`;
 
@@ -216,13 +250,15 @@ export async function runTrafficBench(args: { records: number; seed?: number; ou
   const note = (m: { seconds: number; cpu: number; peakMb: number; spread: string }) => `wall ${m.seconds.toFixed(1)} s (${wall(m)}/s/core), cpu ${m.cpu.toFixed(1)} s (best of ${rounds}: ${m.spread}), ${(m.cpu / bare.cpu).toFixed(2)}x the bare scan's cpu, peak RSS ${m.peakMb} MB`;
   const load = `load average ${loadavg().map(x => x.toFixed(1)).join(' / ')} (1/5/15 min) at the end`;
   const figures: TrafficFigure[] = [
-    { id: 'traffic:records', value: records, unit: 'records', note: `${files.length} gzip file(s), format ${format}${format === 'v2' ? ' (no tcp-flags)' : ' with tcp-flags'}, ${threads} core(s), ${load}` },
+    { id: 'traffic:records', value: records, unit: 'records', note: `${files.length} gzip file(s), format ${format} (${FORMATS[format].length} fields${format === 'v2' ? ', no tcp-flags' : ', with tcp-flags'}), ${textPerRecord(files[0]).toFixed(0)} bytes of text per record, ${threads} core(s), ${load}` },
+    ...(gunzip ? [{ id: 'traffic:gunzip', value: perCore(gunzip), unit: 'records/core-s', note: `wall ${gunzip.seconds.toFixed(1)} s, cpu ${gunzip.cpu.toFixed(1)} s (best of ${gunzips.length}), ${(gunzip.cpu / bare.cpu).toFixed(2)}x the bare scan's cpu: \`gzip -dc\` of the files alone, the floor of any reader` }] : []),
     { id: 'traffic:bare-scan', value: perCore(bare), unit: 'records/core-s', note: note(bare) },
     { id: 'traffic:column-scan', value: perCore(cols), unit: 'records/core-s', note: `${note(cols)}: converting the values the plan reads, nothing else` },
     { id: 'traffic:discover', value: perCore(disc), unit: 'records/core-s', note: `${note(disc)}, ${flows} flows, ${reads(discRun)}` },
     { id: 'traffic:simulate', value: perCore(sim), unit: 'records/core-s', note: `${note(sim)}, ${conversations} conversations, ${reads(simRun)}` },
     { id: 'traffic:discover-vs-scan', value: Number((disc.cpu / bare.cpu).toFixed(2)), unit: 'x bare scan cpu' },
     { id: 'traffic:simulate-vs-scan', value: Number((sim.cpu / bare.cpu).toFixed(2)), unit: 'x bare scan cpu' },
+    ...(gunzip ? [{ id: 'traffic:gunzip-vs-scan', value: Number((gunzip.cpu / bare.cpu).toFixed(2)), unit: 'x bare scan cpu' }] : []),
     { id: 'traffic:column-scan-vs-scan', value: Number((cols.cpu / bare.cpu).toFixed(2)), unit: 'x bare scan cpu' },
     { id: 'traffic:peak-rss:bare-scan', value: bare.peakMb, unit: 'MB' },
     { id: 'traffic:peak-rss:discover', value: disc.peakMb, unit: 'MB' },

@@ -49,6 +49,9 @@ export const FORMATS = {
   v5: ['version', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'start', 'end', 'type', 'packets', 'bytes', 'account-id', 'vpc-id', 'subnet-id',
     'instance-id', 'interface-id', 'region', 'az-id', 'sublocation-type', 'sublocation-id', 'action', 'tcp-flags', 'pkt-srcaddr', 'pkt-dstaddr',
     'pkt-src-aws-service', 'pkt-dst-aws-service', 'traffic-path', 'flow-direction', 'log-status'],
+  /** The format docs/traffic.md recommends: the default fields and what microseg reads besides (version 5). */
+  recommended: ['version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action',
+    'log-status', 'tcp-flags', 'pkt-srcaddr', 'pkt-dstaddr', 'flow-direction'],
 } as const;
 
 export interface GenOptions {

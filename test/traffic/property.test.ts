@@ -8,25 +8,28 @@
  *   internet folded, unknown hosts listed with their peers, rejects apart;
  * - simulate's verdict for every generated conversation equals the model's `modelAllows`.
  */
+import * as fs from 'fs';
 import * as fc from 'fast-check';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { Peer, Port } from '../../src';
 import { modelAllows, PacketEnd, parseAddress } from '../../src/ir';
 import { TrafficAnalysis } from '../../src/traffic';
+import { parseAwsFields } from '../../src/traffic/aws-text';
 import { checkUntilAsync } from '../support/property';
-import { GenCall, GenEstate, writeAzureV4, writeGcp, writeS3 } from '../support/traffic-generator';
+import { FORMATS as GEN_FORMATS, GenCall, GenEstate, writeAzureV4, writeGcp, writeS3 } from '../support/traffic-generator';
 import { estateModel, tmpDir, writeManifest } from './helpers';
 
 const PORTS = [22, 80, 443, 5432, 8080, 50051, 33000, 40000];
 
-const FORMATS = ['v2', 'v5', 'azure', 'gcp', 'gcp-array'] as const;
+// recommended: the AWS format docs/traffic.md recommends (the default fields and tcp-flags, pkt-*, flow-direction)
+const FORMATS = ['v2', 'v5', 'recommended', 'azure', 'gcp', 'gcp-array'] as const;
 type Format = typeof FORMATS[number];
 
 /** Writes the estate's traffic in one format under `root`; returns the record counts discover must report. */
 function writeLogs(estate: GenEstate, format: Format, root: string): { read: number; traffic: number; skipped: number; rejected: number } {
   const rejected = estate.calls.filter(c => c.reject).reduce((s, c) => s + c.connections, 0);
-  if (format === 'v2' || format === 'v5') {
+  if (format === 'v2' || format === 'v5' || format === 'recommended') {
     const { records } = writeS3(estate, { format, start: 1_790_000_000, seed: 11, root, perFile: 50, nodata: 1 });
     return { read: records, traffic: records - 1, skipped: 1, rejected };
   }
@@ -121,4 +124,11 @@ describe('traffic properties', () => {
     }, { until: Object.fromEntries(FORMATS.map(f => [`format:${f}`, Number(process.env.TRAFFIC_RUNS ?? 2)])), batch: 5, maxRuns: 200 });
     expect(tally.get('conversations')).toBeGreaterThan(FORMATS.length * 2);
   }, 600_000);
+
+  it('the AWS format the docs recommend is the one generated as `recommended`', () => {
+    const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'traffic.md'), 'utf8');
+    const m = /A\s+format with everything microseg reads:\s+`([^`]+)`/.exec(docs);
+    expect(m).not.toBeNull();
+    expect(parseAwsFields(m![1])).toEqual([...GEN_FORMATS.recommended]);
+  });
 });
