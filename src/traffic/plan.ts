@@ -24,12 +24,13 @@
  *     rest (UDP, logs without tcp-flags, connections both of whose ends are servers) the shape of
  *     the traffic decides (a connection that stays a connection is one row already and is not
  *     grouped again), in this order: an endpoint known to answer SYNs (`ends.synack`), the
- *     endpoint with more distinct peer endpoints (`ends.fan`: a listening port sees many); for the
- *     connections these two leave tied, and computed only for the endpoints and ports those use:
- *     the side that varies its own port against the other's fixed port is the client (`vary`: one
- *     client calling replicas), the port number seen on more connections across all addresses
- *     (`ports`), the side that spoke first is the client; the lower port only when nothing else
- *     can decide. Never the ephemeral range: gRPC listens on 50051.
+ *     endpoint with more distinct peer endpoints (`ends.fan`: a listening port sees many;
+ *     `ends` keeps only the endpoints with more than one, or a SYN-ACK: a missing end has one);
+ *     for the connections these two leave tied, and computed only for the endpoints and ports
+ *     those use: the side that varies its own port against the other's fixed port is the client
+ *     (`vary`: one client calling replicas), the port number seen on more connections across all
+ *     addresses (`ports`), the side that spoke first is the client; the lower port only when
+ *     nothing else can decide. Never the ephemeral range: gRPC listens on 50051.
  *  4. `convs`: conversations (client, server, protocol, server port, action).
  *  5. `ident`: every distinct address of `convs` resolved against `idr` in SQL (range join; the
  *     entries' order of precedence is computed from the policy, see identity.ts).
@@ -184,10 +185,12 @@ function readCtes(d: Dialect, p: PlanInput): string[] {
       AND (${ports.length ? `e.p IN (${ports.join(', ')})` : 'FALSE'} AND c.cp = e.p OR ${ports.length ? `e.p NOT IN (${ports.join(', ')})` : 'TRUE'} AND e.p >= c.cmin AND e.p <= c.cmax)) c0`));
   }
   // a connection with exactly one proved server end joins its conversation (s: which end serves);
-  // the connections that stay connections are each one row already and skip the regrouping
+  // the connections that stay connections are each one row already and skip the regrouping.
+  // cj, sides and o1 are not kept: each reference scans a kept relation (conn0, conn) and probes
+  // small ones (ev, ends), cheaper than writing a row per connection (v2 logs: 26% less CPU)
   ctes.push(d.cte('cj', `  SELECT c.*, CASE WHEN c.bp IS NULL THEN NULL WHEN ea.a IS NOT NULL AND eb.a IS NULL THEN 'a' WHEN eb.a IS NOT NULL AND ea.a IS NULL THEN 'b' END AS s
   FROM conn0 c LEFT JOIN ev ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
-  LEFT JOIN ev eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto`, true));
+  LEFT JOIN ev eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto`, false));
   const sw = (b: string, a: string) => `CASE WHEN s = 'b' THEN ${b} ELSE ${a} END`;
   const first = (ta: string, tb: string) => `CASE WHEN ${ta} IS NULL THEN ${tb} WHEN ${tb} IS NULL OR ${ta} <= ${tb} THEN ${ta} ELSE ${tb} END`;
   const synack = `${and('hows', '2')} <> 0`;
@@ -203,21 +206,25 @@ function shapeCtes(d: Dialect): string[] {
   const ctes: string[] = [];
   ctes.push(d.cte('t', `  SELECT * FROM conn WHERE status = 'OK' AND aa IS NOT NULL AND ba IS NOT NULL AND proto IS NOT NULL`, false));
   ctes.push(d.cte('sides', `  SELECT aa AS a, ap AS p, proto, ba AS peer, bp AS pp, sk AS sa FROM t
-  UNION ALL SELECT ba, bp, proto, aa, ap, FALSE FROM t`));
+  UNION ALL SELECT ba, bp, proto, aa, ap, FALSE FROM t`, false));
   // distinct counts as two plain aggregates: DuckDB spills those to disk, not a COUNT(DISTINCT)
+  // only the endpoints with more than one peer endpoint or a SYN-ACK: every end of a connection
+  // has at least one, so a missing end has one (the joins below probe a small table, not one
+  // row per client port)
   ctes.push(d.cte('ends', `  SELECT a, p, proto, count(k) AS fan, ${d.boolOrAgg('sa')} AS synack FROM (
     SELECT a, p, proto, ${d.pairKey('peer', 'pp')} AS k, ${d.boolOrAgg('sa')} AS sa FROM sides GROUP BY 1, 2, 3, 4) e0
-  GROUP BY 1, 2, 3`));
+  GROUP BY 1, 2, 3 HAVING count(k) > 1 OR ${d.boolOrAgg('sa')}`));
   const c0 = (v: string) => `coalesce(${v}, 0)`;
+  const c1 = (v: string) => `coalesce(${v}, 1)`;
   // most connections are decided by the first two features; the others (ties) alone need `vary`
   // and `ports`, computed only for the endpoints and ports the ties use
   ctes.push(d.cte('o1', `  SELECT c.*, CASE
       WHEN c.bp IS NULL THEN 'a'
       WHEN coalesce(ea.synack, FALSE) <> coalesce(eb.synack, FALSE) THEN CASE WHEN ea.synack THEN 'a' ELSE 'b' END
-      WHEN ${c0('ea.fan')} <> ${c0('eb.fan')} THEN CASE WHEN ${c0('ea.fan')} > ${c0('eb.fan')} THEN 'a' ELSE 'b' END END AS srv1
+      WHEN ${c1('ea.fan')} <> ${c1('eb.fan')} THEN CASE WHEN ${c1('ea.fan')} > ${c1('eb.fan')} THEN 'a' ELSE 'b' END END AS srv1
   FROM t c
   LEFT JOIN ends ea ON ea.a = c.aa AND ea.p = c.ap AND ea.proto = c.proto
-  LEFT JOIN ends eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto`, true));
+  LEFT JOIN ends eb ON eb.a = c.ba AND eb.p = c.bp AND eb.proto = c.proto`, false));
   ctes.push(d.cte('tie', `  SELECT * FROM o1 WHERE srv1 IS NULL`, true));
   ctes.push(d.cte('tvk', `  SELECT aa AS a, bp AS pp, proto FROM tie ${d.union} SELECT ba, ap, proto FROM tie`));
   ctes.push(d.cte('tpk', `  SELECT ap AS p, proto FROM tie ${d.union} SELECT bp, proto FROM tie`));
