@@ -1,13 +1,18 @@
 /**
  * Segmentation map example: the shop's manifest (what a backend writes at synth), replayed against
- * the flow logs of examples/traffic, drawn as one HTML page and counted in a report.
+ * the flow logs of examples/traffic (AWS, Azure and GCP, read together), drawn as one HTML page
+ * and counted in a report.
  *
  *   npx tsx examples/segmentation-map/main.ts     # writes .tmp/examples/segmentation-map/
  *
  * The same from the command line, once the manifest and the simulation exist:
  *
- *   npx microseg traffic simulate --manifest shop.microseg.json --logs examples/traffic/logs \
- *       --inventory examples/traffic/inventory/describe-instances.json --group-by tag:app --format json -o simulate.json
+ *   npx microseg traffic simulate --manifest shop.microseg.json \
+ *       --logs examples/traffic/logs --logs examples/traffic/logs-azure --logs examples/traffic/logs-gcp \
+ *       --inventory examples/traffic/inventory/describe-instances.json --inventory examples/traffic/inventory/describe-subnets.json \
+ *       --inventory examples/traffic/inventory/az-nic-list.json --inventory examples/traffic/inventory/az-subnet-list.json \
+ *       --inventory examples/traffic/inventory/gcloud-instances-list.json --inventory examples/traffic/inventory/gcloud-subnets-list.json \
+ *       --group-by tag:app --format json -o simulate.json
  *   npx microseg map --manifest shop.microseg.json --traffic simulate.json --invariants -o map.html
  *   npx microseg report --manifest shop.microseg.json --traffic simulate.json > report.md
  */
@@ -35,8 +40,9 @@ export async function run(outdir: string): Promise<{ lines: string[]; files: Rec
   fs.writeFileSync(files.manifest, serializeManifest(buildManifest(compile(buildModel()))));
 
   const sim = await TrafficAnalysis.simulate({
-    manifest: files.manifest, logs: [path.join(traffic, 'logs')], groupBy: 'tag:app',
-    inventory: ['describe-instances.json', 'describe-subnets.json'].map(f => path.join(traffic, 'inventory', f)),
+    manifest: files.manifest, logs: ['logs', 'logs-azure', 'logs-gcp'].map(d => path.join(traffic, d)), groupBy: 'tag:app',
+    inventory: ['describe-instances.json', 'describe-subnets.json', 'az-nic-list.json', 'az-subnet-list.json', 'gcloud-instances-list.json', 'gcloud-subnets-list.json']
+      .map(f => path.join(traffic, 'inventory', f)),
   });
   fs.writeFileSync(files.simulation, TrafficAnalysis.renderSimulation(sim, SimulateFormat.JSON));
 

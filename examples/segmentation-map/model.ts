@@ -1,7 +1,7 @@
 /**
- * The model of the segmentation-map example: the AWS part of the shop of examples/traffic (same
- * workloads and addresses, so its shipped AWS flow logs apply; the fraud and analytics zones that
- * example adds on Azure and GCP are left out), with owners on every flow, one temporary flow that
+ * The model of the segmentation-map example: the shop of examples/traffic in its three clouds
+ * (same workloads and addresses, so the shipped AWS, Azure and GCP flow logs apply: the fraud
+ * scorer runs in Azure, analytics in GCP), with owners on every flow, one temporary flow that
  * expires in three weeks, a guardrail deny, and three invariants checked at synth and drawn on
  * the map: the data zone is isolated (only the services reach it), the internet never reaches
  * payments even through two compromised workloads, and checkout must reach payments.
@@ -21,12 +21,18 @@ export function buildModel(now: Date = new Date()): Segmentation {
   const payments = services.addWorkload('Payments', { name: 'payments', cidrs: ['10.0.2.30/32'] });
   const email = services.addWorkload('Email', { name: 'email', cidrs: ['10.0.2.40/32'] });
   const redis = data.addWorkload('Redis', { name: 'redis', cidrs: ['10.0.3.5/32'] });
+  const fraud = shop.addZone('Fraud', { name: 'fraud', cidrs: ['10.1.0.0/24'] }) // Azure
+    .addWorkload('Fraud', { name: 'fraud', cidrs: ['10.1.0.20/32'] });
+  const analytics = shop.addZone('Analytics', { name: 'analytics', cidrs: ['10.2.0.0/24'] }) // GCP
+    .addWorkload('Analytics', { name: 'analytics', cidrs: ['10.2.0.30/32'] });
 
   new AllowFlow(shop, 'Customers', { from: Peer.anyIpv4(), to: frontend, ports: [Port.tcp(8080)], owner: 'web-team', description: 'customers reach the storefront' });
   new AllowFlow(shop, 'FrontendToCart', { from: frontend, to: cart, ports: [Port.tcp(7070)], owner: 'web-team' });
   new AllowFlow(shop, 'FrontendCache', { from: frontend, to: redis, ports: [Port.udp(53000)], owner: 'web-team', expires: inThreeWeeks, description: 'until the cache moves behind the cart service' });
   new AllowFlow(shop, 'CartToRedis', { from: cart, to: redis, ports: [Port.tcp(6379)], owner: 'cart-team' });
   new AllowFlow(shop, 'CheckoutToPayments', { from: checkout, to: payments, ports: [Port.tcp(50051)], owner: 'payments-team' });
+  new AllowFlow(shop, 'CheckoutToFraud', { from: checkout, to: fraud, ports: [Port.tcp(8443)], owner: 'payments-team', description: 'fraud scoring (Azure)' });
+  new AllowFlow(shop, 'CartToAnalytics', { from: cart, to: analytics, ports: [Port.tcp(9092)], owner: 'data-team', description: 'cart events to analytics (GCP)' });
   new AllowFlow(shop, 'EmailToCart', { from: email, to: cart, ports: [Port.tcp(7000)], owner: 'cart-team' });
   new DenyFlow(shop, 'WebNeverReachesRedisDirectly', { from: web, to: data, ports: [Port.tcp(6379)], description: 'only the cart service talks to redis over its protocol' });
 
