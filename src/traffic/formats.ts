@@ -14,7 +14,7 @@ import { AzureFlowKind, azureSelect } from './azure-flow';
 import { Db, sqlString } from './duckdb';
 import { TrafficError } from './errors';
 import { GCP_REQUIRED, gcpLeaf, GcpFlowKind, gcpSelect } from './gcp-flow';
-import { fileHead } from './file-head';
+import { fileHead, verifyGzip } from './file-head';
 import { awsParquetSelect, isAwsParquet } from './parquet';
 
 /** Every layout the readers know. */
@@ -59,6 +59,9 @@ export async function planSources(files: string[], db: Db, awsFields?: string): 
   const maxObject = Math.max(16 << 20, ...files.map(f => fs.statSync(f).size + 1024));
   for (const file of files) {
     const h = fileHead(file);
+    // a gzip whose last bytes are no trailer of a whole stream is inflated whole: DuckDB would
+    // read a stream cut at a line boundary as a shorter file
+    if (h.gzipSuspect) await verifyGzip(file);
     if (h.parquet) {
       let columns: string[];
       try {

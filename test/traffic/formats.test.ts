@@ -10,7 +10,7 @@ import * as zlib from 'zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrafficAnalysis } from '../../src/traffic';
 import { Db, openDb, sqlString } from '../../src/traffic/duckdb';
-import { fileHead } from '../../src/traffic/file-head';
+import { fileHead, gzipEndPlausible } from '../../src/traffic/file-head';
 import { planSources } from '../../src/traffic/formats';
 import { tmpDir } from './helpers';
 
@@ -267,5 +267,57 @@ describe('the head of a file (format recognition)', () => {
     gz[12] ^= 0xff; gz[13] ^= 0xff; gz[14] ^= 0xff;
     fs.writeFileSync(bad, gz);
     expect(() => fileHead(bad)).toThrow(expect.objectContaining({ code: 'FlowLogUnreadable', message: expect.stringContaining('bad.log.gz') }));
+  });
+
+  // gzip of `text` with a flush after `cutAt` characters, and only the bytes up to that flush: a
+  // stream cut exactly at a line boundary, which DuckDB reads as if the file ended there
+  const cutAtFlush = (text: string, cutAt: number) => {
+    const z = zlib.createGzip();
+    const first: Buffer[] = [];
+    z.on('data', (c: Buffer) => first.push(c));
+    return new Promise<Buffer>(resolve => {
+      z.write(text.slice(0, cutAt), () => z.flush(zlib.constants.Z_FULL_FLUSH, () => resolve(Buffer.concat(first))));
+    });
+  };
+
+  it('a gzip cut at a line boundary fails closed, small or large: FlowLogUnreadable, never a shorter read', async () => {
+    const dir = tmpDir();
+    const small = path.join(dir, 'small.log.gz');
+    const shortText = [header, ...Array.from({ length: 100 }, (_, i) => line(i))].join('\n') + '\n';
+    fs.writeFileSync(small, await cutAtFlush(shortText, shortText.indexOf('\n', shortText.length >> 1) + 1));
+    expect(() => fileHead(small)).toThrow(expect.objectContaining({ code: 'FlowLogUnreadable', message: expect.stringContaining('truncated or corrupt gzip') }));
+
+    const dir2 = tmpDir();
+    const big = path.join(dir2, 'big.log.gz');
+    const text = [header, ...Array.from({ length: 150_000 }, (_, i) => line(i))].join('\n') + '\n';
+    const gz = await cutAtFlush(text, text.indexOf('\n', text.length >> 1) + 1);
+    expect(gz.length).toBeGreaterThan(256 << 10);
+    expect(gz.subarray(gz.length - 4)).toEqual(Buffer.from([0, 0, 0xff, 0xff]));
+    fs.writeFileSync(big, gz);
+    expect(fileHead(big).gzipSuspect).toBe(true);
+    await expect(TrafficAnalysis.discover({ logs: [dir2] })).rejects.toThrow(expect.objectContaining({ code: 'FlowLogUnreadable', message: expect.stringMatching(/big\.log\.gz.*truncated or corrupt gzip/) }));
+  });
+
+  it('the end of a whole gzip stream is plausible; a flush marker or an impossible size is not', () => {
+    const text = [header, ...Array.from({ length: 20_000 }, (_, i) => line(i))].join('\n');
+    const gz = zlib.gzipSync(text);
+    expect(gzipEndPlausible(gz.length, gz.subarray(gz.length - 8))).toBe(true);
+    const tail = (isize: number) => { const b = Buffer.alloc(8); b.writeUInt32LE(isize, 4); return b; };
+    expect(gzipEndPlausible(1_000_000, tail(12_000_000))).toBe(true);
+    expect(gzipEndPlausible(1_000_000, tail(100_000_000))).toBe(false); // 100x: beyond any flow log text
+    expect(gzipEndPlausible(1_000_000, tail(500_000))).toBe(false); // smaller than its compressed form
+    expect(gzipEndPlausible(100_000_000, tail(1_000))).toBe(true); // 4 GB + 1,000 bytes of text, modulo 2^32
+    expect(gzipEndPlausible(1_000_000, Buffer.from([1, 2, 3, 4, 0, 0, 0xff, 0xff]))).toBe(false);
+  });
+
+  it('a whole gzip whose end looks unusual (two members, the last small) is inflated whole and read completely', async () => {
+    const dir = tmpDir();
+    const lines = Array.from({ length: 150_000 }, (_, i) => line(i));
+    const gz = Buffer.concat([zlib.gzipSync([header, ...lines].join('\n') + '\n'), zlib.gzipSync(`${line(150_000)}\n`)]);
+    const file = path.join(dir, 'two-members.log.gz');
+    fs.writeFileSync(file, gz);
+    expect(fileHead(file).gzipSuspect).toBe(true);
+    const r = await TrafficAnalysis.discover({ logs: [dir] });
+    expect(r.records.read).toBe(150_001);
   });
 });
