@@ -29,8 +29,10 @@ export interface FileHead {
   readonly gzipSuspect?: boolean;
 }
 
-/** Gzip files up to this size are inflated whole by `fileHead` (a cut one fails there). */
+/** Gzip files up to this size are inflated whole by `fileHead` (a cut one fails there)... */
 const WHOLE_BYTES = 256 << 10;
+/** ...when their text is no larger than this. */
+const WHOLE_TEXT = 32 << 20;
 
 /** Text compresses at most this much in any flow log seen (8-20x); beyond, the file is checked whole. */
 const MAX_RATIO = 64;
@@ -92,20 +94,21 @@ export function fileHead(file: string, textBytes = 65536): FileHead {
     const m = fs.readSync(fd, magic, 0, 4, 0);
     if (m === 4 && magic.toString('latin1') === 'PAR1') return { text: '', gzip: false, parquet: true };
     if (m >= 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
-      const text = inflateHead(file, fd, size, textBytes).toString('utf8');
       if (size <= WHOLE_BYTES) {
+        // small enough to inflate whole: a cut or corrupt stream fails here (one that inflates
+        // to more than WHOLE_TEXT is checked as a stream instead, in constant memory)
         const all = Buffer.alloc(size);
         fs.readSync(fd, all, 0, size, 0);
         try {
-          zlib.gunzipSync(all);
+          return { text: zlib.gunzipSync(all, { maxOutputLength: WHOLE_TEXT }).subarray(0, textBytes).toString('utf8'), gzip: true, parquet: false };
         } catch (e) {
-          throw cut(file, e);
+          if ((e as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw cut(file, e);
+          return { text: inflateHead(file, fd, size, textBytes).toString('utf8'), gzip: true, parquet: false, gzipSuspect: true };
         }
-        return { text, gzip: true, parquet: false };
       }
       const tail = Buffer.alloc(8);
       fs.readSync(fd, tail, 0, 8, size - 8);
-      return { text, gzip: true, parquet: false, gzipSuspect: !gzipEndPlausible(size, tail) };
+      return { text: inflateHead(file, fd, size, textBytes).toString('utf8'), gzip: true, parquet: false, gzipSuspect: !gzipEndPlausible(size, tail) };
     }
     const buf = Buffer.alloc(Math.min(size, textBytes));
     return { text: buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8'), gzip: false, parquet: false };

@@ -10,7 +10,7 @@ import * as zlib from 'zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrafficAnalysis } from '../../src/traffic';
 import { Db, openDb, sqlString } from '../../src/traffic/duckdb';
-import { fileHead, gzipEndPlausible } from '../../src/traffic/file-head';
+import { fileHead, gzipEndPlausible, verifyGzip } from '../../src/traffic/file-head';
 import { planSources } from '../../src/traffic/formats';
 import { tmpDir } from './helpers';
 
@@ -308,6 +308,19 @@ describe('the head of a file (format recognition)', () => {
     expect(gzipEndPlausible(1_000_000, tail(500_000))).toBe(false); // smaller than its compressed form
     expect(gzipEndPlausible(100_000_000, tail(1_000))).toBe(true); // 4 GB + 1,000 bytes of text, modulo 2^32
     expect(gzipEndPlausible(1_000_000, Buffer.from([1, 2, 3, 4, 0, 0, 0xff, 0xff]))).toBe(false);
+  });
+
+  it('a small gzip of much text is not inflated whole into memory: it is checked as a stream', async () => {
+    const file = path.join(tmpDir(), 'dense.log.gz');
+    fs.writeFileSync(file, zlib.gzipSync(`${header}\n${`${line(7)}\n`.repeat(600_000)}`)); // 50 MB of text
+    expect(fs.statSync(file).size).toBeLessThan(256 << 10);
+    const h = fileHead(file);
+    expect(h.gzipSuspect).toBe(true);
+    expect(h.text.startsWith(`${header}\n${line(7)}\n`)).toBe(true);
+    await expect(verifyGzip(file)).resolves.toBeUndefined();
+    const gz = fs.readFileSync(file);
+    fs.writeFileSync(file, gz.subarray(0, gz.length - 100));
+    await expect(verifyGzip(file)).rejects.toThrow(expect.objectContaining({ code: 'FlowLogUnreadable', message: expect.stringContaining('truncated or corrupt gzip') }));
   });
 
   it('a whole gzip whose end looks unusual (two members, the last small) is inflated whole and read completely', async () => {
