@@ -194,3 +194,13 @@ describe('the plan keys decided records by conversation', () => {
     }
   });
 });
+
+describe('the dialects', () => {
+  it('a pair key is never NULL: Trino and BigQuery return NULL from concat() with a NULL part, so a NULL port is its own value', () => {
+    for (const d of [DIALECTS.trino, DIALECTS.bigquery]) {
+      const k = d.pairKey('peer', 'pp');
+      expect(k).toBe(`concat(peer, ':', coalesce(CAST(pp AS ${d.type('text')}), ''))`);
+    }
+    expect(DIALECTS.duckdb.pairKey('peer', 'pp')).toBe('hash(peer, pp)'); // hash() of a NULL is a value
+  });
+});
