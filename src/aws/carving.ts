@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { Cidr, isCidr, parseCidr } from '../ir';
+import { Cidr, cidrOverlaps, isCidr, parseCidr } from '../ir';
 import { ProblemSink } from '../plan';
 import { Exposure, subtractRanges } from './exposure';
 import { isToken } from './names';
@@ -30,9 +30,28 @@ export class PeerCarving {
    * egress (`catchall`), without the exposed zones (a MONITOR source may reach MONITOR zones anyway).
    */
   public egress(text: string, flows: string[], catchall = false): string[] {
-    return cachedIn(this.egressCache, `${catchall}|${text}`, () => (catchall
-      ? this.carve(text, flows, this.exposure.carve, 'zones whose workloads are open to Peer ranges')
-      : this.carve(text, flows, this.exposure.peerCarve, 'zones whose workloads are open to Peer ranges, and MONITOR zones')));
+    return cachedIn(this.egressCache, `${catchall}|${text}`, () => {
+      const pieces = catchall
+        ? this.carve(text, flows, this.exposure.carve, 'zones whose workloads are open to Peer ranges')
+        : this.carve(text, flows, this.exposure.peerCarve, 'zones whose workloads are open to Peer ranges, and MONITOR zones');
+      this.warnVpcLeftOut(text, flows, pieces, catchall);
+      return pieces;
+    });
+  }
+
+  /** Warns when the pieces of a Peer range leave the whole VPC range out for zones without cidrs. */
+  private warnVpcLeftOut(text: string, flows: string[], pieces: string[], catchall: boolean): void {
+    const v = this.exposure.vpcStandIn;
+    if (!v || pieces.length === 0 || flows.length === 0 || isToken(text)) return;
+    const monitor = catchall ? [] : v.monitor;
+    const p = parseCidr(text);
+    if (v.exposed.length + monitor.length === 0 || !isCidr(p) || p.family !== v.range.family || !cidrOverlaps(p, v.range)) return;
+    const list = (zs: readonly string[]) => zs.map(z => `"${z}"`).join(', ');
+    const why = [
+      ...(v.exposed.length ? [`${list(v.exposed)} (open to Peer ranges that cover the model)`] : []),
+      ...(monitor.length ? [`${list(monitor)} (in MONITOR mode)`] : []),
+    ].join(' and ');
+    this.sink.warn(AwsWarnings.PEER_EGRESS_LEAVES_VPC_OUT, flows[0], `Egress towards the Peer range ${text} leaves out the whole VPC range ${v.range.text}: zone(s) ${why} must be left out and have no cidrs, so the VPC range stands for their addresses. The flow does not reach addresses of the VPC outside every zone (flows: ${flows.join(', ')}). Give ${list([...v.exposed, ...monitor])} their cidrs to leave out only them.`);
   }
 
   private carve(text: string, flows: string[], ranges: readonly Cidr[], what: string): string[] {

@@ -28,6 +28,11 @@ export interface Exposure {
   readonly peerCarve: readonly Cidr[];
   /** Ranges that cannot be known at synth where exactness needs them. */
   readonly problems: MicrosegProblem[];
+  /**
+   * The VPC range when it stands in `carve` or `peerCarve` for zones without cidrs: the exposed
+   * ones (`carve` and `peerCarve`) and the MONITOR ones (`peerCarve` only).
+   */
+  readonly vpcStandIn?: { readonly range: Cidr; readonly exposed: readonly string[]; readonly monitor: readonly string[] };
 }
 
 /** What {@link findExposure} needs besides the policy. */
@@ -57,7 +62,11 @@ export function findExposure(input: ExposureInput): Exposure {
   const { workloads, zones } = exposedDestinations(input, inModelTest(local, vpcRange));
   const carve = exposedZoneRanges(input.policy, zones, vpcRange, problems);
   const monitorCarve = monitorZoneRanges(input, local, zones, vpcRange, problems);
-  return { workloads, zones, carve: dedupe(carve), peerCarve: dedupe([...carve, ...monitorCarve]), problems };
+  const noCidrs = (z: Zone) => z.cidrs.length === 0;
+  const exposedWithout = input.policy.zones.filter(z => zones.has(z.name) && noCidrs(z)).map(z => z.name);
+  const monitorWithout = local.filter(z => z.mode === 'MONITOR' && !zones.has(z.name) && noCidrs(z)).map(z => z.name);
+  const vpcStandIn = vpcRange && (exposedWithout.length || monitorWithout.length) ? { range: vpcRange, exposed: exposedWithout, monitor: monitorWithout } : undefined;
+  return { workloads, zones, carve: dedupe(carve), peerCarve: dedupe([...carve, ...monitorCarve]), problems, vpcStandIn };
 }
 
 type Zone = IrPolicy['zones'][number];

@@ -16,6 +16,13 @@ export class AwsWarnings {
    * for ingress; zones open to Peer ranges for egress), so no rule is rendered for it.
    */
   public static readonly PEER_INSIDE_ZONES = 'microseg:PeerInsideZones';
+  /**
+   * Egress towards a Peer range leaves out the whole VPC range: a zone without `cidrs` must be
+   * left out (it is open to Peer ranges that cover the model, or in MONITOR mode), and the VPC
+   * range stands for its addresses. The flow then does not reach addresses of the VPC outside
+   * every zone: less open than the model, never more.
+   */
+  public static readonly PEER_EGRESS_LEAVES_VPC_OUT = 'microseg:PeerEgressLeavesVpcOut';
   /** MONITOR's catch-all ingress is open to the internet (`monitorIngressFromInternet: true`). */
   public static readonly MONITOR_OPEN_TO_INTERNET = 'microseg:MonitorOpenToInternet';
   /**

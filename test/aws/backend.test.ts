@@ -153,6 +153,29 @@ describe('security groups', () => {
     expect(backend.node.path).toBe('S/Aws');
   });
 
+  it('egress towards a Peer leaves the whole VPC range out when an exposed zone has no cidrs, warned microseg:PeerEgressLeavesVpcOut; with cidrs, only the zone', () => {
+    const build = (cidrs?: string[]) => {
+      const app = new App();
+      const stack = new Stack(app, 'S');
+      const seg = new Segmentation(stack, 'Seg');
+      const a = seg.addZone('A', { cidrs: ['10.1.0.0/16'] }).addWorkload('A1');
+      const b = seg.addZone('B', cidrs ? { cidrs } : {}).addWorkload('B1');
+      b.allowFrom(Peer.ipv4('10.0.0.0/8'), Port.icmp(0)); // exposes zone B: the range covers the model
+      a.allowTo(Peer.anyIpv4(), Port.tcp(443));
+      new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+      const t = Template.fromStack(stack);
+      return { ranges: (groupOf(t, 'a1').props.SecurityGroupEgress as any[]).map(r => r.CidrIp), warnings: Annotations.fromStack(stack) };
+    };
+    const without = build();
+    expect(without.ranges).not.toContain('10.0.0.0/8');
+    expect(without.ranges.some(r => r.startsWith('10.'))).toBe(false); // 10.200.0.5, in the VPC and in no zone, is not reached
+    without.warnings.hasWarning('/S/Aws', Match.stringLikeRegexp(`Peer range 0.0.0.0/0 leaves out the whole VPC range 10.0.0.0/8: zone\\(s\\) "b" \\(open to Peer ranges that cover the model\\) must be left out and have no cidrs.*S/Seg/A/A1/To-ipv4:0.0.0.0_0-tcp:443.*${AwsWarnings.PEER_EGRESS_LEAVES_VPC_OUT}`));
+    const withCidrs = build(['10.2.0.0/16']);
+    expect(withCidrs.ranges).toContain('10.0.0.0/15');
+    expect(withCidrs.ranges).not.toContain('10.2.0.0/16');
+    withCidrs.warnings.hasNoWarning('*', Match.stringLikeRegexp(AwsWarnings.PEER_EGRESS_LEAVES_VPC_OUT));
+  });
+
   it('renders the VPC CidrBlock attribute when the VPC range is a token', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
