@@ -431,11 +431,13 @@ class Compiler {
     const dsts = this.atoms(flow.to, zoneOf);
     let total = 0; let kept = 0; let narrowed = false;
     const removedPairs: string[] = [];
+    const unresolved = new Set<string>();
     for (const s of srcs) {
       for (const d of dsts) {
         total++;
         const cut = this.cutByDenies(s, d, flow.services, denySides);
         narrowed = narrowed || cut.narrowed;
+        for (const u of cut.unresolved) unresolved.add(u);
         const pieces = cut.pieces;
         const survived = pieces.some(p => p.services.length > 0);
         const exact = pieces.length === 1 && sameServices(pieces[0].services, flow.services) && pieces[0].src.atom === s && pieces[0].dst.atom === d;
@@ -449,6 +451,10 @@ class Compiler {
           e.flows.add(flow.path);
         }
       }
+    }
+    if (unresolved.size > 0) {
+      this.problem('UnresolvedRange', flow.path, [...unresolved].join('; '), 'a DenyFlow may cover part of this allow, but a range of the two is unknown at synth (a token), so the part it removes cannot be known (guessing could be more open than the model).',
+        'Use concrete CIDRs for the Peer ranges of this allow and of the DenyFlow, or a DenyFlow of the whole family (0.0.0.0/0 or ::/0), which covers any range.');
     }
     if (kept === 0 && total > 0) {
       this.problem('ShadowedFlow', flow.path, `${flow.from.key} -> ${flow.to.key}`, 'every pair of this allow is removed by DenyFlow guardrails, so it allows nothing.', 'Remove the allow, or narrow the DenyFlow that covers it.');
@@ -465,8 +471,9 @@ class Compiler {
    * One pair of an allow, minus every deny in turn: the pieces left (a peer CIDR split where a
    * deny's CIDR lies strictly inside it), and whether a deny narrowed an all-traffic or ICMP service.
    */
-  private cutByDenies(s: IrAtom, d: IrAtom, services: IrService[], denySides: DenySides[]): { pieces: PairPiece[]; narrowed: boolean } {
+  private cutByDenies(s: IrAtom, d: IrAtom, services: IrService[], denySides: DenySides[]): { pieces: PairPiece[]; narrowed: boolean; unresolved: string[] } {
     let narrowed = false;
+    const unresolved: string[] = [];
     let pieces: PairPiece[] = [{
       src: { atom: s, cidr: s.kind === 'cidr' ? this.cidrOf(s.cidr) : undefined, services: [] },
       dst: { atom: d, cidr: d.kind === 'cidr' ? this.cidrOf(d.cidr) : undefined, services: [] },
@@ -480,6 +487,11 @@ class Compiler {
         // Split a peer CIDR only where the deny removes traffic: a deny that misses the other
         // side, or only other ports, leaves the piece whole (one rule, no PartialShadow).
         const hit = srcParts.some(x => x.denied) && dstParts.some(x => x.denied);
+        const unknown = [...srcParts, ...dstParts].find(x => x.unknown)?.unknown;
+        if (unknown && (srcParts.some(x => x.denied || x.unknown) && dstParts.some(x => x.denied || x.unknown))) {
+          const maybe = subtractAll(p.services, da.deny.services);
+          if (maybe.narrowed || !sameServices(maybe.services, p.services)) unresolved.push(`${unknown} (${da.deny.path})`);
+        }
         const cut = hit ? subtractAll(p.services, da.deny.services) : undefined;
         if (!cut || (!cut.narrowed && sameServices(cut.services, p.services))) {
           next.push(p);
@@ -499,14 +511,14 @@ class Compiler {
       }
       pieces = next;
     }
-    return { pieces, narrowed };
+    return { pieces, narrowed, unresolved };
   }
 
   /**
    * Splits one side of a pair against one deny side. Returns the pieces with whether each is
    * covered by the deny.
    */
-  private matchSide(piece: Piece, denyAtoms: IrAtom[], denyWorkloads: Set<string>): { piece: Piece; denied: boolean }[] {
+  private matchSide(piece: Piece, denyAtoms: IrAtom[], denyWorkloads: Set<string>): { piece: Piece; denied: boolean; unknown?: string }[] {
     const a = piece.atom;
     if (a.kind === 'workload') return [{ piece, denied: denyWorkloads.has(a.workload) }];
     const denyCidrs = denyAtoms.filter((x): x is Extract<IrAtom, { kind: 'cidr' }> => x.kind === 'cidr');
@@ -514,7 +526,12 @@ class Compiler {
     const dc = denyCidrs[0];
     const own = piece.cidr;
     const other = this.cidrOf(dc.cidr);
-    if (!own || !other) return [{ piece, denied: a.cidr === dc.cidr }];
+    if (!own || !other) {
+      // a range unknown at synth (a token): the same text, or a deny of the whole family (/0),
+      // covers it; any other overlap cannot be known, and guessing none could be more open
+      if (a.cidr === dc.cidr || (other && other.prefix === 0 && other.family === a.family)) return [{ piece, denied: true }];
+      return [{ piece, denied: false, unknown: `${a.cidr} and ${dc.cidr}` }];
+    }
     if (cidrContains(other, own)) return [{ piece, denied: true }];
     if (cidrContains(own, other)) {
       const rest = cidrSubtract(own, other).map(c => ({ piece: { atom: { kind: 'cidr', cidr: c.text, family: c.family } as IrAtom, cidr: c, services: [] }, denied: false }));

@@ -1,5 +1,6 @@
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { DenyFlow, Peer, Port, Segmentation } from '../../src';
+import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
 import { compile } from '../../src/ir';
 
 /**
@@ -42,5 +43,31 @@ describe('compile: peer denies split only what they remove', () => {
     expect(policy.rules).toHaveLength(24);
     expect(policy.rules.some(r => r.source.kind === 'cidr' && r.source.cidr === '198.51.100.0/24')).toBe(false);
     expect(policy.warnings.map(w => w.id)).toEqual(['microseg:PartialShadow']);
+  });
+});
+
+describe('a DenyFlow against a Peer range unknown at synth (a token)', () => {
+  const build = (denyCidr: string) => {
+    const stack = new Stack(new App(), 'S');
+    const range = new CfnParameter(stack, 'Range', { default: '198.51.100.0/24' }).valueAsString;
+    const seg = new Segmentation(stack, 'Seg');
+    const zone = seg.addZone('Z', { cidrs: ['10.1.0.0/16'] });
+    const data = zone.addWorkload('Data', { labels: { tier: 'data' } });
+    const app = zone.addWorkload('App');
+    new AllowFlow(seg, 'Out', { from: zone, to: Peer.ipv4(range), ports: [Port.allTraffic()] });
+    new DenyFlow(seg, 'NoData', { from: data, to: Peer.ipv4(denyCidr), ports: [Port.allTraffic()] });
+    return { seg, data, app, range };
+  };
+
+  it('a deny of the whole family covers it: the denied workload keeps no rule towards it (FC_SEED=29943415 found it kept)', () => {
+    const { seg, range } = build('0.0.0.0/0');
+    const policy = compile(seg);
+    const towards = policy.rules.filter(r => r.destination.kind === 'cidr' && r.destination.cidr === range).map(r => (r.source.kind === 'workload' ? r.source.workload : '?'));
+    expect(towards).toEqual(['app']);
+  });
+
+  it('any other deny range is UnresolvedRange on the allow: the part it removes cannot be known', () => {
+    const { seg } = build('198.51.100.0/25');
+    expect(() => compile(seg)).toThrow(expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ code: 'UnresolvedRange', path: 'S/Seg/Out' })]) }));
   });
 });
