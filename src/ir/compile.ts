@@ -530,6 +530,7 @@ class Compiler {
       // a range unknown at synth (a token): the same text, or a deny of the whole family (/0),
       // covers it; any other overlap cannot be known, and guessing none could be more open
       if (a.cidr === dc.cidr || (other && other.prefix === 0 && other.family === a.family)) return [{ piece, denied: true }];
+      if (a.family !== dc.family) return [{ piece, denied: false }]; // IPv4 and IPv6 never overlap
       return [{ piece, denied: false, unknown: `${a.cidr} and ${dc.cidr}` }];
     }
     if (cidrContains(other, own)) return [{ piece, denied: true }];
