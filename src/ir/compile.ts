@@ -488,11 +488,11 @@ class Compiler {
         // side, or only other ports, leaves the piece whole (one rule, no PartialShadow).
         const hit = srcParts.some(x => x.denied) && dstParts.some(x => x.denied);
         const unknown = [...srcParts, ...dstParts].find(x => x.unknown)?.unknown;
-        if (unknown && (srcParts.some(x => x.denied || x.unknown) && dstParts.some(x => x.denied || x.unknown))) {
-          const maybe = subtractAll(p.services, da.deny.services);
-          if (maybe.narrowed || !sameServices(maybe.services, p.services)) unresolved.push(`${unknown} (${da.deny.path})`);
-        }
-        const cut = hit ? subtractAll(p.services, da.deny.services) : undefined;
+        const mayHit = unknown !== undefined && srcParts.some(x => x.denied || x.unknown) && dstParts.some(x => x.denied || x.unknown);
+        const sub = hit || mayHit ? subtractAll(p.services, da.deny.services) : undefined;
+        // a deny that would remove traffic where a range is unknown: the part cannot be known
+        if (mayHit && (sub!.narrowed || !sameServices(sub!.services, p.services))) unresolved.push(`${unknown} (${da.deny.path})`);
+        const cut = hit ? sub : undefined;
         if (!cut || (!cut.narrowed && sameServices(cut.services, p.services))) {
           next.push(p);
           continue;
@@ -500,9 +500,8 @@ class Compiler {
         for (const sp of srcParts) {
           for (const dp of dstParts) {
             if (sp.denied && dp.denied) {
-              const r = subtractAll(p.services, da.deny.services);
-              narrowed = narrowed || r.narrowed;
-              if (r.services.length) next.push({ src: sp.piece, dst: dp.piece, services: r.services });
+              narrowed = narrowed || cut.narrowed;
+              if (cut.services.length) next.push({ src: sp.piece, dst: dp.piece, services: cut.services });
             } else {
               next.push({ src: sp.piece, dst: dp.piece, services: p.services });
             }
