@@ -4,9 +4,10 @@
  */
 import { CanonicalRule } from '../ir/canonical';
 import { MicrosegProblem } from '../model/errors';
+import { isUnresolved } from '../model/tokens';
 import { throwProblems } from '../plan/problems';
 import { canonicalRules, PlannedRule } from '../semantics/rules';
-import { clip, shortened } from '../plan/text';
+import { clip, shortHash, shortened } from '../plan/text';
 import { TfResourceSpec, tfIdentifier, tfRef } from '../terraform/util';
 import { AZURE_LIMITS, AZURE_TYPES } from './capabilities';
 import { AzureContext, End, unitByKey, unitOf } from './context';
@@ -136,6 +137,9 @@ function sideLabel(s: End): string {
   if (s.key.startsWith('zones:')) return `azure-zones${v6}`;
   if (s.origin === 'zone') return `zone.${s.label}${v6}`;
   if (s.origin === 'workload') return `addr.${s.label}${v6}`;
+  // a range unknown at synth: named by a hash of its token, never by the token (it resolves to a
+  // text with '/', which Azure refuses in a rule name)
+  if (isUnresolved(s.label)) return `cidr.unresolved-${shortHash(s.label)}`;
   return `cidr.${s.label.replace(/\//g, '_').replace(/:/g, '-')}`;
 }
 

@@ -183,12 +183,17 @@ function memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
 }
 
 /** The allow rules with a local end, one per pair of sides (never ranges to ranges). */
-function placeAllows(policy: IrPolicy, sides: SideMaker): SideRule[] {
+function placeAllows(policy: IrPolicy, sides: SideMaker, problems: MicrosegProblem[]): SideRule[] {
   const rules: SideRule[] = [];
+  const refused = new Set<string>();
   for (const r of policy.rules) {
     const sl = r.source.kind === 'workload' && sides.isLocal(r.source.zone);
     const dl = r.destination.kind === 'workload' && sides.isLocal(r.destination.zone);
     if (!sl && !dl) continue;
+    if (dl && r.source.kind === 'cidr' && isUnresolved(r.source.cidr)) {
+      for (const flow of r.flows) if (!refused.has(flow)) { refused.add(flow); problems.push(unresolvedPeerProblem(flow, r.source.cidr)); }
+      continue;
+    }
     for (const s of sides.of(r.source)) {
       for (const d of sides.of(r.destination)) {
         if (s.kind === 'ranges' && d.kind === 'ranges') continue;
@@ -237,6 +242,20 @@ function placeDenies(policy: IrPolicy, index: PolicyIndex, sides: SideMaker): { 
   return { denies, skipped };
 }
 
+/**
+ * An inbound allow from a Peer range unknown at synth (a Terraform variable): its rule cannot
+ * leave the model's zone ranges out, so it would admit the model's own workloads wherever the
+ * range resolves over them, and every other cloud's egress towards the destination is not exact
+ * by workload. Refused rather than rendered more open than the model.
+ */
+function unresolvedPeerProblem(flow: string, text: string): MicrosegProblem {
+  return {
+    code: 'UnresolvedRange', path: flow, value: text,
+    message: 'an inbound allow from a Peer range unknown at synth cannot be rendered here: the range cannot be carved out of the model\'s zone ranges, so the rule would admit the model\'s own workloads wherever it resolves over them.',
+    hint: 'Give the Peer a literal range (e.g. Peer.ipv4(\'203.0.113.0/24\')). Egress towards a Peer range unknown at synth is rendered as it is (the destinations\' inbound rules are exact).',
+  };
+}
+
 /** Zones of unknown addresses next to peers that could hold them: refused. */
 function unknownZoneProblems(unknown: UnknownZone[], refused: Set<string>): MicrosegProblem[] {
   if (!refused.size) return [];
@@ -262,7 +281,7 @@ export function placeOnCloud(policy: IrPolicy, zones: string[] | undefined, back
   const { internal, unknown } = modelAddresses(policy, index);
   const peers = new PeerCarver(network, internal, unknown);
   const sides = new SideMaker(index, local, peers);
-  const rules = placeAllows(policy, sides);
+  const rules = placeAllows(policy, sides, problems);
   const { denies, skipped } = placeDenies(policy, index, sides);
   problems.push(...unknownZoneProblems(unknown, peers.refused));
   throwProblems(problems);

@@ -220,3 +220,40 @@ describe('GCP: what it cannot render exactly it warns, naming it', () => {
     expect(c.allows(packet('w0-0', 'w1-1', 'tcp', 5432))).toBe(false);
   });
 });
+
+describe('Azure and GCP: a Peer range unknown at synth (a Terraform variable)', () => {
+  // The rule cannot leave the zones' ranges out of the variable: resolved to 10.0.0.0/8 it would
+  // let web reach db on 5432, which the model forbids (web's egress towards the data zone is
+  // coarse, since db's inbound rules are taken to be exact).
+  function model() {
+    const { Lazy } = require('cdktf') as typeof import('cdktf');
+    const office = Lazy.stringValue({ produce: () => '${var.office}' });
+    const seg = Segmentation.root('Tok');
+    const web = seg.addZone('Web', { cidrs: ['10.1.0.0/16'] }).addWorkload('Frontend');
+    const data = seg.addZone('Data', { cidrs: ['10.3.0.0/16'] });
+    const db = data.addWorkload('Db');
+    const cache = data.addWorkload('Cache');
+    cache.allowFrom(web, Port.tcp(6379));
+    return { seg, office, web, db };
+  }
+
+  it('inbound from it is UnresolvedRange at the flow on both clouds (nothing rendered)', () => {
+    for (const plan of [(p: IrPolicy) => planGcp(p, gbase), (p: IrPolicy) => planAzure(p, abase)]) {
+      const { seg, office, db } = model();
+      new AllowFlow(seg, 'Office', { from: Peer.ipv4(office), to: db, ports: [Port.tcp(5432)] });
+      expect(() => plan(compile(seg))).toThrow(/\[microseg:UnresolvedRange\] at Tok\/Office: "\$\{TfToken\[TOKEN\.\d+\]\}": an inbound allow from a Peer range unknown at synth.*Give the Peer a literal range/);
+    }
+  });
+
+  it('egress towards it is rendered as the token, and the Azure rule is named without it (Azure refuses "/" in a name)', () => {
+    const { seg, office, web } = model();
+    new AllowFlow(seg, 'ToOffice', { from: web, to: Peer.ipv4(office), ports: [Port.tcp(443)] });
+    const policy = compile(seg);
+    const az = planAzure(policy, abase).resources.find(r => r.attributes.direction === 'Outbound' && JSON.stringify(r.attributes.destination_address_prefixes ?? []).includes('TfToken'))!;
+    expect(az.attributes.destination_address_prefixes).toEqual([office]);
+    expect(az.attributes.name).toMatch(/^allow-out-asgs-to-cidr\.unresolved-[0-9a-f]{8}-tcp(-[0-9.]+)?(-\d+)?$/);
+    expect(az.attributes.name).not.toContain('$');
+    const gcp = planGcp(policy, gbase).resources.find(r => JSON.stringify(r.attributes.destination_ranges ?? []).includes('TfToken'))!;
+    expect(gcp.attributes).toMatchObject({ direction: 'EGRESS', destination_ranges: [office], allow: [{ protocol: 'tcp', ports: ['443'] }] });
+  });
+});
