@@ -213,7 +213,9 @@ function placeSides(ctx: Ctx): { ingress: Map<string, Map<string, Side>>; egress
       const blocks: { cidr: string; except: string[] }[] = [];
       for (const t of texts) {
         if (isUnresolved(t)) {
-          ctx.problems.push({ code: 'UnresolvedRange', path: flow, value: t, message: `zone "${own}" has a range only known at deploy time; Kubernetes YAML cannot hold it.`, hint: `Give zone "${own}" literal cidrs to render flows with it on Kubernetes.` });
+          ctx.problems.push(a.kind === 'cidr'
+            ? { code: 'UnresolvedRange', path: flow, value: t, message: 'this Peer range is only known at deploy time; Kubernetes YAML cannot hold it.', hint: 'Give the Peer a literal range (e.g. Peer.ipv4(\'203.0.113.0/24\')) to render this flow on Kubernetes.' }
+            : { code: 'UnresolvedRange', path: flow, value: t, message: `zone "${own}" has a range only known at deploy time; Kubernetes YAML cannot hold it.`, hint: `Give zone "${own}" literal cidrs to render flows with it on Kubernetes.` });
           continue;
         }
         const b = ipBlock(t, outsideRanges(ctx, own, opts.backendPath));

@@ -43,6 +43,20 @@ describe('k8s backend: cdk8s construct and plain YAML writer', () => {
     expect(() => backend.podLabelsFor(new Workload(new Zone(Segmentation.root('Other'), 'Z'), 'W'))).toThrow(/microseg:UnknownWorkload/);
   });
 
+  it('a Peer range or a remote zone range unknown at synth is UnresolvedRange at the flow, naming which', () => {
+    const { seg, api } = shop();
+    const { Lazy } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+    const office = Lazy.string({ produce: () => '203.0.113.0/24' });
+    const remote = seg.addZone('Remote', { cidrs: [Lazy.string({ produce: () => '10.9.0.0/16' })] });
+    api.allowFrom(Peer.ipv4(office), Port.tcp(443));
+    api.allowFrom(remote.addWorkload('Batch'), Port.tcp(8443));
+    let text = '';
+    try { KubernetesManifests.render({ segmentation: seg, podCidrs: ['10.244.0.0/16'], zones: ['web', 'app'] }); } catch (e) { text = String(e); }
+    expect(text).toMatch(/\[microseg:UnresolvedRange\] at Shop\/App\/Api\/From-ipv4:.*this Peer range is only known at deploy time.*Give the Peer a literal range/);
+    expect(text).toMatch(/zone "remote" has a range only known at deploy time/);
+    expect(text).not.toMatch(/zone "undefined"/);
+  });
+
   it('cdk8s app synth writes the YAML and the manifest with a kubernetes section', () => {
     const { seg, frontend, api } = shop();
     api.allowFrom(frontend, Port.tcp(8080));
