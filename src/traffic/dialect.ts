@@ -37,8 +37,6 @@ export interface Dialect {
   bitOrAgg(x: string): string;
   /** Aggregate boolean OR. */
   boolOrAgg(x: string): string;
-  /** A value identifying the pair (text, integer), for COUNT(DISTINCT ...): never NULL, a NULL integer is a value of its own. */
-  pairKey(text: string, int: string): string;
   /** Distinct non-null texts joined by a newline in ascending order ('' when none). */
   joinDistinct(x: string): string;
   /** String concatenation. */
@@ -81,8 +79,6 @@ abstract class Base implements Dialect {
   bitAnd(a: string, b: string): string { return `(${a} & ${b})`; }
   bitOrAgg(x: string): string { return `bit_or(${x})`; }
   boolOrAgg(x: string): string { return `bool_or(${x})`; }
-  // Trino's and BigQuery's concat() is NULL when a part is: a NULL port is its own value ('')
-  pairKey(text: string, int: string): string { return this.concat(text, "':'", `coalesce(${this.intText(int)}, '')`); }
   concat(...parts: string[]): string { return `concat(${parts.join(', ')})`; }
   intText(x: string): string { return `CAST(${x} AS ${this.type('text')})`; }
   isIpv6(x: string): string { return `(strpos(${x}, ':') > 0)`; }
@@ -98,7 +94,6 @@ class DuckDbDialect extends Base {
   cte(name: string, body: string, materialize?: boolean): string {
     return `${name} AS ${materialize === true ? 'MATERIALIZED ' : materialize === false ? 'NOT MATERIALIZED ' : ''}(\n${body}\n)`;
   }
-  pairKey(text: string, int: string): string { return `hash(${text}, ${int})`; }
   joinDistinct(x: string): string { return `coalesce(string_agg(DISTINCT ${x}, chr(10) ORDER BY ${x}), '')`; }
   ipKey(x: string): string {
     const s = `lower(${x})`;

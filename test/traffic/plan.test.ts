@@ -195,12 +195,34 @@ describe('the plan keys decided records by conversation', () => {
   });
 });
 
-describe('the dialects', () => {
-  it('a pair key is never NULL: Trino and BigQuery return NULL from concat() with a NULL part, so a NULL port is its own value', () => {
-    for (const d of [DIALECTS.trino, DIALECTS.bigquery]) {
-      const k = d.pairKey('peer', 'pp');
-      expect(k).toBe(`concat(peer, ':', coalesce(CAST(pp AS ${d.type('text')}), ''))`);
+describe('the shape rule counts distinct peer endpoints', () => {
+  it('a connection logged with ACCEPT and REJECT records is one peer, not two (the fan decides the server)', async () => {
+    // P=10.0.0.1:1111 talks to Q=10.0.0.2:2222 and to U1-U3 on port 5000, every connection of P
+    // logged with an ACCEPT and a REJECT record; Q also talks to R, T, V and W. Distinct peer
+    // endpoints: P 4, Q 5, so Q:2222 serves P. Counted per record, P would have 8 and Q 6.
+    const dir = tmpDir();
+    const head = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+    const lines: string[] = [head];
+    let t = 1_793_613_600;
+    const rec = (a: string, ap: number, b: string, bp: number, action = 'ACCEPT') => {
+      lines.push(`2 123456789012 eni-0a1b2c3d ${a} ${b} ${ap} ${bp} 6 10 840 ${t} ${t + 60} ${action} OK`);
+      lines.push(`2 123456789012 eni-0a1b2c3d ${b} ${a} ${bp} ${ap} 6 10 840 ${t} ${t + 60} ${action} OK`);
+      t += 60;
+    };
+    for (const [b, bp] of [['10.0.0.2', 2222], ['10.0.1.1', 5000], ['10.0.1.2', 5000], ['10.0.1.3', 5000]] as const) {
+      rec('10.0.0.1', 1111, b, bp);
+      rec('10.0.0.1', 1111, b, bp, 'REJECT');
     }
-    expect(DIALECTS.duckdb.pairKey('peer', 'pp')).toBe('hash(peer, pp)'); // hash() of a NULL is a value
+    for (const [i, a] of ['10.0.2.1', '10.0.2.2', '10.0.2.3', '10.0.2.4'].entries()) rec(a, 40000 + i, '10.0.0.2', 2222);
+    fs.writeFileSync(path.join(dir, 'flows.log'), lines.join('\n') + '\n');
+    const r = await TrafficAnalysis.discover({ logs: [dir] });
+    const towardsQ = r.flows.filter(f => f.to === 'ipv4:10.0.0.2' || f.from === 'ipv4:10.0.0.2').map(f => `${f.from} -> ${f.to}:${f.ports.join(',')}`).sort();
+    expect(towardsQ).toEqual([
+      'ipv4:10.0.0.1 -> ipv4:10.0.0.2:2222',
+      'ipv4:10.0.2.1 -> ipv4:10.0.0.2:2222', 'ipv4:10.0.2.2 -> ipv4:10.0.0.2:2222', 'ipv4:10.0.2.3 -> ipv4:10.0.0.2:2222', 'ipv4:10.0.2.4 -> ipv4:10.0.0.2:2222',
+    ]);
+    // P serves U1-U3 (P has 4 peers, each U one)
+    expect(r.flows.filter(f => f.to === 'ipv4:10.0.0.1').map(f => `${f.from} -> ${f.ports.join(',')}`).sort()).toEqual(['ipv4:10.0.1.1 -> 1111', 'ipv4:10.0.1.2 -> 1111', 'ipv4:10.0.1.3 -> 1111']);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
