@@ -33,8 +33,13 @@ function vitestOn(tests: Record<string, string>, ci = true): string {
   const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: '1', ...(ci ? ciEnv() : {}), CI: 'true' };
   delete env.FC_SEED;
   if (!ci) delete env.NO_COLOR;
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir], { cwd: root, encoding: 'utf8', env });
-  return r.stdout + r.stderr;
+  try {
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir], { cwd: root, encoding: 'utf8', env });
+    return r.stdout + r.stderr;
+  } finally {
+    // the fixture holds a skipped test on purpose: it must not stay behind in the tree
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('.ci/run output', () => {
@@ -72,5 +77,6 @@ describe('.ci/run output', () => {
     const none = spawnSync(process.execPath, [path.join(root, 'scripts', 'ci-summary.js'), path.join(dir, 'missing.log')], { encoding: 'utf8' });
     expect(none.stdout).toBe('0 passed, 0 failed\n');
     expect(none.stderr).toMatch(/stopped before the tests finished/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
