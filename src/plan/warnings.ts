@@ -60,6 +60,16 @@ export function reportPlacementWarnings(sink: ProblemSink, policy: IrPolicy, pla
       sink.warn('microseg:IcmpDenyWidened', x.deny, `${caps.name} rules cannot match ICMP types: this guardrail (${x.types.join(', ')}) is rendered as every ICMP type, which also blocks declared ICMP between its ends: ${shown}. Deny every ICMP type on purpose (Port.icmp()), or narrow the guardrail's ends so that it misses those flows.`);
     }
   }
+  // a guardrail's Peer range unknown at synth cannot be carved: more closed than the model
+  const uncarved = new Map<string, string>();
+  for (const d of placement.denies) {
+    for (const side of [d.source, d.destination]) {
+      if (side.kind === 'ranges' && side.origin === 'peer' && isUnresolved(side.label) && !uncarved.has(d.deny.path)) uncarved.set(d.deny.path, side.label);
+    }
+  }
+  for (const [deny, range] of [...uncarved.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    sink.warn('microseg:UnresolvedPeerDeny', deny, `The Peer range ${range} of this guardrail is unknown at synth, so its ${caps.name} rule cannot leave the model's zone ranges out of it: if it resolves over them, the rule also blocks the model's own workloads there, declared flows included (never more open than the model). Give the Peer a literal range to render it exactly.`);
+  }
   for (const s of placement.skippedDenyEnds) {
     sink.warn('microseg:GuardrailPartial', s.deny, `Workload "${s.workload}" is not on ${caps.name} and has no cidrs (and the guardrail does not cover its whole zone): no deny rule is rendered for it here.`);
   }

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
+import { AllowFlow, DenyFlow, Peer, Port, Segmentation, Zone } from '../../src';
 import { planAzure } from '../../src/azure/plan';
 import { gcpNetworkTag, planGcp } from '../../src/gcp/plan';
 import { cidr, cidrHas, compile, IrPolicy, Packet, renderedAllows } from '../../src/ir';
@@ -242,6 +242,19 @@ describe('Azure and GCP: a Peer range unknown at synth (a Terraform variable)', 
       const { seg, office, db } = model();
       new AllowFlow(seg, 'Office', { from: Peer.ipv4(office), to: db, ports: [Port.tcp(5432)] });
       expect(() => plan(compile(seg))).toThrow(/\[microseg:UnresolvedRange\] at Tok\/Office: "\$\{TfToken\[TOKEN\.\d+\]\}": an inbound allow from a Peer range unknown at synth.*Give the Peer a literal range/);
+    }
+  });
+
+  it('a guardrail from it is rendered uncarved with the warning UnresolvedPeerDeny on both clouds', () => {
+    const { seg, office } = model();
+    const data = seg.node.findChild('Data') as Zone;
+    new DenyFlow(seg, 'Blocklist', { from: Peer.ipv4(office), to: data });
+    const policy = compile(seg);
+    for (const plan of [planGcp(policy, gbase), planAzure(policy, abase)]) {
+      const w = plan.warnings.filter(x => x.id === 'microseg:UnresolvedPeerDeny');
+      expect(w.map(x => x.path)).toEqual(['Tok/Blocklist']);
+      expect(w[0].message).toMatch(/unknown at synth.*also blocks the model's own workloads there/);
+      expect(JSON.stringify(plan.resources)).toContain('TfToken');
     }
   });
 
