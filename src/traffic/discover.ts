@@ -6,6 +6,7 @@
  * `ipv4:0.0.0.0/0` / `ipv6:::/0`.
  */
 import * as fs from 'fs';
+import { isCidr, parseCidr } from '../ir/cidr';
 import { Manifest, MANIFEST_SCHEMA_VERSION } from '../ir/manifest';
 import { iso } from './engine';
 import { runPlan } from './engines';
@@ -26,7 +27,26 @@ export function readManifest(file: string): Manifest {
   if (m?.schemaVersion !== MANIFEST_SCHEMA_VERSION || !m.model || !Array.isArray(m.rules)) {
     throw new TrafficError('ManifestInvalid', file, `is not a microseg manifest of schema version ${MANIFEST_SCHEMA_VERSION}`, 'Pass the <segmentation>.microseg.json written at synth.');
   }
+  const bad = unreadableRanges(m);
+  if (bad.length) {
+    const shown = bad.slice(0, 5).map(b => `"${b.value}" (${b.where})`).join('; ') + (bad.length > 5 ? `; and ${bad.length - 5} more` : '');
+    throw new TrafficError('ManifestInvalid', file, `holds address ranges that are not CIDRs: ${shown}`,
+      'A range only known at deploy time (a CfnParameter, a Terraform variable) stays a token in the manifest, and traffic needs the addresses: synthesize the model with literal ranges (e.g. a stack for this check) and pass that manifest.');
+  }
   return m;
+}
+
+/** The ranges of a manifest's model and rules that are not CIDRs (tokens of values known at deploy time), with where they are. */
+function unreadableRanges(m: Manifest): { value: string; where: string }[] {
+  const out = new Map<string, string>();
+  const check = (value: unknown, where: string) => {
+    if (typeof value === 'string' && !isCidr(parseCidr(value)) && !out.has(value)) out.set(value, where);
+  };
+  for (const z of m.model.zones ?? []) for (const c of z.cidrs ?? []) check(c, z.path);
+  for (const w of m.model.workloads ?? []) for (const c of w.cidrs ?? []) check(c, w.path);
+  for (const f of [...(m.model.flows ?? []), ...(m.model.denies ?? [])]) for (const e of [f.from, f.to]) if (e?.kind === 'cidr') check(e.cidr, f.path);
+  for (const r of m.rules) for (const k of [r.source, r.destination]) if (typeof k === 'string' && k.startsWith('c:')) check(k.slice(2), r.flows?.[0] ?? 'rules');
+  return [...out.entries()].map(([value, where]) => ({ value, where }));
 }
 
 /** Identity entries from the manifest and inventory of the options. */

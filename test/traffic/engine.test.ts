@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { Port } from '../../src';
+import { Peer, Port } from '../../src';
 import { TrafficAnalysis, SimulateFormat, DiscoverFormat } from '../../src/traffic';
 import { openDb } from '../../src/traffic/duckdb';
 import { writeS3 } from '../support/traffic-generator';
@@ -82,6 +82,24 @@ describe.each(['v2', 'v5'] as const)('traffic on a generated estate (%s)', forma
     const r = await TrafficAnalysis.discover({ logs: [logs, later], since: new Date((1_790_000_000 + 2 * 86400) * 1000).toISOString() });
     expect(r.records.read).toBe(day2.records);
     await expect(TrafficAnalysis.discover({ logs: [logs], since: '2030-01-01T00:00:00Z' })).rejects.toThrow(/microseg:FlowLogUnreadable.*no flow log file in the window/);
+  });
+});
+
+describe('a manifest whose ranges are only known at deploy time', () => {
+  it('is ManifestInvalid naming the token and the flow (it was a bare "invalid CIDR" error)', async () => {
+    const dir = tmpDir();
+    const logs = path.join(dir, 'logs');
+    writeS3(SHOP, { format: 'v5', start: 1_790_000_000, seed: 7, root: logs, perFile: 40 });
+    const { Lazy } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+    const office = Lazy.string({ produce: () => '203.0.113.0/24' });
+    const { manifest } = estateModel(SHOP, [], (seg, w) => { w.get('frontend')!.allowFrom(Peer.ipv4(office), Port.tcp(8080)); void seg; });
+    const manifestFile = writeManifest(dir, manifest);
+    for (const run of [() => TrafficAnalysis.simulate({ logs: [logs], manifest: manifestFile }), () => TrafficAnalysis.discover({ logs: [logs], manifest: manifestFile })]) {
+      const err = await run().then(() => undefined, (e: unknown) => e as { code?: string; message: string; hint?: string });
+      expect(err?.code).toBe('ManifestInvalid');
+      expect(err?.message).toMatch(/holds address ranges that are not CIDRs: "\$\{Token\[TOKEN\.\d+\]\}" \(Shop\/web\/frontend\/From-ipv4:/);
+      expect(err?.hint).toMatch(/synthesize the model with literal ranges/);
+    }
   });
 });
 
