@@ -168,7 +168,9 @@ function missingFinding(e: NormalRule, ctx: DriftContext, locate: Locator): Drif
   const key = `missing ${e.key}`;
   return {
     kind: DriftKind.MISSING, severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
-    message: `declared ${describeRule(e)} is not live.`,
+    message: e.peer.includes('${Token[') || e.peer.includes('${TfToken[')
+      ? `declared ${describeRule(e)} is not live: its range was only known at deploy time (a token at synth), so the manifest cannot name the deployed range and a live rule with it shows as unexpected. Give the Peer a literal range to audit it.`
+      : `declared ${describeRule(e)} is not live.`,
     ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),
   };
 }

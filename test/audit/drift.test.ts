@@ -12,6 +12,15 @@ import { awsExpected, shopManifest, shopPolicy } from './fixtures';
 const base: CanonicalRule = { container: 'sg:web', direction: RuleDirection.INGRESS, action: RuleAction.ALLOW, protocol: 'tcp', ports: '443', peer: 'cidr:10.0.0.0/8' };
 const rule = (over: Partial<CanonicalRule>): CanonicalRule => ({ ...base, ...over });
 
+describe('a declared range only known at deploy time', () => {
+  it('is missing with the reason named; the live rule with the deployed range is unexpected', () => {
+    const f = computeDrift([rule({ peer: 'cidr:${Token[TOKEN.1270]}' })], [rule({ peer: 'cidr:203.0.113.0/24' })], [], { cloud: Cloud.AWS });
+    expect(f.map(x => x.kind).sort()).toEqual(['missing', 'unexpected']);
+    expect(f.find(x => x.kind === 'missing')!.message).toMatch(/only known at deploy time.*Give the Peer a literal range/);
+    expect(f.find(x => x.kind === 'unexpected')!.message).not.toMatch(/deploy time/);
+  });
+});
+
 describe('normalisation', () => {
   it('merges overlapping and adjacent ranges, in any order', () => {
     expect(mergePortRanges([[90, 100], [80, 80], [81, 89], [200, 300], [250, 260]])).toEqual([[80, 100], [200, 300]]);
