@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
-import { AllowFlow, DenyFlow, Peer, Port, Segmentation } from '../../src';
+import { AllowFlow, DenyFlow, EnforcementMode, Peer, Port, Segmentation } from '../../src';
 import { AwsSegmentation, AwsWarnings } from '../../src/aws';
 import { importedVpc, setup } from './helpers';
 
@@ -174,6 +174,21 @@ describe('security groups', () => {
     expect(withCidrs.ranges).toContain('10.0.0.0/15');
     expect(withCidrs.ranges).not.toContain('10.2.0.0/16');
     withCidrs.warnings.hasNoWarning('*', Match.stringLikeRegexp(AwsWarnings.PEER_EGRESS_LEAVES_VPC_OUT));
+  });
+
+  it('a Peer range inside the VPC range it must leave out renders no egress and says why (FC_SEED=188555425: only PeerInsideZones was given)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const seg = new Segmentation(stack, 'Seg');
+    const a = seg.addZone('A').addWorkload('A1');
+    seg.addZone('M', { mode: EnforcementMode.MONITOR }).addWorkload('M1');
+    a.allowTo(Peer.ipv4('10.0.0.0/8'), Port.icmp(3, 4));
+    new AwsSegmentation(stack, 'Aws', { segmentation: seg, vpc: importedVpc(stack) });
+    const t = Template.fromStack(stack);
+    expect((groupOf(t, 'a1').props.SecurityGroupEgress as any[]).filter(r => r.IpProtocol === 'icmp' && r.FromPort === 3)).toEqual([]);
+    const warnings = Annotations.fromStack(stack);
+    warnings.hasWarning('/S/Aws', Match.stringLikeRegexp(`Peer range 10.0.0.0/8 leaves out the whole VPC range 10.0.0.0/8: zone\\(s\\) "m" \\(in MONITOR mode\\).*${AwsWarnings.PEER_EGRESS_LEAVES_VPC_OUT}`));
+    warnings.hasWarning('/S/Aws', Match.stringLikeRegexp(AwsWarnings.PEER_INSIDE_ZONES));
   });
 
   it('renders the VPC CidrBlock attribute when the VPC range is a token', () => {
