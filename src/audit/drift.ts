@@ -10,6 +10,7 @@
 import { createHash } from 'crypto';
 import { CanonicalRule, Cloud } from '../ir/canonical';
 import { Cidr, cidrContains, isCidr, parseCidr } from '../ir/cidr';
+import { isUnresolved } from '../model/tokens';
 import { Manifest } from '../ir/manifest';
 import { DetachedContainer, SEVERITY_RANK } from './findings';
 import { DriftAttachment, DriftFinding, DriftKind, DriftSeverity } from './types';
@@ -168,7 +169,7 @@ function missingFinding(e: NormalRule, ctx: DriftContext, locate: Locator): Drif
   const key = `missing ${e.key}`;
   return {
     kind: DriftKind.MISSING, severity: missingSeverity(e), cloud: ctx.cloud, container: e.container, expected: strip(e),
-    message: e.peer.includes('${Token[') || e.peer.includes('${TfToken[')
+    message: isUnresolved(e.peer)
       ? `declared ${describeRule(e)} is not live: its range was only known at deploy time (a token at synth), so the manifest cannot name the deployed range and a live rule with it shows as unexpected. Give the Peer a literal range to audit it.`
       : `declared ${describeRule(e)} is not live.`,
     ...locate.expected(e), key, fingerprint: fingerprint(ctx.cloud, key),

@@ -11,6 +11,7 @@ import { isUnresolved } from '../model/tokens';
 import { CloudCapabilities } from './capabilities';
 import { Placement } from './placement';
 import { ProblemSink } from './problems';
+import { cmp } from './text';
 
 /**
  * Guardrails with a typed ICMP service (`Port.icmp(8)`), which clouds without ICMP types render
@@ -67,7 +68,7 @@ export function reportPlacementWarnings(sink: ProblemSink, policy: IrPolicy, pla
       if (side.kind === 'ranges' && side.origin === 'peer' && isUnresolved(side.label) && !uncarved.has(d.deny.path)) uncarved.set(d.deny.path, side.label);
     }
   }
-  for (const [deny, range] of [...uncarved.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [deny, range] of [...uncarved.entries()].sort(([a], [b]) => cmp(a, b))) {
     sink.warn('microseg:UnresolvedPeerDeny', deny, `The Peer range ${range} of this guardrail is unknown at synth, so its ${caps.name} rule cannot leave the model's zone ranges out of it: if it resolves over them, the rule also blocks the model's own workloads there, declared flows included (never more open than the model). Give the Peer a literal range to render it exactly.`);
   }
   for (const s of placement.skippedDenyEnds) {
